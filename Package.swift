@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+//
+// PCKit: hierarchical predictive-coding networks as predictive controllers and active-sensing
+// agents for robots. The targets and the direction of imports follow DESIGN.md §2:
+//
+//   pcctl, Examples ─► PCKit ─► PCBridge ─► PCWire, CZeroMQ, PCAgents ─► PCCore ─► PCNumerics ─► _PCKernels ─► CEigen
+//   PCSims ─► PCEnvironment        PCAgents ─► PCEnvironment
+//
+// `_`-prefixed targets are implementation details: never products, no stable API.
+import PackageDescription
+
+// Eigen is only fast with these flags: SwiftPM's defaults give C++ -O2, no NDEBUG and no AVX
+// (Eigen then runs 3–5x slower, and ~100x slower in debug). They are set for every configuration
+// so that `swift test` also runs fast kernels.
+let kernelFlags: [CXXSetting] = [
+    .unsafeFlags(["-O3", "-march=native", "-fno-math-errno"]),
+    .define("NDEBUG"),
+    .define("EIGEN_NO_DEBUG"),
+    .define("EIGEN_DONT_PARALLELIZE"),
+]
+
+var targets: [Target] = []
+var products: [Product] = []
+
+// MARK: - System libraries
+targets += [
+    .systemLibrary(name: "CEigen", path: "Sources/CEigen", pkgConfig: "eigen3",
+                   providers: [.apt(["libeigen3-dev"])]),
+]
+
+// MARK: - Implementation details
+targets += [
+]
+
+// MARK: - Public API: numerics and predictive coding
+targets += [
+]
+
+// MARK: - Public API: environments and simulator (sources under Sims/)
+targets += [
+]
+
+// MARK: - Public API: agents
+targets += [
+]
+
+// MARK: - Public API: wire protocol and ZeroMQ bridge
+targets += [
+]
+
+// MARK: - Command-line tool and examples
+targets += [
+]
+
+// MARK: - Tests
+targets += [
+]
+
+let package = Package(
+    name: "PCKit",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: targets,
+    cxxLanguageStandard: .cxx17
+)
