@@ -30,6 +30,10 @@ targets += [
 
 // MARK: - Implementation details
 targets += [
+    // Counts heap allocations per thread by interposing malloc; linked only by pcctl and tests.
+    .target(name: "_PCAllocationCounter", path: "Sources/_PCAllocationCounter"),
+    // Test helpers: the one tolerance helper, finite differences, fixtures.
+    .target(name: "_PCTestSupport", path: "Sources/_PCTestSupport"),
 ]
 
 // MARK: - Public API: numerics and predictive coding
@@ -50,7 +54,16 @@ targets += [
 
 // MARK: - Command-line tool and examples
 targets += [
+    .executableTarget(
+        name: "pcctl",
+        dependencies: [
+            "_PCAllocationCounter",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Sources/pcctl"),
 ]
+products += [.executable(name: "pcctl", targets: ["pcctl"])]
 
 // MARK: - Tests
 targets += [

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `pcctl`: run tasks, serve robots, train networks, benchmark and inspect PCKit.
+@main
+struct PCCTL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pcctl",
+        abstract: "PCKit: predictive-coding agents for robots — run, serve, train, bench, inspect.",
+        version: pckitVersion,
+        subcommands: [Bench.self]
+    )
+}
+
+/// The PCKit release this tool belongs to (semantic version).
+let pckitVersion = "0.1.0"
