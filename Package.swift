@@ -38,11 +38,15 @@ targets += [
 
 // MARK: - Public API: numerics and predictive coding
 targets += [
+    .target(name: "PCNumerics", dependencies: [], path: "Sources/PCNumerics"),
 ]
+products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
+    .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
 ]
+products += [.library(name: "PCEnvironment", targets: ["PCEnvironment"])]
 
 // MARK: - Public API: agents
 targets += [
