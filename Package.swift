@@ -19,6 +19,12 @@ let kernelFlags: [CXXSetting] = [
     .define("EIGEN_DONT_PARALLELIZE"),
 ]
 
+// Swift hot loops (tiny fixed-size algebra in controllers and sims) benefit from the native ISA too;
+// cross-module optimisation lets generic numerics specialise in client modules.
+let fastSwift: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=native"]),
+]
+
 var targets: [Target] = []
 var products: [Product] = []
 
@@ -30,6 +36,9 @@ targets += [
 
 // MARK: - Implementation details
 targets += [
+    // Eigen kernels behind a C ABI (include/pc_kernels.h); only PCNumerics imports it.
+    .target(name: "_PCKernels", dependencies: ["CEigen"], path: "Sources/_PCKernels",
+            cxxSettings: kernelFlags),
     // Counts heap allocations per thread by interposing malloc; linked only by pcctl and tests.
     .target(name: "_PCAllocationCounter", path: "Sources/_PCAllocationCounter"),
     // Test helpers: the one tolerance helper, finite differences, fixtures.
@@ -38,7 +47,8 @@ targets += [
 
 // MARK: - Public API: numerics and predictive coding
 targets += [
-    .target(name: "PCNumerics", dependencies: [], path: "Sources/PCNumerics"),
+    .target(name: "PCNumerics", dependencies: ["_PCKernels"], path: "Sources/PCNumerics",
+            swiftSettings: fastSwift),
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
@@ -71,6 +81,9 @@ products += [.executable(name: "pcctl", targets: ["pcctl"])]
 
 // MARK: - Tests
 targets += [
+    .testTarget(name: "PCNumericsTests",
+                dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
 ]
 
 let package = Package(

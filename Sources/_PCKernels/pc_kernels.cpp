@@ -1,0 +1,338 @@
+// Eigen 3.4 implementations of the kernels declared in pc_kernels.h.
+//
+// Every entry point validates its arguments, maps the raw buffers as row-major Eigen maps with an
+// outer stride, and catches any C++ exception so that none crosses the C boundary.
+#include "pc_kernels.h"
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <limits>
+
+namespace {
+
+template <class T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MapMatrix = Eigen::Map<RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using ConstMapMatrix = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using MapVector = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstMapVector = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+// A stored matrix with `rows` rows, `cols` columns and leading dimension `ld` is valid when the
+// sizes are non-negative, ld ≥ cols (ld ≥ 1 for empty matrices) and the pointer is set if any
+// element exists.
+inline bool validMatrix(const void *p, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t ld) {
+    if (rows < 0 || cols < 0 || ld < (cols > 1 ? cols : 1)) return false;
+    return rows == 0 || cols == 0 || p != nullptr;
+}
+inline bool validVector(const void *p, ptrdiff_t n) { return n >= 0 && (n == 0 || p != nullptr); }
+
+template <class F>
+int guarded(F &&body) {
+    try {
+        return body();
+    } catch (...) {
+        return PCK_ERR_INTERNAL;
+    }
+}
+
+// Activations and derivatives, written so that NaN propagates (comparisons with NaN are false).
+template <class T>
+inline T activate(int act, T slope, T x) {
+    switch (act) {
+    case PCK_ACT_IDENTITY: return x;
+    case PCK_ACT_TANH: return std::tanh(x);
+    case PCK_ACT_SIGMOID:
+        // Two branches keep exp from overflowing for large |x|.
+        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+        else if (x < T(0)) { const T e = std::exp(x); return e / (T(1) + e); }
+        return x;  // NaN
+    case PCK_ACT_RELU: return x < T(0) ? T(0) : x;
+    case PCK_ACT_LEAKY_RELU: return x < T(0) ? slope * x : x;
+    case PCK_ACT_GELU: return T(0.5) * x * std::erfc(-x * T(0.70710678118654752440));  // erfc: no cancellation for x ≪ 0
+    case PCK_ACT_SOFTPLUS:
+        // ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|}).
+        return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::fabs(x)));
+    default: return std::numeric_limits<T>::quiet_NaN();
+    }
+}
+
+template <class T>
+inline T derivative(int act, T slope, T x) {
+    switch (act) {
+    case PCK_ACT_IDENTITY: return x != x ? x : T(1);
+    case PCK_ACT_TANH: { const T t = std::tanh(x); return T(1) - t * t; }
+    case PCK_ACT_SIGMOID: { const T s = activate<T>(PCK_ACT_SIGMOID, slope, x); return s * (T(1) - s); }
+    case PCK_ACT_RELU: return x > T(0) ? T(1) : (x <= T(0) ? T(0) : x);
+    case PCK_ACT_LEAKY_RELU: return x > T(0) ? T(1) : (x <= T(0) ? slope : x);
+    case PCK_ACT_GELU: {
+        // d/dx xΦ(x) = Φ(x) + x·φ(x)
+        const T cdf = T(0.5) * std::erfc(-x * T(0.70710678118654752440));
+        const T pdf = T(0.39894228040143267794) * std::exp(T(-0.5) * x * x);
+        return cdf + x * pdf;
+    }
+    case PCK_ACT_SOFTPLUS: return activate<T>(PCK_ACT_SIGMOID, slope, x);
+    default: return std::numeric_limits<T>::quiet_NaN();
+    }
+}
+
+inline bool validActivation(int act) { return act >= PCK_ACT_IDENTITY && act <= PCK_ACT_SOFTPLUS; }
+
+template <class T>
+int gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,
+         ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
+    const ptrdiff_t aRows = transA ? k : m, aCols = transA ? m : k;
+    const ptrdiff_t bRows = transB ? n : k, bCols = transB ? k : n;
+    if (!validMatrix(a, aRows, aCols, lda) || !validMatrix(b, bRows, bCols, ldb) ||
+        !validMatrix(c, m, n, ldc))
+        return PCK_ERR_ARGUMENT;
+    if (m == 0 || n == 0) return PCK_OK;
+    return guarded([&] {
+        MapMatrix<T> C(c, m, n, Eigen::OuterStride<>(ldc));
+        if (beta == T(0)) C.setZero();
+        else if (beta != T(1)) C *= beta;
+        if (k == 0 || alpha == T(0)) return PCK_OK;
+        ConstMapMatrix<T> A(a, aRows, aCols, Eigen::OuterStride<>(lda));
+        ConstMapMatrix<T> B(b, bRows, bCols, Eigen::OuterStride<>(ldb));
+        if (!transA && !transB) C.noalias() += alpha * A * B;
+        else if (transA && !transB) C.noalias() += alpha * A.transpose() * B;
+        else if (!transA && transB) C.noalias() += alpha * A * B.transpose();
+        else C.noalias() += alpha * A.transpose() * B.transpose();
+        return PCK_OK;
+    });
+}
+
+template <class T>
+int gemv(int transA, ptrdiff_t m, ptrdiff_t n, T alpha, const T *a, ptrdiff_t lda, const T *x,
+         T beta, T *y) {
+    const ptrdiff_t outN = transA ? n : m, inN = transA ? m : n;
+    if (!validMatrix(a, m, n, lda) || !validVector(x, inN) || !validVector(y, outN))
+        return PCK_ERR_ARGUMENT;
+    if (outN == 0) return PCK_OK;
+    // Tiny systems (the controllers' 2–8 dimensions): a plain loop beats Eigen's dynamic-size
+    // dispatch by an order of magnitude.
+    if (m <= 8 && n <= 8) {
+        T tmp[8];
+        for (ptrdiff_t i = 0; i < outN; ++i) {
+            T s = T(0);
+            if (!transA) for (ptrdiff_t j = 0; j < n; ++j) s += a[i * lda + j] * x[j];
+            else for (ptrdiff_t j = 0; j < m; ++j) s += a[j * lda + i] * x[j];
+            tmp[i] = s;
+        }
+        for (ptrdiff_t i = 0; i < outN; ++i)
+            y[i] = beta == T(0) ? alpha * tmp[i] : alpha * tmp[i] + beta * y[i];
+        return PCK_OK;
+    }
+    return guarded([&] {
+        ConstMapMatrix<T> A(a, m, n, Eigen::OuterStride<>(lda));
+        ConstMapVector<T> X(x, inN);
+        MapVector<T> Y(y, outN);
+        if (beta == T(0)) Y.setZero();
+        else if (beta != T(1)) Y *= beta;
+        if (inN == 0) return PCK_OK;
+        if (!transA) Y.noalias() += alpha * A * X;
+        else Y.noalias() += alpha * A.transpose() * X;
+        return PCK_OK;
+    });
+}
+
+template <class T>
+int applyActivation(int act, T slope, ptrdiff_t n, const T *x, T *y) {
+    if (!validActivation(act) || !validVector(x, n) || !validVector(y, n)) return PCK_ERR_ARGUMENT;
+    switch (act) {
+    case PCK_ACT_IDENTITY: if (x != y) for (ptrdiff_t i = 0; i < n; ++i) y[i] = x[i]; break;
+    case PCK_ACT_RELU: for (ptrdiff_t i = 0; i < n; ++i) y[i] = x[i] < T(0) ? T(0) : x[i]; break;
+    case PCK_ACT_TANH:
+        // Eigen's vectorised tanh is accurate to a few ulp and much faster than std::tanh.
+        MapVector<T>(y, n) = ConstMapVector<T>(x, n).array().tanh().matrix();
+        break;
+    default: for (ptrdiff_t i = 0; i < n; ++i) y[i] = activate<T>(act, slope, x[i]); break;
+    }
+    return PCK_OK;
+}
+
+template <class T>
+int linearActivation(int act, T slope, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                     ptrdiff_t k, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,
+                     const T *bias, T *pre, T *out, ptrdiff_t ldout) {
+    if (!validActivation(act)) return PCK_ERR_ARGUMENT;
+    T *target = pre ? pre : out;
+    int status = gemm<T>(transA, transB, m, n, k, T(1), a, lda, b, ldb, T(0), target, ldout);
+    if (status != PCK_OK) return status;
+    if (!validMatrix(out, m, n, ldout)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t i = 0; i < m; ++i) {
+        T *row = target + i * ldout;
+        if (bias) for (ptrdiff_t j = 0; j < n; ++j) row[j] += bias[j];
+        status = applyActivation<T>(act, slope, n, row, out + i * ldout);
+        if (status != PCK_OK) return status;
+    }
+    return PCK_OK;
+}
+
+template <class T>
+int activationDerivative(int act, T slope, ptrdiff_t n, const T *x, T *dy) {
+    if (!validActivation(act) || !validVector(x, n) || !validVector(dy, n)) return PCK_ERR_ARGUMENT;
+    if (act == PCK_ACT_TANH) {
+        auto t = ConstMapVector<T>(x, n).array().tanh();
+        MapVector<T>(dy, n) = (T(1) - t * t).matrix();
+        return PCK_OK;
+    }
+    for (ptrdiff_t i = 0; i < n; ++i) dy[i] = derivative<T>(act, slope, x[i]);
+    return PCK_OK;
+}
+
+template <class T>
+int softmaxRows(ptrdiff_t rows, ptrdiff_t cols, const T *x, ptrdiff_t ldx, T *y, ptrdiff_t ldy) {
+    if (!validMatrix(x, rows, cols, ldx) || !validMatrix(y, rows, cols, ldy)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t i = 0; i < rows; ++i) {
+        const T *xi = x + i * ldx;
+        T *yi = y + i * ldy;
+        T mx = -std::numeric_limits<T>::infinity();
+        bool nan = false;
+        for (ptrdiff_t j = 0; j < cols; ++j) { if (xi[j] != xi[j]) nan = true; else if (xi[j] > mx) mx = xi[j]; }
+        if (nan) { for (ptrdiff_t j = 0; j < cols; ++j) yi[j] = std::numeric_limits<T>::quiet_NaN(); continue; }
+        T sum = T(0);
+        for (ptrdiff_t j = 0; j < cols; ++j) { yi[j] = std::exp(xi[j] - mx); sum += yi[j]; }
+        const T inv = T(1) / sum;
+        for (ptrdiff_t j = 0; j < cols; ++j) yi[j] *= inv;
+    }
+    return PCK_OK;
+}
+
+template <class T, class Op>
+int elementwise(ptrdiff_t n, const T *a, const T *b, T *out, Op op) {
+    if (!validVector(a, n) || !validVector(b, n) || !validVector(out, n)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t i = 0; i < n; ++i) out[i] = op(a[i], b[i]);
+    return PCK_OK;
+}
+
+template <class T>
+int sumRows(ptrdiff_t rows, ptrdiff_t cols, const T *a, ptrdiff_t lda, T alpha, T beta, T *out) {
+    if (!validMatrix(a, rows, cols, lda) || !validVector(out, rows)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t i = 0; i < rows; ++i) {
+        T s = T(0);
+        for (ptrdiff_t j = 0; j < cols; ++j) s += a[i * lda + j];
+        out[i] = beta == T(0) ? alpha * s : alpha * s + beta * out[i];
+    }
+    return PCK_OK;
+}
+
+template <class T>
+int sumColumns(ptrdiff_t rows, ptrdiff_t cols, const T *a, ptrdiff_t lda, T alpha, T beta, T *out) {
+    if (!validMatrix(a, rows, cols, lda) || !validVector(out, cols)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t j = 0; j < cols; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
+    for (ptrdiff_t i = 0; i < rows; ++i) {
+        const T *ai = a + i * lda;
+        for (ptrdiff_t j = 0; j < cols; ++j) out[j] += alpha * ai[j];
+    }
+    return PCK_OK;
+}
+
+template <class T>
+int cholesky(ptrdiff_t n, T *a, ptrdiff_t lda) {
+    if (!validMatrix(a, n, n, lda)) return PCK_ERR_ARGUMENT;
+    // Unblocked left-looking Cholesky: small systems only (controllers, precisions).
+    for (ptrdiff_t j = 0; j < n; ++j) {
+        T d = a[j * lda + j];
+        for (ptrdiff_t p = 0; p < j; ++p) d -= a[j * lda + p] * a[j * lda + p];
+        if (!(d > T(0))) return PCK_ERR_NOT_POSITIVE_DEFINITE;  // also catches NaN
+        const T ljj = std::sqrt(d);
+        a[j * lda + j] = ljj;
+        for (ptrdiff_t i = j + 1; i < n; ++i) {
+            T s = a[i * lda + j];
+            for (ptrdiff_t p = 0; p < j; ++p) s -= a[i * lda + p] * a[j * lda + p];
+            a[i * lda + j] = s / ljj;
+        }
+        for (ptrdiff_t i = 0; i < j; ++i) a[i * lda + j] = T(0);
+    }
+    return PCK_OK;
+}
+
+template <class T>
+int choleskySolve(ptrdiff_t n, ptrdiff_t nrhs, const T *l, ptrdiff_t ldl, T *b, ptrdiff_t ldb) {
+    if (!validMatrix(l, n, n, ldl) || !validMatrix(b, n, nrhs, ldb)) return PCK_ERR_ARGUMENT;
+    for (ptrdiff_t c = 0; c < nrhs; ++c) {
+        // Forward substitution L·z = b, then back substitution Lᵀ·x = z.
+        for (ptrdiff_t i = 0; i < n; ++i) {
+            T s = b[i * ldb + c];
+            for (ptrdiff_t p = 0; p < i; ++p) s -= l[i * ldl + p] * b[p * ldb + c];
+            b[i * ldb + c] = s / l[i * ldl + i];
+        }
+        for (ptrdiff_t i = n - 1; i >= 0; --i) {
+            T s = b[i * ldb + c];
+            for (ptrdiff_t p = i + 1; p < n; ++p) s -= l[p * ldl + i] * b[p * ldb + c];
+            b[i * ldb + c] = s / l[i * ldl + i];
+        }
+    }
+    return PCK_OK;
+}
+
+}  // namespace
+
+#define PCK_DEFINE(T, S)                                                                           \
+    int pck_gemm_##S(int tA, int tB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,   \
+                     ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {      \
+        return gemm<T>(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);                      \
+    }                                                                                              \
+    int pck_gemv_##S(int tA, ptrdiff_t m, ptrdiff_t n, T alpha, const T *a, ptrdiff_t lda,         \
+                     const T *x, T beta, T *y) {                                                   \
+        return gemv<T>(tA, m, n, alpha, a, lda, x, beta, y);                                       \
+    }                                                                                              \
+    int pck_axpy_##S(ptrdiff_t n, T alpha, const T *x, T *y) {                                     \
+        if (!validVector(x, n) || !validVector(y, n)) return PCK_ERR_ARGUMENT;                     \
+        for (ptrdiff_t i = 0; i < n; ++i) y[i] += alpha * x[i];                                    \
+        return PCK_OK;                                                                             \
+    }                                                                                              \
+    int pck_scale_##S(ptrdiff_t n, T alpha, T *x) {                                                \
+        if (!validVector(x, n)) return PCK_ERR_ARGUMENT;                                           \
+        for (ptrdiff_t i = 0; i < n; ++i) x[i] *= alpha;                                           \
+        return PCK_OK;                                                                             \
+    }                                                                                              \
+    int pck_linear_activation_##S(int act, T slope, int tA, int tB, ptrdiff_t m, ptrdiff_t n,      \
+                                  ptrdiff_t k, const T *a, ptrdiff_t lda, const T *b,              \
+                                  ptrdiff_t ldb, const T *bias, T *pre, T *out, ptrdiff_t ldout) { \
+        return linearActivation<T>(act, slope, tA, tB, m, n, k, a, lda, b, ldb, bias, pre, out,    \
+                                   ldout);                                                         \
+    }                                                                                              \
+    int pck_activation_##S(int act, T slope, ptrdiff_t n, const T *x, T *y) {                      \
+        return applyActivation<T>(act, slope, n, x, y);                                            \
+    }                                                                                              \
+    int pck_activation_derivative_##S(int act, T slope, ptrdiff_t n, const T *x, T *dy) {          \
+        return activationDerivative<T>(act, slope, n, x, dy);                                      \
+    }                                                                                              \
+    int pck_softmax_rows_##S(ptrdiff_t r, ptrdiff_t c, const T *x, ptrdiff_t ldx, T *y,            \
+                             ptrdiff_t ldy) {                                                      \
+        return softmaxRows<T>(r, c, x, ldx, y, ldy);                                               \
+    }                                                                                              \
+    int pck_mul_##S(ptrdiff_t n, const T *a, const T *b, T *out) {                                 \
+        return elementwise<T>(n, a, b, out, [](T x, T y) { return x * y; });                       \
+    }                                                                                              \
+    int pck_sub_##S(ptrdiff_t n, const T *a, const T *b, T *out) {                                 \
+        return elementwise<T>(n, a, b, out, [](T x, T y) { return x - y; });                       \
+    }                                                                                              \
+    int pck_add_##S(ptrdiff_t n, const T *a, const T *b, T *out) {                                 \
+        return elementwise<T>(n, a, b, out, [](T x, T y) { return x + y; });                       \
+    }                                                                                              \
+    int pck_sum_rows_##S(ptrdiff_t r, ptrdiff_t c, const T *a, ptrdiff_t lda, T alpha, T beta,     \
+                         T *out) {                                                                 \
+        return sumRows<T>(r, c, a, lda, alpha, beta, out);                                         \
+    }                                                                                              \
+    int pck_sum_columns_##S(ptrdiff_t r, ptrdiff_t c, const T *a, ptrdiff_t lda, T alpha, T beta,  \
+                            T *out) {                                                              \
+        return sumColumns<T>(r, c, a, lda, alpha, beta, out);                                      \
+    }                                                                                              \
+    int pck_outer_accumulate_##S(ptrdiff_t batch, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,   \
+                                 ptrdiff_t lda, const T *b, ptrdiff_t ldb, T *w, ptrdiff_t ldw) {  \
+        return gemm<T>(1, 0, n, k, batch, alpha, a, lda, b, ldb, T(1), w, ldw);                    \
+    }                                                                                              \
+    int pck_cholesky_##S(ptrdiff_t n, T *a, ptrdiff_t lda) { return cholesky<T>(n, a, lda); }      \
+    int pck_cholesky_solve_##S(ptrdiff_t n, ptrdiff_t nrhs, const T *l, ptrdiff_t ldl, T *b,       \
+                               ptrdiff_t ldb) {                                                    \
+        return choleskySolve<T>(n, nrhs, l, ldl, b, ldb);                                          \
+    }
+
+PCK_DEFINE(float, f32)
+PCK_DEFINE(double, f64)
