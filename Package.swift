@@ -71,7 +71,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter",
+            "_PCAllocationCounter", "PCNumerics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

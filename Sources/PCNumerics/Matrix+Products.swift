@@ -66,6 +66,17 @@ extension Matrix {
             throw NumericsError.shapeMismatch(operation: "matrix-vector product (output)",
                                               expected: Shape(outCount, 1), got: Shape(y.count, 1))
         }
+        // Controller-sized systems: an inlined loop avoids the call and the kernel's dispatch.
+        if a.rows <= 8 && a.columns <= 8 {
+            a.withUnsafeStorage { pa, lda in
+                x.withUnsafeBufferPointer { px in
+                    y.withUnsafeMutableBufferPointer { py in
+                        smallMatrixVector(transpose, a.rows, a.columns, alpha, pa, lda, px.baseAddress!, beta, py.baseAddress!)
+                    }
+                }
+            }
+            return
+        }
         let status = a.withUnsafeStorage { pa, lda in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
@@ -144,4 +155,23 @@ extension Matrix {
 func withOptionalBias<Scalar: PCScalar, R>(_ bias: Vector<Scalar>?, _ body: (UnsafePointer<Scalar>?) -> R) -> R {
     guard let bias else { return body(nil) }
     return bias.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// y = α·op(A)·x + β·y for A up to 8×8 (β = 0 ignores y's previous contents).
+@inlinable @inline(__always)
+func smallMatrixVector<Scalar: PCScalar>(_ transpose: Bool, _ m: Int, _ n: Int, _ alpha: Scalar,
+                                         _ a: UnsafePointer<Scalar>, _ lda: Int, _ x: UnsafePointer<Scalar>,
+                                         _ beta: Scalar, _ y: UnsafeMutablePointer<Scalar>) {
+    let outCount = transpose ? n : m
+    let inCount = transpose ? m : n
+    for i in 0..<outCount {
+        var s: Scalar = 0
+        if transpose {
+            for j in 0..<inCount { s += a[j * lda + i] * x[j] }
+        } else {
+            let row = a + i * lda
+            for j in 0..<inCount { s += row[j] * x[j] }
+        }
+        y[i] = beta == 0 ? alpha * s : alpha * s + beta * y[i]
+    }
 }

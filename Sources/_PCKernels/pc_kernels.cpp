@@ -81,6 +81,53 @@ inline T derivative(int act, T slope, T x) {
 
 inline bool validActivation(int act) { return act >= PCK_ACT_IDENTITY && act <= PCK_ACT_SOFTPLUS; }
 
+// Eigen's blocked GEMM packs panels of A and B into buffers that it heap-allocates per call once
+// they exceed EIGEN_STACK_ALLOCATION_LIMIT (128 KB): a 64×784×128 product would malloc on every
+// call. We call the same blocked product with blocking workspaces cached per thread and per
+// shape, so after the first call of a shape (warm-up) a product allocates nothing.
+template <class T>
+using Blocking = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, T, T, Eigen::Dynamic, Eigen::Dynamic,
+                                                      Eigen::Dynamic, 1, false>;
+
+template <class T>
+struct BlockingCache {
+    static constexpr int capacity = 32;
+    struct Entry { ptrdiff_t rows = -1, cols = -1, depth = -1; Blocking<T> *blocking = nullptr; };
+    Entry entries[capacity];
+    int next = 0;
+    ~BlockingCache() { for (auto &e : entries) delete e.blocking; }
+
+    Blocking<T> &get(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth) {
+        for (auto &e : entries)
+            if (e.blocking && e.rows == rows && e.cols == cols && e.depth == depth) return *e.blocking;
+        Entry &slot = entries[next];
+        next = (next + 1) % capacity;
+        delete slot.blocking;
+        slot.blocking = nullptr;
+        auto *blocking = new Blocking<T>(rows, cols, depth, 1, true);
+        blocking->allocateAll();
+        slot = Entry{rows, cols, depth, blocking};
+        return *blocking;
+    }
+};
+
+template <class T>
+BlockingCache<T> &blockingCache() {
+    thread_local BlockingCache<T> cache;
+    return cache;
+}
+
+// C (row-major m×n) += alpha·op(A)·op(B), computed as the column-major product
+// Cᵀ (n×m) = op(B)ᵀ (n×k) · op(A)ᵀ (k×m). A row-major matrix read column-major is its transpose,
+// so op(B)ᵀ is column-major when B is not transposed and row-major when it is (likewise A).
+template <class T, int LhsOrder, int RhsOrder>
+void blockedProduct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
+                    const T *b, ptrdiff_t ldb, T *c, ptrdiff_t ldc) {
+    using Product = Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder,
+                                                                   false, Eigen::ColMajor, 1>;
+    Product::run(n, m, k, b, ldb, a, lda, c, 1, ldc, alpha, blockingCache<T>().get(n, m, k));
+}
+
 template <class T>
 int gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,
          ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
@@ -95,12 +142,21 @@ int gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
         if (beta == T(0)) C.setZero();
         else if (beta != T(1)) C *= beta;
         if (k == 0 || alpha == T(0)) return PCK_OK;
-        ConstMapMatrix<T> A(a, aRows, aCols, Eigen::OuterStride<>(lda));
-        ConstMapMatrix<T> B(b, bRows, bCols, Eigen::OuterStride<>(ldb));
-        if (!transA && !transB) C.noalias() += alpha * A * B;
-        else if (transA && !transB) C.noalias() += alpha * A.transpose() * B;
-        else if (!transA && transB) C.noalias() += alpha * A * B.transpose();
-        else C.noalias() += alpha * A.transpose() * B.transpose();
+        if (m + n + k < 20) {
+            // Tiny products: Eigen's coefficient-based product (what it picks itself below this size).
+            ConstMapMatrix<T> A(a, aRows, aCols, Eigen::OuterStride<>(lda));
+            ConstMapMatrix<T> B(b, bRows, bCols, Eigen::OuterStride<>(ldb));
+            if (!transA && !transB) C.noalias() += alpha * A.lazyProduct(B);
+            else if (transA && !transB) C.noalias() += alpha * A.transpose().lazyProduct(B);
+            else if (!transA && transB) C.noalias() += alpha * A.lazyProduct(B.transpose());
+            else C.noalias() += alpha * A.transpose().lazyProduct(B.transpose());
+            return PCK_OK;
+        }
+        constexpr int Col = Eigen::ColMajor, Row = Eigen::RowMajor;
+        if (!transA && !transB) blockedProduct<T, Col, Col>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+        else if (transA && !transB) blockedProduct<T, Col, Row>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+        else if (!transA && transB) blockedProduct<T, Row, Col>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+        else blockedProduct<T, Row, Row>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
         return PCK_OK;
     });
 }

@@ -66,6 +66,7 @@ func monotonicNanoseconds() -> UInt64 {
 
 /// Times `body` in `repeats` batches of `iterations` calls after one warm-up batch.
 /// - Returns: nanoseconds per call for each batch, sorted ascending.
+@inline(__always)
 func measureNanosecondsPerCall(iterations: Int, repeats: Int, _ body: () -> Void) -> [Double] {
     for _ in 0..<max(1, iterations / 4) { body() }
     var samples: [Double] = []
