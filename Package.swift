@@ -50,7 +50,9 @@ products += [.library(name: "PCEnvironment", targets: ["PCEnvironment"])]
 
 // MARK: - Public API: agents
 targets += [
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sources/PCAgents"),
 ]
+products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 
 // MARK: - Public API: wire protocol and ZeroMQ bridge
 targets += [
@@ -71,6 +73,9 @@ products += [.executable(name: "pcctl", targets: ["pcctl"])]
 
 // MARK: - Tests
 targets += [
+    .testTarget(name: "PCAgentsTests",
+                dependencies: ["PCAgents", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCAgentsTests"),
 ]
 
 let package = Package(
