@@ -45,8 +45,12 @@ products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
     .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
+    // The simulator: physics core, environments, noise wrappers, SVG rendering, Gymnasium fixtures.
+    .target(name: "PCSims", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sims",
+            exclude: ["Fixtures/export_gymnasium.py"]),
 ]
 products += [.library(name: "PCEnvironment", targets: ["PCEnvironment"])]
+products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
@@ -74,8 +78,15 @@ products += [.executable(name: "pcctl", targets: ["pcctl"])]
 // MARK: - Tests
 targets += [
     .testTarget(name: "PCAgentsTests",
-                dependencies: ["PCAgents", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCAgentsTests"),
+    .testTarget(name: "PCEnvironmentTests",
+                dependencies: ["PCEnvironment", "_PCTestSupport"],
+                path: "Tests/PCEnvironmentTests"),
+    .testTarget(name: "PCSimsTests",
+                dependencies: ["PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCSimsTests",
+                exclude: ["Fixtures"]),
 ]
 
 let package = Package(
