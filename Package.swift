@@ -67,7 +67,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter",
+            "_PCAllocationCounter", "PCAgents", "PCSims", "PCEnvironment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
