@@ -42,8 +42,8 @@ public struct AgentWarnings: OptionSet, Sendable, Hashable, Codable, CustomStrin
 
     /// The observation had the wrong length or a NaN/infinite value; the safe action was emitted.
     public static let invalidObservation = AgentWarnings(rawValue: 1 << 0)
-    /// The free energy rose or became non-finite during inference; the step size was cut and the
-    /// iterate reverted to the best one.
+    /// The free energy became non-finite during inference; the step was undone, the step size cut
+    /// and the iterate reverted to the best one.
     public static let divergence = AgentWarnings(rawValue: 1 << 1)
     /// Inference used its whole iteration budget without meeting the stopping rule.
     public static let notConverged = AgentWarnings(rawValue: 1 << 2)
@@ -51,6 +51,13 @@ public struct AgentWarnings: OptionSet, Sendable, Hashable, Codable, CustomStrin
     public static let warmStartReset = AgentWarnings(rawValue: 1 << 3)
     /// The refined plan scored worse than its proposal under the true rollout and was replaced by it.
     public static let refinementRejected = AgentWarnings(rawValue: 1 << 4)
+
+    /// Every warning with its name, in bit order.
+    public static let named: [(AgentWarnings, String)] = [
+        (.invalidObservation, "invalidObservation"), (.divergence, "divergence"),
+        (.notConverged, "notConverged"), (.warmStartReset, "warmStartReset"),
+        (.refinementRejected, "refinementRejected"),
+    ]
 
     public var description: String {
         let names: [(AgentWarnings, String)] = [

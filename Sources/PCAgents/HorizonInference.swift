@@ -5,9 +5,9 @@
 /// x_t ← x_t − η_x s ∇x_t / dx_t   (1 ≤ t ≤ H),     u_t ← clip(u_t − η_u s ∇u_t / du_t, u_min, u_max),
 /// ```
 /// where dx, du are the Gauss–Newton diagonals (precision-normalised steps; d = 1 when
-/// preconditioning is off) and s ∈ (0, 1] is a safeguard scale. If E rises or turns non-finite, the
-/// step is undone and s halves (recorded as ``AgentWarnings/divergence``), so E never rises; s doubles
-/// back toward 1 after each accepted step.
+/// preconditioning is off) and s ∈ (0, 1] is a safeguard scale (a backtracking line search): if E
+/// rises, the step is undone and s halves, so E never rises; s doubles back toward 1 after each
+/// accepted step. A non-finite trial energy is recorded as ``AgentWarnings/divergence``.
 /// Stopping rule: max |∇/d| < tolerance (converged) or the iteration budget is spent.
 struct InferenceOutcome {
     var energy: Double
@@ -64,7 +64,7 @@ extension HorizonWorkspace {
                 scale = min(1, 2 * scale)
             } else {
                 // Safeguard: undo, halve the scale, restore the gradients at the kept iterate.
-                warnings.insert(.divergence)
+                if !trial.isFinite { warnings.insert(.divergence) }
                 x.update(from: savedStates, count: stateCount)
                 u.update(from: savedControls, count: controlCount)
                 scale *= 0.5

@@ -33,7 +33,7 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
     ///   `state` is left unchanged).
     func decode(_ observation: [Double], into state: UnsafeMutablePointer<Double>) -> Bool {
         guard observation.count == observationDimension else { return false }
-        for v in observation where !v.isFinite { return false }
+        for k in 0..<observation.count where !observation[k].isFinite { return false }
         var k = 0, a = 0
         for i in 0..<stateDimension {
             if a < angleIndices.count && angleIndices[a] == i {

@@ -52,7 +52,8 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                wrapped: UnsafeMutablePointer<Double>) {
         let n = stateDimension
         for j in 0..<n { wrapped[j] = state[j] }
-        for j in angleIndices { wrapped[j] = wrapAngle(state[j]) }
+        // Index loops: iterating an array in unspecialised (debug) code allocates an iterator box.
+        for k in 0..<angleIndices.count { wrapped[angleIndices[k]] = wrapAngle(state[angleIndices[k]]) }
         matrix.withUnsafeBufferPointer { c in
             for i in 0..<outcomeDimension {
                 var s = 0.0

@@ -29,3 +29,23 @@ extension PredictiveController {
             controlGradient: Array(UnsafeBufferPointer(start: w.controlGradient, count: h * m)))
     }
 }
+
+extension PredictiveController {
+    /// Evaluates the hard-dynamics energy (Π_x → ∞) of a control sequence from x₀ and its gradient
+    /// ∂E/∂u from the equilibrium errors of ``HorizonWorkspace/evaluateShooting(_:outcomeMap:gradients:)``.
+    /// - Parameters:
+    ///   - initialState: x₀, (stateDimension).
+    ///   - controls: u₀…u_{H−1}, (H·actionDimension).
+    /// - Returns: E and ∂E/∂u (the state gradient is empty: the states are the rollout).
+    public func evaluateShootingEnergy(initialState: [Double], controls: [Double]) -> HorizonEvaluation {
+        let n = model.stateDimension, m = model.actionDimension, h = options.horizon
+        precondition(initialState.count == n && controls.count == h * m,
+                     "evaluateShootingEnergy: expected \(n) and \(h * m) values")
+        let w = workspace.copy()
+        for i in 0..<n { w.x[i] = initialState[i] }
+        for i in 0..<(h * m) { w.u[i] = controls[i] }
+        let energy = w.evaluateShooting(model, outcomeMap: options.outcome, gradients: true)
+        return HorizonEvaluation(energy: energy, stateGradient: [],
+                                 controlGradient: Array(UnsafeBufferPointer(start: w.controlGradient, count: h * m)))
+    }
+}

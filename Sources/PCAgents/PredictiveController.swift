@@ -102,9 +102,16 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
 
         // Initialise the states by rolling f out (every ε = 0), then settle E.
         w.rollout(model, controls: w.u, states: w.x)
-        let outcome = w.infer(model, outcomeMap: options.outcome, iterations: options.iterations,
+        let outcome: InferenceOutcome
+        switch options.mode {
+        case .collocation:
+            outcome = w.infer(model, outcomeMap: options.outcome, iterations: options.iterations,
                               stateStepSize: options.stateStepSize, controlStepSize: options.controlStepSize,
                               tolerance: options.tolerance, preconditioned: options.preconditioned)
+        case .shooting:
+            outcome = w.inferShooting(model, outcomeMap: options.outcome, iterations: options.iterations,
+                                      controlStepSize: options.controlStepSize, tolerance: options.tolerance)
+        }
         diagnostics.freeEnergy = outcome.energy
         diagnostics.iterations = outcome.iterations
         diagnostics.converged = outcome.converged

@@ -15,8 +15,19 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
     public var controlStepSize: Double = 0.5
     /// Stopping rule: inference stops when every preconditioned step |∇/d| is below this (default 1e-6).
     public var tolerance: Double = 1e-6
-    /// Divide each gradient by its Gauss–Newton diagonal (default true). Off: plain gradient descent.
+    /// Divide each gradient by its Gauss–Newton diagonal (default true; collocation only).
     public var preconditioned: Bool = true
+    /// Collocation (finite Π_x, states free) or shooting (Π_x → ∞, errors at equilibrium) (default collocation).
+    public var mode: InferenceMode = .collocation
+
+    /// How the horizon's states are treated during inference (ALGORITHMS.md B7, "Relations").
+    public enum InferenceMode: String, Sendable, Codable {
+        /// States are free latents with dynamics precision Π_x; each iteration updates x and u.
+        case collocation
+        /// Π_x → ∞: states follow the rollout, the dynamics errors settle to their equilibrium
+        /// (a backward sweep), and each iteration updates u; `modelPrecision` is then unused.
+        case shooting
+    }
     /// Π_x, the dynamics precision, (stateDimension).
     public var modelPrecision: [Double]
     /// o*, the goal prior's mean on the outcome g(x), (outcomeDimension).
@@ -126,7 +137,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case horizon, iterations, stateStepSize, controlStepSize, tolerance, preconditioned
+        case horizon, iterations, stateStepSize, controlStepSize, tolerance, preconditioned, mode
         case modelPrecision, goal, goalPrecision, terminalGoalScale, controlPrior, controlPrecision
         case controlLower, controlUpper, outcome, observation, proposal, keepBetterProposal
     }
@@ -148,6 +159,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
         if let v = try c.decodeIfPresent(Double.self, forKey: .controlStepSize) { controlStepSize = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .tolerance) { tolerance = v }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .preconditioned) { preconditioned = v }
+        if let v = try c.decodeIfPresent(InferenceMode.self, forKey: .mode) { mode = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .terminalGoalScale) { terminalGoalScale = v }
         if let v = try c.decodeIfPresent(ProposalOptions.self, forKey: .proposal) { proposal = v }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .keepBetterProposal) { keepBetterProposal = v }

@@ -35,9 +35,8 @@ struct PendulumRun<A: Agent> {
                 let transition = try environment.step(action, observation: &observation)
                 total += transition.reward
                 stepTimes.append(diagnostics.computeTime)
-                if !diagnostics.warnings.isEmpty {
-                    for name in ["invalidObservation", "divergence", "notConverged", "warmStartReset", "refinementRejected"]
-                    where diagnostics.warnings.description.contains(name) { warnings[name, default: 0] += 1 }
+                for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) {
+                    warnings[name, default: 0] += 1
                 }
                 let angle = wrapAngle(environment.angle)
                 if t >= Pendulum.episodeSteps - 50 && abs(angle) < 0.1 { uprightSteps += 1 }
