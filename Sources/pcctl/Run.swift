@@ -9,7 +9,8 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Tasks: pendulum. Agents: a name (predictive) or a JSON config file (see Examples/configs/).
+        Tasks: pendulum, lightdark, lightdark-countercheck. Agents: a name (predictive) or a JSON
+        config file (see Examples/configs/); light-dark runs all sensing policies unless one is named.
         Episodes use seeds S..S+N−1; seeds below 100 start from Gymnasium's initial states
         (Sims/Fixtures), unless --own-rng is given.
         """)
@@ -49,8 +50,31 @@ struct Run: ParsableCommand {
             let report = try PendulumRun(agent: controller, agentName: agentName, episodes: episodes,
                                          firstSeed: seed, ownRandomStarts: ownRng).run()
             try finish(report)
+        case "lightdark", "lightdark-countercheck":
+            let report = try LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: episodes,
+                                          firstSeed: seed, policies: try sensingPolicies()).run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                report.printSummary()
+            }
         default:
-            throw ValidationError("unknown task `\(task)`; known: pendulum")
+            throw ValidationError("unknown task `\(task)`; known: pendulum, lightdark, lightdark-countercheck")
+        }
+    }
+
+    /// Light-dark runs every policy unless one is named (efe, epistemic, goToMean, random, stay).
+    func sensingPolicies() throws -> [ActiveSensingOptions.Policy] {
+        switch agent {
+        case "predictive", "all": return [.expectedFreeEnergy, .epistemic, .goToMean, .random, .stay]
+        case "efe": return [.expectedFreeEnergy]
+        default:
+            guard let policy = ActiveSensingOptions.Policy(rawValue: agent) else {
+                throw ValidationError("unknown sensing policy `\(agent)`; use all, efe, epistemic, goToMean, random or stay")
+            }
+            return [policy]
         }
     }
 
