@@ -64,7 +64,9 @@ products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sources/PCAgents"),
 ]
+products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 
 // MARK: - Public API: wire protocol and ZeroMQ bridge
 targets += [
@@ -75,7 +77,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCNumerics",
+            "_PCAllocationCounter", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -88,6 +90,9 @@ targets += [
     .testTarget(name: "PCNumericsTests",
                 dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
+    .testTarget(name: "PCAgentsTests",
+                dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCAgentsTests"),
     .testTarget(name: "PCEnvironmentTests",
                 dependencies: ["PCEnvironment", "_PCTestSupport"],
                 path: "Tests/PCEnvironmentTests"),
