@@ -26,6 +26,8 @@ var products: [Product] = []
 targets += [
     .systemLibrary(name: "CEigen", path: "Sources/CEigen", pkgConfig: "eigen3",
                    providers: [.apt(["libeigen3-dev"])]),
+    // libzmq's C API for the bridge; linked by name from the module map.
+    .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
 ]
 
 // MARK: - Implementation details
@@ -54,6 +56,14 @@ targets += [
 
 // MARK: - Public API: wire protocol and ZeroMQ bridge
 targets += [
+    // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
+    .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
+    // ZeroMQ transport: server, client, broker, telemetry.
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment"], path: "Sources/PCBridge"),
+]
+products += [
+    .library(name: "PCWire", targets: ["PCWire"]),
+    .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
 // MARK: - Command-line tool and examples
@@ -62,6 +72,7 @@ targets += [
         name: "pcctl",
         dependencies: [
             "_PCAllocationCounter",
+            "PCBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -71,6 +82,8 @@ products += [.executable(name: "pcctl", targets: ["pcctl"])]
 
 // MARK: - Tests
 targets += [
+    .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport"], path: "Tests/PCBridgeTests"),
 ]
 
 let package = Package(
