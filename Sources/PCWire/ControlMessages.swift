@@ -93,15 +93,19 @@ public struct Welcome: Sendable, Equatable, Codable {
     public var idleTimeout: Double
     /// Non-fatal remarks (e.g. a minor-version difference).
     public var warnings: [String]
+    /// When present, the endpoint the robot must use for the rest of this session (a worker
+    /// behind a broker answers hellos forwarded by the broker with its own endpoint).
+    public var endpoint: String?
 
     enum CodingKeys: String, CodingKey {
         case kind, protocolVersion = "protocol", session, observationDimension, actionDimension,
-             heartbeatInterval, idleTimeout, warnings
+             heartbeatInterval, idleTimeout, warnings, endpoint
     }
 
     public init(session: UInt64, observationDimension: Int, actionDimension: Int,
-                heartbeatInterval: Double, idleTimeout: Double, warnings: [String] = [],
+                heartbeatInterval: Double, idleTimeout: Double, warnings: [String] = [], endpoint: String? = nil,
                 protocolVersion: String = ProtocolVersion.current.description) {
+        self.endpoint = endpoint
         self.protocolVersion = protocolVersion
         self.session = session
         self.observationDimension = observationDimension
