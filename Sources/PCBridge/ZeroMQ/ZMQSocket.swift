@@ -158,3 +158,6 @@ public final class ZMQSocket: @unchecked Sendable {
         return item.revents & Int16(ZMQ_POLLIN) != 0
     }
 }
+
+/// `ZMQ_SUBSCRIBE`, for subscribing a SUB socket with ``ZMQSocket/setOption(_:bytes:name:)``.
+public let ZMQ_SUBSCRIBE_OPTION: Int32 = ZMQ_SUBSCRIBE
