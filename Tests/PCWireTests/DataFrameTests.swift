@@ -84,3 +84,20 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct ErrorJSONTests {
+    @Test func handWrittenErrorJSONMatchesTheEncoder() throws {
+        let messages = [
+            ErrorMessage(code: .unknownSession, message: "plain"),
+            ErrorMessage(code: .malformedJSON, message: "quote \" backslash \\ newline \n tab \t bell \u{07} é ✓", session: 1 << 53 - 1),
+            ErrorMessage(code: .outOfOrderSequence, message: "", session: 0, sequence: .max),
+        ]
+        for m in messages {
+            let fast = Data(m.jsonBytes())
+            #expect(try ControlMessage.decode(fast) == .error(m))
+            let a = try JSONSerialization.jsonObject(with: fast) as? NSDictionary
+            let b = try JSONSerialization.jsonObject(with: ControlMessage.error(m).encoded()) as? NSDictionary
+            #expect(a != nil && a == b)
+        }
+    }
+}

@@ -139,7 +139,6 @@ final class ServerCore: @unchecked Sendable {
         }
         statistics.errors[error.code, default: 0] += 1
         let message = ErrorMessage(code: error.code, message: error.description, session: session, sequence: sequence)
-        let data = ControlMessage.error(message).encoded()
-        data.withUnsafeBytes { sendReply($0) }
+        message.jsonBytes().withUnsafeBytes { sendReply($0) }
     }
 }
