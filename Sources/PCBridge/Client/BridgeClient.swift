@@ -36,6 +36,8 @@ public final class BridgeClient {
     private var socket: ZMQSocket
     /// The endpoint requests go to (changes when a welcome redirects to a worker).
     public private(set) var endpoint: String
+    /// The endpoint given at creation (a server or a broker): every hello goes there.
+    public let initialEndpoint: String
     /// The current session, after a successful hello.
     public private(set) var welcome: Welcome?
     private var scalar: ScalarType = .float32
@@ -49,6 +51,7 @@ public final class BridgeClient {
     public init(endpoint: String, options: Options = Options()) throws(BridgeError) {
         self.options = options
         self.endpoint = endpoint
+        initialEndpoint = endpoint
         do {
             context = try ZMQContext()
             socket = try Self.makeSocket(context: context, endpoint: endpoint, options: options)
@@ -76,6 +79,14 @@ public final class BridgeClient {
     ///   ``BridgeError/timeout(milliseconds:request:)`` when nothing answers.
     @discardableResult
     public func hello(_ hello: Hello) throws(BridgeError) -> Welcome {
+        if endpoint != initialEndpoint {
+            // A redirected session ends here; new sessions are assigned by the broker again.
+            do { socket = try Self.makeSocket(context: context, endpoint: initialEndpoint, options: options) } catch {
+                throw .transport(error)
+            }
+            endpoint = initialEndpoint
+        }
+        welcome = nil
         let reply = try control(.hello(hello), name: "hello")
         guard case let .welcome(welcome) = reply else { throw .unexpectedReply("hello answered by \(reply)") }
         if let redirect = welcome.endpoint, redirect != endpoint {

@@ -65,6 +65,11 @@ public final class BridgeServer: @unchecked Sendable {
                 telemetryEndpoint = nil
             }
             endpoints = bound
+            var configuration = configuration
+            // A worker behind a broker keeps its sessions to itself: robots talk to it directly.
+            if configuration.advertisedEndpoint == nil && !configuration.connect.isEmpty {
+                configuration.advertisedEndpoint = bound.first
+            }
             core = ServerCore(configuration: configuration, factory: factory, router: router, publisher: publisher)
         } catch {
             throw .transport(error)
@@ -73,7 +78,7 @@ public final class BridgeServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Starts serving on a dedicated thread. Calling it twice has no further effect.
+    /// Starts serving on a dedicated thread. Calling it twice, or after ``stop()``, has no effect.
     public func start() {
         lock.lock()
         defer { lock.unlock() }

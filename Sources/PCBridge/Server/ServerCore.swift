@@ -66,6 +66,9 @@ final class ServerCore: @unchecked Sendable {
         }
         publish(statistics)
         sessions.removeAll()
+        // Disconnect at once, so a broker stops routing to this worker.
+        router.close()
+        publisher?.close()
     }
 
     /// Drops sessions silent for longer than the idle timeout.

@@ -37,7 +37,17 @@ public final class ZMQSocket: @unchecked Sendable {
         try setOption(ZMQ_LINGER, 0, name: "ZMQ_LINGER")
     }
 
-    deinit { zmq_close(handle) }
+    private var closed = false
+
+    deinit { if !closed { zmq_close(handle) } }
+
+    /// Closes the socket now (peers see the disconnect at once). The socket must not be used
+    /// afterwards; `deinit` will not close it again.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        zmq_close(handle)
+    }
 
     // MARK: Options
 
