@@ -83,7 +83,7 @@ products += [.executable(name: "pcctl", targets: ["pcctl"])]
 // MARK: - Tests
 targets += [
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
-    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport"], path: "Tests/PCBridgeTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
 ]
 
 let package = Package(

@@ -17,7 +17,7 @@ def test_killing_one_worker_loses_only_its_sessions(start_process):
                for _ in range(2)]
     import time
     time.sleep(0.3)  # both workers connected before hellos are spread
-    robots = [RemoteAgent(broker.value("frontend"), OBS, ACT, LINEAR, scalar="float64", timeout=0.3, retries=1)
+    robots = [RemoteAgent(broker.value("frontend"), OBS, ACT, LINEAR, scalar="float64", timeout=0.2, retries=1)
               for _ in range(16)]
     for r in robots:
         r.connect()
