@@ -51,7 +51,8 @@ final class ServerCore: @unchecked Sendable {
         while !shouldStop() {
             if (try? router.pollReadable(milliseconds: 10)) == true {
                 // Drain what is queued, bounded so the stop flag and the sweep still run.
-                for _ in 0..<1024 where receiveAndAnswer() {}
+                var answered = 0
+                while answered < 1024 && receiveAndAnswer() { answered += 1 }
             }
             let now = monotonicNanoseconds()
             if now &- lastSweep > 100_000_000 {
