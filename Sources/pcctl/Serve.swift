@@ -33,6 +33,8 @@ struct Serve: ParsableCommand {
     var advertise: String?
     @Option(name: .long, help: "JSON file with a CURVE key pair {\"publicKey\", \"secretKey\"} (see pcctl keygen): encrypt and authenticate.")
     var curveKeyFile: String?
+    @Option(name: .long, help: "JSON file with a list of client public keys (Z85): with CURVE, admit only these clients.")
+    var curveAuthorizedKeys: String?
     @Flag(name: .long, help: "Allow binding to non-loopback addresses.")
     var allowRemote = false
     @Flag(name: .long, help: "Log session events and refused requests to stderr.")
@@ -57,6 +59,12 @@ struct Serve: ParsableCommand {
         configuration.heartbeatInterval = file.heartbeatInterval ?? 1
         configuration.maximumSessions = file.maximumSessions ?? 1024
         configuration.curveSecretKey = keys?.secretKey
+        if let path = curveAuthorizedKeys {
+            guard keys != nil else { throw ValidationError("--curve-authorized-keys needs --curve-key-file") }
+            do { configuration.curveAuthorizedClients = try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                throw ValidationError("cannot read --curve-authorized-keys \(path): \(error)")
+            }
+        }
         configuration.allowNonLoopback = allowRemote
         configuration.advertisedEndpoint = advertise
         if verbose {

@@ -114,4 +114,31 @@ import PCWire
         server.stop()
         #expect(server.statistics.sessionsCreated == 1 && server.statistics.requests == 2)
     }
+
+    @Test func onlyAuthorizedClientKeysAreAdmitted() throws {
+        let serverKeys = try CurveKeyPair.generate(), robotKeys = try CurveKeyPair.generate()
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("zap")], curveSecretKey: serverKeys.secretKey)
+        configuration.curveAuthorizedClients = [robotKeys.publicKey]
+        let server = try BridgeServer(configuration: configuration, factory: ReferenceAgentFactory())
+        server.start()
+        defer { server.stop() }
+        let stranger = try BridgeClient(endpoint: server.endpoints[0],
+                                        options: .init(timeoutMilliseconds: 300, retries: 0, curveServerKey: serverKeys.publicKey))
+        #expect(throws: BridgeError.timeout(milliseconds: 300, request: "hello")) { try stranger.hello(linearHello()) }
+        let robot = try BridgeClient(endpoint: server.endpoints[0],
+                                     options: .init(curveServerKey: serverKeys.publicKey, curveClientKeys: robotKeys))
+        try robot.hello(linearHello())
+        #expect(abs(try robot.step([0.5, 0, 0])[0] - 0.25) < 1e-12)
+        server.stop()
+        #expect(server.statistics.clientsRefused >= 1 && server.statistics.sessionsCreated == 1)
+    }
+
+    @Test func authorizedKeysNeedCurveAndValidKeys() {
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("zap")])
+        configuration.curveAuthorizedClients = []
+        #expect(throws: BridgeError.self) { _ = try BridgeServer(configuration: configuration, factory: ReferenceAgentFactory()) }
+        configuration.curveSecretKey = (try? CurveKeyPair.generate())?.secretKey
+        configuration.curveAuthorizedClients = ["not a key"]
+        #expect(throws: BridgeError.self) { _ = try BridgeServer(configuration: configuration, factory: ReferenceAgentFactory()) }
+    }
 }

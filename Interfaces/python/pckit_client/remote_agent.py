@@ -38,7 +38,8 @@ class RemoteAgent:
     def __init__(self, endpoint: str, observation_space: Any, action_space: Any,
                  config: Optional[dict] = None, *, robot: str = "python-robot", control_period: float = 0.05,
                  scalar: str = "float32", timeout: float = 1.0, retries: int = 3,
-                 curve_server_key: Optional[str] = None, context: Optional[zmq.Context] = None):
+                 curve_server_key: Optional[str] = None, curve_client_keys: Optional[tuple] = None,
+                 context: Optional[zmq.Context] = None):
         self.endpoint = endpoint
         self.initial_endpoint = endpoint
         self.hello_message = wire.hello(robot, _space(observation_space), _space(action_space), control_period,
@@ -47,6 +48,8 @@ class RemoteAgent:
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.curve_server_key = curve_server_key
+        # (public, secret) Z85 keys, needed when the server admits only authorized clients.
+        self.curve_client_keys = curve_client_keys
         self.context = context or zmq.Context.instance()
         self.socket: Optional[zmq.Socket] = None
         self.welcome: Optional[dict] = None
@@ -62,7 +65,8 @@ class RemoteAgent:
         socket = self.context.socket(zmq.REQ)
         socket.setsockopt(zmq.LINGER, 0)
         if self.curve_server_key:
-            public, secret = zmq.curve_keypair()
+            public, secret = ((k.encode() if isinstance(k, str) else k) for k in self.curve_client_keys) \
+                if self.curve_client_keys else zmq.curve_keypair()
             socket.curve_serverkey = self.curve_server_key.encode()
             socket.curve_publickey = public
             socket.curve_secretkey = secret

@@ -117,6 +117,30 @@ def test_curve_without_key_gets_nothing_with_key_works(start_server, start_proce
         assert agent.step([0.5, 0, 0])[0] == pytest.approx(0.25)
 
 
+def test_curve_admits_only_authorized_client_keys(start_server, start_process, tmp_path):
+    server_keys = json.loads(start_process(["keygen"], lines=1).lines[0])
+    robot_keys = json.loads(start_process(["keygen"], lines=1).lines[0])
+    (tmp_path / "server.json").write_text(json.dumps(server_keys))
+    (tmp_path / "clients.json").write_text(json.dumps([robot_keys["publicKey"]]))
+    _, endpoint = start_server("--curve-key-file", str(tmp_path / "server.json"),
+                               "--curve-authorized-keys", str(tmp_path / "clients.json"), lines=2)
+    with pytest.raises(ServerLost):
+        RemoteAgent(endpoint, OBS, ACT, LINEAR, timeout=0.3, retries=0,
+                    curve_server_key=server_keys["publicKey"]).connect()
+    with RemoteAgent(endpoint, OBS, ACT, LINEAR, scalar="float64", curve_server_key=server_keys["publicKey"],
+                     curve_client_keys=(robot_keys["publicKey"], robot_keys["secretKey"])) as agent:
+        assert agent.step([0.5, 0, 0])[0] == pytest.approx(0.25)
+
+
+def test_config_file_gives_the_default_agent(start_server, tmp_path):
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"agent": LINEAR, "idleTimeout": 5}))
+    _, endpoint = start_server("--config", str(config))
+    with RemoteAgent(endpoint, OBS, ACT, {}, scalar="float64") as agent:
+        assert agent.welcome["idleTimeout"] == 5
+        assert agent.step([0.5, 0, 0])[0] == pytest.approx(0.25)
+
+
 def test_telemetry_publishes_every_step(start_server):
     telemetry = unique_ipc("tel")
     server, endpoint = start_server("--telemetry", telemetry, lines=2)

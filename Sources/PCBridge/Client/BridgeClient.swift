@@ -23,11 +23,16 @@ public final class BridgeClient {
         public var retries: Int
         /// The server's CURVE public key (Z85), when the server uses CURVE (default `nil`).
         public var curveServerKey: String?
+        /// This client's CURVE key pair (default `nil`: a fresh one per socket). Needed when the
+        /// server admits only authorized client keys.
+        public var curveClientKeys: CurveKeyPair?
 
-        public init(timeoutMilliseconds: Int = 1000, retries: Int = 2, curveServerKey: String? = nil) {
+        public init(timeoutMilliseconds: Int = 1000, retries: Int = 2, curveServerKey: String? = nil,
+                    curveClientKeys: CurveKeyPair? = nil) {
             self.timeoutMilliseconds = timeoutMilliseconds
             self.retries = retries
             self.curveServerKey = curveServerKey
+            self.curveClientKeys = curveClientKeys
         }
     }
 
@@ -70,7 +75,9 @@ public final class BridgeClient {
     private static func makeSocket(context: ZMQContext, endpoint: String, options: Options) throws(ZMQError) -> ZMQSocket {
         let socket = try ZMQSocket(context: context, type: .dealer)
         if let key = options.curveServerKey {
-            try socket.makeCurveClient(serverKey: key, keys: CurveKeyPair.generate())
+            let keys: CurveKeyPair
+            if let given = options.curveClientKeys { keys = given } else { keys = try CurveKeyPair.generate() }
+            try socket.makeCurveClient(serverKey: key, keys: keys)
         }
         try socket.connect(endpoint)
         return socket

@@ -42,8 +42,16 @@ public final class BridgeServer: @unchecked Sendable {
                 throw .nonLoopbackEndpoint(endpoint)
             }
         }
+        if configuration.curveAuthorizedClients != nil && configuration.curveSecretKey == nil {
+            throw .wire(.invalidMessage("curveAuthorizedClients needs curveSecretKey: client keys are checked only with CURVE on"))
+        }
+        let context: ZMQContext
+        do { context = try ZMQContext() } catch { throw .transport(error) }
+        // The ZAP handler must exist before any CURVE handshake can start.
+        let authenticator = try configuration.curveAuthorizedClients.map { keys throws(BridgeError) in
+            try CurveAuthenticator(context: context, authorizedKeys: keys)
+        }
         do {
-            let context = try ZMQContext()
             let router = try ZMQSocket(context: context, type: .router)
             try router.setHighWaterMarks(send: 10_000, receive: 10_000)
             if let key = configuration.curveSecretKey { try router.makeCurveServer(secretKey: key) }
@@ -70,7 +78,8 @@ public final class BridgeServer: @unchecked Sendable {
             if configuration.advertisedEndpoint == nil && !configuration.connect.isEmpty {
                 configuration.advertisedEndpoint = bound.first
             }
-            core = ServerCore(configuration: configuration, factory: factory, router: router, publisher: publisher)
+            core = ServerCore(configuration: configuration, factory: factory, router: router, publisher: publisher,
+                              authenticator: authenticator)
         } catch {
             throw .transport(error)
         }

@@ -15,6 +15,9 @@ public struct BridgeServerConfiguration: Sendable {
     public var maximumSessions: Int
     /// The server's CURVE secret key (Z85); `nil` (default) serves in clear text.
     public var curveSecretKey: String?
+    /// With CURVE, the public keys (Z85) of the only clients admitted; `nil` (default) admits any
+    /// client that knows the server's public key.
+    public var curveAuthorizedClients: [String]?
     /// Whether binding to non-loopback TCP addresses is allowed (default false).
     public var allowNonLoopback: Bool
     /// Endpoint that robots should use for this worker's data plane when it sits behind a

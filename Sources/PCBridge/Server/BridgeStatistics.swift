@@ -18,6 +18,8 @@ public struct BridgeStatistics: Sendable, Equatable {
     public var activeSessions: Int = 0
     /// Messages that could not be answered (an envelope too deep or too long to route back).
     public var unattributable: UInt64 = 0
+    /// CURVE handshakes refused because the client's key is not authorized.
+    public var clientsRefused: UInt64 = 0
     /// Error replies sent, by code.
     public var errors: [ErrorCode: UInt64] = [:]
 

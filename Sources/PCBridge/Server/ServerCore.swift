@@ -8,6 +8,9 @@ final class ServerCore: @unchecked Sendable {
     let factory: any BridgeAgentFactory
     let router: ZMQSocket
     let publisher: ZMQSocket?
+    /// The ZAP handler admitting authorized CURVE clients, if configured.
+    let authenticator: CurveAuthenticator?
+    let pollSet: ZMQPollSet
     var sessions: [UInt64: Session] = [:]
     var statistics = BridgeStatistics()
 
@@ -23,11 +26,14 @@ final class ServerCore: @unchecked Sendable {
     let scratch: UnsafeMutableRawBufferPointer
     let telemetryValues: UnsafeMutableBufferPointer<Double>
 
-    init(configuration: BridgeServerConfiguration, factory: any BridgeAgentFactory, router: ZMQSocket, publisher: ZMQSocket?) {
+    init(configuration: BridgeServerConfiguration, factory: any BridgeAgentFactory, router: ZMQSocket, publisher: ZMQSocket?,
+         authenticator: CurveAuthenticator? = nil) {
         self.configuration = configuration
         self.factory = factory
         self.router = router
         self.publisher = publisher
+        self.authenticator = authenticator
+        pollSet = ZMQPollSet([router] + (authenticator.map { [$0.socket] } ?? []))
         envelope = .allocate(byteCount: Self.maximumEnvelopeFrames * Self.maximumEnvelopeFrameBytes, alignment: 8)
         payload = .allocate(byteCount: WireLimits.maximumMessageBytes + 1, alignment: 8)
         scratch = .allocate(byteCount: WireLimits.headerBytes + 8 * WireLimits.maximumValues, alignment: 8)
@@ -49,10 +55,14 @@ final class ServerCore: @unchecked Sendable {
         var lastSweep = monotonicNanoseconds()
         var published = statistics
         while !shouldStop() {
-            if (try? router.pollReadable(milliseconds: 10)) == true {
+            if (try? pollSet.poll(milliseconds: 10)) ?? 0 > 0 {
+                if let authenticator, pollSet.isReadable(1), let refusal = authenticator.answer() {
+                    statistics.clientsRefused += 1
+                    log(refusal)
+                }
                 // Drain what is queued, bounded so the stop flag and the sweep still run.
                 var answered = 0
-                while answered < 1024 && receiveAndAnswer() { answered += 1 }
+                while pollSet.isReadable(0) && answered < 1024 && receiveAndAnswer() { answered += 1 }
             }
             let now = monotonicNanoseconds()
             if now &- lastSweep > 100_000_000 {
@@ -70,6 +80,7 @@ final class ServerCore: @unchecked Sendable {
         // Disconnect at once, so a broker stops routing to this worker.
         router.close()
         publisher?.close()
+        authenticator?.socket.close()
     }
 
     /// Drops sessions silent for longer than the idle timeout.
