@@ -1,6 +1,7 @@
 """Read the telemetry socket of ``pcctl serve --telemetry`` and plot free energy per session."""
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Dict, List, Optional
 
@@ -43,17 +44,32 @@ def collect(subscriber: TelemetrySubscriber, records: int, timeout: float = 1.0)
     return dict(by_session)
 
 
-def plot_free_energy(by_session: Dict[int, List[dict]], path: str) -> None:
-    """Free energy against sequence number, one line per session (needs matplotlib)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for session, records in by_session.items():
-        ax.plot([r["sequence"] for r in records], [r["free_energy"] for r in records], label=f"session {session}")
-    ax.set_xlabel("step")
-    ax.set_ylabel("free energy")
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def plot_free_energy(by_session: Dict[int, List[dict]], path: str, width: int = 640, height: int = 320) -> int:
+    """Writes an SVG of free energy against sequence number, one polyline per session; records
+    with a non-finite free energy are left out. Needs no plotting library.
+
+    Returns the number of polylines drawn."""
+    series = []
+    for session, records in sorted(by_session.items()):
+        points = [(r["sequence"], r["free_energy"]) for r in records if math.isfinite(r["free_energy"])]
+        if points:
+            series.append((session, points))
+    xs = [x for _, pts in series for x, _ in pts] or [0, 1]
+    ys = [y for _, pts in series for _, y in pts] or [0, 1]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1
+    margin = 40
+    sx = lambda x: margin + (x - x0) / (x1 - x0) * (width - 2 * margin)
+    sy = lambda y: height - margin - (y - y0) / (y1 - y0) * (height - 2 * margin)
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{margin}" y="20" font-size="12">free energy per step ({y0:.3g} … {y1:.3g})</text>']
+    for i, (session, points) in enumerate(series):
+        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+        parts.append(f'<polyline fill="none" stroke="{colours[i % len(colours)]}" points="{coords}">'
+                     f'<title>session {session}</title></polyline>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+    return len(series)

@@ -27,8 +27,32 @@ def pcctl_path() -> str:
     raise RuntimeError("pcctl not found: run `swift build --product pcctl` (or set $PCCTL)")
 
 
+_IPC_FILES = []
+
+
+def pcctl_output(*args) -> str:
+    """Runs a pcctl command that exits (e.g. keygen) and returns its standard output."""
+    result = subprocess.run([pcctl_path(), *args], capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"pcctl {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
 def unique_ipc(tag: str) -> str:
-    return f"ipc:///tmp/pckit-py-{tag}-{os.getpid()}-{uuid.uuid4().hex[:12]}.sock"
+    path = f"/tmp/pckit-py-{tag}-{os.getpid()}-{uuid.uuid4().hex[:12]}.sock"
+    _IPC_FILES.append(path)
+    return "ipc://" + path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def remove_ipc_files():
+    """A server killed with SIGKILL cannot remove its ipc file; remove every file these tests named."""
+    yield
+    for path in _IPC_FILES:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 class Process:

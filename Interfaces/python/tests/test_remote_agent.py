@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from conftest import unique_ipc
+from conftest import pcctl_output, unique_ipc
 from pckit_client import RemoteAgent, RemoteError, ServerLost
-from pckit_client.telemetry import TelemetrySubscriber, collect
+from pckit_client.telemetry import TelemetrySubscriber, collect, plot_free_energy
 
 OBS = ([-1.0, -1.0, -8.0], [1.0, 1.0, 8.0])
 ACT = ([-2.0], [2.0])
@@ -104,9 +104,8 @@ def test_idle_session_is_dropped_and_the_robot_starts_again(start_server):
     assert agent.reconnects == 1 and agent.session != first
 
 
-def test_curve_without_key_gets_nothing_with_key_works(start_server, start_process, tmp_path):
-    keygen = start_process(["keygen"], lines=1)
-    keys = json.loads(keygen.lines[0])
+def test_curve_without_key_gets_nothing_with_key_works(start_server, tmp_path):
+    keys = json.loads(pcctl_output("keygen"))
     key_file = tmp_path / "server-key.json"
     key_file.write_text(json.dumps(keys))
     server, endpoint = start_server("--curve-key-file", str(key_file), lines=2)
@@ -117,9 +116,9 @@ def test_curve_without_key_gets_nothing_with_key_works(start_server, start_proce
         assert agent.step([0.5, 0, 0])[0] == pytest.approx(0.25)
 
 
-def test_curve_admits_only_authorized_client_keys(start_server, start_process, tmp_path):
-    server_keys = json.loads(start_process(["keygen"], lines=1).lines[0])
-    robot_keys = json.loads(start_process(["keygen"], lines=1).lines[0])
+def test_curve_admits_only_authorized_client_keys(start_server, tmp_path):
+    server_keys = json.loads(pcctl_output("keygen"))
+    robot_keys = json.loads(pcctl_output("keygen"))
     (tmp_path / "server.json").write_text(json.dumps(server_keys))
     (tmp_path / "clients.json").write_text(json.dumps([robot_keys["publicKey"]]))
     _, endpoint = start_server("--curve-key-file", str(tmp_path / "server.json"),
@@ -163,3 +162,18 @@ def test_telemetry_publishes_every_step(start_server):
     for r, y, a in zip(records, ys, actions):
         assert np.array_equal(r["observation"], y) and np.array_equal(r["action"], a)
         assert np.isnan(r["free_energy"])  # the linear reference agent has no free energy
+
+
+def test_free_energy_plot_draws_one_line_per_session(tmp_path):
+    import xml.etree.ElementTree as ET
+    records = {7: [{"sequence": i, "free_energy": 1.0 / (i + 1)} for i in range(20)],
+               9: [{"sequence": i, "free_energy": float("nan")} for i in range(5)] +
+                  [{"sequence": i, "free_energy": 2.0 - 0.1 * i} for i in range(5, 15)],
+               11: [{"sequence": 1, "free_energy": float("nan")}]}
+    path = tmp_path / "fe.svg"
+    assert plot_free_energy(records, str(path)) == 2
+    lines = ET.parse(path).getroot().findall("{http://www.w3.org/2000/svg}polyline")
+    assert [len(l.get("points").split()) for l in lines] == [20, 10]
+    # The first session's free energy falls, so its polyline rises in SVG y (downwards on screen).
+    ys = [float(p.split(",")[1]) for p in lines[0].get("points").split()]
+    assert ys == sorted(ys)

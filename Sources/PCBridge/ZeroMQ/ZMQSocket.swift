@@ -1,4 +1,9 @@
 import CZeroMQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The socket types PCKit uses.
 public enum ZMQSocketType: Sendable {
@@ -38,15 +43,24 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 
     private var closed = false
+    /// ipc:// files this socket bound, with their identity, removed when it closes.
+    private var boundFiles: [(path: String, device: UInt64, inode: UInt64)] = []
 
-    deinit { if !closed { zmq_close(handle) } }
+    deinit { close() }
 
-    /// Closes the socket now (peers see the disconnect at once). The socket must not be used
-    /// afterwards; `deinit` will not close it again.
+    /// Closes the socket now (peers see the disconnect at once) and removes the ipc:// files it
+    /// bound (libzmq leaves them behind). The socket must not be used afterwards.
     public func close() {
         guard !closed else { return }
         closed = true
         zmq_close(handle)
+        // Remove only the very file this socket created, never one a later server bound anew.
+        for file in boundFiles {
+            var info = stat()
+            if stat(file.path, &info) == 0, UInt64(info.st_dev) == file.device, UInt64(info.st_ino) == file.inode {
+                unlink(file.path)
+            }
+        }
     }
 
     // MARK: Options
@@ -95,6 +109,13 @@ public final class ZMQSocket: @unchecked Sendable {
 
     public func bind(_ endpoint: String) throws(ZMQError) {
         guard zmq_bind(handle, endpoint) == 0 else { throw ZMQError.last("zmq_bind", endpoint) }
+        if endpoint.hasPrefix("ipc://"), !endpoint.hasPrefix("ipc://@") {
+            let path = String(endpoint.dropFirst(6))
+            var info = stat()
+            if stat(path, &info) == 0 {
+                boundFiles.append((path, UInt64(info.st_dev), UInt64(info.st_ino)))
+            }
+        }
     }
 
     public func connect(_ endpoint: String) throws(ZMQError) {
