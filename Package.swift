@@ -32,6 +32,8 @@ var products: [Product] = []
 targets += [
     .systemLibrary(name: "CEigen", path: "Sources/CEigen", pkgConfig: "eigen3",
                    providers: [.apt(["libeigen3-dev"])]),
+    // libzmq's C API for the bridge; linked by name from the module map.
+    .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
 ]
 
 // MARK: - Implementation details
@@ -70,6 +72,14 @@ products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 
 // MARK: - Public API: wire protocol and ZeroMQ bridge
 targets += [
+    // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
+    .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
+    // ZeroMQ transport: server, client, broker, telemetry.
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment"], path: "Sources/PCBridge"),
+]
+products += [
+    .library(name: "PCWire", targets: ["PCWire"]),
+    .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
 // MARK: - Command-line tool and examples
@@ -77,7 +87,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment",
+            "_PCAllocationCounter", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -100,6 +110,8 @@ targets += [
                 dependencies: ["PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCSimsTests",
                 exclude: ["Fixtures"]),
+    .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
 ]
 
 let package = Package(
