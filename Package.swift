@@ -66,6 +66,7 @@ targets += [
         name: "pcctl",
         dependencies: [
             "_PCAllocationCounter",
+            "PCEnvironment", "PCNumerics", "PCSims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
