@@ -22,7 +22,7 @@ import PCNumerics
 /// - **Parameters:** l₁ = l₂ = 1 m, m₁ = m₂ = 1 kg, lc = 0.5 m, I = 1 kg·m², g = 9.8, RK4 Δt = 0.2 s.
 /// - **Source:** Gymnasium `classic_control/acrobot.py` (v1, `book_or_nips = "book"`); Sutton & Barto,
 ///   *Reinforcement Learning: An Introduction* (1998).
-public struct Acrobot: ModelBasedEnvironment, Sendable {
+public struct Acrobot: ModelBasedEnvironment, StateResettable, Sendable {
     /// Acrobot-v1's registered episode length.
     public static let episodeSteps = 500
 

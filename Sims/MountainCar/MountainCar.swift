@@ -15,7 +15,7 @@ import PCNumerics
 /// - **Episode end:** terminates when x ≥ 0.45 and v ≥ 0; 999 steps (``episodeSteps``) with ``TimeLimit``.
 /// - **Source:** Gymnasium `classic_control/continuous_mountain_car.py` (v0); Moore, *Efficient
 ///   memory-based learning for robot control* (1990).
-public struct MountainCar: ModelBasedEnvironment, Sendable {
+public struct MountainCar: ModelBasedEnvironment, StateResettable, Sendable {
     /// MountainCarContinuous-v0's registered episode length.
     public static let episodeSteps = 999
 

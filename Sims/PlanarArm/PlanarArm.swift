@@ -27,7 +27,7 @@ import PCNumerics
 ///   ``unbiasedAICPlant(seed:)`` (TASKS.md §6).
 /// - **Source:** rigid-body dynamics of a planar serial chain (Featherstone, *Rigid Body Dynamics
 ///   Algorithms*, 2008: composite inertia and recursive Newton–Euler); reward after Gymnasium Reacher-v5.
-public struct PlanarArm: ModelBasedEnvironment, Sendable {
+public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
     public let model: PlanarArmModel
     /// The reaching task.
     public let task: PlanarArmTask

@@ -55,13 +55,12 @@ struct SimulatorEntry {
     }
 }
 
-/// Starts an episode from a given physical state, for the environments that support it.
+/// Starts an episode from a given physical state.
 func reset(_ environment: inout any ModelBasedEnvironment & FrameRenderable, state: [Double]) throws -> [Double] {
-    switch environment {
-    case var env as Pendulum: let o = try env.reset(state: state); environment = env; return o
-    case var env as CartPole: let o = try env.reset(state: state); environment = env; return o
-    case var env as Acrobot: let o = try env.reset(state: state); environment = env; return o
-    case var env as MountainCar: let o = try env.reset(state: state); environment = env; return o
-    default: throw EnvironmentError.invalidConfiguration("this environment has no Gymnasium starts")
+    guard var env = environment as? any StateResettable & ModelBasedEnvironment & FrameRenderable else {
+        throw EnvironmentError.invalidConfiguration("this environment cannot start from a given state")
     }
+    let observation = try env.reset(state: state)
+    environment = env
+    return observation
 }
