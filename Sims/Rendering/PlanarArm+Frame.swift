@@ -28,6 +28,27 @@ extension PlanarArm: FrameRenderable {
     }
 }
 
+extension KinematicArm: FrameRenderable {
+    /// The links from the base, the target with its reach-distance ring, and the distance.
+    public func frame(width: Double, height: Double) -> SVGDocument {
+        var svg = SVGDocument(width: width, height: height)
+        let reach = model.reach
+        let view = Viewport(world: (-1.05 * reach, 1.05 * reach, -1.05 * reach, 1.05 * reach), width: width, height: height)
+        var point = (0.0, 0.0), angle = 0.0
+        let colors = TimeSeriesPlot.palette
+        for k in 0..<model.linkCount {
+            angle += jointAngles[k]
+            let next = (point.0 + model.lengths[k] * cos(angle), point.1 + model.lengths[k] * sin(angle))
+            svg.line(from: view(point.0, point.1), to: view(next.0, next.1), stroke: colors[k % colors.count], strokeWidth: 6)
+            svg.circle(center: view(point.0, point.1), radius: 4, fill: "#222222")
+            point = next
+        }
+        svg.circle(center: view(target.x, target.y), radius: max(3, view.scale * reachDistance), fill: "none", stroke: "#C0392B", strokeWidth: 2)
+        svg.text("\(model.linkCount)-link kinematic arm; distance to target \(number(distance))", at: (10, 18), size: 13)
+        return svg
+    }
+}
+
 extension LightDark: FrameRenderable {
     /// The world shaded by the sensor noise σ (light where σ is small), the sensor and the hidden target.
     public func frame(width: Double, height: Double) -> SVGDocument {

@@ -5,7 +5,8 @@ import PCSims
 /// The environments `pcctl run` and `pcctl bench sims` know, by command-line name.
 enum SimulatorName: String, CaseIterable {
     case pendulum, cartpole, cartpoleSwingUp = "cartpole-swingup", acrobot, acrobotContinuous = "acrobot-continuous"
-    case mountaincar, reacher, arm2, arm3, arm7, armUnbiasedAIC = "arm-uaic", lightdark, lightdarkCounter = "lightdark-counter"
+    case mountaincar, reacher, arm2, arm3, arm7, armUnbiasedAIC = "arm-uaic", kinematicArm = "kinematic-arm"
+    case lightdark, lightdarkCounter = "lightdark-counter"
 
     /// A fresh environment, its episode length, and labels of its state components.
     func make(seed: UInt64) throws -> SimulatorEntry {
@@ -27,6 +28,8 @@ enum SimulatorName: String, CaseIterable {
         case .arm3: SimulatorEntry(try PlanarArm.rods(count: 3, seed: seed), steps: 500, labels: Self.armLabels(3))
         case .arm7: SimulatorEntry(try PlanarArm.rods(count: 7, seed: seed), steps: 500, labels: Self.armLabels(7))
         case .armUnbiasedAIC: SimulatorEntry(PlanarArm.unbiasedAICPlant(seed: seed), steps: 10_000, labels: Self.armLabels(2))
+        case .kinematicArm: SimulatorEntry(KinematicArm.priorelliReference(seed: seed), steps: 500,
+                                           labels: ["trunk (rad)", "shoulder (rad)", "elbow (rad)", "wrist (rad)", "target x (px)", "target y (px)"])
         case .lightdark: SimulatorEntry(LightDark(seed: seed), steps: LightDark.episodeSteps,
                                         labels: ["target x", "target y", "sensor x", "sensor y"])
         case .lightdarkCounter: SimulatorEntry(LightDark(model: .counterCheck, seed: seed), steps: LightDark.episodeSteps,
