@@ -120,10 +120,13 @@ public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     /// Starts an episode from (q (n), q̇ (n), target (2)).
-    /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` unless the state has 2n + 2 finite values.
+    /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` unless the state has 2n + 2 finite
+    ///   values with every q within its joint limits.
     public mutating func reset(state: [Double]) throws -> [Double] {
         let n = linkCount
-        guard state.count == 2 * n + 2, state.allSatisfy(\.isFinite) else {
+        let links = model.chain.links
+        guard state.count == 2 * n + 2, state.allSatisfy(\.isFinite),
+              (0..<n).allSatisfy({ state[$0] >= links[$0].lowerLimit && state[$0] <= links[$0].upperLimit }) else {
             throw EnvironmentError.invalidConfiguration("PlanarArm state must be \(2 * n + 2) finite values (q, q̇, target), got \(state)")
         }
         jointAngles = SIMD8(); jointVelocities = SIMD8()
