@@ -28,6 +28,7 @@ struct BenchSims: ParsableCommand {
         report.results.append(measure("acrobot", Acrobot(), action: [1]))
         report.results.append(measure("acrobot-continuous", Acrobot(model: .continuous), action: [0.4]))
         report.results.append(measure("mountaincar", MountainCar(), action: [0.5]))
+        report.results.append(measure("inverted-pendulum (2 RK4 substeps)", InvertedPendulum(), action: [0.1]))
         let arm2 = try PlanarArm(model: PlanarArmModel(chain: .uniformRods(count: 2), timeStep: 0.01, integrator: .rk4, gear: [20, 20]),
                                  task: PlanarArmTask(startAngles: [0, 0], episodeSteps: 500))
         report.results.append(measure("arm2-rk4-dt0.01", arm2, action: [0.3, -0.2]))
