@@ -16,10 +16,13 @@ RUN_ARGS     ?=
 
 .PHONY: run test deps system-deps python-deps build build-release bench clean
 
+# The main job: a predictive-coding agent swings up and balances the built-in pendulum
+# (100 episodes on Gymnasium's initial states), prints its score and writes pendulum.svg.
 run: deps build-release
-	$(PCCTL) bench numerics $(RUN_ARGS)
+	$(PCCTL) run pendulum --plot pendulum.svg $(RUN_ARGS)
 
 test: deps build
+	$(SWIFT) build --product pcctl
 	$(SWIFT) test --disable-xctest
 	PCCTL="$(abspath $(PCCTL_DEBUG))" $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
 
@@ -60,6 +63,9 @@ build-release:
 # Every benchmark suite, as JSON (see README "Benchmarks").
 bench: deps build-release
 	$(PCCTL) bench numerics --json
+	$(PCCTL) bench sims --json
+	$(PCCTL) bench agents --json
+	$(PCCTL) bench bridge --json
 
 clean:
 	rm -rf .build $(VENV)

@@ -22,7 +22,7 @@ import PCNumerics
 /// - **Parameters:** l₁ = l₂ = 1 m, m₁ = m₂ = 1 kg, lc = 0.5 m, I = 1 kg·m², g = 9.8, RK4 Δt = 0.2 s.
 /// - **Source:** Gymnasium `classic_control/acrobot.py` (v1, `book_or_nips = "book"`); Sutton & Barto,
 ///   *Reinforcement Learning: An Introduction* (1998).
-public struct Acrobot: ModelBasedEnvironment, Sendable {
+public struct Acrobot: ModelBasedEnvironment, StateResettable, Sendable {
     /// Acrobot-v1's registered episode length.
     public static let episodeSteps = 500
 
@@ -69,7 +69,7 @@ public struct Acrobot: ModelBasedEnvironment, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 6)
         guard hasReset else { throw EnvironmentError.resetNeeded("Acrobot.step before reset") }
         physicalState = model.advance(physicalState, action: action[0])
         writeObservation(&observation)

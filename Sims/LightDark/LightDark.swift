@@ -24,7 +24,7 @@ import PCNumerics
 /// - **Episode end:** never terminates; T = 30 steps (``episodeSteps``) with ``TimeLimit``.
 /// - **Source:** the light-dark domain of Platt et al., *Belief space planning assuming maximum
 ///   likelihood observations* (RSS 2010), in the form of TASKS.md §8 (project choices noted there).
-public struct LightDark: ModelBasedEnvironment, Sendable {
+public struct LightDark: ModelBasedEnvironment, StateResettable, Sendable {
     /// The horizon T.
     public static let episodeSteps = 30
     /// The task's nine moves: stay, then the eight headings k·45° (k = 0…7) of length 0.5.
@@ -83,7 +83,7 @@ public struct LightDark: ModelBasedEnvironment, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 2, observation: observation, observationDimension: 5)
         guard hasReset else { throw EnvironmentError.resetNeeded("LightDark.step before reset") }
         // Move, then read.
         sensor = model.move(sensor, by: SIMD2(action[0], action[1]))

@@ -15,7 +15,7 @@ import PCNumerics
 /// - **Episode end:** terminates when x ≥ 0.45 and v ≥ 0; 999 steps (``episodeSteps``) with ``TimeLimit``.
 /// - **Source:** Gymnasium `classic_control/continuous_mountain_car.py` (v0); Moore, *Efficient
 ///   memory-based learning for robot control* (1990).
-public struct MountainCar: ModelBasedEnvironment, Sendable {
+public struct MountainCar: ModelBasedEnvironment, StateResettable, Sendable {
     /// MountainCarContinuous-v0's registered episode length.
     public static let episodeSteps = 999
 
@@ -62,7 +62,7 @@ public struct MountainCar: ModelBasedEnvironment, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 2)
         guard hasReset else { throw EnvironmentError.resetNeeded("MountainCar.step before reset") }
         let next = model.advance(position: position, velocity: velocity, action: action[0])
         position = next.position

@@ -27,7 +27,7 @@ import PCNumerics
 /// - **Precision:** the state is float64 and matches Gymnasium's bit for bit; Gymnasium rounds the
 ///   observation to float32, this environment returns it in float64.
 /// - **Source:** Farama-Foundation/Gymnasium `gymnasium/envs/classic_control/pendulum.py` (v1).
-public struct Pendulum: ModelBasedEnvironment, Sendable {
+public struct Pendulum: ModelBasedEnvironment, StateResettable, Sendable {
     /// Pendulum-v1's registered episode length.
     public static let episodeSteps = 200
 
@@ -86,7 +86,7 @@ public struct Pendulum: ModelBasedEnvironment, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 3)
         guard hasReset else { throw EnvironmentError.resetNeeded("Pendulum.step before reset") }
         // Cost on the pre-step state, then the semi-implicit Euler step.
         let cost = model.cost(angle: angle, velocity: velocity, torque: action[0])

@@ -27,7 +27,7 @@ import PCNumerics
 ///   ``unbiasedAICPlant(seed:)`` (TASKS.md §6).
 /// - **Source:** rigid-body dynamics of a planar serial chain (Featherstone, *Rigid Body Dynamics
 ///   Algorithms*, 2008: composite inertia and recursive Newton–Euler); reward after Gymnasium Reacher-v5.
-public struct PlanarArm: ModelBasedEnvironment, Sendable {
+public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
     public let model: PlanarArmModel
     /// The reaching task.
     public let task: PlanarArmTask
@@ -44,6 +44,8 @@ public struct PlanarArm: ModelBasedEnvironment, Sendable {
     public var isBlocked = false
     private var hasReset = false
     private var actionLanes = SIMD8<Double>()
+    // The observation's dimension, kept apart from the space for the hot path.
+    private let observationCount: Int
 
     /// Creates the environment.
     /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` when the task's start angles or fixed
@@ -64,6 +66,7 @@ public struct PlanarArm: ModelBasedEnvironment, Sendable {
         self.generator = Xoshiro256(seed: seed)
         let limit = model.controlLimit
         actionSpace = try BoxSpace(dimension: n, low: -limit, high: limit)
+        observationCount = task.observation == .reacher ? 3 * n + 4 : 2 * n
         let reach = model.chain.reach
         let inf = Double.infinity
         switch task.observation {
@@ -120,10 +123,13 @@ public struct PlanarArm: ModelBasedEnvironment, Sendable {
     }
 
     /// Starts an episode from (q (n), q̇ (n), target (2)).
-    /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` unless the state has 2n + 2 finite values.
+    /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` unless the state has 2n + 2 finite
+    ///   values with every q within its joint limits.
     public mutating func reset(state: [Double]) throws -> [Double] {
         let n = linkCount
-        guard state.count == 2 * n + 2, state.allSatisfy(\.isFinite) else {
+        let links = model.chain.links
+        guard state.count == 2 * n + 2, state.allSatisfy(\.isFinite),
+              (0..<n).allSatisfy({ state[$0] >= links[$0].lowerLimit && state[$0] <= links[$0].upperLimit }) else {
             throw EnvironmentError.invalidConfiguration("PlanarArm state must be \(2 * n + 2) finite values (q, q̇, target), got \(state)")
         }
         jointAngles = SIMD8(); jointVelocities = SIMD8()
@@ -140,7 +146,7 @@ public struct PlanarArm: ModelBasedEnvironment, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: model.chain.linkCount, observation: observation, observationDimension: observationCount)
         guard hasReset else { throw EnvironmentError.resetNeeded("PlanarArm.step before reset") }
         for i in 0..<linkCount { actionLanes[i] = action[i] }
         if isBlocked {

@@ -53,3 +53,7 @@ public struct ActionNoise<Base: Environment>: Environment {
         return transition
     }
 }
+
+extension ActionNoise: StateResettable where Base: StateResettable {
+    public mutating func reset(state: [Double]) throws -> [Double] { try base.reset(state: state) }
+}

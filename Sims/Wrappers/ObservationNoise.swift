@@ -60,7 +60,7 @@ public struct ObservationNoise<Base: Environment>: Environment {
     }
 
     @inline(__always)
-    private mutating func addNoise(_ observation: inout [Double]) {
+    mutating func addNoise(_ observation: inout [Double]) {
         for i in 0..<standardDeviation.count where standardDeviation[i] > 0 {
             observation[i] += standardDeviation[i] * generator.nextNormal()
         }
@@ -70,4 +70,13 @@ public struct ObservationNoise<Base: Environment>: Environment {
 extension ObservationNoise: ModelBasedEnvironment where Base: ModelBasedEnvironment {
     public var model: Base.Model { base.model }
     public var state: [Double] { base.state }
+}
+
+extension ObservationNoise: StateResettable where Base: StateResettable {
+    /// Starts from `state`; the first observation gets noise too (the noise stream continues).
+    public mutating func reset(state: [Double]) throws -> [Double] {
+        var observation = try base.reset(state: state)
+        addNoise(&observation)
+        return observation
+    }
 }

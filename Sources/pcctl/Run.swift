@@ -9,20 +9,28 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Tasks: pendulum, lightdark, lightdark-countercheck. Agents: a name (predictive) or a JSON
+        Agent tasks: pendulum, lightdark, lightdark-countercheck. Agents: a name (predictive) or a JSON
         config file (see Examples/configs/); light-dark runs all sensing policies unless one is named.
+        Any simulated environment (\(SimulatorName.allCases.map(\.rawValue).joined(separator: ", ")))
+        runs under a simple policy with --policy random|zero.
         Episodes use seeds S..S+N−1; seeds below 100 start from Gymnasium's initial states
-        (Sims/Fixtures), unless --own-rng is given.
+        (Sims/Fixtures) where the environment has them, unless --own-rng is given.
         """)
 
-    @Argument(help: "The task: pendulum.")
+    @Argument(help: "The task or environment, e.g. pendulum.")
     var task: String
+
+    @Option(name: .long, help: "Run a simple policy instead of an agent: random or zero.")
+    var policy: PolicyRun.Policy?
+
+    @Option(name: .long, help: "With --policy: write an SVG picture of the first episode's final state.")
+    var frame: String?
 
     @Option(name: .long, help: "Agent name (predictive) or path to a JSON agent config.")
     var agent: String = "predictive"
 
-    @Option(name: .long, help: "Number of episodes.")
-    var episodes: Int = 100
+    @Option(name: .long, help: "Number of episodes (default: 100 for agent tasks, 1 with --policy).")
+    var episodes: Int?
 
     @Option(name: .long, help: "First seed; episode k uses seed S + k.")
     var seed: Int = 0
@@ -37,11 +45,18 @@ struct Run: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
+        if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
         guard seed >= 0 else { throw ValidationError("--seed must be ≥ 0 (got \(seed))") }
     }
 
     func run() throws {
+        let agentTasks = ["pendulum", "lightdark", "lightdark-countercheck"]
+        if policy != nil || !agentTasks.contains(task) {
+            try PolicyRun(environment: task, policy: policy ?? .random, episodes: episodes ?? 1, seed: UInt64(seed),
+                          gymnasiumStarts: !ownRng, plot: plot, frame: frame, json: json).run()
+            return
+        }
+        let episodes = self.episodes ?? 100
         switch task {
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
