@@ -74,26 +74,42 @@ products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 targets += [
     // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
     .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
-    // ZeroMQ transport: server, client, broker, telemetry.
-    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment"], path: "Sources/PCBridge"),
+    // ZeroMQ transport: server, client, broker, telemetry; hosts PCAgents' agents (PCAgentFactory).
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents"], path: "Sources/PCBridge"),
 ]
 products += [
     .library(name: "PCWire", targets: ["PCWire"]),
     .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
+// MARK: - Public API: the umbrella
+targets += [
+    // Re-exports every public module; also the catalog of simulator models the bridge's agents
+    // plan with (the one place that sees both PCSims and PCBridge).
+    // PCCore joins the dependencies when it lands.
+    .target(name: "PCKit", dependencies: ["PCNumerics", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
+            path: "Sources/PCKit"),
+]
+products += [.library(name: "PCKit", targets: ["PCKit"])]
+
 // MARK: - Command-line tool and examples
 targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
+            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Sources/pcctl"),
 ]
 products += [.executable(name: "pcctl", targets: ["pcctl"])]
+
+// MARK: - Examples (each short and teaching; run by Tests/ExampleTests)
+targets += [
+    // A Swift robot program: the simulated pendulum, balanced by a PCKit agent over `pcctl serve`.
+    .executableTarget(name: "pendulum-robot", dependencies: ["PCKit"], path: "Examples/pendulum-robot"),
+]
 
 // MARK: - Tests
 targets += [
@@ -111,7 +127,10 @@ targets += [
                 path: "Tests/PCSimsTests",
                 exclude: ["Fixtures"]),
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
-    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "PCAgents", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
+    .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
+    // Runs the built example binaries against a real `pcctl serve` and checks their output.
+    .testTarget(name: "ExampleTests", dependencies: ["_PCTestSupport"], path: "Tests/ExampleTests"),
 ]
 
 let package = Package(

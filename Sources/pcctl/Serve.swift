@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PCAgents
 import PCBridge
+import PCKit
 import PCWire
 
 /// The `--config` file of `pcctl serve`: server settings and the default agent.
@@ -17,7 +19,19 @@ struct ServeConfigurationFile: Decodable {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve PCKit agents to robots over ZeroMQ (one session and agent per robot).",
-        discussion: "Prints one line 'listening <endpoint>' per bound endpoint, then serves until SIGINT/SIGTERM.")
+        discussion: """
+        Prints one line 'listening <endpoint>' per bound endpoint, then serves until SIGINT/SIGTERM.
+
+        A robot's hello chooses its agent with its `agent` object, in the JSON format of `pcctl run
+        --agent` files (Examples/configs/) plus the task whose model the agent plans with:
+          {"agent": "predictiveController", "task": "pendulum"}            (the task's preset)
+          {"agent": "predictiveController", "task": "pendulum", "predictiveController": {...}}
+        Tasks: \(PlantModel.builtIn.keys.sorted().joined(separator: ", ")). The hello's observation and action
+        dimensions and control period must fit the agent, else it gets an agentRejected error naming
+        expected and got. Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]}
+        and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets --agent/--task, else the
+        --config file's "agent".
+        """)
 
     @Option(name: .long, help: "Endpoint to bind (repeatable). Loopback and ipc:// only unless --allow-remote.")
     var bind: [String] = []
@@ -25,6 +39,10 @@ struct Serve: ParsableCommand {
     var connect: [String] = []
     @Option(name: .long, help: "JSON file: {\"agent\": {...default agent...}, \"idleTimeout\": s, \"heartbeatInterval\": s, \"maximumSessions\": n, \"telemetry\": endpoint}.")
     var config: String?
+    @Option(name: .long, help: "Default agent for hellos with an empty agent: predictive (the task's preset) or a JSON agent config file (Examples/configs/).")
+    var agent: String?
+    @Option(name: .long, help: "Task (plant model) of the --agent default: \(PlantModel.builtIn.keys.sorted().joined(separator: ", ")).")
+    var task: String = "pendulum"
     @Option(name: .long, help: "Telemetry PUB endpoint (per-step observation, action, free energy, beliefs).")
     var telemetry: String?
     @Option(name: .long, help: "Seconds of silence before a session is dropped (default 10).")
@@ -70,8 +88,10 @@ struct Serve: ParsableCommand {
         if verbose {
             configuration.log = { line in FileHandle.standardError.write(Data(("pcctl serve: " + line + "\n").utf8)) }
         }
-        var factory: any BridgeAgentFactory = ReferenceAgentFactory()
-        if let agent = file.agent { factory = DefaultingAgentFactory(base: factory, defaultConfiguration: agent) }
+        var factory: any BridgeAgentFactory = PCAgentFactory.builtIn
+        if let defaultAgent = try defaultAgent() ?? file.agent {
+            factory = DefaultingAgentFactory(base: factory, defaultConfiguration: defaultAgent)
+        }
         let server = try BridgeServer(configuration: configuration, factory: factory)
         server.start()
         for endpoint in server.endpoints { print("listening \(endpoint)") }
@@ -82,6 +102,30 @@ struct Serve: ParsableCommand {
         server.stop()
         let s = server.statistics
         print("served \(s.steps) steps in \(s.sessionsCreated) sessions; \(s.totalErrors) error replies; \(s.sessionsExpired) sessions expired")
+    }
+}
+
+extension Serve {
+    /// The `--agent`/`--task` default as a hello's agent object, checked now rather than at the first hello.
+    func defaultAgent() throws -> JSONValue? {
+        guard let agent else { return nil }
+        guard PlantModel.builtIn[task] != nil else {
+            throw ValidationError("unknown --task `\(task)`; known: \(PlantModel.builtIn.keys.sorted().joined(separator: ", "))")
+        }
+        switch agent {
+        case "predictive", "predictiveController":
+            return .object(["agent": .string(AgentConfiguration.Kind.predictiveController.rawValue), "task": .string(task)])
+        default:
+            guard agent.hasSuffix(".json") else {
+                throw ValidationError("unknown --agent `\(agent)`; use `predictive` or a .json agent config")
+            }
+            _ = try AgentConfiguration.load(path: agent)  // names the bad field, if any
+            guard case var .object(fields) = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: agent))) else {
+                throw ValidationError("\(agent) is not a JSON object")
+            }
+            fields["task"] = .string(task)
+            return .object(fields)
+        }
     }
 }
 

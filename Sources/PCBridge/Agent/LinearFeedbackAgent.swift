@@ -16,7 +16,7 @@ public final class LinearFeedbackAgent: BridgeAgent {
     let observationDimension: Int
     let actionDimension: Int
 
-    public init(gain: [[Double]], target: [Double]? = nil, bias: [Double]? = nil) throws(AgentConfigurationError) {
+    public init(gain: [[Double]], target: [Double]? = nil, bias: [Double]? = nil) throws(ReferenceAgentError) {
         guard let n = gain.first?.count, n > 0, gain.allSatisfy({ $0.count == n }) else {
             throw .invalidField("gain", expected: "a non-empty matrix with rows of equal length")
         }
@@ -31,8 +31,8 @@ public final class LinearFeedbackAgent: BridgeAgent {
     }
 
     /// Builds the agent from a hello's configuration and checks it against the spaces.
-    public convenience init(configuration: JSONValue, request: SessionRequest) throws(AgentConfigurationError) {
-        func vector(_ value: JSONValue?, _ field: String) throws(AgentConfigurationError) -> [Double]? {
+    public convenience init(configuration: JSONValue, request: SessionRequest) throws(ReferenceAgentError) {
+        func vector(_ value: JSONValue?, _ field: String) throws(ReferenceAgentError) -> [Double]? {
             guard let value else { return nil }
             guard case let .array(items) = value else { throw .invalidField(field, expected: "an array of numbers") }
             var out: [Double] = []

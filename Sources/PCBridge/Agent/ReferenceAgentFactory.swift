@@ -17,13 +17,13 @@ public struct ReferenceAgentFactory: BridgeAgentFactory {
             return try LinearFeedbackAgent(configuration: configuration, request: request)
         case "pendulumSwingUp":
             guard request.observationSpace.dimension == 3, request.actionSpace.dimension == 1 else {
-                throw AgentConfigurationError.spaceMismatch("pendulumSwingUp needs 3 observations and 1 action")
+                throw ReferenceAgentError.spaceMismatch("pendulumSwingUp needs 3 observations and 1 action")
             }
             let gain = configuration["energyGain"]?.numberValue ?? 1
-            guard gain.isFinite, gain > 0 else { throw AgentConfigurationError.invalidField("energyGain", expected: "a number > 0") }
+            guard gain.isFinite, gain > 0 else { throw ReferenceAgentError.invalidField("energyGain", expected: "a number > 0") }
             return PendulumSwingUpAgent(energyGain: gain)
         case let other:
-            throw AgentConfigurationError.unknownType(other, known: Self.knownTypes)
+            throw ReferenceAgentError.unknownType(other, known: Self.knownTypes)
         }
     }
 }

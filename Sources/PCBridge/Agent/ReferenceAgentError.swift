@@ -1,5 +1,5 @@
 /// Why a reference agent could not be built from a hello's `agent` configuration.
-public enum AgentConfigurationError: Error, Equatable, CustomStringConvertible {
+public enum ReferenceAgentError: Error, Equatable, CustomStringConvertible {
     /// `agent.type` is missing or names no agent this factory knows.
     case unknownType(String?, known: [String])
     /// A field is missing or has the wrong shape (the field, what was expected).

@@ -1,0 +1,58 @@
+import PCAgents
+
+/// A PCAgents ``Agent`` as a bridge session's ``BridgeAgent``: the robot's observation goes into
+/// a buffer sized once, the agent perceives, plans and acts, and its action is copied out.
+///
+/// After the first step nothing is allocated: the observation and action arrays are uniquely
+/// owned by the adapter and overwritten in place, and the agent itself is allocation-free once
+/// warm (PCAgents' contract). Diagnostics map as: free energy and iterations as they are,
+/// `converged` as it is, `warning` when the agent recovered from anything other than running out
+/// of iterations (invalid observation, divergence, warm-start reset, rejected refinement).
+public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
+    /// The wrapped agent.
+    public private(set) var agent: Wrapped
+    /// (observationDimension), reused every step.
+    private var observation: [Double]
+    /// (actionDimension), reused every step.
+    private var action: [Double]
+    private let beliefWriter: ((Wrapped, UnsafeMutableBufferPointer<Double>) -> Void)?
+    public let beliefDimension: Int
+
+    /// - Parameters:
+    ///   - agent: the agent; its dimensions size the buffers.
+    ///   - beliefDimension: values ``writeBeliefs(into:)`` publishes per step (0: none).
+    ///   - beliefs: writes the agent's current beliefs, (beliefDimension) values, without allocating.
+    public init(_ agent: Wrapped, beliefDimension: Int = 0,
+                beliefs: ((Wrapped, UnsafeMutableBufferPointer<Double>) -> Void)? = nil) {
+        precondition(beliefDimension == 0 || beliefs != nil, "AgentAdapter: beliefDimension > 0 needs a belief writer")
+        self.agent = agent
+        observation = [Double](repeating: 0, count: agent.observationDimension)
+        action = [Double](repeating: 0, count: agent.actionDimension)
+        self.beliefDimension = beliefs == nil ? 0 : beliefDimension
+        beliefWriter = beliefs
+    }
+
+    public func reset(seed: UInt64) throws {
+        agent.reset(seed: seed)
+    }
+
+    public func step(observation input: UnsafeBufferPointer<Double>,
+                     action output: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics {
+        // The server checked the observation's length against the session's space, which the
+        // factory checked against the agent; copy into the agent's buffer in place.
+        observation.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<buffer.count { buffer[i] = input[i] }
+        }
+        let diagnostics = agent.step(observation, action: &action)
+        for j in 0..<output.count { output[j] = action[j] }
+        let recovered = diagnostics.warnings.subtracting(.notConverged)
+        return AgentStepDiagnostics(freeEnergy: diagnostics.freeEnergy,
+                                    iterations: UInt32(clamping: diagnostics.iterations),
+                                    converged: diagnostics.converged,
+                                    warning: !recovered.isEmpty)
+    }
+
+    public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {
+        beliefWriter?(agent, beliefs)
+    }
+}

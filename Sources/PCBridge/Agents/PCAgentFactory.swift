@@ -1,0 +1,94 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PCAgents
+import PCWire
+
+/// Builds PCKit agents (PCAgents) for robots, from the same JSON configuration files the CLI
+/// reads (``PCAgents/AgentConfiguration``), plus the task whose model the agent plans with:
+///
+/// ```json
+/// { "agent": "predictiveController", "task": "pendulum",
+///   "predictiveController": { "horizon": 20, … } }
+/// ```
+/// The options block may be left out when the task has a preset (``PlantModel/predictiveControllerPreset``).
+/// A configuration without `agent` goes to the fallback factory (by default the bridge's reference
+/// controllers, chosen by `type`).
+///
+/// The hello's spaces and control period are checked against the agent: observation dimension
+/// against the options' observation layout, action dimension against the model, control period
+/// against the model's time step (relative tolerance 10⁻⁶). Each session gets its own agent in an
+/// ``AgentAdapter``; its step allocates nothing after warm-up.
+public struct PCAgentFactory: BridgeAgentFactory {
+    /// Plant models by task name.
+    public let models: [String: PlantModel]
+    /// The factory for configurations without `agent` (nil: refuse them).
+    public let fallback: (any BridgeAgentFactory)?
+
+    public init(models: [String: PlantModel], fallback: (any BridgeAgentFactory)? = ReferenceAgentFactory()) {
+        self.models = models
+        self.fallback = fallback
+    }
+
+    /// Makes the agent a hello asks for.
+    /// - Throws: ``AgentRequestError`` naming what does not fit (expected vs got), or the fallback's error.
+    public func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
+        let configuration = request.agentConfiguration
+        guard let agentName = configuration["agent"] else {
+            guard let fallback else { throw AgentRequestError.missingAgent }
+            return try fallback.makeAgent(for: request)
+        }
+        let known = AgentConfiguration.Kind.allCases.map(\.rawValue)
+        guard let name = agentName.stringValue, let kind = AgentConfiguration.Kind(rawValue: name) else {
+            throw AgentRequestError.unknownAgent(agentName.stringValue ?? "\(agentName)", known: known)
+        }
+        let task = configuration["task"]?.stringValue
+        guard let task, let model = models[task] else {
+            throw AgentRequestError.unknownTask(task, known: models.keys.sorted())
+        }
+        switch kind {
+        case .predictiveController:
+            let options = try predictiveOptions(configuration, model: model, task: task)
+            try check(request, observationDimension: options.observation.observationDimension, model: model)
+            do { return try model.makePredictiveController(options: options) } catch {
+                throw AgentRequestError.invalidOptions("\(error)")
+            }
+        }
+    }
+
+    /// The options block decoded as ``AgentConfiguration`` does for files, or the task's preset.
+    private func predictiveOptions(_ configuration: JSONValue, model: PlantModel, task: String) throws -> PredictiveControllerOptions {
+        let kind = AgentConfiguration.Kind.predictiveController.rawValue
+        guard configuration[kind] != nil else {
+            guard let preset = model.predictiveControllerPreset else {
+                throw AgentRequestError.missingOptions(agent: kind, task: task)
+            }
+            return preset
+        }
+        do {
+            let data = try JSONEncoder().encode(configuration)
+            guard let options = try AgentConfiguration.decode(data, path: "hello.agent").predictiveController else {
+                throw AgentRequestError.missingOptions(agent: kind, task: task)
+            }
+            return options
+        } catch let error as AgentRequestError {
+            throw error
+        } catch {
+            throw AgentRequestError.invalidOptions("\(error)")
+        }
+    }
+
+    private func check(_ request: SessionRequest, observationDimension: Int, model: PlantModel) throws {
+        guard request.observationSpace.dimension == observationDimension else {
+            throw AgentRequestError.observationDimension(expected: observationDimension, got: request.observationSpace.dimension)
+        }
+        guard request.actionSpace.dimension == model.actionDimension else {
+            throw AgentRequestError.actionDimension(expected: model.actionDimension, got: request.actionSpace.dimension)
+        }
+        guard abs(request.controlPeriod - model.timeStep) <= 1e-6 * model.timeStep else {
+            throw AgentRequestError.controlPeriod(expected: model.timeStep, got: request.controlPeriod)
+        }
+    }
+}
