@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import PCAgents
+import PCEnvironment
+import PCWire
+import _PCAllocationCounter
+import _PCTestSupport
+@testable import PCBridge
+
+/// x′ = (p + Δt v + ½Δt² u, v + Δt u): a plant PCBridge's tests can own (PCBridge knows no simulator).
+struct DoubleIntegrator: LinearizableModel {
+    let stateDimension = 2
+    let actionDimension = 1
+    let timeStep = 0.1
+
+    func transition(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                    next: UnsafeMutableBufferPointer<Double>) {
+        next[0] = state[0] + timeStep * state[1] + 0.5 * timeStep * timeStep * action[0]
+        next[1] = state[1] + timeStep * action[0]
+    }
+
+    func reward(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                next: UnsafeBufferPointer<Double>) -> Double { -(state[0] * state[0]) }
+
+    func linearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                   stateJacobian: UnsafeMutableBufferPointer<Double>, actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        stateJacobian[0] = 1; stateJacobian[1] = timeStep; stateJacobian[2] = 0; stateJacobian[3] = 1
+        actionJacobian[0] = 0.5 * timeStep * timeStep; actionJacobian[1] = timeStep
+    }
+}
+
+/// Drive (p, v) to the origin with |u| ≤ 5: observation = state.
+let cartOptions: PredictiveControllerOptions = {
+    var options = PredictiveControllerOptions(
+        modelPrecision: [1e3, 1e3], goal: [0, 0], goalPrecision: [1, 0.1], controlPrior: [0], controlPrecision: [0.01],
+        controlLower: [-5], controlUpper: [5], outcome: try! .identity(stateDimension: 2),
+        observation: try! ObservationLayout(stateDimension: 2))
+    options.mode = .shooting
+    return options
+}()
+
+let cartFactory = PCAgentFactory(models: ["cart": PlantModel(predictiveControllerPreset: cartOptions) { DoubleIntegrator() },
+                                          "bare": PlantModel { DoubleIntegrator() }])
+
+func cartRequest(observations: Int = 2, actions: Int = 1, period: Double = 0.1,
+                 agent: JSONValue = ["agent": "predictiveController", "task": "cart"]) throws -> SessionRequest {
+    SessionRequest(robot: "cart", observationSpace: try BoxSpace(dimension: observations, low: -10, high: 10),
+                   actionSpace: try BoxSpace(dimension: actions, low: -5, high: 5), controlPeriod: period,
+                   agentConfiguration: agent)
+}
+
+func cartHello(scalar: ScalarType = .float64) -> Hello {
+    Hello(robot: "cart", observationSpace: WireSpace(low: [-10, -10], high: [10, 10]), actionSpace: WireSpace(low: [-5], high: [5]),
+          controlPeriod: 0.1, scalar: scalar, agent: ["agent": "predictiveController", "task": "cart"])
+}
+
+@Suite struct PCAgentFactoryTests {
+    /// Over a real server, the hosted controller's actions equal those of the same controller in
+    /// process, bit for bit (float64 frames), and it brings the plant to rest at the origin.
+    @Test func servedControllerMatchesInProcessAndRegulates() throws {
+        let server = try BridgeServer(configuration: BridgeServerConfiguration(bind: [uniqueIPCEndpoint("pcf")]),
+                                      factory: cartFactory)
+        server.start()
+        defer { server.stop() }
+        let client = try BridgeClient(endpoint: server.endpoints[0])
+        try client.hello(cartHello())
+        try client.reset(seed: 1)
+        var local = try PredictiveController(model: DoubleIntegrator(), options: cartOptions)
+        local.reset(seed: 1)
+        let plant = DoubleIntegrator()
+        var state = [1.0, 0.0], localAction = [0.0], next = [0.0, 0.0]
+        for _ in 0..<100 {
+            let action = try client.step(state)
+            _ = local.step(state, action: &localAction)
+            #expect(action == localAction)
+            #expect(client.lastAction?.freeEnergy.isFinite == true)
+            state.withUnsafeBufferPointer { s in action.withUnsafeBufferPointer { a in
+                next.withUnsafeMutableBufferPointer { plant.transition(state: s, action: a, next: $0) } } }
+            state = next
+        }
+        #expect(abs(state[0]) < 0.01 && abs(state[1]) < 0.01, "final state \(state)")
+        try client.bye()
+    }
+
+    @Test func wrongSpacesAndPeriodAreRejectedNamingExpectedAndGot() throws {
+        #expect(throws: AgentRequestError.observationDimension(expected: 2, got: 3)) {
+            _ = try cartFactory.makeAgent(for: cartRequest(observations: 3))
+        }
+        #expect(throws: AgentRequestError.actionDimension(expected: 1, got: 2)) {
+            _ = try cartFactory.makeAgent(for: cartRequest(actions: 2))
+        }
+        #expect(throws: AgentRequestError.controlPeriod(expected: 0.1, got: 0.05)) {
+            _ = try cartFactory.makeAgent(for: cartRequest(period: 0.05))
+        }
+        #expect(AgentRequestError.observationDimension(expected: 2, got: 3).description
+                == "observation space dimension: expected 2, got 3")
+    }
+
+    @Test func badConfigurationsAreRejectedNamingTheField() throws {
+        #expect(throws: AgentRequestError.unknownTask("pendulum", known: ["bare", "cart"])) {
+            _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController", "task": "pendulum"]))
+        }
+        #expect(throws: AgentRequestError.unknownTask(nil, known: ["bare", "cart"])) {
+            _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController"]))
+        }
+        #expect(throws: AgentRequestError.unknownAgent("reflex", known: ["predictiveController"])) {
+            _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "reflex", "task": "cart"]))
+        }
+        #expect(throws: AgentRequestError.missingOptions(agent: "predictiveController", task: "bare")) {
+            _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController", "task": "bare"]))
+        }
+        // An options block in AgentConfiguration's format: decoded and validated by PCAgents.
+        var block = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(cartOptions))
+        guard case var .object(fields) = block else { Issue.record("options are not an object"); return }
+        fields["horizon"] = 0
+        block = .object(fields)
+        do {
+            _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController", "task": "bare",
+                                                                   "predictiveController": block]))
+            Issue.record("horizon 0 accepted")
+        } catch let AgentRequestError.invalidOptions(reason) {
+            #expect(reason.contains("horizon") && reason.contains("at least 1"), "\(reason)")
+        }
+        fields["horizon"] = 5
+        let agent = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController", "task": "bare",
+                                                                       "predictiveController": .object(fields)]))
+        #expect((agent as? AgentAdapter<PredictiveController<DoubleIntegrator>>)?.agent.options.horizon == 5)
+    }
+
+    @Test func configurationsWithoutAgentGoToTheFallback() throws {
+        let linear: JSONValue = ["type": "linear", "gain": [[1.0, 0.5]]]
+        #expect(try cartFactory.makeAgent(for: cartRequest(agent: linear)) is LinearFeedbackAgent)
+        let strict = PCAgentFactory(models: cartFactory.models, fallback: nil)
+        #expect(throws: AgentRequestError.missingAgent) { _ = try strict.makeAgent(for: cartRequest(agent: linear)) }
+    }
+
+    @Test func beliefsAreThePerceivedState() throws {
+        let agent = try cartFactory.makeAgent(for: cartRequest())
+        #expect(agent.beliefDimension == 2)
+        let observation = [0.25, -0.5]
+        var action = [0.0], beliefs = [0.0, 0.0]
+        _ = observation.withUnsafeBufferPointer { o in action.withUnsafeMutableBufferPointer { agent.step(observation: o, action: $0) } }
+        beliefs.withUnsafeMutableBufferPointer { agent.writeBeliefs(into: $0) }
+        #expect(beliefs == observation)
+    }
+
+    /// decode step → session → PredictiveController (perceive, plan, act) → clip → encode: no heap
+    /// allocation after warm-up. With telemetry on, libzmq's `zmq_send` copies each message of more
+    /// than 33 bytes to the heap (3 per step, for any agent); the PC agent's belief telemetry adds none.
+    @Test(arguments: [ScalarType.float32, .float64])
+    func servedControllerStepAllocatesNothing(scalar: ScalarType) throws {
+        let predictive: JSONValue = ["agent": "predictiveController", "task": "cart"]
+        #expect(try allocations(agent: predictive, scalar: scalar, telemetry: false) == 0)
+        let reference = try allocations(agent: ["type": "linear", "gain": [[1.0, 0.5]]], scalar: scalar, telemetry: true)
+        #expect(try allocations(agent: predictive, scalar: scalar, telemetry: true) == reference)
+    }
+
+    /// Heap allocations on this thread in 980 served steps after 20 warm-up steps.
+    func allocations(agent: JSONValue, scalar: ScalarType, telemetry: Bool) throws -> UInt64 {
+        let context = try ZMQContext()
+        let router = try ZMQSocket(context: context, type: .router)
+        let publisher = try ZMQSocket(context: context, type: .publisher)
+        let core = ServerCore(configuration: BridgeServerConfiguration(bind: []), factory: cartFactory,
+                              router: router, publisher: telemetry ? publisher : nil)
+        var hello = cartHello(scalar: scalar)
+        hello.agent = agent
+        guard case let .welcome(welcome) = try core.open(hello) else {
+            Issue.record("no welcome"); return .max
+        }
+        let steps = 1_000
+        var frames: [[UInt8]] = []
+        for i in 1...steps {
+            let values = [cos(0.01 * Double(i)), 0.3 * sin(0.02 * Double(i))]
+            let header = DataFrameHeader(kind: .step, flags: scalar == .float64 ? .float64 : [], session: welcome.session,
+                                         sequence: UInt64(i), timestampNanoseconds: 0, count: values.count)
+            var out = [UInt8](repeating: 0, count: header.frameBytes)
+            out.withUnsafeMutableBytes { b in _ = values.withUnsafeBufferPointer { DataFrame.encode(header, values: $0, into: b) } }
+            frames.append(out)
+        }
+        var checksum = 0.0
+        func run(_ range: Range<Int>) throws {
+            for i in range {
+                let reply = try frames[i].withUnsafeBytes { raw in
+                    try Result { () throws(BridgeError) in try core.dataReply(raw) }.get()
+                }
+                checksum += Double(reply.count)
+            }
+        }
+        try run(0..<20)
+        #expect(pck_allocation_counter_active() != 0, "the allocation counter is not linked")
+        let before = pck_thread_allocation_count()
+        try run(20..<steps)
+        let allocations = pck_thread_allocation_count() - before
+        #expect(checksum > 0 && core.sessions[welcome.session]?.steps == UInt64(steps))
+        return allocations
+    }
+}
