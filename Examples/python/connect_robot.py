@@ -4,7 +4,8 @@ from pckit_client import RemoteAgent
 
 env = gym.make("Pendulum-v1")                      # stands in for your robot
 agent = RemoteAgent(os.environ.get("PCKIT_ENDPOINT", "tcp://127.0.0.1:5555"),
-                    env.observation_space, env.action_space, {"type": "pendulumSwingUp"})
+                    env.observation_space, env.action_space,
+                    {"agent": "predictiveController", "task": "pendulum"})   # a PCKit agent
 observation, _ = env.reset(seed=0)
 for _ in range(200):
     observation, reward, *_ = env.step(agent.step(observation).astype("float32"))

@@ -22,15 +22,12 @@ struct Serve: ParsableCommand {
         discussion: """
         Prints one line 'listening <endpoint>' per bound endpoint, then serves until SIGINT/SIGTERM.
 
-        A robot's hello chooses its agent with its `agent` object, in the JSON format of `pcctl run
-        --agent` files (Examples/configs/) plus the task whose model the agent plans with:
-          {"agent": "predictiveController", "task": "pendulum"}            (the task's preset)
+        A robot's hello chooses its agent with its `agent` object: the JSON of a `pcctl run --agent` file (Examples/configs/) plus the task whose model the agent plans with (tasks: \(PlantModel.builtIn.keys.sorted().joined(separator: ", "))), e.g.
+          {"agent": "predictiveController", "task": "pendulum"}
           {"agent": "predictiveController", "task": "pendulum", "predictiveController": {...}}
-        Tasks: \(PlantModel.builtIn.keys.sorted().joined(separator: ", ")). The hello's observation and action
-        dimensions and control period must fit the agent, else it gets an agentRejected error naming
-        expected and got. Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]}
-        and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets --agent/--task, else the
-        --config file's "agent".
+        The first uses the task's preset. The hello's observation and action dimensions and control period must fit the agent, else the robot gets an agentRejected error naming expected and got.
+
+        Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]} and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets the --agent/--task default, else the --config file's "agent".
         """)
 
     @Option(name: .long, help: "Endpoint to bind (repeatable). Loopback and ipc:// only unless --allow-remote.")
