@@ -44,8 +44,11 @@ def test_predictive_controller_over_zeromq_matches_in_process(start_server):
 
     remote_mean, local_mean = float(np.mean(remote)), float(np.mean(local))
     per_seed = ", ".join(f"{s}: {r:.2f}/{l:.2f}" for s, r, l in zip(SEEDS, remote, local))
-    print(f"\nPendulum-v1 seeds {SEEDS.start}..{SEEDS.stop - 1}: remote mean {remote_mean:.3f} "
-          f"({remote_seconds:.1f} s), in-process mean {local_mean:.3f}; per seed remote/in-process: {per_seed}")
+    worst = max(abs(r - l) / abs(l) for r, l in zip(remote, local))
+    print(f"\nPendulum-v1 seeds {SEEDS.start}..{SEEDS.stop - 1}: remote mean {remote_mean:.6f} "
+          f"({remote_seconds:.1f} s), in-process mean {local_mean:.6f}, relative difference "
+          f"{abs(remote_mean - local_mean) / abs(local_mean):.2e} (worst seed {worst:.2e}); "
+          f"per seed remote/in-process: {per_seed}")
     assert len(remote) == len(local) == len(SEEDS)
     assert abs(remote_mean - local_mean) <= 0.01 * abs(local_mean), (remote_mean, local_mean, per_seed)
     # It is the swing-up agent, not a trivially matching one: zero torque scores about −1180 here.

@@ -3,8 +3,8 @@ import PCWire
 /// The factory of the bridge's reference agents, chosen by `agent.type`:
 /// `"linear"` (``LinearFeedbackAgent``) and `"pendulumSwingUp"` (``PendulumSwingUpAgent``).
 ///
-/// These are classical controllers for testing and benchmarking the transport; PCAgents' factory
-/// takes its place (or wraps it) in `pcctl serve`.
+/// These are classical controllers for testing and benchmarking the transport; in `pcctl serve`
+/// they are ``PCAgentFactory``'s fallback for configurations that name no PCKit `agent`.
 public struct ReferenceAgentFactory: BridgeAgentFactory {
     public static let knownTypes = ["linear", "pendulumSwingUp"]
 
