@@ -16,6 +16,7 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     /// (actionDimension), reused every step.
     private var action: [Double]
     private let beliefWriter: ((Wrapped, UnsafeMutableBufferPointer<Double>) -> Void)?
+    /// Belief values published on the telemetry socket per step (0 without a belief writer).
     public let beliefDimension: Int
 
     /// - Parameters:
@@ -32,10 +33,12 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         beliefWriter = beliefs
     }
 
+    /// Starts an episode: the agent clears its belief and warm start and reseeds its generator.
     public func reset(seed: UInt64) throws {
         agent.reset(seed: seed)
     }
 
+    /// Perceive, plan, act on one observation, (observationDimension); writes (actionDimension) values.
     public func step(observation input: UnsafeBufferPointer<Double>,
                      action output: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics {
         // The server checked the observation's length against the session's space, which the
@@ -52,6 +55,7 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
                                     warning: !recovered.isEmpty)
     }
 
+    /// Writes the agent's beliefs, (beliefDimension) values, through the belief writer.
     public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {
         beliefWriter?(agent, beliefs)
     }

@@ -27,6 +27,9 @@ public struct PCAgentFactory: BridgeAgentFactory {
     /// The factory for configurations without `agent` (nil: refuse them).
     public let fallback: (any BridgeAgentFactory)?
 
+    /// - Parameters:
+    ///   - models: the plant models by task name (e.g. `PlantModel.builtIn` from `PCKit`).
+    ///   - fallback: the factory for configurations without `agent` (default: the reference controllers).
     public init(models: [String: PlantModel], fallback: (any BridgeAgentFactory)? = ReferenceAgentFactory()) {
         self.models = models
         self.fallback = fallback
