@@ -10,10 +10,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from conftest import ROOT, pcctl_path
+from conftest import ROOT, pcctl_path, unique_ipc
 from pckit_client import RemoteAgent
 from pckit_client.errors import RemoteError
 from pckit_client.gym_adapter import evaluate, remote_agent_for, summary
+from pckit_client.telemetry import TelemetrySubscriber, collect
 
 # Issue 7's Done-when item is 20 seeds; $PCKIT_E2E_SEEDS may lower it (never needed so far:
 # the 20 seeds take a few seconds with the debug binary).
@@ -83,3 +84,39 @@ def test_default_agent_from_config_file(start_server):
     assert remote[0] == pytest.approx(in_process_returns(range(1))[0], rel=0.01)
     # The predictive controller answered: it reports its free energy (the reference controllers send NaN).
     assert np.isfinite(frame.free_energy), frame
+
+
+def test_telemetry_carries_free_energy_and_beliefs(start_server):
+    """Each step's telemetry has the controller's free energy and its belief: the perceived state
+    (θ, θ̇) = (atan2(sin θ, cos θ), θ̇) decoded from the observation."""
+    telemetry = unique_ipc("tel")
+    server, endpoint = start_server("--telemetry", telemetry, lines=2)
+    subscriber = TelemetrySubscriber(server.value("telemetry"))
+    env = gym.make("Pendulum-v1")
+    observation, _ = env.reset(seed=3)
+    with remote_agent_for(env, endpoint, AGENT, scalar="float64", timeout=5.0) as agent:
+        # SUB joins asynchronously: step until records flow, then look at a clean run of 20.
+        for _ in range(100):
+            observation, *_ = env.step(agent.step(observation).astype(np.float32))
+            if subscriber.receive(0.02) is not None:
+                break
+        while subscriber.receive(0.05) is not None:
+            pass
+        observations = []
+        for _ in range(20):
+            observations.append(np.asarray(observation, dtype=np.float64))
+            observation, *_ = env.step(agent.step(observation).astype(np.float32))
+        records = collect(subscriber, 20, timeout=1.0)[agent.session]
+    subscriber.close()
+    env.close()
+    assert len(records) == 20
+    for record, y in zip(records, observations):
+        assert np.array_equal(record["observation"], y)
+        assert np.isfinite(record["free_energy"]) and record["free_energy"] >= 0
+        assert record["beliefs"] == pytest.approx([np.arctan2(y[1], y[0]), y[2]], abs=1e-12)
+
+
+def test_serve_refuses_an_unknown_task():
+    result = subprocess.run([pcctl_path(), "serve", "--bind", unique_ipc("bad"), "--agent", "predictive",
+                             "--task", "nonesuch"], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "unknown --task `nonesuch`; known: pendulum" in result.stderr, result.stderr
