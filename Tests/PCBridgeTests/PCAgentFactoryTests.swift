@@ -127,9 +127,10 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         #expect((agent as? AgentAdapter<PredictiveController<DoubleIntegrator>>)?.agent.options.horizon == 5)
     }
 
-    @Test func configurationsWithoutAgentGoToTheFallback() throws {
+    @Test func configurationsWithTypeGoToTheFallback() throws {
         let linear: JSONValue = ["type": "linear", "gain": [[1.0, 0.5]]]
         #expect(try cartFactory.makeAgent(for: cartRequest(agent: linear)) is LinearFeedbackAgent)
+        #expect(throws: AgentRequestError.missingAgent) { _ = try cartFactory.makeAgent(for: cartRequest(agent: [:])) }
         let strict = PCAgentFactory(models: cartFactory.models, fallback: nil)
         #expect(throws: AgentRequestError.missingAgent) { _ = try strict.makeAgent(for: cartRequest(agent: linear)) }
     }

@@ -21,7 +21,7 @@ public enum AgentRequestError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingAgent:
-            "agent configuration names no agent: give \"agent\" (a PCKit agent) or \"type\" (a reference controller)"
+            "agent configuration names no agent: give \"agent\" and \"task\" (a PCKit agent, e.g. {\"agent\": \"predictiveController\", \"task\": \"pendulum\"}) or \"type\" (a reference controller), or start pcctl serve with --agent"
         case let .unknownAgent(name, known):
             "unknown agent \"\(name)\"; known: \(known.joined(separator: ", "))"
         case let .unknownTask(task, known):

@@ -14,8 +14,8 @@ import PCWire
 ///   "predictiveController": { "horizon": 20, … } }
 /// ```
 /// The options block may be left out when the task has a preset (``PlantModel/predictiveControllerPreset``).
-/// A configuration without `agent` goes to the fallback factory (by default the bridge's reference
-/// controllers, chosen by `type`).
+/// A configuration with `type` instead of `agent` goes to the fallback factory (by default the
+/// bridge's reference controllers); one with neither is refused with ``AgentRequestError/missingAgent``.
 ///
 /// The hello's spaces and control period are checked against the agent: observation dimension
 /// against the options' observation layout, action dimension against the model, control period
@@ -24,12 +24,12 @@ import PCWire
 public struct PCAgentFactory: BridgeAgentFactory {
     /// Plant models by task name.
     public let models: [String: PlantModel]
-    /// The factory for configurations without `agent` (nil: refuse them).
+    /// The factory for configurations with `type` instead of `agent` (nil: refuse them).
     public let fallback: (any BridgeAgentFactory)?
 
     /// - Parameters:
     ///   - models: the plant models by task name (e.g. `PlantModel.builtIn` from `PCKit`).
-    ///   - fallback: the factory for configurations without `agent` (default: the reference controllers).
+    ///   - fallback: the factory for configurations with `type` instead of `agent` (default: the reference controllers).
     public init(models: [String: PlantModel], fallback: (any BridgeAgentFactory)? = ReferenceAgentFactory()) {
         self.models = models
         self.fallback = fallback
@@ -40,7 +40,8 @@ public struct PCAgentFactory: BridgeAgentFactory {
     public func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
         let configuration = request.agentConfiguration
         guard let agentName = configuration["agent"] else {
-            guard let fallback else { throw AgentRequestError.missingAgent }
+            // Neither kind named (e.g. `{}` with no server default): say both ways to ask.
+            guard let fallback, configuration["type"] != nil else { throw AgentRequestError.missingAgent }
             return try fallback.makeAgent(for: request)
         }
         let known = AgentConfiguration.Kind.allCases.map(\.rawValue)
