@@ -67,7 +67,8 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCAgents", "PCSims", "PCEnvironment",
+            "_PCAllocationCounter", "PCAgents",
+            "PCEnvironment", "PCNumerics", "PCSims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

@@ -26,7 +26,7 @@ import PCNumerics
 ///   Euler (balance) or 0.01 RK4 (swing-up); swing-up track ±1.8 m with inelastic stops.
 /// - **Source:** Gymnasium `classic_control/cartpole.py` (v1); the swing-up after dm_control
 ///   `suite/cartpole.py` (project variant).
-public struct CartPole: ModelBasedEnvironment, Sendable {
+public struct CartPole: ModelBasedEnvironment, StateResettable, Sendable {
     public let model: CartPoleModel
     public let observationSpace: BoxSpace
     public let actionSpace: BoxSpace

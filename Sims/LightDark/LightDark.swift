@@ -24,7 +24,7 @@ import PCNumerics
 /// - **Episode end:** never terminates; T = 30 steps (``episodeSteps``) with ``TimeLimit``.
 /// - **Source:** the light-dark domain of Platt et al., *Belief space planning assuming maximum
 ///   likelihood observations* (RSS 2010), in the form of TASKS.md §8 (project choices noted there).
-public struct LightDark: ModelBasedEnvironment, Sendable {
+public struct LightDark: ModelBasedEnvironment, StateResettable, Sendable {
     /// The horizon T.
     public static let episodeSteps = 30
     /// The task's nine moves: stay, then the eight headings k·45° (k = 0…7) of length 0.5.

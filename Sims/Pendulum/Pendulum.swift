@@ -27,7 +27,7 @@ import PCNumerics
 /// - **Precision:** the state is float64 and matches Gymnasium's bit for bit; Gymnasium rounds the
 ///   observation to float32, this environment returns it in float64.
 /// - **Source:** Farama-Foundation/Gymnasium `gymnasium/envs/classic_control/pendulum.py` (v1).
-public struct Pendulum: ModelBasedEnvironment, Sendable {
+public struct Pendulum: ModelBasedEnvironment, StateResettable, Sendable {
     /// Pendulum-v1's registered episode length.
     public static let episodeSteps = 200
 

@@ -39,7 +39,7 @@ public struct ActionDelay<Base: Environment>: Environment {
         fillQueue()
     }
 
-    private mutating func fillQueue() {
+    mutating func fillQueue() {
         queue = []
         for _ in 0..<delay { queue.append(contentsOf: restAction) }
         head = 0

@@ -6,7 +6,7 @@ public struct OrderEnforcing<Base: Environment>: Environment {
     /// The wrapped environment.
     public var base: Base
     /// Whether `reset` has been called since construction or since the episode ended.
-    public private(set) var isReady = false
+    public internal(set) var isReady = false
 
     /// Wraps `base`; the first call must be `reset`.
     public init(_ base: Base) { self.base = base }

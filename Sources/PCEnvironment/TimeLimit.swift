@@ -12,7 +12,7 @@ public struct TimeLimit<Base: Environment>: Environment {
     /// Steps per episode before truncation (≥ 1).
     public let maxEpisodeSteps: Int
     /// Steps taken since the last reset.
-    public private(set) var elapsedSteps: Int = 0
+    public internal(set) var elapsedSteps: Int = 0
 
     /// Wraps `base`.
     /// - Parameter maxEpisodeSteps: the episode length; must be positive.

@@ -58,14 +58,3 @@ struct PendulumRun<A: Agent> {
             returns: returns, warnings: warnings, trace: trace, traceTimeStep: 0.05)
     }
 }
-
-extension RunReport {
-    func writePlot(to path: String) throws {
-        // Replaced by the sims' SVG plotting API once merged.
-        throw PlotUnavailable()
-    }
-}
-
-struct PlotUnavailable: Error, CustomStringConvertible {
-    var description: String { "SVG plotting is not available in this build" }
-}

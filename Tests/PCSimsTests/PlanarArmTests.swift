@@ -86,3 +86,18 @@ import Foundation
         assertClose(env.state, [-Double.pi / 2, 0, 0, 0] + Array(env.state[4...]), rtol: 0, atol: 1e-12)
     }
 }
+
+@Suite struct PlanarArmInputTests {
+    @Test func badStatesAndActionsAreRejectedWithoutChangingTheArm() throws {
+        var env = PlanarArm.reacher()
+        _ = env.reset(seed: 1)
+        let before = env.state
+        #expect(throws: EnvironmentError.self) { _ = try env.reset(state: [0, 3.5, 0, 0, 0.1, 0]) }   // elbow beyond ±3
+        #expect(throws: EnvironmentError.actionShape(expected: 2, got: 1)) { _ = try env.step([0.1]) }
+        #expect(throws: EnvironmentError.nonFiniteAction(index: 1, value: .infinity)) { _ = try env.step([0.1, .infinity]) }
+        #expect(env.state == before)
+        #expect(throws: EnvironmentError.self) { _ = try PlanarChain(links: []) }
+        #expect(throws: EnvironmentError.self) { _ = try PlanarChain(links: Array(repeating: .rod(length: 1, mass: 1), count: 9)) }
+        #expect(throws: EnvironmentError.self) { _ = try PlanarChain(links: [PlanarLink(length: -1, mass: 1)]) }
+    }
+}
