@@ -19,13 +19,31 @@ struct BenchAgents: ParsableCommand {
     func run() throws {
         var report = BenchReport(suite: "agents")
         report.results.append(try benchPendulum())
+        for variant in [ReflexControllerOptions.Variant.aic, .unbiased] {
+            let agent = try ReflexController(options: .twoLinkArm(variant: variant))
+            report.results.append(try measure(name: "ReflexController.\(variant.rawValue).arm-uaic", agent: agent,
+                                              environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
+                env.reset(seed: 0)
+            })
+        }
+        let hierarchy = try KinematicHierarchy(options: .referenceArm)
+        report.results.append(try measure(name: "KinematicHierarchy.kinematic-arm", agent: hierarchy,
+                                          environment: KinematicArm.priorelliReference(), steps: 500) { env, episode in
+            env.reset(seed: UInt64(episode))
+        })
+        let sensing = try ActiveSensingAgent(options: ActiveSensingOptions(policy: .expectedFreeEnergy))
+        report.results.append(try measure(name: "ActiveSensingAgent.efe.lightdark", agent: sensing,
+                                          environment: LightDark(), steps: LightDark.episodeSteps, episodes: 3) { env, episode in
+            env.reset(seed: UInt64(episode))
+        })
         report.emit(json: options.json)
     }
 
     /// Times every `agent.step` of closed-loop episodes, and counts allocations over all steps after
     /// the first episode's first 5 steps.
-    func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int,
+    func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int, episodes: Int? = nil,
                                           reset: (inout E, Int) throws -> [Double]) throws -> BenchResult {
+        let episodes = episodes ?? self.episodes
         var agent = agent, environment = environment
         var action = [Double](repeating: 0, count: agent.actionDimension)
         var times: [Double] = []

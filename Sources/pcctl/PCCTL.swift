@@ -7,7 +7,7 @@ struct PCCTL: ParsableCommand {
         commandName: "pcctl",
         abstract: "PCKit: predictive-coding agents for robots — run, serve, train, bench, inspect.",
         version: pckitVersion,
-        subcommands: [Run.self, RunSimulator.self, Bench.self]
+        subcommands: [Run.self, RunSimulator.self, Bench.self, ExportConfigs.self]
     )
 }
 
