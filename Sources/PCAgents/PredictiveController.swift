@@ -25,6 +25,10 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
     private var generator: Xoshiro256
     private var diagnostics = StepDiagnostics()
     private var planValid = false
+    /// Steps since the last plan (the action is held until it reaches replanInterval).
+    private var stepsSincePlan = 0
+    private var heldAction: [Double]
+    private var planned = false
 
     /// - Throws: ``AgentConfigurationError`` when the options do not fit the model.
     public init(model: Model, options: PredictiveControllerOptions) throws {
@@ -51,6 +55,7 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         for i in 0..<(p * n) { w.outcomeMatrix[i] = options.outcome.matrix[i] }
         workspace = w
         generator = Xoshiro256(seed: 0)
+        heldAction = [Double](repeating: 0, count: m)
         resetPlan()
     }
 
@@ -71,6 +76,7 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         generator = Xoshiro256(seed: seed)
         resetPlan()
         diagnostics = StepDiagnostics()
+        stepsSincePlan = 0
     }
 
     public mutating func perceive(_ observation: [Double]) {
@@ -84,7 +90,14 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
     }
 
     public mutating func plan() {
+        planned = false
         guard planValid else { return }
+        // Between decisions the held action stands (replanInterval > 1).
+        if stepsSincePlan > 0 && stepsSincePlan < options.replanInterval {
+            diagnostics.iterations = 0
+            return
+        }
+        planned = true
         let w = workspace
         let stateCount = (options.horizon + 1) * model.stateDimension
         let controlCount = options.horizon * model.actionDimension
@@ -142,12 +155,22 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         precondition(action.count == actionDimension,
                      "PredictiveController.act: action buffer holds \(action.count) values, expected \(actionDimension)")
         let w = workspace, m = model.actionDimension, h = options.horizon
-        if planValid {
-            for j in 0..<m { action[j] = min(max(w.u[j], w.lower[j]), w.upper[j]) }
-        } else {
-            // Safe action: the control prior, clipped.
+        guard planValid else {
+            // Safe action: the control prior, clipped; the next valid step replans.
             for j in 0..<m { action[j] = min(max(w.controlPrior[j], w.lower[j]), w.upper[j]) }
+            stepsSincePlan = 0
+            return diagnostics
         }
+        if !planned {
+            for j in 0..<m { action[j] = heldAction[j] }
+            stepsSincePlan += 1
+            return diagnostics
+        }
+        for j in 0..<m {
+            action[j] = min(max(w.u[j], w.lower[j]), w.upper[j])
+            heldAction[j] = action[j]
+        }
+        stepsSincePlan = options.replanInterval > 1 ? 1 : 0
         // Receding horizon: shift the plan, append ū.
         if h > 1 { (w.u).update(from: w.u + m, count: (h - 1) * m) }
         for j in 0..<m { w.u[(h - 1) * m + j] = w.controlPrior[j] }

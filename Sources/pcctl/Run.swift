@@ -14,14 +14,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Agent tasks: pendulum, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
+        Agent tasks: pendulum, cartpole-swingup, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
         --agent takes a name (pendulum: predictive; lightdark: all, efe, epistemic, goToMean, random, stay;
         arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
         pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
         With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`).
         """)
 
-    static let agentTasks = ["pendulum", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
+    static let agentTasks = ["pendulum", "cartpole-swingup", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
 
     @Argument(help: "The task or environment.")
     var task: String
@@ -68,6 +68,9 @@ struct Run: ParsableCommand {
                                                       options: options)
             try finish(try PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
                                        firstSeed: seed, ownRandomStarts: ownRng).run())
+        case "cartpole-swingup":
+            try finish(try CartPoleRun(options: try predictiveOptions(default: .cartPoleSwingUp), episodes: count,
+                                       firstSeed: seed).run())
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
             let report = try LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
                                           firstSeed: seed, policies: try sensingPolicies()).run()
