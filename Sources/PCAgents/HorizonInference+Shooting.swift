@@ -30,6 +30,7 @@ extension HorizonWorkspace {
         }
         for t in 1...horizon {
             outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)
+            if gradients { outcomeMap.jacobian(x + t * n, into: outcomeJacobians + t * p * n) }
             for i in 0..<p {
                 let e = goal[i] - outcome[i]
                 goalError[t * p + i] = e
@@ -38,8 +39,8 @@ extension HorizonWorkspace {
         }
         guard gradients else { return energy }
         // Backward sweep of the equilibrium errors ξ_t (stored in eps).
-        let c = outcomeMatrix
         for t in stride(from: horizon, through: 1, by: -1) {
+            let c = outcomeJacobians + t * p * n
             let xi = eps + t * n
             for i in 0..<n {
                 var s = 0.0

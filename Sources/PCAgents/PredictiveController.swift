@@ -52,7 +52,6 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
             w.upper[j] = options.controlUpper[j]
             w.noiseScale[j] = options.proposal.samples > 0 ? options.proposal.noiseScale[j] : 0
         }
-        for i in 0..<(p * n) { w.outcomeMatrix[i] = options.outcome.matrix[i] }
         workspace = w
         generator = Xoshiro256(seed: 0)
         heldAction = [Double](repeating: 0, count: m)

@@ -24,6 +24,8 @@ struct ExportConfigs: ParsableCommand {
             ("pendulum-predictive.json", .init(predictiveController: .pendulumSwingUp)),
             ("pendulum-predictive-mppi-seeded.json", .init(predictiveController: pendulumSeeded)),
             ("pendulum-collocation-mppi-seeded.json", .init(predictiveController: collocation)),
+            ("cartpole-swingup-predictive.json", .init(predictiveController: .cartPoleSwingUp)),
+            ("reacher-predictive.json", .init(predictiveController: .reacher)),
             ("pendulum-reflex-uaic.json", .init(reflexController: .pendulumHold(variant: .unbiased))),
             ("pendulum-reflex-aic.json", .init(reflexController: .pendulumHold(variant: .aic))),
             ("arm2-reflex-aic.json", .init(reflexController: .twoLinkArm(variant: .aic))),

@@ -14,14 +14,14 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Agent tasks: pendulum, cartpole-swingup, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
+        Agent tasks: pendulum, cartpole-swingup, reacher, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
         --agent takes a name (pendulum: predictive; lightdark: all, efe, epistemic, goToMean, random, stay;
         arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
         pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
         With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`).
         """)
 
-    static let agentTasks = ["pendulum", "cartpole-swingup", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
+    static let agentTasks = ["pendulum", "cartpole-swingup", "reacher", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
 
     @Argument(help: "The task or environment.")
     var task: String
@@ -71,6 +71,8 @@ struct Run: ParsableCommand {
         case "cartpole-swingup":
             try finish(try CartPoleRun(options: try predictiveOptions(default: .cartPoleSwingUp), episodes: count,
                                        firstSeed: seed).run())
+        case "reacher":
+            try finish(try ReacherRun(options: try predictiveOptions(default: .reacher), episodes: count, firstSeed: seed).run())
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
             let report = try LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
                                           firstSeed: seed, policies: try sensingPolicies()).run()
@@ -164,6 +166,8 @@ struct RunReport: Codable {
     /// Time series of the first episode, for plots.
     var trace: [String: [Double]]
     var traceTimeStep: Double
+    /// Task-specific figures (e.g. Reacher's final distances).
+    var extra: [String: Double] = [:]
 
     func printSummary() {
         let s = statistics
@@ -173,6 +177,7 @@ struct RunReport: Codable {
         print(String(format: "  success  %.0f%%  (%@)", 100 * s.successRate, successCriterion))
         print(String(format: "  compute  median %.1f µs/step   p99 %.1f µs/step",
                      1e6 * s.medianStepTime, 1e6 * s.p99StepTime))
+        for (key, value) in extra.sorted(by: { $0.key < $1.key }) { print("  \(key) \(value)") }
         if !warnings.isEmpty {
             print("  warnings " + warnings.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
         }
