@@ -14,7 +14,18 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         case stay
     }
 
+    /// The belief: an exact grid (MC epistemic term) or a Gaussian (closed forms of B8).
+    public enum BeliefModel: String, Sendable, Codable {
+        /// Exact Bayes on an N × N grid; epistemic value by Monte Carlo with M samples.
+        case grid
+        /// N(μ, Σ) with Kalman updates (R = σ² I, σ at the mean when it depends on the target);
+        /// epistemic value ½ ln det(I + ΣR⁻¹) in closed form. Starts from the uniform prior's moments.
+        case gaussian
+    }
+
     public var policy: Policy = .expectedFreeEnergy
+    /// Grid (default) or Gaussian belief.
+    public var belief: BeliefModel = .grid
     /// N, grid cells per side (default 81).
     public var gridSize: Int = 81
     /// L, the side of the square world [0, L]² (default 10).
