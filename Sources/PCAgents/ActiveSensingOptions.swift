@@ -52,6 +52,25 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         self.noise = noise
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case policy, belief, gridSize, worldSize, moves, maximumStep, samples, preferencePrecision, noise
+    }
+
+    /// Decodes; any field left out takes its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        if let v = try c.decodeIfPresent(Policy.self, forKey: .policy) { policy = v }
+        if let v = try c.decodeIfPresent(BeliefModel.self, forKey: .belief) { belief = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .gridSize) { gridSize = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .worldSize) { worldSize = v }
+        if let v = try c.decodeIfPresent([[Double]].self, forKey: .moves) { moves = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .maximumStep) { maximumStep = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .samples) { samples = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .preferencePrecision) { preferencePrecision = v }
+        if let v = try c.decodeIfPresent(SensorNoiseModel.self, forKey: .noise) { noise = v }
+    }
+
     /// The counter-check variant's sensor, σ = 0.1 + 0.5‖x − p‖.
     public static func counterCheck(policy: Policy) -> ActiveSensingOptions {
         ActiveSensingOptions(policy: policy, noise: .distance(base: 0.1, slope: 0.5))
