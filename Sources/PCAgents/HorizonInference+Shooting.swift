@@ -10,7 +10,8 @@ import PCEnvironment
 /// ```
 /// These are the same local prediction errors as in collocation, settled from the goal backward
 /// (the PC-equals-backprop equilibrium); the control gradient is then the adjoint (BPTT) gradient of
-/// the hard-dynamics energy. The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
+/// the hard-dynamics energy. (The collocation curvature buffer du holds the kept gradient here.)
+/// The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
 /// ``HorizonWorkspace/infer(_:outcomeMap:iterations:stateStepSize:controlStepSize:tolerance:preconditioned:)``.
 extension HorizonWorkspace {
     /// Rolls out x from x₀ under u, and returns the hard-dynamics energy; with `gradients`, fills
@@ -79,6 +80,8 @@ extension HorizonWorkspace {
             if largest < tolerance { converged = true; break }
             performed += 1
             savedControls.update(from: u, count: controlCount)
+            // Keep ∇u too: a rejected step then costs one evaluation, not two.
+            controlCurvature.update(from: controlGradient, count: controlCount)
             let eta = controlStepSize * scale
             for t in 0..<horizon {
                 for j in 0..<m { u[t * m + j] -= eta * controlGradient[t * m + j] }
@@ -91,11 +94,13 @@ extension HorizonWorkspace {
             } else {
                 if !trial.isFinite { warnings.insert(.divergence) }
                 u.update(from: savedControls, count: controlCount)
+                controlGradient.update(from: controlCurvature, count: controlCount)
                 scale *= 0.5
-                energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
                 if scale < 1e-8 { break }
             }
         }
+        // Leave the states on the rollout of the kept controls.
+        rollout(model, controls: u, states: x)
         if !converged { warnings.insert(.notConverged) }
         return InferenceOutcome(energy: energy, iterations: performed, converged: converged, warnings: warnings)
     }
