@@ -69,7 +69,7 @@ public struct Acrobot: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 6)
         guard hasReset else { throw EnvironmentError.resetNeeded("Acrobot.step before reset") }
         physicalState = model.advance(physicalState, action: action[0])
         writeObservation(&observation)

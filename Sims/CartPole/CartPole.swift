@@ -37,6 +37,8 @@ public struct CartPole: ModelBasedEnvironment, StateResettable, Sendable {
     /// Steps taken since the episode first terminated (nil before), Gymnasium's `steps_beyond_terminated`.
     public private(set) var stepsBeyondTerminated: Int?
     private var hasReset = false
+    // The observation's dimension (4 or 5), kept apart from the space for the hot path.
+    private let observationCount: Int
 
     /// Creates the environment.
     /// - Parameters:
@@ -46,6 +48,7 @@ public struct CartPole: ModelBasedEnvironment, StateResettable, Sendable {
         self.model = model
         self.generator = Xoshiro256(seed: seed)
         self.actionSpace = try! BoxSpace(low: [-1], high: [1])
+        self.observationCount = model.task == .balance ? 4 : 5
         let inf = Double.infinity
         switch model.task {
         case .balance:
@@ -92,7 +95,7 @@ public struct CartPole: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: observationCount)
         guard hasReset else { throw EnvironmentError.resetNeeded("CartPole.step before reset") }
         let before = physicalState
         physicalState = model.advance(before, action: action[0])

@@ -121,7 +121,7 @@ public struct KinematicArm: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: model.linkCount, observation: observation, observationDimension: model.linkCount + 4)
         guard hasReset else { throw EnvironmentError.resetNeeded("KinematicArm.step before reset") }
         for k in 0..<model.linkCount { jointAngles[k] = model.advance(jointAngles[k], velocity: action[k], joint: k) }
         writeObservation(&observation)

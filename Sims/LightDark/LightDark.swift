@@ -83,7 +83,7 @@ public struct LightDark: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 2, observation: observation, observationDimension: 5)
         guard hasReset else { throw EnvironmentError.resetNeeded("LightDark.step before reset") }
         // Move, then read.
         sensor = model.move(sensor, by: SIMD2(action[0], action[1]))

@@ -62,7 +62,7 @@ public struct MountainCar: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 2)
         guard hasReset else { throw EnvironmentError.resetNeeded("MountainCar.step before reset") }
         let next = model.advance(position: position, velocity: velocity, action: action[0])
         position = next.position

@@ -86,7 +86,7 @@ public struct Pendulum: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: 1, observation: observation, observationDimension: 3)
         guard hasReset else { throw EnvironmentError.resetNeeded("Pendulum.step before reset") }
         // Cost on the pre-step state, then the semi-implicit Euler step.
         let cost = model.cost(angle: angle, velocity: velocity, torque: action[0])

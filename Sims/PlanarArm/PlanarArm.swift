@@ -44,6 +44,8 @@ public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
     public var isBlocked = false
     private var hasReset = false
     private var actionLanes = SIMD8<Double>()
+    // The observation's dimension, kept apart from the space for the hot path.
+    private let observationCount: Int
 
     /// Creates the environment.
     /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` when the task's start angles or fixed
@@ -64,6 +66,7 @@ public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
         self.generator = Xoshiro256(seed: seed)
         let limit = model.controlLimit
         actionSpace = try BoxSpace(dimension: n, low: -limit, high: limit)
+        observationCount = task.observation == .reacher ? 3 * n + 4 : 2 * n
         let reach = model.chain.reach
         let inf = Double.infinity
         switch task.observation {
@@ -143,7 +146,7 @@ public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
     }
 
     public mutating func step(_ action: [Double], observation: inout [Double]) throws -> Transition {
-        try validate(action: action, observation: observation)
+        try validateStep(action: action, actionDimension: model.chain.linkCount, observation: observation, observationDimension: observationCount)
         guard hasReset else { throw EnvironmentError.resetNeeded("PlanarArm.step before reset") }
         for i in 0..<linkCount { actionLanes[i] = action[i] }
         if isBlocked {

@@ -74,3 +74,21 @@ extension MountainCar: FrameRenderable {
         return svg
     }
 }
+
+extension InvertedPendulum: FrameRenderable {
+    /// Slider, cart and pole (θ = 0 upright, positive towards +x), with the ±0.2 rad failure cone.
+    public func frame(width: Double, height: Double) -> SVGDocument {
+        var svg = SVGDocument(width: width, height: height)
+        let limit = model.trackLimit, pole = 2 * model.poleCenterOfMass
+        let view = Viewport(world: (-limit - 0.2, limit + 0.2, -0.3, pole + 0.2), width: width, height: height)
+        let x = physicalState[0], theta = physicalState[1]
+        svg.line(from: view(-limit, 0), to: view(limit, 0), stroke: "#555555", strokeWidth: 2)
+        for side in [-limit, limit] { svg.line(from: view(side, -0.08), to: view(side, 0.08), stroke: "#C0392B", strokeWidth: 2) }
+        for edge in [-0.2, 0.2] { svg.line(from: view(x, 0), to: view(x + pole * sin(edge), pole * cos(edge)), stroke: "#cccccc", dash: "4 4") }
+        let (cx, cy) = view(x - 0.2, 0.1)
+        svg.rectangle(x: cx, y: cy, width: view.scale * 0.4, height: view.scale * 0.2, fill: "#34495E", radius: 6)
+        svg.line(from: view(x, 0), to: view(x + pole * sin(theta), pole * cos(theta)), stroke: "#E67E22", strokeWidth: max(5, view.scale * 0.098))
+        svg.text("x = \(number(x)) m   θ = \(number(theta)) rad (fails beyond the dashed ±0.2)", at: (10, 18), size: 13)
+        return svg
+    }
+}

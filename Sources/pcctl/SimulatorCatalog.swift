@@ -5,7 +5,7 @@ import PCSims
 /// The environments `pcctl run` and `pcctl bench sims` know, by command-line name.
 enum SimulatorName: String, CaseIterable {
     case pendulum, cartpole, cartpoleSwingUp = "cartpole-swingup", acrobot, acrobotContinuous = "acrobot-continuous"
-    case mountaincar, reacher, arm2, arm3, arm7, armUnbiasedAIC = "arm-uaic", kinematicArm = "kinematic-arm"
+    case mountaincar, invertedPendulum = "inverted-pendulum", reacher, arm2, arm3, arm7, armUnbiasedAIC = "arm-uaic", kinematicArm = "kinematic-arm"
     case lightdark, lightdarkCounter = "lightdark-counter"
 
     /// A fresh environment, its episode length, and labels of its state components.
@@ -23,6 +23,8 @@ enum SimulatorName: String, CaseIterable {
                                                 labels: ["θ₁ (rad)", "θ₂ (rad)", "θ̇₁ (rad/s)", "θ̇₂ (rad/s)"])
         case .mountaincar: SimulatorEntry(MountainCar(seed: seed), steps: MountainCar.episodeSteps, labels: ["x (m)", "v (m/step)"],
                                           starts: GymnasiumInitialStates.mountainCar)
+        case .invertedPendulum: SimulatorEntry(InvertedPendulum(seed: seed), steps: InvertedPendulum.episodeSteps,
+                                               labels: ["x (m)", "θ (rad)", "ẋ (m/s)", "θ̇ (rad/s)"])
         case .reacher: SimulatorEntry(PlanarArm.reacher(seed: seed), steps: 50, labels: Self.armLabels(2))
         case .arm2: SimulatorEntry(try PlanarArm.rods(count: 2, seed: seed), steps: 500, labels: Self.armLabels(2))
         case .arm3: SimulatorEntry(try PlanarArm.rods(count: 3, seed: seed), steps: 500, labels: Self.armLabels(3))
