@@ -95,9 +95,3 @@ struct BenchAgents: ParsableCommand {
     }
 }
 
-/// This thread's CPU time in nanoseconds.
-func threadCPUNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
