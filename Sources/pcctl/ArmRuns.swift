@@ -59,7 +59,7 @@ struct ReachingRun {
 
 /// `pcctl run arm-uaic`: a step in the joint targets on the unbiased-AIC 2-link plant (TASKS.md §6).
 struct ReflexArmRun {
-    var variant: ReflexControllerOptions.Variant
+    var options: ReflexControllerOptions
 
     struct Report: Codable {
         var task = "arm-uaic"
@@ -82,7 +82,6 @@ struct ReflexArmRun {
     }
 
     func run() throws -> Report {
-        let options = ReflexControllerOptions.twoLinkArm(variant: variant)
         var agent = try ReflexController(options: options)
         var arm = PlanarArm.unbiasedAICPlant()
         var observation = arm.reset(seed: 0)
@@ -99,7 +98,7 @@ struct ReflexArmRun {
             overshoot = max(overshoot, observation[0] - goal[0], observation[1] - goal[1])
         }
         times.sort()
-        return Report(variant: variant.rawValue, errorAt2s: at2,
+        return Report(variant: options.variant.rawValue, errorAt2s: at2,
                       errorAt10s: max(abs(observation[0] - goal[0]), abs(observation[1] - goal[1])),
                       settlingTime: lastOutside, overshoot: overshoot,
                       estimationBiasAtRest: max(abs(agent.position[0] - observation[0]), abs(agent.position[1] - observation[1])),

@@ -12,6 +12,8 @@ struct LightDarkRun {
     var policies: [ActiveSensingOptions.Policy]
     /// Also run the EFE policy with the Gaussian belief and closed-form epistemic term.
     var includeGaussian = true
+    /// Options from a config file: run first, then the baselines with the same sensor model.
+    var configured: ActiveSensingOptions? = nil
 
     struct PolicyResult: Codable {
         var policy: String
@@ -36,8 +38,13 @@ struct LightDarkRun {
         var results: [PolicyResult] = []
         var runs: [(ActiveSensingOptions.Policy, ActiveSensingOptions.BeliefModel)] = policies.map { ($0, .grid) }
         if includeGaussian && policies.contains(.expectedFreeEnergy) { runs.insert((.expectedFreeEnergy, .gaussian), at: 1) }
-        for (policy, beliefModel) in runs {
+        if let configured { runs = [(configured.policy, configured.belief), (.goToMean, .grid), (.random, .grid)] }
+        for (index, (policy, beliefModel)) in runs.enumerated() {
             var options = variant == .main ? ActiveSensingOptions(policy: policy) : .counterCheck(policy: policy)
+            if let configured {
+                options = configured
+                if index > 0 { options.belief = .grid }
+            }
             options.policy = policy
             options.belief = beliefModel
             var agent = try ActiveSensingAgent(options: options)

@@ -74,16 +74,37 @@ struct Run: ParsableCommand {
         case "reacher":
             try finish(try ReacherRun(options: try predictiveOptions(default: .reacher), episodes: count, firstSeed: seed).run())
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
-            let report = try LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
-                                          firstSeed: seed, policies: try sensingPolicies()).run()
+            var run = LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
+                                   firstSeed: seed, policies: [])
+            if let agent, agent.hasSuffix(".json") {
+                let configuration = try AgentConfiguration.load(path: agent)
+                guard let options = configuration.activeSensing else {
+                    throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not an active-sensing agent")
+                }
+                run.configured = options
+            } else {
+                run.policies = try sensingPolicies()
+            }
+            let report = try run.run()
             json ? printJSON(report) : report.printSummary()
         case "kinematic-arm":
             let report = try ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed).run()
             json ? printJSON(report) : report.printSummary()
         default: // arm-uaic
-            let variant = ReflexControllerOptions.Variant(rawValue: agent ?? "unbiased")
-            guard let variant else { throw ValidationError("arm-uaic agents: aic or unbiased (got \(agent!))") }
-            let report = try ReflexArmRun(variant: variant).run()
+            var options: ReflexControllerOptions
+            if let agent, agent.hasSuffix(".json") {
+                let configuration = try AgentConfiguration.load(path: agent)
+                guard let configured = configuration.reflexController else {
+                    throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a reflex controller")
+                }
+                options = configured
+            } else {
+                guard let variant = ReflexControllerOptions.Variant(rawValue: agent ?? "unbiased") else {
+                    throw ValidationError("arm-uaic agents: aic, unbiased or a .json config (got \(agent!))")
+                }
+                options = .twoLinkArm(variant: variant)
+            }
+            let report = try ReflexArmRun(options: options).run()
             json ? printJSON(report) : report.printSummary()
         }
     }
