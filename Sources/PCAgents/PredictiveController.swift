@@ -7,10 +7,12 @@ import PCNumerics
 /// outcomes g(x_t), controls have a prior N(ū, Π_u⁻¹) and hard bounds, and the dynamics are a
 /// prior N(f(x_t, u_t), Π_x⁻¹) on each next state. One step:
 /// 1. **perceive**: x₀ ← the state the observation encodes (``ObservationLayout``), clamped.
-/// 2. **plan**: optionally move the warm start by a sampled proposal (``SampledProposal``); roll f
-///    out so every ε = 0; run `iterations` of preconditioned gradient inference on E
-///    (``HorizonEnergy``, ``HorizonInference``); optionally keep the proposal if it has the lower
-///    hard-dynamics energy.
+/// 2. **plan**: optionally move the warm start by a sampled proposal (MPPI, `SampledProposal.swift`);
+///    roll f out so every ε = 0; run `iterations` of gradient inference on E — in collocation mode
+///    on x and u with finite Π_x (`HorizonInference.swift`), in shooting mode (Π_x → ∞) on u with
+///    the dynamics errors at their equilibrium (`HorizonInference+Shooting.swift`); optionally keep
+///    the proposal if it has the lower hard-dynamics energy. With `replanInterval` k > 1 this
+///    happens every k-th step and the action is held in between.
 /// 3. **act**: emit u₀, shift the plan one step (appending ū) as the next warm start.
 ///
 /// Numerical trouble (non-finite energy, NaN plan) resets the warm start to ū and emits the safe
