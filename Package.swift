@@ -52,6 +52,17 @@ targets += [
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
+targets += [
+    // Predictive-coding networks: energy, gradients, inference, learning rules, optimisers,
+    // training, datasets (the digits data ship as resources), checkpoints.
+    // Cross-module optimisation lets clients (pcctl) specialise the generic hot loops for Float.
+    .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
+            exclude: ["Resources/DIGITS-LICENSE.md"],
+            resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
+            swiftSettings: fastSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+]
+products += [.library(name: "PCCore", targets: ["PCCore"])]
+
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
     .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
@@ -71,7 +82,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCNumerics",
+            "_PCAllocationCounter", "PCNumerics", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -84,6 +95,9 @@ targets += [
     .testTarget(name: "PCNumericsTests",
                 dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
+    .testTarget(name: "PCCoreTests",
+                dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCCoreTests"),
 ]
 
 let package = Package(
