@@ -64,8 +64,15 @@ public struct LayerPrecision<Scalar: PCScalar>: Sendable, Equatable {
         }
         isIdentity = identity
         isLearned = learned
-        values = try Vector(pi.map { Scalar($0) })
-        logVariance = try Vector(pi.map { Scalar(-pcLog($0)) })
+        if case .learnedLogVariance(let initial) = specification {
+            // The same path as setLogVariance, so a checkpoint round trip is bit-exact.
+            let s = Scalar(initial)
+            logVariance = try Vector(count: size, repeating: s)
+            values = try Vector(count: size, repeating: Scalar(pcExp(-Double(s))))
+        } else {
+            values = try Vector(pi.map { Scalar($0) })
+            logVariance = try Vector(pi.map { Scalar(-pcLog($0)) })
+        }
     }
 
     /// Number of units.
