@@ -194,12 +194,12 @@ private func optimizerCode(_ kind: OptimizerKind?) -> (UInt8, [Double]) {
     case .momentum(let lr, let m)?: (2, [lr, m])
     case .adam(let lr, let b1, let b2, let e)?: (3, [lr, b1, b2, e])
     case .adamW(let lr, let b1, let b2, let e, let wd)?: (4, [lr, b1, b2, e, wd])
-    case .mq(let a, let r, let lrMin, let rho)?: (5, [a, r, lrMin, rho])
+    case .mq(let a, let r, let lrMin, let rho, let warmUp)?: (5, [a, r, lrMin, rho, Double(warmUp)])
     }
 }
 
 private func decodeOptimizer(_ code: UInt8, _ h: [Double]) throws -> OptimizerKind? {
-    let counts: [UInt8: Int] = [0: 0, 1: 1, 2: 2, 3: 4, 4: 5, 5: 4]
+    let counts: [UInt8: Int] = [0: 0, 1: 1, 2: 2, 3: 4, 4: 5, 5: 5]
     guard let n = counts[code], n == h.count else { throw CheckpointError.corrupt("optimiser code \(code) with \(h.count) hyper-parameters") }
     let kind: OptimizerKind? = switch code {
     case 0: nil
@@ -207,7 +207,7 @@ private func decodeOptimizer(_ code: UInt8, _ h: [Double]) throws -> OptimizerKi
     case 2: .momentum(learningRate: h[0], momentum: h[1])
     case 3: .adam(learningRate: h[0], beta1: h[1], beta2: h[2], epsilon: h[3])
     case 4: .adamW(learningRate: h[0], beta1: h[1], beta2: h[2], epsilon: h[3], weightDecay: h[4])
-    default: .mq(alpha: h[0], r: h[1], minimumLearningRate: h[2], maximumDecay: h[3])
+    default: .mq(alpha: h[0], r: h[1], minimumLearningRate: h[2], maximumDecay: h[3], warmUpSteps: Int(exactly: h[4]) ?? -1)
     }
     do { try kind?.validate() } catch { throw CheckpointError.corrupt("optimiser hyper-parameters: \(error)") }
     return kind

@@ -175,12 +175,28 @@ extension PCNetwork {
     }
 
     func checkFit(_ state: PCState<Scalar>, _ workspace: InferenceWorkspace<Scalar>) throws {
-        guard state.activities.count == depth + 1, zip(state.activities, sizes).allSatisfy({ $0.columns == $1 }) else {
+        guard state.activities.count == depth + 1, matchesSizes(of: state.activities) else {
             throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the network \(sizes)")
         }
-        guard workspace.fits(self, state) else {
+        guard state.batchSize == workspace.batchSize, matchesSizes(workspace.sizes) else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
+    }
+}
+
+extension PCNetwork {
+    /// Whether the per-layer matrices have the columns n₀…n_L (without allocating).
+    func matchesSizes(of matrices: [Matrix<Scalar>]) -> Bool {
+        guard matrices.count == depth + 1, matrices[0].columns == layers[0].inputSize else { return false }
+        for l in 1...depth where matrices[l].columns != layers[l - 1].outputSize { return false }
+        return true
+    }
+
+    /// Whether `sizes` are n₀…n_L (without allocating).
+    func matchesSizes(_ sizes: [Int]) -> Bool {
+        guard sizes.count == depth + 1, sizes[0] == layers[0].inputSize else { return false }
+        for l in 1...depth where sizes[l] != layers[l - 1].outputSize { return false }
+        return true
     }
 }
 

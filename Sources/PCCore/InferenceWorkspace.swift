@@ -46,6 +46,6 @@ public struct InferenceWorkspace<Scalar: PCScalar>: Sendable {
 
     /// Whether this workspace fits `network` and `state`.
     func fits(_ network: PCNetwork<Scalar>, _ state: PCState<Scalar>) -> Bool {
-        state.batchSize == batchSize && network.sizes == sizes
+        state.batchSize == batchSize && network.matchesSizes(sizes)
     }
 }

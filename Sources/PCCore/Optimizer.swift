@@ -14,8 +14,10 @@ public enum OptimizerKind: Sendable, Hashable, Codable {
     case adamW(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double)
     /// MQ (Alonso et al. 2023): one scalar vᵢ per layer (weights and bias together), N the batch count:
     /// ηᵢ = α/(vᵢ + r) + lr_min; θᵢ ← θᵢ − ηᵢ gᵢ; ρ = min(N/(N+1), ρ_max); vᵢ ← ρvᵢ + (1−ρ) mean|gᵢ|;
-    /// N incremented before the update, vᵢ(0) = α.
-    case mq(alpha: Double, r: Double, minimumLearningRate: Double, maximumDecay: Double)
+    /// N incremented before the update, vᵢ(0) = α. With `warmUpSteps` = K > 0, ηᵢ is multiplied by
+    /// min(1, N/K) (A10 advises a warm-up: with vᵢ(0) = α the first step is ≈ 1 + lr_min); K = 0 is
+    /// the reference rule.
+    case mq(alpha: Double, r: Double, minimumLearningRate: Double, maximumDecay: Double, warmUpSteps: Int)
 
     /// Adam with PCKit's defaults: α = 1e-3, β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
     public static func adam(learningRate: Double = 1e-3) -> OptimizerKind {
@@ -25,9 +27,10 @@ public enum OptimizerKind: Sendable, Hashable, Codable {
     public static func adamW(learningRate: Double = 1e-3, weightDecay: Double = 1e-2) -> OptimizerKind {
         .adamW(learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
     }
-    /// MQ with the reference defaults r = 1e-6, lr_min = 1e-3, ρ_max = 0.9999.
-    public static func mq(alpha: Double) -> OptimizerKind {
-        .mq(alpha: alpha, r: 1e-6, minimumLearningRate: 1e-3, maximumDecay: 0.9999)
+    /// MQ with the reference defaults r = 1e-6, lr_min = 1e-3, ρ_max = 0.9999 and a warm-up of
+    /// `warmUpSteps` batches (default 0, the reference rule).
+    public static func mq(alpha: Double, warmUpSteps: Int = 0) -> OptimizerKind {
+        .mq(alpha: alpha, r: 1e-6, minimumLearningRate: 1e-3, maximumDecay: 0.9999, warmUpSteps: warmUpSteps)
     }
 
     /// Checks the hyper-parameters.
@@ -46,8 +49,9 @@ public enum OptimizerKind: Sendable, Hashable, Codable {
         case .adamW(let lr, let b1, let b2, let eps, let wd):
             try positive("learningRate", lr); try unit("beta1", b1); try unit("beta2", b2); try positive("epsilon", eps)
             guard wd >= 0 else { throw PCCoreError.invalidOption(name: "weightDecay", reason: "must be ≥ 0 (got \(wd))") }
-        case .mq(let alpha, let r, let lrMin, let rhoMax):
+        case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp):
             try positive("alpha", alpha); try positive("r", r); try unit("maximumDecay", rhoMax)
+            guard warmUp >= 0 else { throw PCCoreError.invalidOption(name: "warmUpSteps", reason: "must be ≥ 0 (got \(warmUp))") }
             guard lrMin >= 0 else { throw PCCoreError.invalidOption(name: "minimumLearningRate", reason: "must be ≥ 0 (got \(lrMin))") }
         }
     }
@@ -82,7 +86,7 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
             firstMoments = counts.map { [Scalar](repeating: 0, count: $0) }
             secondMoments = counts.map { [Scalar](repeating: 0, count: $0) }
             layerScales = []
-        case .mq(let alpha, _, _, _):
+        case .mq(let alpha, _, _, _, _):
             firstMoments = []; secondMoments = []
             layerScales = [Double](repeating: alpha, count: network.depth)
         }
@@ -100,8 +104,9 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         stepCount += 1
         var slot = 0
         for l in network.layers.indices {
-            if case .mq(let alpha, let r, let lrMin, let rhoMax) = kind {
-                mqStep(&network.layers[l], l, gradients, alpha: alpha, r: r, lrMin: lrMin, rhoMax: rhoMax)
+            if case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp) = kind {
+                let ramp = warmUp > 0 ? min(1, Double(stepCount) / Double(warmUp)) : 1
+                mqStep(&network.layers[l], l, gradients, alpha: alpha, r: r, lrMin: lrMin, rhoMax: rhoMax, ramp: ramp)
                 continue
             }
             network.layers[l].weight.withUnsafeMutableStorage { p, _ in
@@ -148,8 +153,8 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
     }
 
     private mutating func mqStep(_ layer: inout DenseLayer<Scalar>, _ l: Int, _ gradients: ParameterGradients<Scalar>,
-                                 alpha: Double, r: Double, lrMin: Double, rhoMax: Double) {
-        let eta = Scalar(alpha / (layerScales[l] + r) + lrMin)
+                                 alpha: Double, r: Double, lrMin: Double, rhoMax: Double, ramp: Double) {
+        let eta = Scalar(ramp * (alpha / (layerScales[l] + r) + lrMin))
         var absSum = 0.0
         var count = 0
         layer.weight.withUnsafeMutableStorage { p, _ in

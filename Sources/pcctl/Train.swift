@@ -67,6 +67,9 @@ struct Train: ParsableCommand {
     @Option(help: "Learning rate (MQ: alpha). Default 1e-3.")
     var learningRate: Double = 1e-3
 
+    @Option(help: "MQ: warm-up batches (η ramps up linearly; 0 = the reference rule).")
+    var warmup: Int = 0
+
     @Option(help: "CSV: the label column, by header name or 0-based index (default: the last column).")
     var labelColumn: String?
 
@@ -88,7 +91,7 @@ struct Train: ParsableCommand {
         case .momentum: .momentum(learningRate: learningRate, momentum: 0.9)
         case .adam: .adam(learningRate: learningRate)
         case .adamw: .adamW(learningRate: learningRate)
-        case .mq: .mq(alpha: learningRate)
+        case .mq: .mq(alpha: learningRate, warmUpSteps: warmup)
         }
         let learning = try LearningOptions(rule: rule.rule, inference: InferenceOptions(stepSize: stepSize, maxIterations: steps),
                                            optimizer: optimizerKind)
