@@ -41,6 +41,14 @@ public struct Dataset<Scalar: PCScalar>: Sendable {
         return try Dataset(features: x, labels: indices.map { labels[$0] }, classCount: classCount)
     }
 
+    /// Copies the samples at `indices` into the first rows of `inputs` (B × featureCount) and their
+    /// one-hot targets into `targets` (B × classCount), without allocating (a shuffled mini-batch).
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` when the matrices do not fit.
+    public func batch(_ indices: ArraySlice<Int>, inputs: inout Matrix<Scalar>, targets: inout Matrix<Scalar>) throws {
+        try copyRows(features, indices, into: &inputs)
+        try copyRows(self.targets, indices, into: &targets)
+    }
+
     /// A seeded random split: a Fisher–Yates shuffle of 0..<count by `Xoshiro256(seed:)`, the first
     /// ⌊testFraction·count⌉ indices for the test set, the rest for training (each in shuffled order).
     /// - Parameters:
@@ -82,6 +90,26 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .labelColumnNotFound(what): "label column \(what) not found"
         case let .countMismatch(features, labels): "\(features) feature rows but \(labels) labels"
         case let .invalid(why): why
+        }
+    }
+}
+
+/// Copies rows `indices` of `source` into the first rows of `destination` (same columns).
+func copyRows<Scalar: PCScalar>(_ source: Matrix<Scalar>, _ indices: ArraySlice<Int>, into destination: inout Matrix<Scalar>) throws {
+    guard source.columns == destination.columns, indices.count <= destination.rows else {
+        throw PCCoreError.shapeMismatch(what: "batch rows", expected: Shape(indices.count, source.columns), got: destination.shape)
+    }
+    let n = source.columns
+    for index in indices where index < 0 || index >= source.rows {
+        throw PCCoreError.invalidOption(name: "indices", reason: "row \(index) outside 0..<\(source.rows)")
+    }
+    source.withUnsafeStorage { src, _ in
+        destination.withUnsafeMutableStorage { dst, _ in
+            var r = 0
+            for index in indices {
+                (dst + r * n).update(from: src + index * n, count: n)
+                r += 1
+            }
         }
     }
 }

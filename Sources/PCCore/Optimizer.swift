@@ -138,13 +138,17 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
             let t = Double(stepCount)
             let c1 = Scalar(1 / (1 - pow(b1, t))), c2 = Scalar(1 / (1 - pow(b2, t)))
             let (sb1, sb2, a, e) = (Scalar(b1), Scalar(b2), Scalar(lr), Scalar(eps))
-            firstMoments[slot].withUnsafeMutableBufferPointer { m in
-                secondMoments[slot].withUnsafeMutableBufferPointer { v in
+            let (ob1, ob2, ac1) = (1 - sb1, 1 - sb2, a * c1)
+            firstMoments[slot].withUnsafeMutableBufferPointer { mb in
+                secondMoments[slot].withUnsafeMutableBufferPointer { vb in
+                    let m = mb.baseAddress!, v = vb.baseAddress!
                     for i in 0..<n {
                         let gi = g[i]
-                        m[i] = sb1 * m[i] + (1 - sb1) * gi
-                        v[i] = sb2 * v[i] + (1 - sb2) * gi * gi
-                        p[i] -= a * (c1 * m[i]) / ((c2 * v[i]).squareRoot() + e) + decay * p[i]
+                        let mi = sb1 * m[i] + ob1 * gi
+                        let vi = sb2 * v[i] + ob2 * gi * gi
+                        m[i] = mi
+                        v[i] = vi
+                        p[i] = p[i] - ac1 * mi / ((c2 * vi).squareRoot() + e) - decay * p[i]
                     }
                 }
             }

@@ -90,8 +90,8 @@ public enum Trainer {
             var energy = 0.0, finalEnergy = 0.0, diverged = 0
             for b in 0..<batches {
                 let indices = order[(b * B)..<((b + 1) * B)]
-                try inputs.gatherRows(from: train.features, indices: indices)
-                try targets.gatherRows(from: trainTargets, indices: indices)
+                try copyRows(train.features, indices, into: &inputs)
+                try copyRows(trainTargets, indices, into: &targets)
                 let result = try learner.step(&network, input: inputs, target: targets)
                 energy += result.energy
                 finalEnergy += result.finalEnergy
