@@ -36,6 +36,8 @@ struct Modes: ParsableCommand {
     var prior: Double = 1
     @Option(help: "Inference step size of the memory.")
     var memoryStepSize: Double = 0.02
+    @Option(help: "Precision of the memory's hidden layer (its output layer has precision 1).")
+    var hiddenPrecision: Double = 1
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -78,7 +80,8 @@ struct Modes: ParsableCommand {
         // Associative memory.
         let stored = try train.features.rows(0..<patterns).copy()
         var g = Xoshiro256(seed: 7)
-        var memory = try PCNetwork<Float>(sizes: [latent, hidden, 64], activation: .tanh, using: &g)
+        var memory = try PCNetwork<Float>(sizes: [latent, hidden, 64], activation: .tanh,
+                                          precisions: [.scalar(hiddenPrecision), .identity], using: &g)
         var learner = try PCLearner(for: memory, batchSize: patterns, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: memoryStepSize, maxIterations: memorySteps),
             input: .free(priorPrecision: prior)))
