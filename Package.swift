@@ -54,6 +54,17 @@ targets += [
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
+targets += [
+    // Predictive-coding networks: energy, gradients, inference, learning rules, optimisers,
+    // training, datasets (the digits data ship as resources), checkpoints.
+    // Cross-module optimisation lets clients (pcctl) specialise the generic hot loops for Float.
+    .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
+            exclude: ["Resources/DIGITS-LICENSE.md"],
+            resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
+            swiftSettings: fastSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+]
+products += [.library(name: "PCCore", targets: ["PCCore"])]
+
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
     .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
@@ -86,8 +97,7 @@ products += [
 targets += [
     // Re-exports every public module; also the catalog of simulator models the bridge's agents
     // plan with (the one place that sees both PCSims and PCBridge).
-    // PCCore joins the dependencies when it lands.
-    .target(name: "PCKit", dependencies: ["PCNumerics", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
+    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
             path: "Sources/PCKit"),
 ]
 products += [.library(name: "PCKit", targets: ["PCKit"])]
@@ -97,7 +107,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
+            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -137,6 +147,9 @@ targets += [
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.
     .testTarget(name: "ExampleTests", dependencies: ["_PCTestSupport"], path: "Tests/ExampleTests"),
+    .testTarget(name: "PCCoreTests",
+                dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCCoreTests"),
 ]
 
 let package = Package(
