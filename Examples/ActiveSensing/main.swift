@@ -6,11 +6,14 @@
 import PCAgents
 import PCSims
 
+// Episodes per policy: the first argument, 10 by default.
+let episodes = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 10
+
 for policy in [ActiveSensingOptions.Policy.expectedFreeEnergy, .goToMean] {
     var agent = try ActiveSensingAgent(options: ActiveSensingOptions(policy: policy))
     var successes = 0
     var action = [0.0, 0.0]
-    for seed in 0..<10 {
+    for seed in 0..<episodes {
         var environment = LightDark()
         var observation = environment.reset(seed: UInt64(seed))
         agent.reset(seed: UInt64(seed))
@@ -24,5 +27,5 @@ for policy in [ActiveSensingOptions.Policy.expectedFreeEnergy, .goToMean] {
                      + (mean.y - environment.target.y) * (mean.y - environment.target.y)).squareRoot()
         if error < 0.25 { successes += 1 }
     }
-    print("\(policy.rawValue): \(successes)/10 targets located within 0.25")
+    print("\(policy.rawValue): \(successes)/\(episodes) targets located within 0.25")
 }
