@@ -32,6 +32,8 @@ var products: [Product] = []
 targets += [
     .systemLibrary(name: "CEigen", path: "Sources/CEigen", pkgConfig: "eigen3",
                    providers: [.apt(["libeigen3-dev"])]),
+    // libzmq's C API for the bridge; linked by name from the module map.
+    .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
 ]
 
 // MARK: - Implementation details
@@ -66,15 +68,29 @@ products += [.library(name: "PCCore", targets: ["PCCore"])]
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
     .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
+    // The simulator: physics core, environments, noise wrappers, SVG rendering, Gymnasium fixtures.
+    .target(name: "PCSims", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sims",
+            exclude: ["Fixtures/export_gymnasium.py"]),
 ]
 products += [.library(name: "PCEnvironment", targets: ["PCEnvironment"])]
+products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sources/PCAgents"),
 ]
+products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 
 // MARK: - Public API: wire protocol and ZeroMQ bridge
 targets += [
+    // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
+    .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
+    // ZeroMQ transport: server, client, broker, telemetry.
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment"], path: "Sources/PCBridge"),
+]
+products += [
+    .library(name: "PCWire", targets: ["PCWire"]),
+    .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
 // MARK: - Command-line tool and examples
@@ -82,7 +98,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCNumerics", "PCCore",
+            "_PCAllocationCounter", "PCNumerics", "PCCore", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -98,6 +114,18 @@ targets += [
     .testTarget(name: "PCCoreTests",
                 dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCCoreTests"),
+    .testTarget(name: "PCAgentsTests",
+                dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCAgentsTests"),
+    .testTarget(name: "PCEnvironmentTests",
+                dependencies: ["PCEnvironment", "_PCTestSupport"],
+                path: "Tests/PCEnvironmentTests"),
+    .testTarget(name: "PCSimsTests",
+                dependencies: ["PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCSimsTests",
+                exclude: ["Fixtures"]),
+    .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
 ]
 
 let package = Package(

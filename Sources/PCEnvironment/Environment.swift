@@ -64,8 +64,11 @@ extension Environment {
         guard observation.count == observationDimension else {
             throw EnvironmentError.observationBufferShape(expected: observationDimension, got: observation.count)
         }
-        for (i, a) in action.enumerated() where !a.isFinite {
-            throw EnvironmentError.nonFiniteAction(index: i, value: a)
+        // An index loop: `enumerated()` allocates in unoptimised builds.
+        var i = 0
+        while i < action.count {
+            if !action[i].isFinite { throw EnvironmentError.nonFiniteAction(index: i, value: action[i]) }
+            i += 1
         }
     }
 }

@@ -50,6 +50,27 @@ extension Double: PCScalar {
                                    _ beta: Double, _ out: UnsafeMutablePointer<Double>) -> Int32 {
         pck_sum_columns_f64(r, c, a, lda, alpha, beta, out)
     }
+    public static func _im2col(_ b: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ s: Int, _ p: Int,
+                               _ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>) -> Int32 {
+        pck_im2col_f64(b, c, h, w, kh, kw, s, p, x, cols)
+    }
+    public static func _col2im(_ b: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ s: Int, _ p: Int,
+                               _ cols: UnsafePointer<Double>, _ beta: Double, _ x: UnsafeMutablePointer<Double>) -> Int32 {
+        pck_col2im_f64(b, c, h, w, kh, kw, s, p, cols, beta, x)
+    }
+    public static func _permuteChannels(_ d: Int32, _ b: Int, _ px: Int, _ c: Int, _ alpha: Double,
+                                        _ input: UnsafePointer<Double>, _ beta: Double, _ out: UnsafeMutablePointer<Double>) -> Int32 {
+        pck_permute_channels_f64(d, b, px, c, alpha, input, beta, out)
+    }
+    public static func _poolForward(_ m: Int32, _ b: Int, _ c: Int, _ h: Int, _ w: Int, _ win: Int, _ s: Int,
+                                    _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ am: UnsafeMutablePointer<Int32>?) -> Int32 {
+        pck_pool_forward_f64(m, b, c, h, w, win, s, x, y, am)
+    }
+    public static func _poolBackward(_ m: Int32, _ b: Int, _ c: Int, _ h: Int, _ w: Int, _ win: Int, _ s: Int,
+                                     _ dy: UnsafePointer<Double>, _ am: UnsafePointer<Int32>?, _ beta: Double,
+                                     _ dx: UnsafeMutablePointer<Double>) -> Int32 {
+        pck_pool_backward_f64(m, b, c, h, w, win, s, dy, am, beta, dx)
+    }
     public static func _cholesky(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int32 {
         pck_cholesky_f64(n, a, lda)
     }

@@ -33,6 +33,17 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _sumColumns(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ alpha: Self,
                             _ beta: Self, _ out: UnsafeMutablePointer<Self>) -> Int32
     static func _cholesky(_ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int) -> Int32
+    static func _im2col(_ batch: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ stride: Int, _ pad: Int,
+                        _ x: UnsafePointer<Self>, _ cols: UnsafeMutablePointer<Self>) -> Int32
+    static func _col2im(_ batch: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ stride: Int, _ pad: Int,
+                        _ cols: UnsafePointer<Self>, _ beta: Self, _ x: UnsafeMutablePointer<Self>) -> Int32
+    static func _permuteChannels(_ direction: Int32, _ batch: Int, _ pixels: Int, _ channels: Int, _ alpha: Self,
+                                 _ input: UnsafePointer<Self>, _ beta: Self, _ out: UnsafeMutablePointer<Self>) -> Int32
+    static func _poolForward(_ mode: Int32, _ batch: Int, _ c: Int, _ h: Int, _ w: Int, _ window: Int, _ stride: Int,
+                             _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ argmax: UnsafeMutablePointer<Int32>?) -> Int32
+    static func _poolBackward(_ mode: Int32, _ batch: Int, _ c: Int, _ h: Int, _ w: Int, _ window: Int, _ stride: Int,
+                              _ dy: UnsafePointer<Self>, _ argmax: UnsafePointer<Int32>?, _ beta: Self,
+                              _ dx: UnsafeMutablePointer<Self>) -> Int32
     static func _choleskySolve(_ n: Int, _ nrhs: Int, _ l: UnsafePointer<Self>, _ ldl: Int,
                                _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
 }
@@ -96,6 +107,27 @@ extension Float: PCScalar {
     public static func _sumColumns(_ r: Int, _ c: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ alpha: Float,
                                    _ beta: Float, _ out: UnsafeMutablePointer<Float>) -> Int32 {
         pck_sum_columns_f32(r, c, a, lda, alpha, beta, out)
+    }
+    public static func _im2col(_ b: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ s: Int, _ p: Int,
+                               _ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) -> Int32 {
+        pck_im2col_f32(b, c, h, w, kh, kw, s, p, x, cols)
+    }
+    public static func _col2im(_ b: Int, _ c: Int, _ h: Int, _ w: Int, _ kh: Int, _ kw: Int, _ s: Int, _ p: Int,
+                               _ cols: UnsafePointer<Float>, _ beta: Float, _ x: UnsafeMutablePointer<Float>) -> Int32 {
+        pck_col2im_f32(b, c, h, w, kh, kw, s, p, cols, beta, x)
+    }
+    public static func _permuteChannels(_ d: Int32, _ b: Int, _ px: Int, _ c: Int, _ alpha: Float,
+                                        _ input: UnsafePointer<Float>, _ beta: Float, _ out: UnsafeMutablePointer<Float>) -> Int32 {
+        pck_permute_channels_f32(d, b, px, c, alpha, input, beta, out)
+    }
+    public static func _poolForward(_ m: Int32, _ b: Int, _ c: Int, _ h: Int, _ w: Int, _ win: Int, _ s: Int,
+                                    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ am: UnsafeMutablePointer<Int32>?) -> Int32 {
+        pck_pool_forward_f32(m, b, c, h, w, win, s, x, y, am)
+    }
+    public static func _poolBackward(_ m: Int32, _ b: Int, _ c: Int, _ h: Int, _ w: Int, _ win: Int, _ s: Int,
+                                     _ dy: UnsafePointer<Float>, _ am: UnsafePointer<Int32>?, _ beta: Float,
+                                     _ dx: UnsafeMutablePointer<Float>) -> Int32 {
+        pck_pool_backward_f32(m, b, c, h, w, win, s, dy, am, beta, dx)
     }
     public static func _cholesky(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int32 {
         pck_cholesky_f32(n, a, lda)

@@ -79,6 +79,34 @@ enum {
     int pck_cholesky_solve_##S(ptrdiff_t n, ptrdiff_t nrhs, const T *l, ptrdiff_t ldl, T *b,       \
                                ptrdiff_t ldb);
 
+#define PCK_DECLARE_CONV(T, S)                                                                     \
+    /* Unfolds image patches: x is batch × (C·H·W) (NCHW per row); cols is (batch·outH·outW) ×  */ \
+    /* (C·kh·kw), row p of sample b holding the receptive field of output pixel p; zero padding. */ \
+    int pck_im2col_##S(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,     \
+                       ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t stride, ptrdiff_t pad,                \
+                       const T *x, T *cols);                                                       \
+    /* The adjoint of im2col: x (batch × C·H·W) = beta·x + Σ over patches of cols. */             \
+    int pck_col2im_##S(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,     \
+                       ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t stride, ptrdiff_t pad,                \
+                       const T *cols, T beta, T *x);                                               \
+    /* (batch·P) × C pixel-major rows  <->  batch × (C·P) channel-major rows (NCHW).           */ \
+    /* out = alpha·permute(in) + beta·out. direction 0: pixel-major → NCHW; 1: NCHW → pixel-major. */\
+    int pck_permute_channels_##S(int direction, ptrdiff_t batch, ptrdiff_t pixels,                 \
+                                 ptrdiff_t channels, T alpha, const T *in, T beta, T *out);        \
+    /* Pooling over non-overlapping or strided windows of an NCHW batch. mode 0: average, 1: max. */\
+    /* argmax (batch × C·outH·outW, may be NULL for average) receives the input index of each max. */\
+    int pck_pool_forward_##S(int mode, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height,      \
+                             ptrdiff_t width, ptrdiff_t window, ptrdiff_t stride, const T *x,      \
+                             T *y, int *argmax);                                                   \
+    /* Pooling adjoint: dx = beta·dx + Poolᵀ·dy (average spreads, max routes through argmax). */  \
+    int pck_pool_backward_##S(int mode, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height,     \
+                              ptrdiff_t width, ptrdiff_t window, ptrdiff_t stride, const T *dy,    \
+                              const int *argmax, T beta, T *dx);
+
+PCK_DECLARE_CONV(float, f32)
+PCK_DECLARE_CONV(double, f64)
+#undef PCK_DECLARE_CONV
+
 PCK_DECLARE(float, f32)
 PCK_DECLARE(double, f64)
 #undef PCK_DECLARE

@@ -1,0 +1,65 @@
+"""The golden messages of Interfaces/protocol decode to the manifest and re-encode to the same bytes."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from conftest import GOLDEN
+from pckit_client import wire
+
+MANIFEST = json.loads((GOLDEN / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST["frames"]))
+def test_frames(name):
+    expected = MANIFEST["frames"][name]
+    data = (GOLDEN / name).read_bytes()
+    assert len(data) == expected["length"]
+    frame = wire.decode_frame(data)
+    assert frame.kind == expected["kind"]
+    assert frame.flags == expected["flags"]
+    assert frame.session == expected["session"]
+    assert frame.sequence == expected["sequence"]
+    assert frame.timestamp == expected["timestamp"]
+    assert frame.count == expected["count"]
+    assert frame.iterations == expected["iterations"]
+    assert frame.free_energy == expected["freeEnergy"]
+    float64 = bool(frame.flags & wire.FLAG_FLOAT64)
+    stored = np.asarray(expected["values"], dtype=np.float64 if float64 else np.float32)
+    assert np.array_equal(frame.values, stored)
+    again = wire.encode_frame(frame.kind, frame.session, frame.sequence, expected["values"], float64=float64,
+                              timestamp=frame.timestamp, flags=frame.flags, iterations=frame.iterations,
+                              free_energy=frame.free_energy)
+    assert again == data
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST["control"]))
+def test_control(name):
+    data = (GOLDEN / name).read_bytes()
+    message = wire.decode_control(data)
+    assert message == MANIFEST["control"][name]
+    assert json.loads(wire.encode_control(message)) == json.loads(data)
+
+
+def test_rules_are_named():
+    good = wire.encode_frame("step", 5, 9, [1.0, 2.0, 3.0])
+    with pytest.raises(wire.WireError, match="malformedFrame"):
+        wire.decode_frame(good[:47])
+    with pytest.raises(wire.WireError, match="frameSizeMismatch"):
+        wire.decode_frame(good[:-1])
+    with pytest.raises(wire.WireError, match="badMagic"):
+        wire.decode_frame(b"XCKW" + good[4:])
+    with pytest.raises(wire.WireError, match="unsupportedVersion"):
+        wire.decode_frame(good[:4] + b"\x02" + good[5:])
+    with pytest.raises(wire.WireError, match="nonFiniteValue"):
+        wire.decode_frame(wire.encode_frame("step", 5, 9, [1.0, math.nan, 3.0]))
+    with pytest.raises(wire.WireError, match="malformedJSON"):
+        wire.decode_control(b"{nope")
+
+
+def test_hello_maps_infinite_bounds_to_null():
+    space = wire.space_to_wire([-math.inf, -1.0], [math.inf, 1.0])
+    assert space == {"low": [None, -1.0], "high": [None, 1.0]}
+    golden = json.loads((GOLDEN / "hello_unbounded.json").read_text())
+    assert golden["observationSpace"] == space

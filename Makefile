@@ -1,0 +1,71 @@
+# PCKit's two commands:
+#   make run   — install what is missing, build in release mode, run the main job
+#   make test  — install what is missing, build, run every test (Swift and Python)
+# Both work on a fresh Debian machine that has only Swift: missing Debian packages are installed
+# with apt-get when run as root, with sudo otherwise, or the exact command is printed.
+
+SHELL        := /bin/bash
+SWIFT        ?= swift
+VENV         := .venv
+PYTHON       := $(VENV)/bin/python
+REQUIREMENTS := Interfaces/python/requirements.txt
+APT_PACKAGES := libeigen3-dev libzmq3-dev pkg-config
+PCCTL_DEBUG  := .build/debug/pcctl
+PCCTL        := .build/release/pcctl
+RUN_ARGS     ?=
+
+.PHONY: run test deps system-deps python-deps build build-release bench clean
+
+# The main job: a predictive-coding agent swings up and balances the built-in pendulum
+# (100 episodes on Gymnasium's initial states), prints its score and writes pendulum.svg.
+run: deps build-release
+	$(PCCTL) run pendulum --plot pendulum.svg $(RUN_ARGS)
+
+test: deps build
+	$(SWIFT) build --product pcctl
+	$(SWIFT) test --disable-xctest
+	PCCTL="$(abspath $(PCCTL_DEBUG))" $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
+
+deps: system-deps python-deps
+
+# Debian packages: checked one by one, installed only when missing (a second run installs nothing).
+system-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "PCKit needs these Debian packages:$$missing" >&2; \
+	    echo "Run as root:  apt-get install -y$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# The Python venv for clients, adapters and cross-checks; rebuilt only when requirements change.
+python-deps: $(VENV)/.installed
+
+$(VENV)/.installed: $(REQUIREMENTS)
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r $(REQUIREMENTS)
+	@touch $@
+
+build:
+	$(SWIFT) build --build-tests
+
+build-release:
+	$(SWIFT) build -c release --product pcctl
+
+# Every benchmark suite, as JSON (see README "Benchmarks").
+bench: deps build-release
+	$(PCCTL) bench numerics --json
+	$(PCCTL) bench sims --json
+	$(PCCTL) bench agents --json
+	$(PCCTL) bench bridge --json
+
+clean:
+	rm -rf .build $(VENV)

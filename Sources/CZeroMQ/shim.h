@@ -1,0 +1,2 @@
+// The one header PCBridge needs from libzmq.
+#include <zmq.h>

@@ -1,0 +1,73 @@
+/// Options of the ``ActiveSensingAgent`` (ALGORITHMS.md B8, TASKS.md §8).
+public struct ActiveSensingOptions: Sendable, Equatable, Codable {
+    /// How the next move is chosen. The baselines share the belief and the candidate moves.
+    public enum Policy: String, Sendable, Codable, CaseIterable {
+        /// argmin G = pragmatic − epistemic (expected free energy).
+        case expectedFreeEnergy
+        /// argmax epistemic (expected information gain) only.
+        case epistemic
+        /// argmin pragmatic only: greedily toward the posterior mean.
+        case goToMean
+        /// A uniformly random candidate (from the agent's seeded generator).
+        case random
+        /// Always the first candidate (the stay move in the default set).
+        case stay
+    }
+
+    public var policy: Policy = .expectedFreeEnergy
+    /// N, grid cells per side (default 81).
+    public var gridSize: Int = 81
+    /// L, the side of the square world [0, L]² (default 10).
+    public var worldSize: Double = 10
+    /// Candidate moves Δp, each (2) (default: stay and the 8 headings of length 0.5).
+    public var moves: [[Double]] = ActiveSensingOptions.lightDarkMoves
+    /// The longest move; longer ones are shortened, as the environment does (default 0.5).
+    public var maximumStep: Double = 0.5
+    /// M, Monte-Carlo samples of the epistemic term (default 12).
+    public var samples: Int = 12
+    /// Λ, precision of the goal prior on o = x − p (default 0.02 per m²).
+    public var preferencePrecision: Double = 0.02
+    /// The agent's sensor model (default: the light-dark strip σ = 0.1 + 0.5|p_x − 8|).
+    public var noise: SensorNoiseModel = .lightStrip(base: 0.1, slope: 0.5, stripX: 8)
+
+    /// Stay, then the eight headings k·45° of length 0.5.
+    public static let lightDarkMoves: [[Double]] = [[0, 0]] + (0..<8).map { k in
+        let angle = Double(k) * Double.pi / 4
+        return [0.5 * cosine(angle), 0.5 * sine(angle)]
+    }
+
+    public init(policy: Policy = .expectedFreeEnergy, noise: SensorNoiseModel = .lightStrip(base: 0.1, slope: 0.5, stripX: 8)) {
+        self.policy = policy
+        self.noise = noise
+    }
+
+    /// The counter-check variant's sensor, σ = 0.1 + 0.5‖x − p‖.
+    public static func counterCheck(policy: Policy) -> ActiveSensingOptions {
+        ActiveSensingOptions(policy: policy, noise: .distance(base: 0.1, slope: 0.5))
+    }
+
+    /// - Throws: ``AgentConfigurationError`` naming the first bad field.
+    public func validate() throws {
+        try Validate.atLeast(gridSize, 2, "gridSize")
+        try Validate.positive(worldSize, "worldSize")
+        try Validate.positive(maximumStep, "maximumStep")
+        try Validate.atLeast(samples, 1, "samples")
+        try Validate.nonNegative(preferencePrecision, "preferencePrecision")
+        try Validate.atLeast(moves.count, 1, "moves.count")
+        for (k, move) in moves.enumerated() {
+            try Validate.count(move, 2, "moves[\(k)]")
+            try Validate.finite(move, "moves[\(k)]")
+        }
+        try noise.validate()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func cosine(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func sine(_ x: Double) -> Double { Glibc.sin(x) }
+#elseif canImport(Darwin)
+import Darwin
+@inline(__always) func cosine(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) func sine(_ x: Double) -> Double { Darwin.sin(x) }
+#endif

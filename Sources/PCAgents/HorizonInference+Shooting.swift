@@ -1,0 +1,101 @@
+import PCEnvironment
+
+/// Gradient inference on E in the stiff-dynamics limit Π_x → ∞ (ALGORITHMS.md B7, "shooting").
+///
+/// The states are clamped to the rollout x_{t+1} = f(x_t, u_t), and the precision-weighted dynamics
+/// errors ξ_t = Π_x ε_t take their equilibrium values, i.e. the values at which ∂E/∂x_t = 0:
+/// ```text
+/// ξ_H = Cᵀ Π_g,H e_H,     ξ_t = Cᵀ Π_g,t e_t + A_tᵀ ξ_{t+1}      (t = H−1 … 1)
+/// ∂E/∂u_t = −B_tᵀ ξ_{t+1} + Π_u (u_t − ū)
+/// ```
+/// These are the same local prediction errors as in collocation, settled from the goal backward
+/// (the PC-equals-backprop equilibrium); the control gradient is then the adjoint (BPTT) gradient of
+/// the hard-dynamics energy. The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
+/// ``HorizonWorkspace/infer(_:outcomeMap:iterations:stateStepSize:controlStepSize:tolerance:preconditioned:)``.
+extension HorizonWorkspace {
+    /// Rolls out x from x₀ under u, and returns the hard-dynamics energy; with `gradients`, fills
+    /// A, B, ξ (in `eps`) and ∇u.
+    func evaluateShooting<Model: LinearizableModel>(_ model: Model, outcomeMap: OutcomeMap, gradients: Bool) -> Double {
+        var energy = 0.0
+        for t in 0..<horizon {
+            let xt = UnsafeBufferPointer(start: x + t * n, count: n)
+            let ut = UnsafeBufferPointer(start: u + t * m, count: m)
+            model.transition(state: xt, action: ut, next: UnsafeMutableBufferPointer(start: x + (t + 1) * n, count: n))
+            energy += controlEnergy(u, step: t)
+            if gradients {
+                model.linearize(state: xt, action: ut,
+                                stateJacobian: UnsafeMutableBufferPointer(start: stateJacobians + t * n * n, count: n * n),
+                                actionJacobian: UnsafeMutableBufferPointer(start: controlJacobians + t * n * m, count: n * m))
+            }
+        }
+        for t in 1...horizon {
+            outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)
+            for i in 0..<p {
+                let e = goal[i] - outcome[i]
+                goalError[t * p + i] = e
+                energy += 0.5 * goalPrecision[t * p + i] * e * e
+            }
+        }
+        guard gradients else { return energy }
+        // Backward sweep of the equilibrium errors ξ_t (stored in eps).
+        let c = outcomeMatrix
+        for t in stride(from: horizon, through: 1, by: -1) {
+            let xi = eps + t * n
+            for i in 0..<n {
+                var s = 0.0
+                for k in 0..<p { s += c[k * n + i] * goalPrecision[t * p + k] * goalError[t * p + k] }
+                if t < horizon {
+                    let a = stateJacobians + t * n * n
+                    for k in 0..<n { s += a[k * n + i] * eps[(t + 1) * n + k] }
+                }
+                xi[i] = s
+            }
+        }
+        for t in 0..<horizon {
+            let b = controlJacobians + t * n * m
+            for j in 0..<m {
+                var g = controlPrecision[j] * (u[t * m + j] - controlPrior[j])
+                for k in 0..<n { g -= b[k * m + j] * eps[(t + 1) * n + k] }
+                controlGradient[t * m + j] = g
+            }
+        }
+        return energy
+    }
+
+    func inferShooting<Model: LinearizableModel>(
+        _ model: Model, outcomeMap: OutcomeMap, iterations: Int, controlStepSize: Double, tolerance: Double
+    ) -> InferenceOutcome {
+        var warnings: AgentWarnings = []
+        var energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
+        guard energy.isFinite else {
+            return InferenceOutcome(energy: energy, iterations: 0, converged: false, warnings: [.divergence])
+        }
+        let controlCount = horizon * m
+        var scale = 1.0, performed = 0, converged = false
+        while performed < iterations {
+            var largest = 0.0
+            for i in 0..<controlCount { largest = max(largest, abs(controlGradient[i])) }
+            if largest < tolerance { converged = true; break }
+            performed += 1
+            savedControls.update(from: u, count: controlCount)
+            let eta = controlStepSize * scale
+            for t in 0..<horizon {
+                for j in 0..<m { u[t * m + j] -= eta * controlGradient[t * m + j] }
+                clipControls(u, step: t)
+            }
+            let trial = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
+            if trial.isFinite && trial <= energy + 1e-14 * abs(energy) {
+                energy = trial
+                scale = min(1, 2 * scale)
+            } else {
+                if !trial.isFinite { warnings.insert(.divergence) }
+                u.update(from: savedControls, count: controlCount)
+                scale *= 0.5
+                energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
+                if scale < 1e-8 { break }
+            }
+        }
+        if !converged { warnings.insert(.notConverged) }
+        return InferenceOutcome(energy: energy, iterations: performed, converged: converged, warnings: warnings)
+    }
+}

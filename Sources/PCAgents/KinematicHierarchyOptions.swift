@@ -1,0 +1,89 @@
+/// Options of the ``KinematicHierarchy`` (ALGORITHMS.md B6), for an N-link planar arm.
+///
+/// Lengths are in any unit (the reference arm uses pixels); internally every position is divided by
+/// the total length L = Σ l (B6's normalisation of visual positions by ±Σ lengths), so the
+/// precisions and gains below are unit-free.
+public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
+    /// l_ℓ, link lengths, (N).
+    public var lengths: [Double]
+    /// Joint limits, (N) rad each; `nil` for none.
+    public var lowerLimits: [Double]?
+    public var upperLimits: [Double]?
+    /// φ₀, the base orientation, rad (default 0).
+    public var baseOrientation: Double = 0
+    /// dt, the time step of belief and action (the plant's period; reference 0.3).
+    public var timeStep: Double = 0.3
+    /// Perception (B2 Euler) steps per control step; the action is taken after the last (default 1).
+    public var inferenceSteps: Int = 1
+    /// κ, the perception gain (default 1).
+    public var perceptionGain: Double = 1
+    /// π_ext, precision of the kinematic errors ε_ext,ℓ = μ_ext,ℓ − g_ext (default 1).
+    public var extrinsicPrecision: Double = 1
+    /// π_prop, precision of the proprioceptive angles (default 1).
+    public var proprioceptivePrecision: Double = 1
+    /// π_vis, precision of the seen end-effector position (default 0: no vision in the observation).
+    public var visualPrecision: Double = 0
+    /// k_ext, the gain of the extrinsic intention f = k_ext(i − p_N) (default 1).
+    public var intentionGain: Double = 1
+    /// π_μ, precision of the intention's dynamics error (default 1).
+    public var intentionPrecision: Double = 1
+    /// k_lim, the gain of the joint-limit attractor f = k_lim(clamp(θ) − θ) on the intrinsic level (default 1).
+    public var limitGain: Double = 1
+    /// π_lim, precision of the intrinsic dynamics error (default 1).
+    public var intrinsicPrecision: Double = 1
+    /// k_a, gain of the reflex that cancels the proprioceptive error (default 0.5).
+    public var actionGain: Double = 0.5
+    /// a_max, the joint-velocity bound, rad per unit time (default 10).
+    public var maximumVelocity: Double = 10
+
+    public init(lengths: [Double], lowerLimits: [Double]? = nil, upperLimits: [Double]? = nil) {
+        self.lengths = lengths
+        self.lowerLimits = lowerLimits
+        self.upperLimits = upperLimits
+    }
+
+    /// The 4-link reference arm of TASKS.md §7 (lengths 50, 70, 90, 20 px; limits in degrees
+    /// (−5, 10), (−5, 130), (−5, 130), (−90, 90)), dt = 0.3, tuned here: κ = 1, π_ext = 1,
+    /// π_prop = 0.02, 40 inference steps per control step (one step per control step reaches
+    /// 2 of 30 targets in 500 steps: the kinematic errors spread slowly down the chain).
+    public static var referenceArm: KinematicHierarchyOptions {
+        let degree = Double.pi / 180
+        var options = KinematicHierarchyOptions(lengths: [50, 70, 90, 20],
+                                                lowerLimits: [-5, -5, -5, -90].map { $0 * degree },
+                                                upperLimits: [10, 130, 130, 90].map { $0 * degree })
+        options.inferenceSteps = 40
+        options.proprioceptivePrecision = 0.02
+        return options
+    }
+
+    /// - Throws: ``AgentConfigurationError`` naming the first bad field.
+    public func validate() throws {
+        try Validate.atLeast(lengths.count, 1, "lengths.count")
+        try Validate.allPositive(lengths, "lengths")
+        if let lowerLimits { try Validate.count(lowerLimits, lengths.count, "lowerLimits") }
+        if let upperLimits { try Validate.count(upperLimits, lengths.count, "upperLimits") }
+        guard (lowerLimits == nil) == (upperLimits == nil) else {
+            throw AgentConfigurationError.invalidValue(field: "upperLimits", value: upperLimits == nil ? "null" : "set",
+                                                       requirement: "must be given together with lowerLimits")
+        }
+        if let lowerLimits, let upperLimits {
+            for i in lengths.indices where !(lowerLimits[i] < upperLimits[i]) {
+                throw AgentConfigurationError.invalidValue(field: "lowerLimits[\(i)]", value: "\(lowerLimits[i])",
+                                                           requirement: "must be below upperLimits[\(i)] = \(upperLimits[i])")
+            }
+        }
+        try Validate.finite([baseOrientation], "baseOrientation")
+        try Validate.positive(timeStep, "timeStep")
+        try Validate.positive(perceptionGain, "perceptionGain")
+        try Validate.atLeast(inferenceSteps, 1, "inferenceSteps")
+        try Validate.positive(extrinsicPrecision, "extrinsicPrecision")
+        try Validate.positive(proprioceptivePrecision, "proprioceptivePrecision")
+        try Validate.nonNegative(visualPrecision, "visualPrecision")
+        try Validate.nonNegative(intentionGain, "intentionGain")
+        try Validate.nonNegative(intentionPrecision, "intentionPrecision")
+        try Validate.nonNegative(limitGain, "limitGain")
+        try Validate.positive(intrinsicPrecision, "intrinsicPrecision")
+        try Validate.positive(actionGain, "actionGain")
+        try Validate.positive(maximumVelocity, "maximumVelocity")
+    }
+}

@@ -1,0 +1,87 @@
+import PCEnvironment
+
+/// A transition model that also gives its local linearisation, A = ∂f/∂x and B = ∂f/∂u.
+///
+/// The predictive controller needs A and B to pass prediction errors backward through time
+/// (ALGORITHMS.md B7: ∂E/∂x_t ∋ −A_tᵀΠ_x ε_{t+1}, ∂E/∂u_t ∋ −B_tᵀΠ_x ε_{t+1}). Models with
+/// analytic derivatives conform directly; any ``TransitionModel`` gains central differences by
+/// ``FiniteDifferenceLinearization``.
+public protocol LinearizableModel: TransitionModel {
+    /// Writes A = ∂f/∂x and B = ∂f/∂u at (x, u), row-major.
+    /// - Parameters:
+    ///   - state: x, (stateDimension).
+    ///   - action: u, (actionDimension).
+    ///   - stateJacobian: receives A, (stateDimension × stateDimension), A[i·n + j] = ∂fᵢ/∂xⱼ.
+    ///   - actionJacobian: receives B, (stateDimension × actionDimension), B[i·m + j] = ∂fᵢ/∂uⱼ.
+    func linearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                   stateJacobian: UnsafeMutableBufferPointer<Double>,
+                   actionJacobian: UnsafeMutableBufferPointer<Double>)
+}
+
+/// Central-difference linearisation of any transition model.
+///
+/// ∂fᵢ/∂xⱼ ≈ (fᵢ(x + h eⱼ, u) − fᵢ(x − h eⱼ, u)) / 2h with h = `relativeStep`·max(1, |xⱼ|), and the
+/// same for u: 2(n + m) model calls. At a kink of f (action or velocity clipping) this returns the
+/// average of the one-sided slopes. Scratch lives on the stack: no heap allocation.
+public struct FiniteDifferenceLinearization<Base: TransitionModel>: LinearizableModel {
+    /// The wrapped model.
+    public let base: Base
+    /// Relative difference step h (default 1e-6: ~1e-9 relative accuracy for smooth f of order one).
+    public let relativeStep: Double
+
+    public init(_ base: Base, relativeStep: Double = 1e-6) {
+        precondition(relativeStep > 0, "FiniteDifferenceLinearization: relativeStep must be > 0")
+        self.base = base
+        self.relativeStep = relativeStep
+    }
+
+    public var stateDimension: Int { base.stateDimension }
+    public var actionDimension: Int { base.actionDimension }
+    public var timeStep: Double { base.timeStep }
+
+    public func transition(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                           next: UnsafeMutableBufferPointer<Double>) {
+        base.transition(state: state, action: action, next: next)
+    }
+
+    public func reward(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                       next: UnsafeBufferPointer<Double>) -> Double {
+        base.reward(state: state, action: action, next: next)
+    }
+
+    public func linearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                          stateJacobian: UnsafeMutableBufferPointer<Double>,
+                          actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        let n = stateDimension, m = actionDimension
+        // One stack block: perturbed x (n), perturbed u (m), f(+h) (n), f(−h) (n).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * n + m) { scratch in
+            let x = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            let u = UnsafeMutableBufferPointer(rebasing: scratch[n..<(n + m)])
+            let plus = UnsafeMutableBufferPointer(rebasing: scratch[(n + m)..<(2 * n + m)])
+            let minus = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n + m)..<(3 * n + m)])
+            for i in 0..<n { x[i] = state[i] }
+            for j in 0..<m { u[j] = action[j] }
+            let xr = UnsafeBufferPointer(x), ur = UnsafeBufferPointer(u)
+            // Columns of A.
+            for j in 0..<n {
+                let h = relativeStep * max(1, abs(state[j]))
+                x[j] = state[j] + h
+                base.transition(state: xr, action: ur, next: plus)
+                x[j] = state[j] - h
+                base.transition(state: xr, action: ur, next: minus)
+                x[j] = state[j]
+                for i in 0..<n { stateJacobian[i * n + j] = (plus[i] - minus[i]) / (2 * h) }
+            }
+            // Columns of B.
+            for j in 0..<m {
+                let h = relativeStep * max(1, abs(action[j]))
+                u[j] = action[j] + h
+                base.transition(state: xr, action: ur, next: plus)
+                u[j] = action[j] - h
+                base.transition(state: xr, action: ur, next: minus)
+                u[j] = action[j]
+                for i in 0..<n { actionJacobian[i * m + j] = (plus[i] - minus[i]) / (2 * h) }
+            }
+        }
+    }
+}

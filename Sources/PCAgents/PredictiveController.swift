@@ -1,0 +1,169 @@
+import PCEnvironment
+import PCNumerics
+
+/// Predictive control by PC inference over a horizon (ALGORITHMS.md B7).
+///
+/// The latents are the future states x_{1:H} and controls u_{0:H−1}; goals are a prior on future
+/// outcomes g(x_t), controls have a prior N(ū, Π_u⁻¹) and hard bounds, and the dynamics are a
+/// prior N(f(x_t, u_t), Π_x⁻¹) on each next state. One step:
+/// 1. **perceive**: x₀ ← the state the observation encodes (``ObservationLayout``), clamped.
+/// 2. **plan**: optionally move the warm start by a sampled proposal (``SampledProposal``); roll f
+///    out so every ε = 0; run `iterations` of preconditioned gradient inference on E
+///    (``HorizonEnergy``, ``HorizonInference``); optionally keep the proposal if it has the lower
+///    hard-dynamics energy.
+/// 3. **act**: emit u₀, shift the plan one step (appending ū) as the next warm start.
+///
+/// Numerical trouble (non-finite energy, NaN plan) resets the warm start to ū and emits the safe
+/// action ū; a bad observation does the same. Both are recorded in ``StepDiagnostics``.
+/// After the first step nothing is allocated: all buffers live in one arena sized at `init`.
+public struct PredictiveController<Model: LinearizableModel>: Agent {
+    /// The dynamics f the controller plans with.
+    public let model: Model
+    /// The options this controller was built with (validated).
+    public let options: PredictiveControllerOptions
+    var workspace: HorizonWorkspace
+    private var generator: Xoshiro256
+    private var diagnostics = StepDiagnostics()
+    private var planValid = false
+
+    /// - Throws: ``AgentConfigurationError`` when the options do not fit the model.
+    public init(model: Model, options: PredictiveControllerOptions) throws {
+        let n = model.stateDimension, m = model.actionDimension
+        try options.validate(stateDimension: n, actionDimension: m)
+        self.model = model
+        self.options = options
+        let h = options.horizon, p = options.outcome.outcomeDimension
+        let w = HorizonWorkspace(n: n, m: m, p: p, horizon: h, samples: options.proposal.samples)
+        for i in 0..<n { w.modelPrecision[i] = options.modelPrecision[i] }
+        for i in 0..<p {
+            w.goal[i] = options.goal[i]
+            for t in 0...h {
+                w.goalPrecision[t * p + i] = options.goalPrecision[i] * (t == h ? options.terminalGoalScale : 1)
+            }
+        }
+        for j in 0..<m {
+            w.controlPrior[j] = options.controlPrior[j]
+            w.controlPrecision[j] = options.controlPrecision[j]
+            w.lower[j] = options.controlLower[j]
+            w.upper[j] = options.controlUpper[j]
+            w.noiseScale[j] = options.proposal.samples > 0 ? options.proposal.noiseScale[j] : 0
+        }
+        for i in 0..<(p * n) { w.outcomeMatrix[i] = options.outcome.matrix[i] }
+        workspace = w
+        generator = Xoshiro256(seed: 0)
+        resetPlan()
+    }
+
+    public var observationDimension: Int { options.observation.observationDimension }
+    public var actionDimension: Int { model.actionDimension }
+
+    /// The current plan's controls u₀…u_{H−1}, (H·actionDimension) (allocates).
+    public var plannedControls: [Double] { Array(UnsafeBufferPointer(start: workspace.u, count: options.horizon * actionDimension)) }
+    /// The current plan's states x₀…x_H, (H+1)·stateDimension (allocates).
+    public var plannedStates: [Double] {
+        Array(UnsafeBufferPointer(start: workspace.x, count: (options.horizon + 1) * model.stateDimension))
+    }
+    /// The perceived state x₀, (stateDimension) (allocates).
+    public var belief: [Double] { Array(UnsafeBufferPointer(start: workspace.x, count: model.stateDimension)) }
+
+    public mutating func reset(seed: UInt64) {
+        makeWorkspaceUnique()
+        generator = Xoshiro256(seed: seed)
+        resetPlan()
+        diagnostics = StepDiagnostics()
+    }
+
+    public mutating func perceive(_ observation: [Double]) {
+        makeWorkspaceUnique()
+        diagnostics = StepDiagnostics()
+        planValid = options.observation.decode(observation, into: workspace.x)
+        if !planValid {
+            diagnostics.warnings.insert(.invalidObservation)
+            resetPlan()
+        }
+    }
+
+    public mutating func plan() {
+        guard planValid else { return }
+        let w = workspace
+        let stateCount = (options.horizon + 1) * model.stateDimension
+        let controlCount = options.horizon * model.actionDimension
+
+        // A sampled proposal moves the warm start (MPPI; the warm start itself is sample 0).
+        var proposalEnergy = Double.infinity
+        if options.proposal.samples > 0 {
+            let best = w.propose(model, outcomeMap: options.outcome, temperature: options.proposal.temperature,
+                                 generator: &generator)
+            if best.isFinite {
+                w.proposalControls.update(from: w.u, count: controlCount)
+                proposalEnergy = w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
+            }
+        }
+
+        // Initialise the states by rolling f out (every ε = 0), then settle E.
+        w.rollout(model, controls: w.u, states: w.x)
+        let outcome: InferenceOutcome
+        switch options.mode {
+        case .collocation:
+            outcome = w.infer(model, outcomeMap: options.outcome, iterations: options.iterations,
+                              stateStepSize: options.stateStepSize, controlStepSize: options.controlStepSize,
+                              tolerance: options.tolerance, preconditioned: options.preconditioned)
+        case .shooting:
+            outcome = w.inferShooting(model, outcomeMap: options.outcome, iterations: options.iterations,
+                                      controlStepSize: options.controlStepSize, tolerance: options.tolerance)
+        }
+        diagnostics.freeEnergy = outcome.energy
+        diagnostics.iterations = outcome.iterations
+        diagnostics.converged = outcome.converged
+        diagnostics.warnings.formUnion(outcome.warnings)
+
+        // Keep the proposal if the settled plan is worse under the true rollout.
+        if options.keepBetterProposal && proposalEnergy.isFinite {
+            let settled = w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
+            if !(settled <= proposalEnergy) {
+                w.u.update(from: w.proposalControls, count: controlCount)
+                w.rollout(model, controls: w.u, states: w.x)
+                diagnostics.warnings.insert(.refinementRejected)
+            }
+        }
+
+        // Recover from numerical trouble: a non-finite plan restarts from the prior.
+        var finite = diagnostics.freeEnergy.isFinite
+        for i in 0..<controlCount where !w.u[i].isFinite { finite = false }
+        for i in 0..<stateCount where !w.x[i].isFinite { finite = false }
+        if !finite {
+            diagnostics.warnings.insert(.warmStartReset)
+            resetPlan()
+            planValid = false
+        }
+    }
+
+    public mutating func act(into action: inout [Double]) -> StepDiagnostics {
+        precondition(action.count == actionDimension,
+                     "PredictiveController.act: action buffer holds \(action.count) values, expected \(actionDimension)")
+        let w = workspace, m = model.actionDimension, h = options.horizon
+        if planValid {
+            for j in 0..<m { action[j] = min(max(w.u[j], w.lower[j]), w.upper[j]) }
+        } else {
+            // Safe action: the control prior, clipped.
+            for j in 0..<m { action[j] = min(max(w.controlPrior[j], w.lower[j]), w.upper[j]) }
+        }
+        // Receding horizon: shift the plan, append ū.
+        if h > 1 { (w.u).update(from: w.u + m, count: (h - 1) * m) }
+        for j in 0..<m { w.u[(h - 1) * m + j] = w.controlPrior[j] }
+        return diagnostics
+    }
+
+    /// The plan restarts from the control prior ū.
+    private mutating func resetPlan() {
+        let w = workspace, m = model.actionDimension
+        for t in 0..<options.horizon {
+            for j in 0..<m { w.u[t * m + j] = w.controlPrior[j] }
+            w.clipControls(w.u, step: t)
+        }
+    }
+
+    private mutating func makeWorkspaceUnique() {
+        if !isKnownUniquelyReferenced(&workspace) { workspace = workspace.copy() }
+    }
+}

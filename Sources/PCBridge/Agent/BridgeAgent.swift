@@ -1,0 +1,81 @@
+import PCEnvironment
+import PCWire
+
+/// What an agent reports about one step, besides its action. Sent in the action frame's header
+/// and on the telemetry socket.
+public struct AgentStepDiagnostics: Sendable, Equatable {
+    /// Free energy after the step; NaN when the agent has none (classical controllers).
+    public var freeEnergy: Double
+    /// Inference iterations used this step.
+    public var iterations: UInt32
+    /// Whether inference converged within its budget.
+    public var converged: Bool
+    /// Whether the agent met numerical trouble this step and recovered (reset, best-so-far).
+    public var warning: Bool
+
+    public init(freeEnergy: Double = .nan, iterations: UInt32 = 0, converged: Bool = true, warning: Bool = false) {
+        self.freeEnergy = freeEnergy
+        self.iterations = iterations
+        self.converged = converged
+        self.warning = warning
+    }
+}
+
+/// The agent one robot session drives: the seam between the bridge and PCAgents.
+///
+/// The server calls it from its one server thread only, so it needs no locking. `step` must not
+/// allocate after the first call (the bridge's hot path allocates nothing), and must write every
+/// action value; the server clips the action into the session's action space and replaces a
+/// non-finite action by the clipped zero action, flagging a warning.
+public protocol BridgeAgent: AnyObject {
+    /// Starts a new episode.
+    /// - Throws: any error; the robot receives an `agentFailure` reply naming it.
+    func reset(seed: UInt64) throws
+
+    /// Computes the action for one observation.
+    /// - Parameters:
+    ///   - observation: (observationDimension) values, finite and already checked for length.
+    ///   - action: (actionDimension) values to overwrite.
+    /// - Returns: this step's diagnostics.
+    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics
+
+    /// Number of belief values published on the telemetry socket each step (0: none).
+    var beliefDimension: Int { get }
+
+    /// Writes the current beliefs (e.g. posterior means), (beliefDimension) values.
+    func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>)
+}
+
+extension BridgeAgent {
+    public var beliefDimension: Int { 0 }
+    public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {}
+}
+
+/// Everything a robot's hello says about the agent it wants, validated.
+public struct SessionRequest: Sendable {
+    /// The robot's name from the hello.
+    public var robot: String
+    public var observationSpace: BoxSpace
+    public var actionSpace: BoxSpace
+    /// Seconds between steps.
+    public var controlPeriod: Double
+    /// The hello's `agent` object, untouched.
+    public var agentConfiguration: JSONValue
+
+    public init(robot: String, observationSpace: BoxSpace, actionSpace: BoxSpace, controlPeriod: Double,
+                agentConfiguration: JSONValue) {
+        self.robot = robot
+        self.observationSpace = observationSpace
+        self.actionSpace = actionSpace
+        self.controlPeriod = controlPeriod
+        self.agentConfiguration = agentConfiguration
+    }
+}
+
+/// Turns a robot's hello into an agent: the server calls it once per session, on its thread.
+public protocol BridgeAgentFactory: Sendable {
+    /// Makes an agent for a new session.
+    /// - Throws: any error when the configuration is unusable; the robot receives an
+    ///   `agentRejected` reply carrying the error's description.
+    func makeAgent(for request: SessionRequest) throws -> any BridgeAgent
+}

@@ -1,0 +1,52 @@
+/// What is wrong with a message. Every case carries the context needed to fix the sender, and maps
+/// to the ``ErrorCode`` sent back in an `error` reply.
+public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
+    case frameTooShort(length: Int, minimum: Int)
+    case badMagic(found: UInt32)
+    case unsupportedVersion(major: Int, supported: Int)
+    case unknownKind(UInt8)
+    case unexpectedKind(MessageKind)
+    case frameSizeMismatch(length: Int, expected: Int, count: Int)
+    case tooManyValues(count: Int, limit: Int)
+    case nonFiniteValue(index: Int, value: Double)
+    case malformedJSON(String)
+    case invalidMessage(String)
+    case tooLarge(length: Int, limit: Int)
+
+    /// The protocol code reported for this error.
+    public var code: ErrorCode {
+        switch self {
+        case .frameTooShort: .malformedFrame
+        case .badMagic: .badMagic
+        case .unsupportedVersion: .unsupportedVersion
+        case .unknownKind: .unknownKind
+        case .unexpectedKind: .unexpectedKind
+        case .frameSizeMismatch: .frameSizeMismatch
+        case .tooManyValues: .tooManyValues
+        case .nonFiniteValue: .nonFiniteValue
+        case .malformedJSON: .malformedJSON
+        case .invalidMessage: .invalidMessage
+        case .tooLarge: .tooLarge
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .frameTooShort(length, minimum):
+            "frame of \(length) bytes is shorter than the \(minimum)-byte header"
+        case let .badMagic(found):
+            "bad magic 0x\(String(found, radix: 16)): expected \"PCKW\" or a JSON object"
+        case let .unsupportedVersion(major, supported):
+            "protocol major version \(major) is not supported (server speaks \(supported))"
+        case let .unknownKind(byte): "unknown message kind \(byte)"
+        case let .unexpectedKind(kind): "message kind \(kind.name) is not accepted here"
+        case let .frameSizeMismatch(length, expected, count):
+            "frame has \(length) bytes but its header announces \(count) values (\(expected) bytes)"
+        case let .tooManyValues(count, limit): "count \(count) exceeds the limit of \(limit) values"
+        case let .nonFiniteValue(index, value): "value[\(index)] is \(value); values must be finite"
+        case let .malformedJSON(why): "malformed JSON: \(why)"
+        case let .invalidMessage(why): "invalid message: \(why)"
+        case let .tooLarge(length, limit): "message of \(length) bytes exceeds the limit of \(limit)"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import PCAgents
+import PCEnvironment
+import PCSims
+import _PCAllocationCounter
+
+/// `pcctl bench agents`: per-step compute time (median, p99) and allocations per step after
+/// warm-up, for each agent on its task, in closed loop with the real environment.
+struct BenchAgents: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agents",
+        abstract: "Per-step time (median, p99) and allocations per step of each agent on its task.")
+
+    @OptionGroup var options: BenchOptions
+
+    @Option(name: .long, help: "Episodes per agent (each step is timed individually).")
+    var episodes: Int = 20
+
+    func run() throws {
+        var report = BenchReport(suite: "agents")
+        report.results.append(try benchPendulum())
+        report.emit(json: options.json)
+    }
+
+    /// Times every `agent.step` of closed-loop episodes, and counts allocations over all steps after
+    /// the first episode's first 5 steps.
+    func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int,
+                                          reset: (inout E, Int) throws -> [Double]) throws -> BenchResult {
+        var agent = agent, environment = environment
+        var action = [Double](repeating: 0, count: agent.actionDimension)
+        var times: [Double] = []
+        times.reserveCapacity(episodes * steps)
+        var allocations: UInt64 = 0, countedSteps = 0
+        for episode in 0..<episodes {
+            var observation = try reset(&environment, episode)
+            agent.reset(seed: UInt64(episode))
+            for t in 0..<steps {
+                let warm = episode > 0 || t >= 5
+                let before = pck_thread_allocation_count()
+                let start = monotonicNanoseconds()
+                _ = agent.step(observation, action: &action)
+                let elapsed = monotonicNanoseconds() - start
+                let allocated = pck_thread_allocation_count() - before
+                if warm {
+                    allocations += allocated
+                    countedSteps += 1
+                    times.append(Double(elapsed))
+                }
+                let transition = try environment.step(action, observation: &observation)
+                if transition.done { break }
+            }
+        }
+        times.sort()
+        let active = pck_allocation_counter_active() != 0
+        return BenchResult(name: name, value: median(times), unit: "ns/step",
+                           details: ["p99": quantile(times, 0.99), "max": times.last ?? 0,
+                                     "steps": Double(times.count),
+                                     "allocationsPerStep": active ? Double(allocations) / Double(max(1, countedSteps)) : -1])
+    }
+
+    func benchPendulum() throws -> BenchResult {
+        let agent = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
+                                             options: .pendulumSwingUp)
+        return try measure(name: "PredictiveController.pendulum", agent: agent, environment: Pendulum(),
+                           steps: Pendulum.episodeSteps) { env, episode in
+            try env.reset(state: GymnasiumInitialStates.pendulum[episode % GymnasiumInitialStates.pendulum.count])
+        }
+    }
+}

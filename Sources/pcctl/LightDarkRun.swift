@@ -1,0 +1,93 @@
+import Foundation
+import PCAgents
+import PCEnvironment
+import PCSims
+
+/// Runs every sensing policy on light-dark (TASKS.md §8) on the same seeds, so the EFE agent and
+/// its baselines are reported in one run.
+struct LightDarkRun {
+    var variant: LightDarkVariant
+    var episodes: Int
+    var firstSeed: Int
+    var policies: [ActiveSensingOptions.Policy]
+
+    struct PolicyResult: Codable {
+        var policy: String
+        var successRate: Double
+        var meanFinalError: Double
+        /// Median over episodes of the first step with posterior sd < 0.25 (episodes that never reach it count as ∞).
+        var medianStepsToConfidence: Double?
+        var confidentFraction: Double
+        var medianStepTime: Double
+        var p99StepTime: Double
+    }
+
+    struct Report: Codable {
+        var task: String
+        var variant: String
+        var episodes: Int
+        var firstSeed: Int
+        var results: [PolicyResult]
+    }
+
+    func run() throws -> Report {
+        var results: [PolicyResult] = []
+        for policy in policies {
+            var options = variant == .main ? ActiveSensingOptions(policy: policy) : .counterCheck(policy: policy)
+            options.policy = policy
+            var agent = try ActiveSensingAgent(options: options)
+            var successes = 0, errors: [Double] = [], confidence: [Double] = [], times: [Double] = []
+            var action = [0.0, 0.0]
+            for episode in 0..<episodes {
+                let seed = firstSeed + episode
+                var environment = LightDark(model: variant == .main ? .main : .counterCheck)
+                var observation = environment.reset(seed: UInt64(seed))
+                agent.reset(seed: UInt64(seed))
+                var reached = Double.infinity
+                for t in 1...LightDark.episodeSteps {
+                    let diagnostics = agent.step(observation, action: &action)
+                    times.append(diagnostics.computeTime)
+                    _ = try environment.step(action, observation: &observation)
+                    // Score the belief after the reading of step t.
+                    agent.perceive(observation)
+                    if reached.isInfinite && agent.posteriorStandardDeviation < 0.25 { reached = Double(t) }
+                    if t < LightDark.episodeSteps {
+                        // The next step's perceive must not apply the same reading twice.
+                        observation[4] = 0
+                    }
+                }
+                let mean = agent.posteriorMean
+                let error = ((mean.x - environment.target.x) * (mean.x - environment.target.x)
+                             + (mean.y - environment.target.y) * (mean.y - environment.target.y)).squareRoot()
+                errors.append(error)
+                if error < 0.25 { successes += 1 }
+                confidence.append(reached)
+            }
+            let sortedConfidence = confidence.sorted(), sortedTimes = times.sorted()
+            let medianConfidence = EpisodeStatistics.median(sortedConfidence)
+            results.append(PolicyResult(
+                policy: policy.rawValue, successRate: Double(successes) / Double(episodes),
+                meanFinalError: errors.reduce(0, +) / Double(episodes),
+                medianStepsToConfidence: medianConfidence.isFinite ? medianConfidence : nil,
+                confidentFraction: Double(confidence.filter(\.isFinite).count) / Double(episodes),
+                medianStepTime: EpisodeStatistics.median(sortedTimes),
+                p99StepTime: EpisodeStatistics.quantile(sortedTimes, 0.99)))
+        }
+        return Report(task: "lightdark", variant: variant.rawValue, episodes: episodes, firstSeed: firstSeed, results: results)
+    }
+}
+
+extension LightDarkRun.Report {
+    func printSummary() {
+        print("pcctl run lightdark — variant \(variant), \(episodes) episodes, seeds \(firstSeed)..\(firstSeed + episodes - 1)")
+        print("  policy              success  final error  steps to sd<0.25 (reached)  compute median/p99")
+        for r in results {
+            let steps = r.medianStepsToConfidence.map { String(format: "%.0f", $0) } ?? "never"
+            let name = r.policy.padding(toLength: 18, withPad: " ", startingAt: 0)
+            let stepsText = String(repeating: " ", count: max(0, 8 - steps.count)) + steps
+            print(String(format: "  %@  %5.0f%%  %11.3f  %@ (%3.0f%%)  %10.2f / %.2f ms",
+                         name as NSString, 100 * r.successRate, r.meanFinalError, stepsText as NSString,
+                         100 * r.confidentFraction, 1e3 * r.medianStepTime, 1e3 * r.p99StepTime))
+        }
+    }
+}
