@@ -105,6 +105,10 @@ targets += [
         path: "Sources/pcctl"),
 ]
 products += [.executable(name: "pcctl", targets: ["pcctl"])]
+targets += [
+    // μPC at depth: 128 residual layers trained with μPC and with the standard parameterisation.
+    .executableTarget(name: "MuPCDepth", dependencies: ["PCCore", "PCNumerics"], path: "Examples/MuPCDepth"),
+]
 
 // MARK: - Tests
 targets += [

@@ -25,9 +25,10 @@ extension PCGraph {
         } else {
             state.predictions[v].fill(0)
         }
-        for e in incoming[v] {
+        for k in incomingStart[v]..<incomingStart[v + 1] {
+            let e = incomingEdges[k]
             let edge = edges[e]
-            let rate = workspace.rates[e] ?? state.activities[edge.source]
+            let rate = rateOrActivity(e, state, workspace)
             switch edge.kind {
             case .dense:
                 try Matrix.multiply(rate, edge.weight!, transposeB: true, alpha: edge.scale, beta: 1, into: &state.predictions[v])
@@ -35,6 +36,12 @@ extension PCGraph {
                 try state.predictions[v].add(rate, scaledBy: edge.scale)
             }
         }
+    }
+
+    /// φ_e(x_u) of edge `e`: its rate buffer, or x_u itself for an identity activation.
+    func rateOrActivity(_ e: Int, _ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) -> Matrix<Scalar> {
+        if let rate = workspace.rates[e] { return rate }
+        return state.activities[edges[e].source]
     }
 
     /// Refreshes every rate and prediction from the current activities.
@@ -72,8 +79,9 @@ extension PCGraph {
             throw PCCoreError.unsupported("feedforward initialisation needs an acyclic graph; set the activities and use .keep")
         }
         try checkFit(state, workspace, clamps)
-        for v in order {
-            for e in incoming[v] { try refreshRates(e, state, &workspace) }
+        for position in order.indices {
+            let v = order[position]
+            for k in incomingStart[v]..<incomingStart[v + 1] { try refreshRates(incomingEdges[k], state, &workspace) }
             try refreshPrediction(v, &state, workspace)
             guard hasEnergy[v] else { continue }
             switch clamps.nodes[v] {
@@ -144,17 +152,22 @@ extension PCGraph {
 
     /// Checks that a state, a workspace and clamps fit this graph.
     func checkFit(_ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>, _ clamps: PCGraphClamps<Scalar>) throws {
-        guard state.activities.count == nodes.count, zip(state.activities, nodes).allSatisfy({ $0.columns == $1.size }) else {
+        // Loops rather than array comparisons: a settle allocates nothing.
+        var fits = state.activities.count == nodes.count
+        if fits { for v in nodes.indices where state.activities[v].columns != nodes[v].size { fits = false } }
+        guard fits else {
             throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the graph \(sizes)")
         }
-        guard workspace.batchSize == state.batchSize, workspace.sizes == sizes, workspace.rates.count == edges.count else {
+        var workspaceFits = workspace.batchSize == state.batchSize && workspace.sizes.count == nodes.count && workspace.rates.count == edges.count
+        if workspaceFits { for v in nodes.indices where workspace.sizes[v] != nodes[v].size { workspaceFits = false } }
+        guard workspaceFits else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
         guard clamps.nodes.count == nodes.count else {
             throw PCCoreError.invalidOption(name: "clamps", reason: "\(clamps.nodes.count) clamp roles for \(nodes.count) nodes")
         }
-        for (v, clamp) in clamps.nodes.enumerated() {
-            if case .masked(let mask) = clamp, mask.shape != state.activities[v].shape {
+        for v in nodes.indices {
+            if case .masked(let mask) = clamps.nodes[v], mask.shape != state.activities[v].shape {
                 throw PCCoreError.shapeMismatch(what: "clamp mask of node \(nodes[v].name)", expected: state.activities[v].shape, got: mask.shape)
             }
         }

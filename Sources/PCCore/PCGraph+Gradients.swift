@@ -27,33 +27,37 @@ extension PCGraph {
             } else {
                 workspace.gradients[v].fill(0)
             }
-            for e in outgoing[v] {
+            for k in outgoingStart[v]..<outgoingStart[v + 1] {
+                let e = outgoingEdges[k]
                 let edge = edges[e]
                 let error = weightedError(edge.target, state, workspace)
-                switch (edge.kind, workspace.derivatives[e]) {
-                case (.dense, nil):
-                    // φ′ = 1: accumulate −a (Πε_t) W straight into the gradient.
-                    try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.gradients[v])
-                case (.identity, nil):
-                    try workspace.gradients[v].add(error, scaledBy: -edge.scale)
-                case (.dense, let derivative?):
-                    try Matrix.multiply(error, edge.weight!, alpha: edge.scale, beta: 0, into: &workspace.feedback[v])
-                    subtractProduct(derivative, workspace.feedback[v], from: &workspace.gradients[v])
-                case (.identity, let derivative?):
-                    try workspace.feedback[v].assign(error)
-                    workspace.feedback[v].scale(by: edge.scale)
-                    subtractProduct(derivative, workspace.feedback[v], from: &workspace.gradients[v])
+                if edge.activation == .identity {
+                    // φ′ = 1: accumulate −a (Πε_t) W (or −a Πε_t) straight into the gradient.
+                    if edge.kind == .dense {
+                        try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.gradients[v])
+                    } else {
+                        try workspace.gradients[v].add(error, scaledBy: -edge.scale)
+                    }
+                } else {
+                    if edge.kind == .dense {
+                        try Matrix.multiply(error, edge.weight!, alpha: edge.scale, beta: 0, into: &workspace.feedback[v])
+                    } else {
+                        try workspace.feedback[v].assign(error)
+                        workspace.feedback[v].scale(by: edge.scale)
+                    }
+                    subtractDerivativeProduct(e, v, &workspace)
                 }
             }
         }
     }
 
-    /// g −= d ⊙ f, elementwise.
-    func subtractProduct(_ d: Matrix<Scalar>, _ f: Matrix<Scalar>, from g: inout Matrix<Scalar>) {
-        let n = g.count
+    /// g_v −= φ′_e(x_v) ⊙ feedback_v, elementwise.
+    func subtractDerivativeProduct(_ e: Int, _ v: Int, _ workspace: inout PCGraphWorkspace<Scalar>) {
+        let n = workspace.gradients[v].count
+        let d = workspace.derivatives[e]!, f = workspace.feedback[v]
         d.withUnsafeStorage { pd, _ in
             f.withUnsafeStorage { pf, _ in
-                g.withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }
+                workspace.gradients[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }
             }
         }
     }
@@ -66,8 +70,9 @@ extension PCGraph {
     public func parameterGradients(_ state: PCGraphState<Scalar>, workspace: PCGraphWorkspace<Scalar>,
                                    into gradients: inout PCGraphGradients<Scalar>, scale: Scalar = 1) throws {
         let inverseBatch = scale / Scalar(state.batchSize)
-        for (e, edge) in edges.enumerated() where edge.kind == .dense {
-            let rate = workspace.rates[e] ?? state.activities[edge.source]
+        for e in edges.indices where edges[e].kind == .dense {
+            let edge = edges[e]
+            let rate = rateOrActivity(e, state, workspace)
             try Matrix.multiply(weightedError(edge.target, state, workspace), transposeA: true, rate,
                                 alpha: -edge.scale * inverseBatch, beta: 0, into: &gradients.weights[e]!)
             if let mask = edge.mask {

@@ -142,6 +142,11 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
     public let outgoing: [[Int]]
     /// Whether each node has an energy term (an incoming edge or a bias). (nodes.count)
     public let hasEnergy: [Bool]
+    /// `incoming` flattened (CSR): the edges into node v are `incomingEdges[incomingStart[v]..<incomingStart[v + 1]]`.
+    /// Hot loops index these flat arrays (iterating a nested array allocates in debug builds).
+    let incomingEdges: [Int], incomingStart: [Int]
+    /// `outgoing` flattened the same way.
+    let outgoingEdges: [Int], outgoingStart: [Int]
     /// A topological order of the nodes when the graph is acyclic, `nil` when it has a cycle
     /// (a self-edge counts as a cycle).
     public let topologicalOrder: [Int]?
@@ -175,6 +180,10 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         self.edges = edges
         self.incoming = incoming
         self.outgoing = outgoing
+        incomingEdges = incoming.flatMap { $0 }
+        incomingStart = incoming.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        outgoingEdges = outgoing.flatMap { $0 }
+        outgoingStart = outgoing.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         hasEnergy = nodes.indices.map { !incoming[$0].isEmpty || nodes[$0].bias != nil }
         topologicalOrder = Self.sort(nodeCount: nodes.count, edges: edges, incoming: incoming)
     }
