@@ -33,10 +33,14 @@ public struct LearningOptions: Sendable, Hashable, Codable {
     public var outputNudging: Double?
     /// α_s for learned log-variances (default 1e-3, A5).
     public var precisionLearningRate: Double
+    /// The input's role while learning (IL and SeqIL): `.clamped` (default, supervised) or `.free`
+    /// for a generative model whose top latent is inferred per batch from the value passed as input
+    /// (A13: train generatively on patterns, e.g. for associative memory).
+    public var input: InputClamp
 
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for β = 0 or bad optimiser settings.
     public init(rule: LearningRule = .il, inference: InferenceOptions = .standard, optimizer: OptimizerKind = .adam(),
-                outputNudging: Double? = nil, precisionLearningRate: Double = 1e-3) throws {
+                outputNudging: Double? = nil, precisionLearningRate: Double = 1e-3, input: InputClamp = .clamped) throws {
         if let beta = outputNudging, beta == 0 || !beta.isFinite {
             throw PCCoreError.invalidOption(name: "outputNudging", reason: "β must be finite and non-zero (got \(beta))")
         }
@@ -53,6 +57,7 @@ public struct LearningOptions: Sendable, Hashable, Codable {
         self.optimizer = optimizer
         self.outputNudging = outputNudging
         self.precisionLearningRate = precisionLearningRate
+        self.input = input
     }
 }
 

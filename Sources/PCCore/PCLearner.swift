@@ -79,7 +79,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             inference.initialization = .keep
             scale = 1 / b
         }
-        let report = try network.settle(&state, workspace: &workspace, clamps: .supervised, options: inference)
+        let report = try network.settle(&state, workspace: &workspace, clamps: Clamps(input: options.input), options: inference)
         try network.parameterGradients(state, workspace: workspace, into: &gradients, scale: scale)
         optimizer.step(&network, gradients: gradients)
         if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }

@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// How the input node x₀ takes part in inference.
-public enum InputClamp: Sendable, Equatable {
+public enum InputClamp: Sendable, Hashable, Codable {
     /// x₀ is fixed to the data (supervised and generative-from-label modes).
     case clamped
     /// x₀ is inferred too, with an optional Gaussian prior ½ λ‖x₀‖² (λ = `priorPrecision` ≥ 0)

@@ -7,7 +7,7 @@ struct PCCTL: ParsableCommand {
         commandName: "pcctl",
         abstract: "PCKit: predictive-coding agents for robots — run, serve, train, bench, inspect.",
         version: pckitVersion,
-        subcommands: [Bench.self, Train.self, Inspect.self, Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self]
+        subcommands: [Bench.self, Train.self, Inspect.self, Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self, Modes.self]
     )
 }
 
