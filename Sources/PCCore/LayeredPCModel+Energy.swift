@@ -101,7 +101,10 @@ extension LayeredPCModel {
 
     func checkFit(_ state: PCState<Scalar>, _ workspace: LayeredWorkspace<Self>) throws {
         let sizes = self.sizes
-        guard state.activities.count == sizes.count, zip(state.activities, sizes).allSatisfy({ $0.columns == $1 }) else {
+        // An index loop: zip(…).allSatisfy allocates in unoptimised builds.
+        var fits = state.activities.count == sizes.count
+        if fits { for l in sizes.indices where state.activities[l].columns != sizes[l] { fits = false } }
+        guard fits else {
             throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the model \(sizes)")
         }
         guard state.batchSize == workspace.batchSize, workspace.sizes == sizes else {
