@@ -54,15 +54,16 @@ extension PCNetwork {
     /// Writes ∂F/∂x_ℓ (per sample, ALGORITHMS.md A2) of every free node into the workspace:
     /// hidden ℓ: Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ [(Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}]; free input: λ x₀ − φ′(x₀) ⊙ [(Π₁ε₁) W₁];
     /// free output: Π_L ε_L (zero on clamped entries of a mask). Errors must be current.
+    /// Hidden layers below `firstHidden` are skipped (their gradients are known to be zero).
     func activityGradients(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
-                           clamps: Clamps<Scalar>) throws {
+                           clamps: Clamps<Scalar>, firstHidden: Int = 1) throws {
         let L = depth
-        if case .free(let lambda) = clamps.input {
+        if case .free(let lambda) = clamps.input, firstHidden <= 1 {
             try feedback(0, state, &workspace)
             combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
                     derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
         }
-        for l in Swift.stride(from: 1, to: L, by: 1) {
+        for l in Swift.stride(from: max(firstHidden, 1), to: L, by: 1) {
             try hiddenGradient(l, state, &workspace)
         }
         try outputGradient(state, &workspace, clamps: clamps)

@@ -68,8 +68,16 @@ extension PCNetwork {
             // One update of the free nodes.
             switch options.method {
             case .gradientDescent, .momentum:
-                try activityGradients(state, &workspace, clamps: clamps)
-                try synchronousStep(&state, &workspace, lowest: lowest, highest: highest, stepSize: options.stepSize,
+                // Right after the feedforward start every hidden error is exactly zero, so with the
+                // input clamped only x_{L−1} (and a free output) can move in the first step: skip the
+                // products and updates of the layers below (they would add exact zeros).
+                var start = lowest
+                if t == 0, lowest == 1, options.initialization == .feedforward {
+                    start = max(1, L - 1)
+                    for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.best[l].assign(state.activities[l]) }
+                }
+                try activityGradients(state, &workspace, clamps: clamps, firstHidden: start)
+                try synchronousStep(&state, &workspace, lowest: start, highest: highest, stepSize: options.stepSize,
                                     momentum: { if case .momentum(let m) = options.method { return m } else { return nil } }(),
                                     keepCurrentAsBest: bestIsCurrent)
             case .sequential:

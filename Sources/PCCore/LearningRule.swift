@@ -37,10 +37,17 @@ public struct LearningOptions: Sendable, Hashable, Codable {
     /// for a generative model whose top latent is inferred per batch from the value passed as input
     /// (A13: train generatively on patterns, e.g. for associative memory).
     public var input: InputClamp
+    /// Threads that settle parts of the batch concurrently (IL and SeqIL without nudging; default 1).
+    /// Samples are independent during inference, so the batch is split into `threads` contiguous
+    /// shards whose gradients are combined into the exact batch mean: the result equals one thread's
+    /// up to the order of floating-point summation.
+    public var threads: Int
 
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for β = 0 or bad optimiser settings.
     public init(rule: LearningRule = .il, inference: InferenceOptions = .standard, optimizer: OptimizerKind = .adam(),
-                outputNudging: Double? = nil, precisionLearningRate: Double = 1e-3, input: InputClamp = .clamped) throws {
+                outputNudging: Double? = nil, precisionLearningRate: Double = 1e-3, input: InputClamp = .clamped,
+                threads: Int = 1) throws {
+        guard (1...64).contains(threads) else { throw PCCoreError.invalidOption(name: "threads", reason: "must be in 1...64 (got \(threads))") }
         if let beta = outputNudging, beta == 0 || !beta.isFinite {
             throw PCCoreError.invalidOption(name: "outputNudging", reason: "β must be finite and non-zero (got \(beta))")
         }
@@ -58,6 +65,7 @@ public struct LearningOptions: Sendable, Hashable, Codable {
         self.outputNudging = outputNudging
         self.precisionLearningRate = precisionLearningRate
         self.input = input
+        self.threads = threads
     }
 }
 

@@ -30,9 +30,9 @@ extension PCNetwork {
     ///   - latent: the starting latent x₀, (B × n₀) (e.g. zeros).
     ///   - priorPrecision: λ of the latent's Gaussian prior.
     ///   - options: inference options (recall usually needs hundreds of steps).
-    /// - Returns: the completed patterns (B × n_L) and the inference report.
+    /// - Returns: the completed patterns (B × n_L), the inferred latent (B × n₀) and the inference report.
     public func recall(_ patterns: Matrix<Scalar>, observed: Matrix<Scalar>, latent: Matrix<Scalar>, priorPrecision: Double,
-                       options: InferenceOptions) throws -> (patterns: Matrix<Scalar>, report: InferenceReport) {
+                       options: InferenceOptions) throws -> (patterns: Matrix<Scalar>, latent: Matrix<Scalar>, report: InferenceReport) {
         var state = try PCState(for: self, batchSize: patterns.rows)
         var workspace = try InferenceWorkspace(for: self, batchSize: patterns.rows, traceCapacity: options.maxIterations)
         try state.setInput(latent)
@@ -40,6 +40,6 @@ extension PCNetwork {
         let report = try settle(&state, workspace: &workspace,
                                 clamps: Clamps(input: .free(priorPrecision: priorPrecision), output: .masked(observed)),
                                 options: options)
-        return (state.activities[depth], report)
+        return (state.activities[depth], state.activities[0], report)
     }
 }

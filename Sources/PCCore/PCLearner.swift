@@ -1,3 +1,4 @@
+import Dispatch
 import PCNumerics
 
 /// Trains a ``PCNetwork`` one batch at a time with a ``LearningRule``: owns the batch's state,
@@ -18,6 +19,9 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     public var workspace: InferenceWorkspace<Scalar>
     /// The gradients of the last step.
     public var gradients: ParameterGradients<Scalar>
+    /// Per-thread scratch when `options.threads` > 1 (reference storage: do not use copies of one
+    /// learner from several threads).
+    let shards: [BatchShard<Scalar>]
 
     /// A learner for `network` and batches of exactly `batchSize` samples.
     public init(for network: PCNetwork<Scalar>, batchSize: Int, options: LearningOptions) throws {
@@ -26,6 +30,15 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         state = try PCState(for: network, batchSize: batchSize)
         workspace = try InferenceWorkspace(for: network, batchSize: batchSize, traceCapacity: max(options.inference.maxIterations, 64))
         gradients = try ParameterGradients(for: network)
+        let count = min(options.threads, batchSize)
+        var shards: [BatchShard<Scalar>] = []
+        if count > 1 {
+            for k in 0..<count {
+                let rows = (k * batchSize / count)..<((k + 1) * batchSize / count)
+                shards.append(try BatchShard(network: network, rows: rows, traceCapacity: max(options.inference.maxIterations, 64)))
+            }
+        }
+        self.shards = shards
     }
 
     /// One learning step on a batch.
@@ -63,6 +76,9 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     private mutating func inferenceLearning(_ network: inout PCNetwork<Scalar>, method: InferenceMethod) throws -> BatchResult {
         var inference = options.inference
         inference.method = method
+        if !shards.isEmpty && options.outputNudging == nil {
+            return try shardedInferenceLearning(&network, inference: inference)
+        }
         var scale: Scalar = 1
         if let beta = options.outputNudging {
             // x_L = (1 − β) μ_L + β y, from the feedforward prediction, then held fixed.
@@ -87,6 +103,40 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
                            iterations: report.iterations, diverged: report.diverged)
     }
 
+    /// IL on `shards.count` threads: each shard settles its rows, the gradients are combined with
+    /// weights n_k/B into the batch mean, and one optimiser step follows.
+    private mutating func shardedInferenceLearning(_ network: inout PCNetwork<Scalar>, inference: InferenceOptions) throws -> BatchResult {
+        let B = state.batchSize
+        for shard in shards {
+            try shard.state.setInput(state.activities[0].rows(shard.rows))
+            try shard.state.setOutput(state.activities[network.depth].rows(shard.rows))
+        }
+        let model = network
+        let clamps = Clamps<Scalar>(input: options.input)
+        let shards = self.shards
+        DispatchQueue.concurrentPerform(iterations: shards.count) { k in
+            shards[k].run(model, clamps: clamps, options: inference)
+        }
+        var energy = 0.0, finalEnergy = 0.0, iterations = 0, diverged = false
+        gradients.zero()
+        for shard in shards {
+            if let error = shard.error { throw error }
+            let weight = Double(shard.rows.count) / Double(B)
+            energy += weight * shard.report!.initialEnergy
+            finalEnergy += weight * shard.report!.finalEnergy
+            iterations = max(iterations, shard.report!.iterations)
+            diverged = diverged || shard.report!.diverged
+            for l in gradients.weights.indices {
+                try gradients.weights[l].add(shard.gradients.weights[l], scaledBy: Scalar(weight))
+                if let b = shard.gradients.biases[l] { try gradients.biases[l]!.add(b, scaledBy: Scalar(weight)) }
+                if let s = shard.gradients.logVariances[l] { try gradients.logVariances[l]!.add(s, scaledBy: Scalar(weight)) }
+            }
+        }
+        optimizer.step(&network, gradients: gradients)
+        if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+        return BatchResult(energy: energy, finalEnergy: finalEnergy, iterations: iterations, diverged: diverged)
+    }
+
     /// iPC (A6): T joint steps, ∂F/∂x and ∂F/∂θ from one snapshot, then both applied.
     private mutating func incremental(_ network: inout PCNetwork<Scalar>) throws -> BatchResult {
         let L = network.depth
@@ -108,5 +158,33 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             try network.refreshAll(&state, &workspace)
         }
         return BatchResult(energy: first, finalEnergy: last, iterations: options.inference.maxIterations, diverged: !last.isFinite)
+    }
+}
+
+/// One thread's part of a batch: its rows, state, workspace and gradients.
+final class BatchShard<Scalar: PCScalar>: @unchecked Sendable {
+    let rows: Range<Int>
+    var state: PCState<Scalar>
+    var workspace: InferenceWorkspace<Scalar>
+    var gradients: ParameterGradients<Scalar>
+    var report: InferenceReport?
+    var error: Error?
+
+    init(network: PCNetwork<Scalar>, rows: Range<Int>, traceCapacity: Int) throws {
+        self.rows = rows
+        state = try PCState(for: network, batchSize: rows.count)
+        workspace = try InferenceWorkspace(for: network, batchSize: rows.count, traceCapacity: traceCapacity)
+        gradients = try ParameterGradients(for: network)
+    }
+
+    /// Settles this shard and writes its batch-mean gradients.
+    func run(_ network: PCNetwork<Scalar>, clamps: Clamps<Scalar>, options: InferenceOptions) {
+        do {
+            error = nil
+            report = try network.settle(&state, workspace: &workspace, clamps: clamps, options: options)
+            try network.parameterGradients(state, workspace: workspace, into: &gradients)
+        } catch {
+            self.error = error
+        }
     }
 }

@@ -18,11 +18,12 @@ struct BenchPC: ParsableCommand {
         let B = 64
         let batchesPerEpoch = train.count / B
 
-        for (name, rule, output) in [("il", LearningRule.il, OutputEnergy.squaredError), ("ipc", .ipc, .squaredError),
-                                     ("seqil", .sequential, .squaredError), ("backprop", .backprop, .crossEntropy)] {
+        for (name, rule, output, threads) in [("il", LearningRule.il, OutputEnergy.squaredError, 1), ("il_2threads", .il, .squaredError, 2),
+                                              ("ipc", .ipc, .squaredError, 1), ("seqil", .sequential, .squaredError, 1),
+                                              ("backprop", .backprop, .crossEntropy, 1)] {
             var generator = Xoshiro256(seed: 0)
             var network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, outputEnergy: output, using: &generator)
-            var learner = try PCLearner(for: network, batchSize: B, options: LearningOptions(rule: rule))
+            var learner = try PCLearner(for: network, batchSize: B, options: LearningOptions(rule: rule, threads: threads))
             var inputs = try Matrix<Float>(rows: B, columns: 64)
             var targets = try Matrix<Float>(rows: B, columns: 10)
             var order = Array(0..<train.count)
@@ -69,6 +70,7 @@ struct BenchPC: ParsableCommand {
         let ffSamples = measureNanosecondsPerCall(iterations: calibrateIterations { try! network.feedforward(&state, workspace: &workspace) },
                                                   repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
         report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
+        report.results += try structuredPCBenchmarks(repeats: options.repeats)
         report.emit(json: options.json)
     }
 }

@@ -36,6 +36,12 @@ struct Modes: ParsableCommand {
     var prior: Double = 1
     @Option(help: "Inference step size of the memory.")
     var memoryStepSize: Double = 0.02
+    @Option(help: "Precision of the memory's hidden layer (its output layer has precision 1).")
+    var hiddenPrecision: Double = 1
+    @Option(help: "Every this many epochs, restart the memory's latents from top-half recall (0: never).")
+    var cueTraining: Int = 0
+    @Option(help: "Inference steps of that top-half recall during training.")
+    var cueSteps: Int = 500
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -78,7 +84,8 @@ struct Modes: ParsableCommand {
         // Associative memory.
         let stored = try train.features.rows(0..<patterns).copy()
         var g = Xoshiro256(seed: 7)
-        var memory = try PCNetwork<Float>(sizes: [latent, hidden, 64], activation: .tanh, using: &g)
+        var memory = try PCNetwork<Float>(sizes: [latent, hidden, 64], activation: .tanh,
+                                          precisions: [.scalar(hiddenPrecision), .identity], using: &g)
         var learner = try PCLearner(for: memory, batchSize: patterns, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: memoryStepSize, maxIterations: memorySteps),
             input: .free(priorPrecision: prior)))
@@ -87,7 +94,15 @@ struct Modes: ParsableCommand {
         // codes and the weights are learned together.
         var codes = zeros
         var lastEnergy = 0.0
-        for _ in 0..<memoryEpochs {
+        var observedTop = try Matrix<Float>(rows: patterns, columns: 64)
+        for i in 0..<patterns { for j in 0..<32 { observedTop[i, j] = 1 } }
+        for epoch in 0..<memoryEpochs {
+            if cueTraining > 0, epoch % cueTraining == 0 {
+                // Start each pattern's latent where recall from its top half would put it, so that
+                // learning shapes the model around the latents recall can find.
+                codes = try memory.recall(stored, observed: observedTop, latent: zeros, priorPrecision: prior,
+                                          options: InferenceOptions(stepSize: memoryStepSize, maxIterations: cueSteps)).latent
+            }
             lastEnergy = try learner.step(&memory, input: codes, target: stored).finalEnergy
             codes = learner.state.activities[0]
         }
@@ -96,7 +111,7 @@ struct Modes: ParsableCommand {
         for i in 0..<patterns { for j in 0..<32 { observed[i, j] = 1 } }
         var cue = stored
         for i in 0..<patterns { for j in 32..<64 { cue[i, j] = 0 } }
-        let (recalled, recallReport) = try memory.recall(cue, observed: observed, latent: zeros, priorPrecision: prior,
+        let (recalled, _, recallReport) = try memory.recall(cue, observed: observed, latent: zeros, priorPrecision: prior,
                                               options: InferenceOptions(stepSize: memoryStepSize, maxIterations: recallSteps))
         results["recall_iterations"] = Double(recallReport.iterations)
         results["recall_diverged"] = recallReport.diverged ? 1 : 0

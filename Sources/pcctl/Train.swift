@@ -67,6 +67,9 @@ struct Train: ParsableCommand {
     @Option(help: "Learning rate (MQ: alpha). Default 1e-3.")
     var learningRate: Double = 1e-3
 
+    @Option(help: "Threads that settle parts of each batch (IL, SeqIL).")
+    var threads: Int = 1
+
     @Option(help: "MQ: warm-up batches (η ramps up linearly; 0 = the reference rule).")
     var warmup: Int = 0
 
@@ -79,7 +82,11 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of lines.")
     var json = false
 
+    @OptionGroup(title: "Convolutional and recurrent networks")
+    var structured: StructuredOptions
+
     func run() throws {
+        if structured.architecture != .mlp { return try runStructured() }
         let (train, test) = try loadData()
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]
         var generator = Xoshiro256(seed: seed)
@@ -94,7 +101,7 @@ struct Train: ParsableCommand {
         case .mq: .mq(alpha: learningRate, warmUpSteps: warmup)
         }
         let learning = try LearningOptions(rule: rule.rule, inference: InferenceOptions(stepSize: stepSize, maxIterations: steps),
-                                           optimizer: optimizerKind)
+                                           optimizer: optimizerKind, threads: threads)
         let options = try TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, learning: learning)
         let bar = ProgressBar(enabled: !json && isatty(STDOUT_FILENO) != 0)
         if !json { print("pcctl train \(data): MLP \(sizes.map(String.init).joined(separator: "-")), rule \(rule.rawValue), \(optimizer.rawValue) \(learningRate), T = \(steps), γ = \(stepSize), batch \(batchSize), seed \(seed)") }

@@ -160,3 +160,21 @@ struct LearningRuleTests {
         #expect(result.finalEnergy < 0.8 * result.energy)
     }
 }
+
+/// Threads split the batch; the combined gradient is the batch mean, so the update matches one thread.
+struct ShardedLearningTests {
+    @Test func twoThreadsMatchOne() throws {
+        var rng = Xoshiro256(seed: 3)
+        let net = try PCNetwork<Double>(sizes: [5, 8, 7, 3], activation: .tanh, using: &rng)
+        let x = try Matrix<Double>(rows: 9, columns: 5, initializer: .normal(standardDeviation: 1), using: &rng)
+        let y = try Matrix<Double>(rows: 9, columns: 3, initializer: .normal(standardDeviation: 1), using: &rng)
+        var one = net, two = net
+        var a = try PCLearner(for: net, batchSize: 9, options: LearningOptions(rule: .il, optimizer: .sgd(learningRate: 0.1)))
+        var b = try PCLearner(for: net, batchSize: 9, options: LearningOptions(rule: .il, optimizer: .sgd(learningRate: 0.1), threads: 2))
+        let ra = try a.step(&one, input: x, target: y), rb = try b.step(&two, input: x, target: y)
+        #expect(Fixtures.relativeDifference(Fixtures.parameters(two), Fixtures.parameters(one)) < 1e-13)
+        #expect(Fixtures.relativeDifference(b.gradients.flattened, a.gradients.flattened) < 1e-12)
+        #expect(abs(ra.finalEnergy - rb.finalEnergy) < 1e-12 * ra.finalEnergy)
+        #expect(one != net)
+    }
+}

@@ -49,7 +49,7 @@ struct ModesTests {
         var observed = try Matrix<Float>(rows: n, columns: 64)
         var cue = stored
         for i in 0..<n { for j in 0..<64 { if j < 32 { observed[i, j] = 1 } else { cue[i, j] = 0 } } }
-        let (recalled, report) = try memory.recall(cue, observed: observed, latent: Matrix(rows: n, columns: 8), priorPrecision: 1,
+        let (recalled, _, report) = try memory.recall(cue, observed: observed, latent: Matrix(rows: n, columns: 8), priorPrecision: 1,
                                                    options: InferenceOptions(stepSize: 0.02, maxIterations: 5000))
         #expect(!report.diverged)
         var correct = 0
