@@ -71,6 +71,7 @@ struct BenchPC: ParsableCommand {
                                                   repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
         report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
         report.results += try structuredPCBenchmarks(repeats: options.repeats)
+        report.results += try residualPCBenchmarks(repeats: options.repeats)
         report.emit(json: options.json)
     }
 }

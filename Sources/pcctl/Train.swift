@@ -85,7 +85,11 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Convolutional and recurrent networks")
     var structured: StructuredOptions
 
+    @OptionGroup(title: "Residual networks (--architecture mupc)")
+    var residual: ResidualOptions
+
     func run() throws {
+        if structured.architecture == .mupc { return try runResidual() }
         if structured.architecture != .mlp { return try runStructured() }
         let (train, test) = try loadData()
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]

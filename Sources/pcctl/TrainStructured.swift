@@ -11,6 +11,8 @@ enum ArchitectureArgument: String, ExpressibleByArgument, CaseIterable {
     case cnn
     /// Digits read row by row: 8 steps of 8 features into a many-to-one recurrent network.
     case rnn
+    /// A residual MLP of `--depth` hidden layers of `--width` with μPC or the standard parameterisation (TrainResidual.swift).
+    case mupc
 }
 
 /// Pooling of the CNN.
@@ -91,8 +93,8 @@ extension Train {
             description = "RNN 8 steps × 8 features → \(width) tanh → 10, \(outputEnergy == .crossEntropy ? "ce" : "se") output, \(network.parameterCount) parameters"
             header(description)
             history = try LayeredTrainer.train(&network, on: train, test: test, options: options, progress: report).epochs
-        case .mlp:
-            fatalError("unreachable: the MLP is trained by Train.run")
+        case .mlp, .mupc:
+            fatalError("unreachable: the MLP and the residual network are trained by Train.run and Train.runResidual")
         }
         if checkpoint != nil, !json { print("note: --checkpoint is written for the MLP only") }
         if json {
