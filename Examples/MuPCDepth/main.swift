@@ -26,8 +26,8 @@ for parameterization in [Parameterization.muPC, .standard] {
     let rms = (Double(z[hiddenLayers - 1].sumOfSquares) / Double(z[hiddenLayers - 1].count)).squareRoot()
     print("\(parameterization): \(hiddenLayers) hidden layers of 64, RMS(z_\(hiddenLayers)) at init = \(rms)")
 
-    // 3. IL: input and one-hot label clamped; T = 32 GD steps of 0.5 on the hidden layers; Adam 0.1 on W.
-    let learning = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.5, maxIterations: 32),
+    // 3. IL: input and one-hot label clamped; T = 32 GD steps of 0.2 on the hidden layers; Adam 0.1 on W.
+    let learning = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.2, maxIterations: 32),
                                        optimizer: .adam(learningRate: 0.1))
     let options = try TrainingOptions(epochs: epochs, batchSize: 16, seed: 0, learning: learning)
     _ = try Trainer.train(&network.graph, input: network.inputNode, output: network.outputNode, on: train, test: test,

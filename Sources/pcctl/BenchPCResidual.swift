@@ -2,7 +2,7 @@ import PCCore
 import PCNumerics
 
 /// `pcctl bench pc` entries of the 128-layer μPC residual network (64-[64×128]-10 ReLU, Float) in
-/// its training configuration (batch 16, T = 32, GD γ = 0.5, Adam 0.1): ms per IL batch (gather
+/// its training configuration (batch 16, T = 32, GD γ = 0.2, Adam 0.1): ms per IL batch (gather
 /// included), ms per settle, and allocations per inference iteration (settles of 40 and 20
 /// iterations, difference / 20).
 func residualPCBenchmarks(repeats: Int) throws -> [BenchResult] {
@@ -22,7 +22,7 @@ func residualPCBenchmarks(repeats: Int) throws -> [BenchResult] {
     var graph = initial.graph
     let clamps = initial.supervisedClamps
     var learner = try PCGraphLearner(for: graph, batchSize: B,
-                                     options: LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.5, maxIterations: 32),
+                                     options: LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.2, maxIterations: 32),
                                                               optimizer: .adam(learningRate: 0.1)))
     var batch = 0
     func step() {
@@ -47,7 +47,7 @@ func residualPCBenchmarks(repeats: Int) throws -> [BenchResult] {
     var workspace = try PCGraphWorkspace(for: initial.graph, batchSize: B)
     try state.setActivity(initial.inputNode, train.features.rows(0..<B))
     try state.setActivity(initial.outputNode, train.targets.rows(0..<B))
-    let short = try InferenceOptions(stepSize: 0.5, maxIterations: 20), long = try InferenceOptions(stepSize: 0.5, maxIterations: 40)
+    let short = try InferenceOptions(stepSize: 0.2, maxIterations: 20), long = try InferenceOptions(stepSize: 0.2, maxIterations: 40)
     let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
         _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: short)
     }, repeats: repeats) { _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: short) }

@@ -30,7 +30,7 @@ struct ResidualOptions: ParsableArguments {
 extension Train {
     /// Trains the residual MLP x → z₁ → … → z_H → ŷ (ALGORITHMS.md A9) on the digits with IL on its
     /// PCGraph, for one or both parameterisations, and reports the test accuracy of each.
-    /// Recommended μPC settings: `--steps 32 --step-size 0.5 --learning-rate 0.1 --batch-size 16`.
+    /// Recommended μPC settings: `--steps 32 --step-size 0.2 --learning-rate 0.1 --batch-size 16`.
     func runResidual() throws {
         guard data == "digits" else { throw ValidationError("--architecture mupc needs DATA = digits") }
         guard rule == .il else { throw ValidationError("--architecture mupc trains with --rule il (graph learning)") }
