@@ -115,16 +115,15 @@ targets += [
 ]
 products += [.executable(name: "pcctl", targets: ["pcctl"])]
 // Examples: each a short, teaching executable (agents).
+// MARK: - Examples (each short and teaching; run by Tests/ExampleTests)
 targets += [
     .executableTarget(name: "PendulumSwingUp", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumSwingUp"),
     .executableTarget(name: "ArmReaching", dependencies: ["PCAgents", "PCSims"], path: "Examples/ArmReaching"),
     .executableTarget(name: "ActiveSensing", dependencies: ["PCAgents", "PCSims"], path: "Examples/ActiveSensing"),
-]
-
-// MARK: - Examples (each short and teaching; run by Tests/ExampleTests)
-targets += [
     // A Swift robot program: the simulated pendulum, balanced by a PCKit agent over `pcctl serve`.
     .executableTarget(name: "pendulum-robot", dependencies: ["PCKit"], path: "Examples/pendulum-robot"),
+    // μPC at depth: 128 residual layers trained with μPC and with the standard parameterisation.
+    .executableTarget(name: "MuPCDepth", dependencies: ["PCCore", "PCNumerics"], path: "Examples/MuPCDepth"),
 ]
 
 // MARK: - Tests
@@ -132,6 +131,9 @@ targets += [
     .testTarget(name: "PCNumericsTests",
                 dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
+    .testTarget(name: "PCCoreTests",
+                dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCCoreTests"),
     .testTarget(name: "PCAgentsTests",
                 dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCAgentsTests"),
@@ -147,9 +149,6 @@ targets += [
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.
     .testTarget(name: "ExampleTests", dependencies: ["_PCTestSupport"], path: "Tests/ExampleTests"),
-    .testTarget(name: "PCCoreTests",
-                dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
-                path: "Tests/PCCoreTests"),
 ]
 
 let package = Package(

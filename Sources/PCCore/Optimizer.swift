@@ -122,7 +122,7 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         }
     }
 
-    private mutating func update(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ n: Int, slot: Int) {
+    mutating func update(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ n: Int, slot: Int) {
         switch kind {
         case .sgd(let lr):
             let a = Scalar(lr)

@@ -70,6 +70,8 @@ struct BenchPC: ParsableCommand {
         let ffSamples = measureNanosecondsPerCall(iterations: calibrateIterations { try! network.feedforward(&state, workspace: &workspace) },
                                                   repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
         report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
+        report.results += try structuredPCBenchmarks(repeats: options.repeats)
+        report.results += try residualPCBenchmarks(repeats: options.repeats)
         report.emit(json: options.json)
     }
 }

@@ -82,7 +82,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of lines.")
     var json = false
 
+    @OptionGroup(title: "Convolutional and recurrent networks")
+    var structured: StructuredOptions
+
+    @OptionGroup(title: "Residual networks (--architecture mupc)")
+    var residual: ResidualOptions
+
     func run() throws {
+        if structured.architecture == .mupc { return try runResidual() }
+        if structured.architecture != .mlp { return try runStructured() }
         let (train, test) = try loadData()
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]
         var generator = Xoshiro256(seed: seed)

@@ -1,0 +1,114 @@
+import PCNumerics
+
+// Energy of a layered model: rates, predictions μ_ℓ, errors ε_ℓ and F (ALGORITHMS.md A1, A3).
+// Nothing here allocates once the workspace exists.
+
+extension LayeredPCModel {
+    /// Refreshes r_ℓ = φ_ℓ(x_ℓ) and φ′_ℓ(x_ℓ), 0 ≤ ℓ < L.
+    func refreshRates(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
+        let activation = rateActivation(l)
+        try state.activities[l].apply(activation, into: &workspace.rates[l])
+        try state.activities[l].applyDerivative(activation, into: &workspace.derivatives[l])
+    }
+
+    /// Refreshes μ_ℓ from r_{ℓ−1} and x₀, 1 ≤ ℓ ≤ L (r_{ℓ−1} must be current).
+    func refreshPrediction(_ l: Int, _ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
+        try predict(l, rate: workspace.rates[l - 1], input: state.activities[0], into: &state.predictions[l],
+                    scratch: &workspace.scratch)
+    }
+
+    /// Refreshes every rate and prediction from the current activities.
+    func refreshAll(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
+        for l in 1...depth {
+            try refreshRates(l - 1, state, &workspace)
+            try refreshPrediction(l, &state, &workspace)
+        }
+    }
+
+    /// The feedforward initialisation (A3): x_ℓ = μ_ℓ for the hidden layers ℓ = 1…L−1; x₀ and the
+    /// clamped output x_L keep their values. Leaves every rate and prediction current.
+    /// - Parameter state: x₀ (B × n₀) and the target x_L (B × n_L) set.
+    public func feedforward(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>) throws {
+        try checkFit(state, workspace)
+        let L = depth
+        for l in 1...L {
+            try refreshRates(l - 1, state, &workspace)
+            try refreshPrediction(l, &state, &workspace)
+            if l < L { try state.activities[l].assign(state.predictions[l]) }
+        }
+    }
+
+    /// Computes ε_ℓ for ℓ = 1…L from the current predictions and returns F_B = (1/B) Σ_i F_i.
+    func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
+        let L = depth
+        var total = 0.0
+        for l in 1...L {
+            if l == L && outputEnergy == .crossEntropy {
+                total += try crossEntropyErrors(&state, &workspace)
+            } else {
+                let n = state.errors[l].count
+                let x = state.activities[l], mu = state.predictions[l]
+                x.withUnsafeStorage { px, _ in
+                    mu.withUnsafeStorage { pm, _ in
+                        state.errors[l].withUnsafeMutableStorage { pe, _ in
+                            total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
+                        }
+                    }
+                }
+            }
+        }
+        return total / Double(state.batchSize)
+    }
+
+    /// ε_L = y − softmax(μ_L); returns −Σ_i yᵢᵀ log softmax(μ_i).
+    func crossEntropyErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
+        let L = depth
+        try state.predictions[L].softmaxRows(into: &workspace.softmax)
+        let (rows, columns) = (state.batchSize, state.errors[L].columns)
+        var total = 0.0
+        state.activities[L].withUnsafeStorage { py, _ in
+            state.predictions[L].withUnsafeStorage { pm, _ in
+                workspace.softmax.withUnsafeStorage { ps, _ in
+                    state.errors[L].withUnsafeMutableStorage { pe, _ in
+                        for r in 0..<rows {
+                            let o = r * columns
+                            var m = pm[o]
+                            for j in 1..<max(columns, 1) where pm[o + j] > m { m = pm[o + j] }
+                            var z = 0.0
+                            for j in 0..<columns { z += pcExp(Double(pm[o + j] - m)) }
+                            let lse = Double(m) + pcLog(z)
+                            for j in 0..<columns {
+                                pe[o + j] = py[o + j] - ps[o + j]
+                                total += Double(py[o + j]) * (lse - Double(pm[o + j]))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return total
+    }
+
+    /// The batch-mean free energy F_B of `state` with every activity as given (allocates a
+    /// workspace; for tests and diagnostics).
+    /// - Parameter state: x_ℓ (B × n_ℓ) each; predictions and errors are recomputed.
+    /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½‖ε_iℓ‖² (cross-entropy output: its CE term).
+    public func freeEnergy(of state: inout PCState<Scalar>) throws -> Double {
+        var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        return try computeErrors(&state, &workspace)
+    }
+
+    func checkFit(_ state: PCState<Scalar>, _ workspace: LayeredWorkspace<Self>) throws {
+        let sizes = self.sizes
+        // An index loop: zip(…).allSatisfy allocates in unoptimised builds.
+        var fits = state.activities.count == sizes.count
+        if fits { for l in sizes.indices where state.activities[l].columns != sizes[l] { fits = false } }
+        guard fits else {
+            throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the model \(sizes)")
+        }
+        guard state.batchSize == workspace.batchSize, workspace.sizes == sizes else {
+            throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import PCNumerics
+
+// Inference for a layered model: gradient flow of the hidden activities on F, input and output
+// clamped (ALGORITHMS.md A2). Nothing here allocates once the workspace exists.
+
+extension LayeredPCModel {
+    /// ∂F/∂x_ℓ = ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (per sample) for the hidden layers
+    /// ℓ = 1…L−1 into workspace.gradients. Errors must be current.
+    func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
+        for l in Swift.stride(from: 1, to: depth, by: 1) {
+            try feedback(l, error: state.errors[l + 1], into: &workspace.feedback[l], scratch: &workspace.scratch)
+            let n = state.errors[l].count
+            state.errors[l].withUnsafeStorage { pe, _ in
+                workspace.derivatives[l].withUnsafeStorage { pd, _ in
+                    workspace.feedback[l].withUnsafeStorage { pf, _ in
+                        workspace.gradients[l].withUnsafeMutableStorage { pg, _ in
+                            for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Settles the hidden activities x₁…x_{L−1} on F with x₀ and x_L clamped (ALGORITHMS.md A2, A3).
+    ///
+    /// From the feedforward state (or the state given), repeats: compute ε and F_B; stop on the
+    /// budget, the tolerance or divergence; x_ℓ ← x_ℓ − γ ∂F/∂x_ℓ for every hidden layer from one
+    /// snapshot (or the momentum update). On divergence (F not finite, or F_t > F_best + θ|F_best|)
+    /// the best state is restored. On return predictions, errors and rates match the activities, so
+    /// ``parameterGradients(_:workspace:into:scale:)`` can follow.
+    ///
+    /// - Parameters:
+    ///   - state: x₀ (B × n₀) and the target x_L (B × n_L) set.
+    ///   - workspace: scratch sized for this model and batch.
+    ///   - options: step, budget, tolerance, method (gradient descent or momentum), initialisation.
+    /// - Returns: iterations, the energy trace and why it stopped.
+    /// - Throws: ``PCCoreError`` for a mismatched state or workspace, or ``PCCoreError/unsupported(_:)``
+    ///   for the sequential method.
+    @discardableResult
+    public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                       options: InferenceOptions = .standard) throws -> InferenceReport {
+        try checkFit(state, workspace)
+        let L = depth
+        var momentum: Scalar? = nil
+        switch options.method {
+        case .gradientDescent: break
+        case .momentum(let m): momentum = Scalar(m)
+        case .sequential: throw PCCoreError.unsupported("sequential (SeqIL) inference is implemented for dense PCNetwork only")
+        }
+        switch options.initialization {
+        case .feedforward: try feedforward(&state, workspace: &workspace)
+        case .keep: try refreshAll(&state, &workspace)
+        }
+        if momentum != nil { for l in Swift.stride(from: 1, to: L, by: 1) { workspace.velocities[l].fill(0) } }
+
+        workspace.energyTrace.removeAll(keepingCapacity: true)
+        var bestEnergy = Double.infinity, bestIteration = 0, bestIsCurrent = false
+        var stop = InferenceStop.iterationBudget
+        var t = 0
+        var finalEnergy = 0.0
+        while true {
+            // Energy of the current state.
+            let energy = try computeErrors(&state, &workspace)
+            workspace.energyTrace.append(energy)
+            finalEnergy = energy
+            if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > options.divergenceThreshold * abs(bestEnergy)) {
+                stop = .diverged
+                if bestEnergy.isFinite {
+                    for l in Swift.stride(from: 1, to: L, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
+                }
+                try refreshAll(&state, &workspace)
+                finalEnergy = try computeErrors(&state, &workspace)
+                break
+            }
+            if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
+            if t >= options.maxIterations || L < 2 { break }
+            if options.tolerance > 0, t > 0 {
+                let previous = workspace.energyTrace[t - 1]
+                if abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
+            }
+
+            // One synchronous update of the hidden layers.
+            try activityGradients(state, &workspace)
+            try step(&state, &workspace, stepSize: Scalar(options.stepSize), momentum: momentum, keepCurrentAsBest: bestIsCurrent)
+            t += 1
+        }
+        return InferenceReport(iterations: t, energies: workspace.energyTrace, stop: stop,
+                               bestIteration: bestIteration, finalEnergy: finalEnergy)
+    }
+
+    /// x_ℓ ← x_ℓ − γ g_ℓ (or v ← m v − γ g, x ← x + v) for ℓ = 1…L−1, written into the spare buffers
+    /// and rotated in (the previous state stays as the best one without a copy); then the rates and
+    /// the predictions they feed are refreshed.
+    func step(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, stepSize gamma: Scalar,
+              momentum: Scalar?, keepCurrentAsBest: Bool) throws {
+        let L = depth
+        for l in Swift.stride(from: 1, to: L, by: 1) {
+            let n = state.activities[l].count
+            let x = state.activities[l], g = workspace.gradients[l]
+            x.withUnsafeStorage { px, _ in
+                g.withUnsafeStorage { pg, _ in
+                    if let m = momentum {
+                        workspace.velocities[l].withUnsafeMutableStorage { pv, _ in
+                            workspace.spare[l].withUnsafeMutableStorage { ps, _ in
+                                for i in 0..<n { let v = m * pv[i] - gamma * pg[i]; pv[i] = v; ps[i] = px[i] + v }
+                            }
+                        }
+                    } else {
+                        workspace.spare[l].withUnsafeMutableStorage { ps, _ in
+                            for i in 0..<n { ps[i] = px[i] - gamma * pg[i] }
+                        }
+                    }
+                }
+            }
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
+            swap(&state.activities[l], &workspace.spare[l])
+        }
+        for l in Swift.stride(from: 1, to: L, by: 1) {
+            try refreshRates(l, state, &workspace)
+            try refreshPrediction(l + 1, &state, &workspace)
+        }
+    }
+
+    /// ∂F/∂x_ℓ of every hidden layer computed from scratch at `state` (allocates; for tests).
+    /// - Returns: one (B × n_ℓ) matrix per layer ℓ = 0…L; the clamped x₀ and x_L get zeros.
+    public func activityGradients(of state: inout PCState<Scalar>) throws -> [Matrix<Scalar>] {
+        var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        _ = try computeErrors(&state, &workspace)
+        workspace.gradients[0].fill(0)
+        workspace.gradients[depth].fill(0)
+        try activityGradients(state, &workspace)
+        return workspace.gradients
+    }
+}

@@ -1,0 +1,102 @@
+import PCNumerics
+
+// Parameter gradients of a layered model: IL at the settled state (A4), Z-IL (A7) and the
+// backprop reference. Nothing here allocates once the workspace and gradients exist.
+
+extension LayeredPCModel {
+    /// Writes ∂F_B/∂θ = −(1/B) Σ_ℓ Σ_i (∂μ_iℓ/∂θ)ᵀ ε_iℓ (ALGORITHMS.md A4) at the current errors into
+    /// `gradients`, multiplied by `scale`. Shared parameters (a recurrent network's) sum over layers.
+    /// - Parameters:
+    ///   - state: errors current (e.g. after ``settle(_:workspace:options:)``).
+    ///   - workspace: the workspace of that settle (its rates are current).
+    public func parameterGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                   into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        gradients.zero()
+        for l in 1...depth { try parameterGradient(l, state, &workspace, into: &gradients, scale: scale) }
+    }
+
+    /// Adds layer ℓ's part −(scale/B) (∂μ_ℓ/∂θ)ᵀ ε_ℓ to `gradients`.
+    func parameterGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
+                           into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        try accumulateParameterGradient(l, error: state.errors[l], rate: workspace.rates[l - 1], input: state.activities[0],
+                                        alpha: -scale / Scalar(state.batchSize), into: &gradients, scratch: &workspace.scratch)
+    }
+
+    /// ∂F_B/∂θ computed from scratch at `state`, every activity as given (allocates; for tests).
+    public func parameterGradients(of state: inout PCState<Scalar>) throws -> ParameterGradients<Scalar> {
+        var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        _ = try computeErrors(&state, &workspace)
+        var gradients = try makeGradients()
+        try parameterGradients(state, workspace: &workspace, into: &gradients)
+        return gradients
+    }
+
+    /// Z-IL (ALGORITHMS.md A7; CNN and RNN: Salvatori, Song et al. 2021): the parameter gradients of
+    /// one batch by zero-divergence inference.
+    ///
+    /// C1: feedforward start, so only ε_L ≠ 0. C2: at inference step t = 0…L−1 the gradient of layer
+    /// L − t is taken from the current snapshot, −(1/B) (∂μ_{L−t}/∂θ)ᵀ ε_{L−t}(t), before the value
+    /// nodes move (with the old weights). C3: value-node step γ = 1. Errors travel one layer per step,
+    /// so ε_{L−t}(t) is the backprop delta −∂L/∂μ_{L−t} and each layer's contribution equals backprop's.
+    /// Pooling layers carry the error down without a gradient of their own; a recurrent network's
+    /// shared weights collect one contribution per time step, as backprop through time does. The
+    /// gradients are applied by one optimiser step afterwards (for shared weights the per-step
+    /// application of the paper would change predictions the later steps still read).
+    ///
+    /// - Parameters:
+    ///   - state: x₀ (B × n₀) and the target x_L (B × n_L) set.
+    ///   - gradients: receives ∂/∂θ of the batch-mean loss (½‖y − ŷ‖², or cross-entropy).
+    /// - Returns: the batch-mean loss at the feedforward state (F_B at t = 0).
+    public func zeroDivergenceGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                        into gradients: inout ParameterGradients<Scalar>) throws -> Double {
+        let L = depth
+        try feedforward(&state, workspace: &workspace)
+        gradients.zero()
+        var loss = 0.0
+        for t in 0..<L {
+            let energy = try computeErrors(&state, &workspace)
+            if t == 0 { loss = energy }
+            try parameterGradient(L - t, state, &workspace, into: &gradients)
+            if t == L - 1 { break }
+            try activityGradients(state, &workspace)
+            try step(&state, &workspace, stepSize: 1, momentum: nil, keepCurrentAsBest: false)
+        }
+        return loss
+    }
+
+    /// The backprop reference on the same model.
+    ///
+    /// Forward: h_ℓ = μ_ℓ(φ(h_{ℓ−1}), x₀), ŷ = h_L. Loss per sample ½‖ŷ − y‖² (squared-error output) or
+    /// −yᵀ log softmax(ŷ) (cross-entropy). Backward: δ_L = ŷ − y (or softmax(ŷ) − y),
+    /// δ_ℓ = φ′(h_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ δ_{ℓ+1}; ∂L_B/∂θ = (1/B) Σ_ℓ (∂μ_ℓ/∂θ)ᵀ δ_ℓ.
+    ///
+    /// - Parameters:
+    ///   - state: x₀ and the target x_L set; on return the hidden activities hold h_ℓ.
+    ///   - gradients: receives the batch-mean loss gradients.
+    /// - Returns: the batch-mean loss L_B.
+    public func backpropGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                  into gradients: inout ParameterGradients<Scalar>) throws -> Double {
+        let L = depth
+        try feedforward(&state, workspace: &workspace)
+        // ε_L = y − ŷ (or y − softmax(ŷ)), so δ_L = −ε_L; the loss is F_B at the feedforward state.
+        let loss = try computeErrors(&state, &workspace)
+        try workspace.gradients[L].assign(state.errors[L])
+        workspace.gradients[L].scale(by: -1)
+        // Deltas down the chain.
+        var l = L - 1
+        while l >= 1 {
+            try feedback(l, error: workspace.gradients[l + 1], into: &workspace.feedback[l], scratch: &workspace.scratch)
+            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.feedback[l], into: &workspace.gradients[l])
+            l -= 1
+        }
+        // Parameter gradients.
+        gradients.zero()
+        let alpha = 1 / Scalar(state.batchSize)
+        for l in 1...L {
+            try accumulateParameterGradient(l, error: workspace.gradients[l], rate: workspace.rates[l - 1], input: state.activities[0],
+                                            alpha: alpha, into: &gradients, scratch: &workspace.scratch)
+        }
+        return loss
+    }
+}

@@ -1,0 +1,55 @@
+import PCNumerics
+
+/// A predictive-coding model whose value nodes form a chain x₀ → x₁ → … → x_L, each layer ℓ
+/// predicting x_ℓ from the rate r_{ℓ−1} = φ_{ℓ−1}(x_{ℓ−1}) of the layer below (and, for models with
+/// a clamped input drive such as a recurrent network, from the input x₀ itself).
+///
+/// Convolutional networks (``ConvolutionalNetwork``) and unrolled recurrent networks
+/// (``RecurrentNetwork``) conform; one engine then gives them energy, inference, the IL, Z-IL and
+/// backprop gradients and training (ALGORITHMS.md A1–A4, A7). Precisions are the identity:
+///
+///   F = Σ_{ℓ=1..L} ½‖ε_ℓ‖²,   ε_ℓ = x_ℓ − μ_ℓ(r_{ℓ−1}, x₀)   (per sample; batch energy F_B = mean),
+///
+/// with a cross-entropy output replacing the last term by −yᵀ log softmax(μ_L) and ε_L := y − softmax(μ_L).
+/// A conforming model supplies the three products of each layer: the prediction μ_ℓ, its adjoint with
+/// respect to the rate below (the feedback of ε_{ℓ+1} to layer ℓ), and the parameter gradient.
+public protocol LayeredPCModel: Sendable {
+    associatedtype Scalar: PCScalar
+    /// Per-layer kernel scratch (im2col buffers, max-pooling positions), sized once per batch size.
+    associatedtype Scratch: Sendable
+
+    /// n₀…n_L, the features of each value node per sample. (L + 1)
+    var sizes: [Int] { get }
+    /// The energy of the output layer.
+    var outputEnergy: OutputEnergy { get }
+    /// φ_ℓ, applied to x_ℓ before it feeds layer ℓ + 1, for ℓ = 0…L−1.
+    func rateActivation(_ l: Int) -> Activation
+    /// Scratch for batches of `batchSize`.
+    func makeScratch(batchSize: Int) throws -> Scratch
+    /// Zero gradients shaped like the parameters (one group per weight tensor with its optional bias).
+    func makeGradients() throws -> ParameterGradients<Scalar>
+
+    /// μ_ℓ (B × n_ℓ) from the rate r_{ℓ−1} (B × n_{ℓ−1}) and the input x₀ (B × n₀), 1 ≤ ℓ ≤ L.
+    func predict(_ l: Int, rate: Matrix<Scalar>, input: Matrix<Scalar>, into prediction: inout Matrix<Scalar>,
+                 scratch: inout Scratch) throws
+    /// The adjoint of layer ℓ + 1's prediction with respect to r_ℓ applied to `error`, 1 ≤ ℓ ≤ L − 1:
+    /// feedback = (∂μ_{ℓ+1}/∂r_ℓ)ᵀ e, (B × n_ℓ), e (B × n_{ℓ+1}). Reads the scratch of the last
+    /// ``predict(_:rate:input:into:scratch:)`` of layer ℓ + 1 (max-pooling positions).
+    func feedback(_ l: Int, error: Matrix<Scalar>, into feedback: inout Matrix<Scalar>, scratch: inout Scratch) throws
+    /// gradients += α Σ_i (∂μ_iℓ/∂θ)ᵀ e_i for the parameters of layer ℓ (nothing for a layer without any).
+    func accumulateParameterGradient(_ l: Int, error: Matrix<Scalar>, rate: Matrix<Scalar>, input: Matrix<Scalar>,
+                                     alpha: Scalar, into gradients: inout ParameterGradients<Scalar>,
+                                     scratch: inout Scratch) throws
+    /// One optimiser step on every parameter from `gradients` (∂/∂θ of a batch-mean objective).
+    mutating func applyGradients(_ gradients: ParameterGradients<Scalar>, optimizer: inout Optimizer<Scalar>) throws
+}
+
+extension LayeredPCModel {
+    /// The number of predictive layers L.
+    public var depth: Int { sizes.count - 1 }
+}
+
+/// Scratch for models that need none.
+public struct NoScratch: Sendable {
+    public init() {}
+}

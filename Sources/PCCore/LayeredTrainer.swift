@@ -1,0 +1,90 @@
+import Foundation
+import PCNumerics
+
+/// Trains a ``LayeredPCModel`` on a classification data set: epochs of seeded shuffles, full
+/// batches, one ``LayeredLearner`` step per batch, and accuracy by a feedforward pass + argmax after
+/// every epoch (the same protocol and metrics as ``Trainer`` for dense networks).
+public enum LayeredTrainer {
+    /// Trains `model` in place.
+    /// - Parameters:
+    ///   - model: its input size n₀ must equal the data's features and its output size the classes.
+    ///   - train: the training set (its one-hot targets are the clamped outputs).
+    ///   - test: an optional held-out set for the per-epoch test accuracy.
+    ///   - options: epochs, batch size, seed and the learning options.
+    ///   - progress: called after each batch and each epoch.
+    /// - Returns: the metrics of every epoch and the optimiser's final state.
+    public static func train<Model: LayeredPCModel>(_ model: inout Model, on train: Dataset<Model.Scalar>, test: Dataset<Model.Scalar>? = nil,
+                                                    options: TrainingOptions, progress: (TrainingProgress) -> Void = { _ in })
+    throws -> (epochs: [EpochMetrics], optimizer: Optimizer<Model.Scalar>) {
+        typealias Scalar = Model.Scalar
+        guard model.sizes.first == train.featureCount else {
+            throw PCCoreError.shapeMismatch(what: "model input", expected: Shape(1, train.featureCount), got: Shape(1, model.sizes[0]))
+        }
+        let classes = model.sizes.last!
+        guard classes == train.classCount else {
+            throw PCCoreError.shapeMismatch(what: "model output", expected: Shape(1, train.classCount), got: Shape(1, classes))
+        }
+        let B = options.batchSize
+        guard train.count >= B else {
+            throw PCCoreError.invalidOption(name: "batchSize", reason: "\(B) exceeds the \(train.count) training samples")
+        }
+        var learner = try LayeredLearner(for: model, batchSize: B, options: options.learning)
+        var generator = Xoshiro256(seed: options.seed)
+        var order = Array(0..<train.count)
+        var inputs = try Matrix<Scalar>(rows: B, columns: train.featureCount)
+        var targets = try Matrix<Scalar>(rows: B, columns: classes)
+        let batches = train.count / B
+        var history: [EpochMetrics] = []
+        for epoch in 1...options.epochs {
+            generator.shuffle(&order)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var energy = 0.0, finalEnergy = 0.0, diverged = 0
+            for b in 0..<batches {
+                try train.batch(order[(b * B)..<((b + 1) * B)], inputs: &inputs, targets: &targets)
+                let result = try learner.step(&model, input: inputs, target: targets)
+                energy += result.energy
+                finalEnergy += result.finalEnergy
+                if result.diverged { diverged += 1 }
+                progress(.batch(epoch: epoch, batch: b + 1, of: batches))
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let metrics = EpochMetrics(epoch: epoch, meanEnergy: energy / Double(batches), meanFinalEnergy: finalEnergy / Double(batches),
+                                       divergedBatches: diverged, trainAccuracy: try model.accuracy(on: train),
+                                       testAccuracy: try test.map { try model.accuracy(on: $0) }, seconds: seconds)
+            history.append(metrics)
+            progress(.epoch(metrics))
+        }
+        return (history, learner.optimizer)
+    }
+}
+
+extension LayeredPCModel {
+    /// argmax_j of the feedforward output μ_L for every row of `features` (n × n₀), in chunks of 256
+    /// (allocates a state and workspace per chunk size).
+    public func predictedClasses(_ features: Matrix<Scalar>) throws -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(features.rows)
+        var start = 0
+        while start < features.rows {
+            let end = min(start + 256, features.rows)
+            var state = try PCState(for: self, batchSize: end - start)
+            var workspace = try LayeredWorkspace(for: self, batchSize: end - start, traceCapacity: 0)
+            try state.setInput(try features.rows(start..<end))
+            try feedforward(&state, workspace: &workspace)
+            let output = state.predictions[depth]
+            for r in 0..<output.rows {
+                var best = 0
+                for j in 1..<output.columns where output[r, j] > output[r, best] { best = j }
+                result.append(best)
+            }
+            start = end
+        }
+        return result
+    }
+
+    /// The fraction of samples whose argmax of the feedforward output equals the label.
+    public func accuracy(on data: Dataset<Scalar>) throws -> Double {
+        let predicted = try predictedClasses(data.features)
+        return Double(zip(predicted, data.labels).filter { $0 == $1 }.count) / Double(data.count)
+    }
+}

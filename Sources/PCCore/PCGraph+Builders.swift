@@ -1,0 +1,54 @@
+import PCNumerics
+
+// Graphs built from familiar architectures: a layered network as a chain, and the masked N×N
+// form of ALGORITHMS.md A14 (one node, a masked self-edge).
+
+extension PCGraph {
+    /// The layered network `network` as a graph: nodes x₀…x_L (node ℓ has layer ℓ's bias and
+    /// precision), edges ℓ−1 → ℓ with W_ℓ and φ_{ℓ−1}, scale 1. Energies, activity gradients and
+    /// weight gradients equal the layered network's (ALGORITHMS.md A14 test).
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a cross-entropy output or a learned precision.
+    public init(layered network: PCNetwork<Scalar>) throws {
+        guard network.outputEnergy == .squaredError else {
+            throw PCCoreError.unsupported("a graph node has a Gaussian energy; a cross-entropy output has no graph form")
+        }
+        var nodes = [try PCGraphNode<Scalar>(name: "x0", size: network.sizes[0])]
+        var edges: [PCGraphEdge<Scalar>] = []
+        for (index, layer) in network.layers.enumerated() {
+            let l = index + 1
+            guard !layer.precision.isLearned else { throw PCCoreError.unsupported("layer \(l) learns its precision; graph nodes take fixed precisions") }
+            let precision: PrecisionSpecification = layer.precision.isIdentity ? .identity : .diagonal(layer.precision.values.elements.map { Double($0) })
+            nodes.append(try PCGraphNode(name: "x\(l)", size: layer.outputSize, bias: layer.bias, precision: precision))
+            edges.append(try PCGraphEdge(from: l - 1, to: l, weight: layer.weight, activation: layer.inputActivation))
+        }
+        try self.init(nodes: nodes, edges: edges)
+    }
+
+    /// The masked N×N form (PRECO's `PCgraph`): one node of N units, μ = (M ⊙ W) φ(x) + b.
+    /// - Parameters:
+    ///   - mask: M, (N × N) of 0s and 1s; M_ij = 1 keeps the edge j → i.
+    ///   - activation: φ.
+    ///   - bias: whether the node has a (learned) bias b, starting at 0 (default true).
+    ///   - initializer: the distribution of W before masking (default N(0, 0.05²)).
+    ///   - generator: the seeded source of the weights.
+    public static func masked(_ mask: Matrix<Scalar>, activation: Activation, bias: Bool = true,
+                              initializer: Initializer = .normal(standardDeviation: 0.05),
+                              using generator: inout Xoshiro256) throws -> PCGraph {
+        guard mask.rows == mask.columns else { throw PCCoreError.shapeMismatch(what: "graph mask", expected: Shape(mask.rows, mask.rows), got: mask.shape) }
+        let n = mask.rows
+        let weight = try Matrix<Scalar>(rows: n, columns: n, initializer: initializer, using: &generator)
+        let node = try PCGraphNode<Scalar>(name: "x", size: n, bias: bias ? try Vector(count: n) : nil)
+        return try PCGraph(nodes: [node], edges: [try PCGraphEdge(from: 0, to: 0, weight: weight, activation: activation, mask: mask)])
+    }
+
+    /// A fully connected cyclic graph of N units: every unit predicts every other, no self-loops
+    /// (M = 1 − I in the masked N×N form).
+    public static func fullyConnected(size: Int, activation: Activation, bias: Bool = true,
+                                      initializer: Initializer = .normal(standardDeviation: 0.05),
+                                      using generator: inout Xoshiro256) throws -> PCGraph {
+        guard size >= 2 else { throw PCCoreError.invalidArchitecture("a fully connected graph needs at least 2 units (got \(size))") }
+        var mask = try Matrix<Scalar>(rows: size, columns: size, repeating: 1)
+        for i in 0..<size { mask[i, i] = 0 }
+        return try masked(mask, activation: activation, bias: bias, initializer: initializer, using: &generator)
+    }
+}

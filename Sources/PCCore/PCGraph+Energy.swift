@@ -1,0 +1,175 @@
+import PCNumerics
+
+// Energy on a graph: rates φ(x_u), predictions μ_v, errors ε_v and F (ALGORITHMS.md A14).
+// Everything here writes into the state and workspace and allocates nothing.
+
+extension PCGraph {
+    /// Refreshes φ_uv(x_u) and φ′_uv(x_u) of edge `e` (nothing for an identity activation).
+    func refreshRates(_ e: Int, _ state: PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
+        let edge = edges[e]
+        guard edge.activation != .identity else { return }
+        try state.activities[edge.source].apply(edge.activation, into: &workspace.rates[e]!)
+        try state.activities[edge.source].applyDerivative(edge.activation, into: &workspace.derivatives[e]!)
+    }
+
+    /// μ_v = Σ_{e: u→v} a_e φ_e(x_u) W_eᵀ + b_v (batch in rows), from current rates.
+    func refreshPrediction(_ v: Int, _ state: inout PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) throws {
+        guard hasEnergy[v] else { return }
+        let columns = nodes[v].size
+        if let bias = nodes[v].bias {
+            bias.withUnsafeBufferPointer { pb in
+                state.predictions[v].withUnsafeMutableStorage { pm, _ in
+                    for r in 0..<state.batchSize { (pm + r * columns).update(from: pb.baseAddress!, count: columns) }
+                }
+            }
+        } else {
+            state.predictions[v].fill(0)
+        }
+        for k in incomingStart[v]..<incomingStart[v + 1] {
+            let e = incomingEdges[k]
+            let edge = edges[e]
+            let rate = rateOrActivity(e, state, workspace)
+            switch edge.kind {
+            case .dense:
+                try Matrix.multiply(rate, edge.weight!, transposeB: true, alpha: edge.scale, beta: 1, into: &state.predictions[v])
+            case .identity:
+                try state.predictions[v].add(rate, scaledBy: edge.scale)
+            }
+        }
+    }
+
+    /// φ_e(x_u) of edge `e`: its rate buffer, or x_u itself for an identity activation.
+    func rateOrActivity(_ e: Int, _ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) -> Matrix<Scalar> {
+        if let rate = workspace.rates[e] { return rate }
+        return state.activities[edges[e].source]
+    }
+
+    /// Refreshes every rate and prediction from the current activities.
+    func refreshAll(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
+        for e in edges.indices { try refreshRates(e, state, &workspace) }
+        for v in nodes.indices { try refreshPrediction(v, &state, workspace) }
+    }
+
+    /// Refreshes the rates of edges whose source moves and the predictions they feed
+    /// (flags set by ``markMoving(_:_:)``).
+    func refreshMoving(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
+        for e in edges.indices where workspace.edgeMoves[e] { try refreshRates(e, state, &workspace) }
+        for v in nodes.indices where workspace.predictionMoves[v] { try refreshPrediction(v, &state, workspace) }
+    }
+
+    /// Marks which edges' rates and which predictions change when the free units move.
+    func markMoving(_ clamps: PCGraphClamps<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) {
+        for v in nodes.indices { workspace.predictionMoves[v] = false }
+        for e in edges.indices {
+            let moves = clamps.hasFreeUnits(edges[e].source)
+            workspace.edgeMoves[e] = moves
+            if moves { workspace.predictionMoves[edges[e].target] = true }
+        }
+    }
+
+    /// The feedforward initialisation of an acyclic graph (A3 generalised): in topological order,
+    /// the free units of every node with an energy take x_v = μ_v; clamped units and parentless
+    /// free nodes keep their values. Leaves every rate and prediction current (each edge's rate is
+    /// refreshed when its target is reached, after its source is final).
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a graph with a cycle (start from
+    ///   ``PCGraphState/randomizeFreeUnits(_:standardDeviation:using:)`` and `.keep` instead).
+    public func feedforward(_ state: inout PCGraphState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>,
+                            clamps: PCGraphClamps<Scalar>) throws {
+        guard let order = topologicalOrder else {
+            throw PCCoreError.unsupported("feedforward initialisation needs an acyclic graph; set the activities and use .keep")
+        }
+        try checkFit(state, workspace, clamps)
+        for position in order.indices {
+            let v = order[position]
+            for k in incomingStart[v]..<incomingStart[v + 1] { try refreshRates(incomingEdges[k], state, &workspace) }
+            try refreshPrediction(v, &state, workspace)
+            guard hasEnergy[v] else { continue }
+            switch clamps.nodes[v] {
+            case .clamped: break
+            case .free: try state.activities[v].assign(state.predictions[v])
+            case .masked(let mask):
+                let n = mask.count
+                mask.withUnsafeStorage { pm, _ in
+                    state.predictions[v].withUnsafeStorage { pmu, _ in
+                        state.activities[v].withUnsafeMutableStorage { px, _ in
+                            for i in 0..<n where pm[i] == 0 { px[i] = pmu[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I) for every node with an energy; returns
+    /// F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv.
+    func computeErrors(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) -> Double {
+        var total = 0.0
+        for v in nodes.indices where hasEnergy[v] {
+            let n = state.errors[v].count
+            let precision = nodes[v].precision
+            let x = state.activities[v], mu = state.predictions[v]
+            x.withUnsafeStorage { px, _ in
+                mu.withUnsafeStorage { pm, _ in
+                    state.errors[v].withUnsafeMutableStorage { pe, _ in
+                        if precision.isIdentity {
+                            total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
+                        } else {
+                            let columns = nodes[v].size
+                            precision.values.withUnsafeBufferPointer { pi in
+                                workspace.weightedErrors[v].withUnsafeMutableStorage { pw, _ in
+                                    var s: Scalar = 0
+                                    for i in 0..<n {
+                                        let e = px[i] - pm[i]
+                                        pe[i] = e
+                                        let w = pi[i % columns] * e
+                                        pw[i] = w
+                                        s += w * e
+                                    }
+                                    total += 0.5 * Double(s)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return total / Double(state.batchSize)
+    }
+
+    /// Π_v ε_v as computed last.
+    func weightedError(_ v: Int, _ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) -> Matrix<Scalar> {
+        nodes[v].precision.isIdentity ? state.errors[v] : workspace.weightedErrors[v]
+    }
+
+    /// The batch-mean free energy F_B of `state`, from scratch (allocates a workspace; for tests).
+    /// - Parameter state: x_v set, (B × n_v) each; predictions and errors are recomputed.
+    /// - Returns: F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv.
+    public func freeEnergy(of state: inout PCGraphState<Scalar>) throws -> Double {
+        var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        return computeErrors(&state, &workspace)
+    }
+
+    /// Checks that a state, a workspace and clamps fit this graph.
+    func checkFit(_ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>, _ clamps: PCGraphClamps<Scalar>) throws {
+        // Loops rather than array comparisons: a settle allocates nothing.
+        var fits = state.activities.count == nodes.count
+        if fits { for v in nodes.indices where state.activities[v].columns != nodes[v].size { fits = false } }
+        guard fits else {
+            throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the graph \(sizes)")
+        }
+        var workspaceFits = workspace.batchSize == state.batchSize && workspace.sizes.count == nodes.count && workspace.rates.count == edges.count
+        if workspaceFits { for v in nodes.indices where workspace.sizes[v] != nodes[v].size { workspaceFits = false } }
+        guard workspaceFits else {
+            throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
+        }
+        guard clamps.nodes.count == nodes.count else {
+            throw PCCoreError.invalidOption(name: "clamps", reason: "\(clamps.nodes.count) clamp roles for \(nodes.count) nodes")
+        }
+        for v in nodes.indices {
+            if case .masked(let mask) = clamps.nodes[v], mask.shape != state.activities[v].shape {
+                throw PCCoreError.shapeMismatch(what: "clamp mask of node \(nodes[v].name)", expected: state.activities[v].shape, got: mask.shape)
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import PCNumerics
+
+/// Gradients of F_B with respect to a graph's parameters (ALGORITHMS.md A14):
+/// ∂F_B/∂W_uv = −(a_uv/B) Σ_i (Π_v ε_iv) φ_uv(x_iu)ᵀ ⊙ M_uv, ∂F_B/∂b_v = −(1/B) Σ_i Π_v ε_iv.
+public struct PCGraphGradients<Scalar: PCScalar>: Sendable {
+    /// ∂F_B/∂W_e per edge, (n_v × n_u); `nil` for an identity edge.
+    public var weights: [Matrix<Scalar>?]
+    /// ∂F_B/∂b_v per node, (n_v); `nil` for a node without bias.
+    public var biases: [Vector<Scalar>?]
+
+    /// Zero gradients shaped like `graph`'s parameters.
+    public init(for graph: PCGraph<Scalar>) throws {
+        weights = try graph.edges.map { edge in try edge.weight.map { try Matrix(rows: $0.rows, columns: $0.columns) } }
+        biases = try graph.nodes.map { node in try node.bias.map { try Vector(count: $0.count) } }
+    }
+}
+
+extension PCGraph {
+    /// Writes ∂F/∂x_v (per sample) of every node with free units into the workspace:
+    /// g_v = Π_v ε_v [if v has an energy] − Σ_{e: v→t} a_e φ′_e(x_v) ⊙ ((Π_t ε_t) W_e)
+    /// (identity edge: W_e = I). Errors and rates must be current.
+    func activityGradients(_ state: PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>,
+                           clamps: PCGraphClamps<Scalar>) throws {
+        for v in nodes.indices where clamps.hasFreeUnits(v) {
+            if hasEnergy[v] {
+                try workspace.gradients[v].assign(weightedError(v, state, workspace))
+            } else {
+                workspace.gradients[v].fill(0)
+            }
+            for k in outgoingStart[v]..<outgoingStart[v + 1] {
+                let e = outgoingEdges[k]
+                let edge = edges[e]
+                let error = weightedError(edge.target, state, workspace)
+                if edge.activation == .identity {
+                    // φ′ = 1: accumulate −a (Πε_t) W (or −a Πε_t) straight into the gradient.
+                    if edge.kind == .dense {
+                        try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.gradients[v])
+                    } else {
+                        try workspace.gradients[v].add(error, scaledBy: -edge.scale)
+                    }
+                } else {
+                    if edge.kind == .dense {
+                        try Matrix.multiply(error, edge.weight!, alpha: edge.scale, beta: 0, into: &workspace.feedback[v])
+                    } else {
+                        try workspace.feedback[v].assign(error)
+                        workspace.feedback[v].scale(by: edge.scale)
+                    }
+                    subtractDerivativeProduct(e, v, &workspace)
+                }
+            }
+        }
+    }
+
+    /// g_v −= φ′_e(x_v) ⊙ feedback_v, elementwise.
+    func subtractDerivativeProduct(_ e: Int, _ v: Int, _ workspace: inout PCGraphWorkspace<Scalar>) {
+        let n = workspace.gradients[v].count
+        let d = workspace.derivatives[e]!, f = workspace.feedback[v]
+        d.withUnsafeStorage { pd, _ in
+            f.withUnsafeStorage { pf, _ in
+                workspace.gradients[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }
+            }
+        }
+    }
+
+    /// Writes ∂F_B/∂θ of every edge and bias at the current errors and rates into `gradients`,
+    /// multiplied by `scale`.
+    /// - Parameters:
+    ///   - state: a state whose errors are current (e.g. after ``settle(_:workspace:clamps:options:)``).
+    ///   - workspace: the workspace of that settle (its rates are current).
+    public func parameterGradients(_ state: PCGraphState<Scalar>, workspace: PCGraphWorkspace<Scalar>,
+                                   into gradients: inout PCGraphGradients<Scalar>, scale: Scalar = 1) throws {
+        let inverseBatch = scale / Scalar(state.batchSize)
+        for e in edges.indices where edges[e].kind == .dense {
+            let edge = edges[e]
+            let rate = rateOrActivity(e, state, workspace)
+            try Matrix.multiply(weightedError(edge.target, state, workspace), transposeA: true, rate,
+                                alpha: -edge.scale * inverseBatch, beta: 0, into: &gradients.weights[e]!)
+            if let mask = edge.mask {
+                let n = mask.count
+                mask.withUnsafeStorage { pm, _ in
+                    gradients.weights[e]!.withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] *= pm[i] } }
+                }
+            }
+        }
+        for v in nodes.indices where nodes[v].bias != nil {
+            try weightedError(v, state, workspace).sumColumns(alpha: -inverseBatch, into: &gradients.biases[v]!)
+        }
+    }
+
+    /// ∂F/∂x_v of every node computed from scratch (allocates; for tests). Clamped units get zeros.
+    /// - Returns: one (B × n_v) matrix per node.
+    public func activityGradients(of state: inout PCGraphState<Scalar>, clamps: PCGraphClamps<Scalar>) throws -> [Matrix<Scalar>] {
+        var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace, clamps)
+        try refreshAll(&state, &workspace)
+        _ = computeErrors(&state, &workspace)
+        try activityGradients(state, &workspace, clamps: clamps)
+        var result = workspace.gradients
+        for v in nodes.indices {
+            switch clamps.nodes[v] {
+            case .free: break
+            case .clamped: result[v].fill(0)
+            case .masked(let mask):
+                let n = mask.count
+                mask.withUnsafeStorage { pm, _ in
+                    result[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n where pm[i] != 0 { pg[i] = 0 } }
+                }
+            }
+        }
+        return result
+    }
+
+    /// ∂F_B/∂θ computed from scratch at `state` (allocates; for tests).
+    public func parameterGradients(of state: inout PCGraphState<Scalar>) throws -> PCGraphGradients<Scalar> {
+        var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        _ = computeErrors(&state, &workspace)
+        var gradients = try PCGraphGradients(for: self)
+        try parameterGradients(state, workspace: workspace, into: &gradients)
+        return gradients
+    }
+}

@@ -1,0 +1,95 @@
+import PCNumerics
+
+/// How one node of a ``PCGraph`` takes part in inference.
+public enum NodeClamp<Scalar: PCScalar>: Sendable, Equatable {
+    /// Every unit is inferred.
+    case free
+    /// Every unit keeps the value in the state (data, a target, a label).
+    case clamped
+    /// Units where `mask` is 1 are clamped, those where it is 0 inferred; `mask` is (B × n_v) of 0s and 1s
+    /// (the masked N×N form clamps a subset of one node's units).
+    case masked(Matrix<Scalar>)
+}
+
+/// Which units of a graph are clamped: one ``NodeClamp`` per node (the mode, DESIGN.md §4).
+public struct PCGraphClamps<Scalar: PCScalar>: Sendable, Equatable {
+    /// The role of each node. (nodes.count)
+    public var nodes: [NodeClamp<Scalar>]
+
+    /// Clamps the nodes in `clamped`, leaves the others free.
+    public init(nodeCount: Int, clamped: Set<Int>) {
+        nodes = (0..<nodeCount).map { clamped.contains($0) ? .clamped : .free }
+    }
+
+    /// One role per node.
+    public init(_ nodes: [NodeClamp<Scalar>]) { self.nodes = nodes }
+
+    /// Whether node `v` has at least one free unit.
+    func hasFreeUnits(_ v: Int) -> Bool {
+        if case .clamped = nodes[v] { return false }
+        return true
+    }
+}
+
+/// The mutable data of inference on a graph for one batch: activities x_v, predictions μ_v and
+/// errors ε_v, each (B × n_v), indexed by node.
+public struct PCGraphState<Scalar: PCScalar>: Sendable {
+    /// Number of samples B.
+    public let batchSize: Int
+    /// x_v, (B × n_v) per node.
+    public var activities: [Matrix<Scalar>]
+    /// μ_v = Σ a W φ(x_u) + b_v, (B × n_v) per node (zero for a node without energy).
+    public var predictions: [Matrix<Scalar>]
+    /// ε_v = x_v − μ_v, (B × n_v) per node (zero for a node without energy).
+    public var errors: [Matrix<Scalar>]
+
+    /// A zero state for `graph` and batches of `batchSize`.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
+    public init(for graph: PCGraph<Scalar>, batchSize: Int) throws {
+        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
+        self.batchSize = batchSize
+        activities = try graph.sizes.map { try Matrix(rows: batchSize, columns: $0) }
+        predictions = activities
+        errors = activities
+    }
+
+    /// Copies `values` (B × n_v) into x_v.
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)``.
+    public mutating func setActivity<M: MatrixOperand>(_ v: Int, _ values: M) throws where M.Scalar == Scalar {
+        let shape = activities[v].shape
+        guard values.rows == shape.rows, values.columns == shape.columns else {
+            throw PCCoreError.shapeMismatch(what: "activity of node \(v)", expected: shape, got: Shape(values.rows, values.columns))
+        }
+        values.withUnsafeStorage { src, ld in
+            activities[v].withUnsafeMutableStorage { dst, _ in
+                for r in 0..<shape.rows { (dst + r * shape.columns).update(from: src + r * ld, count: shape.columns) }
+            }
+        }
+    }
+
+    /// Draws the free units of every node from N(0, σ²) (A14: with cycles there is no feedforward
+    /// state, so inference starts from small noise); clamped units keep their values.
+    /// - Parameters:
+    ///   - clamps: which units are free.
+    ///   - standardDeviation: σ (A14 suggests 0.05).
+    ///   - generator: the seeded source of the draws.
+    public mutating func randomizeFreeUnits(_ clamps: PCGraphClamps<Scalar>, standardDeviation: Double,
+                                            using generator: inout Xoshiro256) {
+        for v in activities.indices {
+            let n = activities[v].count
+            switch clamps.nodes[v] {
+            case .clamped: continue
+            case .free:
+                activities[v].withUnsafeMutableStorage { p, _ in
+                    for i in 0..<n { p[i] = Scalar(standardDeviation * generator.nextNormal()) }
+                }
+            case .masked(let mask):
+                mask.withUnsafeStorage { pm, _ in
+                    activities[v].withUnsafeMutableStorage { p, _ in
+                        for i in 0..<n where pm[i] == 0 { p[i] = Scalar(standardDeviation * generator.nextNormal()) }
+                    }
+                }
+            }
+        }
+    }
+}

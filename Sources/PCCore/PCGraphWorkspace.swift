@@ -1,0 +1,52 @@
+import PCNumerics
+
+/// Scratch memory of inference and learning on a ``PCGraph``, sized once for a graph and a batch
+/// size, so that no inference iteration allocates (DESIGN.md §3).
+///
+/// Per-node arrays are (B × n_v); per-edge arrays (B × n_u) of the edge's source u.
+public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {
+    /// Batch size B.
+    public let batchSize: Int
+    /// Node sizes it was sized for.
+    public let sizes: [Int]
+    /// φ_uv(x_u) per edge; `nil` for an identity activation (x_u itself is used).
+    var rates: [Matrix<Scalar>?]
+    /// φ′_uv(x_u) per edge; `nil` for an identity activation (φ′ = 1).
+    var derivatives: [Matrix<Scalar>?]
+    /// Π_v ε_v per node (used only where Π_v ≠ I).
+    var weightedErrors: [Matrix<Scalar>]
+    /// a (Π_v ε_v) W_uv fed back to a source node, per node (scratch).
+    var feedback: [Matrix<Scalar>]
+    /// ∂F/∂x_v per sample, per node.
+    var gradients: [Matrix<Scalar>]
+    /// Momentum velocities, per node.
+    var velocities: [Matrix<Scalar>]
+    /// Activities of the best state so far (divergence recovery), per node.
+    var best: [Matrix<Scalar>]
+    /// Spare activities the next iterate is written into, per node.
+    var spare: [Matrix<Scalar>]
+    /// Per edge: whether its source has free units in the current settle (its rates change).
+    var edgeMoves: [Bool]
+    /// Per node: whether an incoming edge moves (its prediction changes).
+    var predictionMoves: [Bool]
+    /// Energies of the current settle.
+    var energyTrace: [Double]
+
+    /// A workspace for `graph` and batches of `batchSize`; `traceCapacity` iterations are recorded
+    /// without allocating.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
+    public init(for graph: PCGraph<Scalar>, batchSize: Int, traceCapacity: Int = 1024) throws {
+        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
+        self.batchSize = batchSize
+        sizes = graph.sizes
+        func make() throws -> [Matrix<Scalar>] { try graph.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
+        rates = try graph.edges.map { $0.activation == .identity ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
+        derivatives = rates
+        weightedErrors = try make(); feedback = try make(); gradients = try make()
+        velocities = try make(); best = try make(); spare = try make()
+        edgeMoves = [Bool](repeating: true, count: graph.edges.count)
+        predictionMoves = [Bool](repeating: true, count: graph.nodes.count)
+        energyTrace = []
+        energyTrace.reserveCapacity(traceCapacity + 1)
+    }
+}

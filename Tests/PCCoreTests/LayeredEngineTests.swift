@@ -1,0 +1,42 @@
+import Testing
+import PCCore
+import PCNumerics
+
+/// The layered engine against the dense core: a ConvolutionalNetwork made only of dense layers is the
+/// same model as a PCNetwork, so settles, IL gradients and Adam steps must agree (Double, ≤ 1e-12).
+struct LayeredEngineTests {
+    func pair(output: OutputEnergy) throws -> (PCNetwork<Double>, ConvolutionalNetwork<Double>) {
+        var rng = Xoshiro256(seed: 17)
+        var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
+                                          outputEnergy: output, using: &rng)
+        for l in dense.layers.indices {
+            dense.layers[l].bias = try Vector((0..<dense.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) })
+        }
+        let layers = try dense.layers.enumerated().map { l, layer in
+            try ConvolutionalLayer<Double>(kind: .dense(inputSize: layer.inputSize, outputSize: layer.outputSize),
+                                           inputActivation: l == 0 ? .identity : .tanh, weight: layer.weight, bias: layer.bias)
+        }
+        return (dense, try ConvolutionalNetwork(layers: layers, outputEnergy: output))
+    }
+
+    @Test(arguments: [OutputEnergy.squaredError, .crossEntropy])
+    func denseChainMatchesPCNetwork(output: OutputEnergy) throws {
+        var (dense, layered) = try pair(output: output)
+        let (x, y) = try LayeredChecks.batch(layered, 5, seed: 3)
+        let learning = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
+                                           optimizer: .adam(learningRate: 0.01))
+        var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
+        var layeredLearner = try LayeredLearner(for: layered, batchSize: 5, options: learning)
+        for _ in 0..<3 {
+            let a = try denseLearner.step(&dense, input: x, target: y)
+            let b = try layeredLearner.step(&layered, input: x, target: y)
+            #expect(abs(a.energy - b.energy) <= 1e-12 * abs(a.energy))
+            #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy))
+            #expect(Fixtures.relativeDifference(layeredLearner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12)
+        }
+        #expect(Fixtures.relativeDifference(layered.flatParameters, Fixtures.parameters(dense)) <= 1e-12)
+        for l in 1..<3 {
+            #expect(Fixtures.relativeDifference(layeredLearner.state.activities[l].elements, denseLearner.state.activities[l].elements) <= 1e-12)
+        }
+    }
+}

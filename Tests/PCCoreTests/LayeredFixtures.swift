@@ -1,0 +1,130 @@
+import PCCore
+import PCNumerics
+import _PCTestSupport
+
+/// Layered models whose parameters can be read and replaced as one flat list, in the order of
+/// ``ParameterGradients/flattened`` (per group: weight, then bias).
+protocol FlatParameterModel: LayeredPCModel where Scalar == Double {
+    var flatParameters: [Double] { get }
+    func withFlatParameters(_ values: [Double]) throws -> Self
+}
+
+extension ConvolutionalNetwork<Double>: FlatParameterModel {
+    var flatParameters: [Double] {
+        layers.flatMap { ($0.weight?.elements ?? []) + ($0.bias?.elements ?? []) }
+    }
+    func withFlatParameters(_ values: [Double]) throws -> ConvolutionalNetwork<Double> {
+        var copy = self
+        var k = 0
+        for (i, layer) in layers.enumerated() {
+            guard let w = layer.weight else { continue }
+            let weight = try Matrix(rows: w.rows, columns: w.columns, elements: Array(values[k..<(k + w.count)]))
+            k += w.count
+            var bias: Vector<Double>? = nil
+            if let b = layer.bias { bias = try Vector(Array(values[k..<(k + b.count)])); k += b.count }
+            try copy.setParameters(layer: i, weight: weight, bias: bias)
+        }
+        return copy
+    }
+}
+
+extension RecurrentNetwork<Double>: FlatParameterModel {
+    var flatParameters: [Double] {
+        inputWeight.elements + (hiddenBias?.elements ?? []) + recurrentWeight.elements + outputWeight.elements + (outputBias?.elements ?? [])
+    }
+    func withFlatParameters(_ values: [Double]) throws -> RecurrentNetwork<Double> {
+        var copy = self
+        var k = 0
+        func take(_ n: Int) -> [Double] { defer { k += n }; return Array(values[k..<(k + n)]) }
+        copy.inputWeight = try Matrix(rows: hiddenSize, columns: inputSize, elements: take(inputWeight.count))
+        if hiddenBias != nil { copy.hiddenBias = try Vector(take(hiddenSize)) }
+        copy.recurrentWeight = try Matrix(rows: hiddenSize, columns: hiddenSize, elements: take(recurrentWeight.count))
+        copy.outputWeight = try Matrix(rows: outputSize, columns: hiddenSize, elements: take(outputWeight.count))
+        if outputBias != nil { copy.outputBias = try Vector(take(outputSize)) }
+        return copy
+    }
+}
+
+/// Oracle checks shared by the convolutional and recurrent tests.
+enum LayeredChecks {
+    /// Input (N(0,1)) and one-hot target for `model`.
+    static func batch<M: LayeredPCModel>(_ model: M, _ batch: Int, seed: UInt64) throws -> (Matrix<Double>, Matrix<Double>) where M.Scalar == Double {
+        var rng = Xoshiro256(seed: seed)
+        let x = try Matrix<Double>(rows: batch, columns: model.sizes[0], initializer: .normal(standardDeviation: 1), using: &rng)
+        return (x, try Fixtures.oneHot(batch: batch, classes: model.sizes.last!, seed: seed + 1))
+    }
+
+    /// A state with every activity random (N(0, 0.5²)), so every error is non-zero.
+    static func randomState<M: LayeredPCModel>(_ model: M, batch: Int, seed: UInt64) throws -> PCState<Double> where M.Scalar == Double {
+        var rng = Xoshiro256(seed: seed)
+        var state = try PCState(for: model, batchSize: batch)
+        for l in 0...model.depth {
+            state.activities[l] = try Matrix(rows: batch, columns: model.sizes[l], initializer: .normal(standardDeviation: 0.5), using: &rng)
+        }
+        if model.outputEnergy == .crossEntropy { try state.setOutput(try Fixtures.oneHot(batch: batch, classes: model.sizes.last!, seed: seed + 7)) }
+        return state
+    }
+
+    /// Max relative difference of ∂F/∂x (per sample) from finite differences of B·F_B over every hidden activity.
+    static func activityGradientError<M: LayeredPCModel>(_ model: M, batch: Int, seed: UInt64) throws -> Double where M.Scalar == Double {
+        var state = try randomState(model, batch: batch, seed: seed)
+        let analytic = try model.activityGradients(of: &state)
+        var worst = 0.0
+        for l in 1..<model.depth {
+            let numeric = finiteDifferenceGradient(at: state.activities[l].elements) { values in
+                var probe = state
+                probe.activities[l] = try! Matrix(rows: batch, columns: model.sizes[l], elements: values)
+                return Double(batch) * (try! model.freeEnergy(of: &probe))
+            }
+            worst = max(worst, maxRelativeDifference(analytic[l].elements, numeric, floor: 1e-2))
+        }
+        return worst
+    }
+
+    /// Max relative difference of ∂F_B/∂θ at a random state from finite differences of F_B.
+    static func parameterGradientError<M: FlatParameterModel>(_ model: M, batch: Int, seed: UInt64) throws -> Double {
+        var state = try randomState(model, batch: batch, seed: seed)
+        let analytic = try model.parameterGradients(of: &state).flattened
+        let numeric = finiteDifferenceGradient(at: model.flatParameters) { values in
+            var probe = state
+            return try! model.withFlatParameters(values).freeEnergy(of: &probe)
+        }
+        return maxRelativeDifference(analytic, numeric, floor: 1e-2)
+    }
+
+    /// The gradients of one rule on a batch.
+    static func gradients<M: LayeredPCModel>(_ model: M, _ x: Matrix<Double>, _ y: Matrix<Double>, zeroDivergence: Bool) throws -> (loss: Double, flat: [Double]) where M.Scalar == Double {
+        var state = try PCState(for: model, batchSize: x.rows)
+        var workspace = try LayeredWorkspace(for: model, batchSize: x.rows)
+        var g = try model.makeGradients()
+        try state.setInput(x); try state.setOutput(y)
+        let loss = zeroDivergence ? try model.zeroDivergenceGradients(&state, workspace: &workspace, into: &g)
+                                  : try model.backpropGradients(&state, workspace: &workspace, into: &g)
+        return (loss, g.flattened)
+    }
+
+    /// Max relative difference of the backprop gradients from finite differences of the backprop loss.
+    static func backpropError<M: FlatParameterModel>(_ model: M, batch: Int, seed: UInt64) throws -> Double {
+        let (x, y) = try self.batch(model, batch, seed: seed)
+        let analytic = try gradients(model, x, y, zeroDivergence: false).flat
+        let numeric = finiteDifferenceGradient(at: model.flatParameters) { values in
+            try! gradients(try! model.withFlatParameters(values), x, y, zeroDivergence: false).loss
+        }
+        return maxRelativeDifference(analytic, numeric, floor: 1e-2)
+    }
+
+    /// (relative difference of the parameters after one SGD step of Z-IL and of backprop,
+    ///  relative size of the update, relative difference of the gradients).
+    static func zeroDivergenceVersusBackprop<M: FlatParameterModel>(_ model: M, batch: Int, seed: UInt64) throws -> (parameters: Double, change: Double, gradients: Double) {
+        let (x, y) = try self.batch(model, batch, seed: seed)
+        var afterZIL = model, afterBP = model
+        var zil = try LayeredLearner(for: model, batchSize: batch, options: LearningOptions(rule: .zeroDivergence, optimizer: .sgd(learningRate: 0.1)))
+        var bp = try LayeredLearner(for: model, batchSize: batch, options: LearningOptions(rule: .backprop, optimizer: .sgd(learningRate: 0.1)))
+        try zil.step(&afterZIL, input: x, target: y)
+        try bp.step(&afterBP, input: x, target: y)
+        let gz = try gradients(model, x, y, zeroDivergence: true).flat, gb = try gradients(model, x, y, zeroDivergence: false).flat
+        return (Fixtures.relativeDifference(afterZIL.flatParameters, afterBP.flatParameters),
+                Fixtures.relativeDifference(afterBP.flatParameters, model.flatParameters),
+                Fixtures.relativeDifference(gz, gb))
+    }
+}
