@@ -59,7 +59,7 @@ targets += [
     // training, datasets (the digits data ship as resources), checkpoints.
     // Cross-module optimisation lets clients (pcctl) specialise the generic hot loops for Float.
     .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
-            exclude: ["Resources/DIGITS-LICENSE.md"],
+            exclude: ["Resources/DIGITS-LICENSE.md", "Resources/export_digits.py"],
             resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
             swiftSettings: fastSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
 ]

@@ -5,7 +5,7 @@ import PCNumerics
 /// CC BY 4.0), shipped with PCCore: 1797 images, 64 pixels scaled to [0, 1] by x/16, 10 classes.
 ///
 /// The files are SwiftPM resources of PCCore (`Sources/PCCore/Resources/digits.csv` and
-/// `digits_split.csv`, written by `Data/digits/export_digits.py`), found through `Bundle.module`
+/// `digits_split.csv`, written by `Sources/PCCore/Resources/export_digits.py`), found through `Bundle.module`
 /// next to the built products (`swift test`, `.build/<config>/pcctl`). Set the environment variable
 /// `PCKIT_DIGITS_DIR` to a directory holding both files to read them from elsewhere.
 public enum Digits {

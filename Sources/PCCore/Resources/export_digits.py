@@ -2,7 +2,7 @@
 
 Run once (the outputs are committed):
     python3 -m venv .venv && .venv/bin/pip install numpy scikit-learn
-    .venv/bin/python Data/digits/export_digits.py
+    .venv/bin/python Sources/PCCore/Resources/export_digits.py
 
 Writes Sources/PCCore/Resources/digits.csv (header pixel0..pixel63,label; integer pixels 0-16)
 and Sources/PCCore/Resources/digits_split.csv (one line "train,<indices>" and one "test,<indices>",
@@ -18,7 +18,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 here = os.path.dirname(os.path.abspath(__file__))
-out = os.path.join(here, "..", "..", "Sources", "PCCore", "Resources")
+out = here  # this script lives beside the data it writes
 digits = load_digits()
 x = digits.data.astype(np.int64)
 y = digits.target.astype(np.int64)

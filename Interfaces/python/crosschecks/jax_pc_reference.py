@@ -5,7 +5,7 @@ on the digits MLP 64-128-128-10 (ReLU), batch 64, T = 20 GD steps with γ = 0.1 
 Written from ALGORITHMS.md A2–A4 for timing only (float32, CPU). Run on the same machine at the
 same time as `pcctl bench pc`:
     .venv/bin/pip install "jax[cpu]"
-    .venv/bin/python Benchmarks/jax_pc_reference.py
+    .venv/bin/python Interfaces/python/crosschecks/jax_pc_reference.py
 """
 import json
 import time
