@@ -54,6 +54,17 @@ targets += [
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
+targets += [
+    // Predictive-coding networks: energy, gradients, inference, learning rules, optimisers,
+    // training, datasets (the digits data ship as resources), checkpoints.
+    // Cross-module optimisation lets clients (pcctl) specialise the generic hot loops for Float.
+    .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
+            exclude: ["Resources/DIGITS-LICENSE.md"],
+            resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
+            swiftSettings: fastSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+]
+products += [.library(name: "PCCore", targets: ["PCCore"])]
+
 // MARK: - Public API: environments and simulator (sources under Sims/)
 targets += [
     .target(name: "PCEnvironment", dependencies: [], path: "Sources/PCEnvironment"),
@@ -97,7 +108,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge",
+            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -131,6 +142,9 @@ targets += [
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.
     .testTarget(name: "ExampleTests", dependencies: ["_PCTestSupport"], path: "Tests/ExampleTests"),
+    .testTarget(name: "PCCoreTests",
+                dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCCoreTests"),
 ]
 
 let package = Package(

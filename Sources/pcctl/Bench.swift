@@ -4,7 +4,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark a hot path and print medians (a table, or JSON with --json).",
-        subcommands: [BenchNumerics.self, BenchSims.self, BenchAgents.self, BenchBridge.self]
+        subcommands: [BenchNumerics.self, BenchSims.self, BenchAgents.self, BenchBridge.self, BenchPC.self]
     )
 }
 

@@ -1,0 +1,189 @@
+import PCNumerics
+
+/// Gradients of the batch-mean free energy F_B with respect to the parameters, one entry per layer
+/// ℓ = 1…L at index ℓ − 1 (ALGORITHMS.md A4, A5).
+///
+/// ∂F_B/∂W_ℓ = −(1/B) Σ_i (Π_ℓ ε_iℓ) φ(x_i,ℓ−1)ᵀ, ∂F_B/∂b_ℓ = −(1/B) Σ_i Π_ℓ ε_iℓ,
+/// ∂F_B/∂s_ℓj = (1/B) Σ_i ½ (1 − ε_iℓj² e^{−s_ℓj}).
+public struct ParameterGradients<Scalar: PCScalar>: Sendable {
+    /// ∂F_B/∂W_ℓ, (n_ℓ × n_{ℓ−1}).
+    public var weights: [Matrix<Scalar>]
+    /// ∂F_B/∂b_ℓ, (n_ℓ), or `nil` for a layer without bias.
+    public var biases: [Vector<Scalar>?]
+    /// ∂F_B/∂s_ℓ, (n_ℓ), or `nil` for a layer whose precision is not learned.
+    public var logVariances: [Vector<Scalar>?]
+
+    /// Zero gradients shaped like `network`'s parameters.
+    public init(for network: PCNetwork<Scalar>) throws {
+        weights = try network.layers.map { try Matrix(rows: $0.outputSize, columns: $0.inputSize) }
+        biases = try network.layers.map { $0.bias == nil ? nil : try Vector(count: $0.outputSize) }
+        logVariances = try network.layers.map { $0.precision.isLearned ? try Vector(count: $0.outputSize) : nil }
+    }
+
+    /// Multiplies every gradient by `factor`.
+    public mutating func scale(by factor: Scalar) {
+        for i in weights.indices {
+            weights[i].scale(by: factor)
+            biases[i]?.scale(by: factor)
+            logVariances[i]?.scale(by: factor)
+        }
+    }
+
+    /// Sets every gradient to zero.
+    public mutating func zero() {
+        for i in weights.indices {
+            weights[i].fill(0)
+            biases[i]?.fill(0)
+            logVariances[i]?.fill(0)
+        }
+    }
+
+    /// All gradients flattened in layer order (weights, bias, log-variance per layer); allocates.
+    public var flattened: [Scalar] {
+        var out: [Scalar] = []
+        for i in weights.indices {
+            out += weights[i].elements
+            if let b = biases[i] { out += b.elements }
+            if let s = logVariances[i] { out += s.elements }
+        }
+        return out
+    }
+}
+
+extension PCNetwork {
+    /// Writes ∂F/∂x_ℓ (per sample, ALGORITHMS.md A2) of every free node into the workspace:
+    /// hidden ℓ: Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ [(Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}]; free input: λ x₀ − φ′(x₀) ⊙ [(Π₁ε₁) W₁];
+    /// free output: Π_L ε_L (zero on clamped entries of a mask). Errors must be current.
+    /// Hidden layers below `firstHidden` are skipped (their gradients are known to be zero).
+    func activityGradients(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
+                           clamps: Clamps<Scalar>, firstHidden: Int = 1) throws {
+        let L = depth
+        if case .free(let lambda) = clamps.input, firstHidden <= 1 {
+            try feedback(0, state, &workspace)
+            combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
+                    derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
+        }
+        for l in Swift.stride(from: max(firstHidden, 1), to: L, by: 1) {
+            try hiddenGradient(l, state, &workspace)
+        }
+        try outputGradient(state, &workspace, clamps: clamps)
+    }
+
+    /// ∂F/∂x_ℓ for a hidden layer 1 ≤ ℓ < L into workspace.gradients[ℓ].
+    func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
+        try feedback(l, state, &workspace)
+        combine(own: weightedError(l, state, workspace), ownScale: 1, ownValues: nil,
+                derivative: workspace.derivatives[l], feedback: workspace.feedback[l], into: &workspace.gradients[l])
+    }
+
+    /// ∂F/∂x_L = Π_L ε_L for a free (or partly free) output into workspace.gradients[L].
+    func outputGradient(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>) throws {
+        let L = depth
+        switch clamps.output {
+        case .clamped: return
+        case .free:
+            try workspace.gradients[L].assign(weightedError(L, state, workspace))
+        case .masked(let mask):
+            let e = weightedError(L, state, workspace)
+            let n = mask.count
+            e.withUnsafeStorage { pe, _ in
+                mask.withUnsafeStorage { pm, _ in
+                    workspace.gradients[L].withUnsafeMutableStorage { pg, _ in
+                        for i in 0..<n { pg[i] = pm[i] == 0 ? pe[i] : 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// workspace.feedback[ℓ] = (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, (B × n_ℓ).
+    func feedback(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
+        let e = weightedError(l + 1, state, workspace)
+        try Matrix.multiply(e, layers[l].weight, into: &workspace.feedback[l])
+    }
+
+    /// g = own·scale (or values·scale) − derivative ⊙ feedback, elementwise.
+    func combine(own: Matrix<Scalar>?, ownScale: Scalar, ownValues: Matrix<Scalar>?, derivative: Matrix<Scalar>,
+                 feedback: Matrix<Scalar>, into gradient: inout Matrix<Scalar>) {
+        let n = gradient.count
+        let source = own ?? ownValues!
+        source.withUnsafeStorage { po, _ in
+            derivative.withUnsafeStorage { pd, _ in
+                feedback.withUnsafeStorage { pf, _ in
+                    gradient.withUnsafeMutableStorage { pg, _ in
+                        if ownScale == 1 {
+                            for i in 0..<n { pg[i] = po[i] - pd[i] * pf[i] }
+                        } else {
+                            for i in 0..<n { pg[i] = ownScale * po[i] - pd[i] * pf[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes ∂F_B/∂θ_ℓ for layer ℓ (1…L) at the current errors and rates into `gradients`,
+    /// multiplied by `scale` (1 for the plain gradient).
+    func parameterGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: InferenceWorkspace<Scalar>,
+                           into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        let e = weightedError(l, state, workspace)
+        let alpha = -scale / Scalar(state.batchSize)
+        try Matrix.multiply(e, transposeA: true, workspace.rates[l - 1], alpha: alpha, beta: 0,
+                            into: &gradients.weights[l - 1])
+        if gradients.biases[l - 1] != nil {
+            try e.sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)
+        }
+        if gradients.logVariances[l - 1] != nil {
+            let precision = layers[l - 1].precision
+            let (rows, columns) = (state.batchSize, state.errors[l].columns)
+            let inverseBatch = scale / Scalar(rows)
+            state.errors[l].withUnsafeStorage { pe, _ in
+                precision.values.withUnsafeBufferPointer { pi in
+                    gradients.logVariances[l - 1]!.withUnsafeMutableBufferPointer { ps in
+                        for j in 0..<columns { ps[j] = 0 }
+                        for r in 0..<rows {
+                            for j in 0..<columns {
+                                let e = pe[r * columns + j]
+                                ps[j] += 0.5 * (1 - e * e * pi[j])
+                            }
+                        }
+                        for j in 0..<columns { ps[j] *= inverseBatch }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes ∂F_B/∂θ of every layer (A4, A5) at the current errors into `gradients`.
+    /// - Parameters:
+    ///   - state: a state whose errors are current (e.g. after ``settle(_:workspace:clamps:options:)``).
+    ///   - workspace: the workspace of that settle (its rates are current).
+    ///   - gradients: receives the gradients, scaled by `scale`.
+    public func parameterGradients(_ state: PCState<Scalar>, workspace: InferenceWorkspace<Scalar>,
+                                   into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        for l in 1...depth { try parameterGradient(l, state, workspace, into: &gradients, scale: scale) }
+    }
+
+    /// ∂F/∂x_ℓ of every node, computed from scratch (allocates; for tests). Clamped nodes get zeros.
+    /// - Returns: one (B × n_ℓ) matrix per layer ℓ = 0…L.
+    public func activityGradients(of state: inout PCState<Scalar>, clamps: Clamps<Scalar> = .supervised) throws -> [Matrix<Scalar>] {
+        var workspace = try InferenceWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        _ = try computeErrors(&state, &workspace, input: clamps.input)
+        try activityGradients(state, &workspace, clamps: clamps)
+        var result = workspace.gradients
+        if case .clamped = clamps.input { result[0].fill(0) }
+        if case .clamped = clamps.output { result[depth].fill(0) }
+        return result
+    }
+
+    /// ∂F_B/∂θ computed from scratch at `state` (allocates; for tests).
+    public func parameterGradients(of state: inout PCState<Scalar>, input: InputClamp = .clamped) throws -> ParameterGradients<Scalar> {
+        var workspace = try InferenceWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try refreshAll(&state, &workspace)
+        _ = try computeErrors(&state, &workspace, input: input)
+        var gradients = try ParameterGradients(for: self)
+        try parameterGradients(state, workspace: workspace, into: &gradients)
+        return gradients
+    }
+}

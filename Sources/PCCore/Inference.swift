@@ -1,0 +1,197 @@
+import PCNumerics
+
+// Inference: gradient flow of the free activities on F with an explicit stopping rule
+// (ALGORITHMS.md A2). Nothing here allocates once the workspace exists.
+
+extension PCNetwork {
+    /// Settles the free activities of `state` on the free energy F (ALGORITHMS.md A2, A3).
+    ///
+    /// From the feedforward state (or the state given), repeats: compute ε and F_B; stop on the
+    /// budget, the tolerance or divergence; compute ∂F/∂x for the free nodes; update them
+    /// (synchronous GD, momentum, or SeqIL's top-down sweep). On divergence (F not finite, or
+    /// F_t > F_best + θ|F_best|) the best state is restored and the report says so.
+    /// On return the predictions, errors and the workspace's rates match the activities, so
+    /// ``parameterGradients(_:workspace:into:scale:)`` can follow directly.
+    ///
+    /// - Parameters:
+    ///   - state: x₀ (and x_L when clamped) set by the caller; (B × n_ℓ) each.
+    ///   - workspace: scratch sized for this network and batch.
+    ///   - clamps: which nodes are clamped (the mode).
+    ///   - options: step, budget, tolerance, method, initialisation.
+    /// - Returns: iterations, the energy trace and why it stopped.
+    /// - Throws: ``PCCoreError`` for a mismatched state or workspace or an unsupported clamp pattern.
+    @discardableResult
+    public func settle(_ state: inout PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>,
+                       clamps: Clamps<Scalar> = .supervised, options: InferenceOptions = .standard) throws -> InferenceReport {
+        try checkFit(state, workspace)
+        try validate(clamps, state)
+        let L = depth
+        let lowest = { if case .free = clamps.input { return 0 } else { return 1 } }()
+        let highest = { if case .clamped = clamps.output { return L - 1 } else { return L } }()
+
+        // Start: feedforward, or the activities given.
+        switch options.initialization {
+        case .feedforward: try feedforward(&state, workspace: &workspace, clamps: clamps)
+        case .keep: try refreshAll(&state, &workspace)
+        }
+        if case .momentum = options.method {
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { workspace.velocities[l].fill(0) }
+        }
+
+        workspace.energyTrace.removeAll(keepingCapacity: true)
+        var bestEnergy = Double.infinity
+        var bestIteration = 0
+        var bestIsCurrent = false
+        var stop = InferenceStop.iterationBudget
+        var t = 0
+        var finalEnergy = 0.0
+        while true {
+            // Energy of the current state.
+            let energy = try computeErrors(&state, &workspace, input: clamps.input)
+            workspace.energyTrace.append(energy)
+            finalEnergy = energy
+            if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > options.divergenceThreshold * abs(bestEnergy)) {
+                stop = .diverged
+                // The best state sits in workspace.best (the current one is never the best here);
+                // with no finite energy seen there is nothing to restore.
+                finalEnergy = try restoreBest(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
+                                              haveBest: bestEnergy.isFinite)
+                break
+            }
+            if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
+            if t >= options.maxIterations || lowest > highest { break }
+            if options.tolerance > 0, t > 0 {
+                let previous = workspace.energyTrace[t - 1]
+                if abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
+            }
+
+            // One update of the free nodes.
+            switch options.method {
+            case .gradientDescent, .momentum:
+                // Right after the feedforward start every hidden error is exactly zero, so with the
+                // input clamped only x_{L−1} (and a free output) can move in the first step: skip the
+                // products and updates of the layers below (they would add exact zeros).
+                var start = lowest
+                if t == 0, lowest == 1, options.initialization == .feedforward {
+                    start = max(1, L - 1)
+                    for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.best[l].assign(state.activities[l]) }
+                }
+                try activityGradients(state, &workspace, clamps: clamps, firstHidden: start)
+                try synchronousStep(&state, &workspace, lowest: start, highest: highest, stepSize: options.stepSize,
+                                    momentum: { if case .momentum(let m) = options.method { return m } else { return nil } }(),
+                                    keepCurrentAsBest: bestIsCurrent)
+            case .sequential:
+                if bestIsCurrent {
+                    for l in Swift.stride(from: lowest, through: highest, by: 1) { try workspace.best[l].assign(state.activities[l]) }
+                }
+                try sequentialSweep(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
+                                    stepSize: options.stepSize / Double(1 + t))
+            }
+            bestIsCurrent = false
+            t += 1
+        }
+        return InferenceReport(iterations: t, energies: workspace.energyTrace, stop: stop,
+                               bestIteration: bestIteration, finalEnergy: finalEnergy)
+    }
+
+    /// Rejects clamp patterns the energy does not define.
+    func validate(_ clamps: Clamps<Scalar>, _ state: PCState<Scalar>) throws {
+        if case .free(let lambda) = clamps.input, !(lambda >= 0) {
+            throw PCCoreError.invalidOption(name: "priorPrecision", reason: "must be ≥ 0 (got \(lambda))")
+        }
+        switch clamps.output {
+        case .clamped: break
+        case .free:
+            if outputEnergy == .crossEntropy { throw PCCoreError.unsupported("a free output needs a squared-error output energy") }
+        case .masked(let mask):
+            if outputEnergy == .crossEntropy { throw PCCoreError.unsupported("a masked output needs a squared-error output energy") }
+            guard mask.shape == state.activities[depth].shape else {
+                throw PCCoreError.shapeMismatch(what: "output mask", expected: state.activities[depth].shape, got: mask.shape)
+            }
+        }
+    }
+
+    /// x_ℓ ← x_ℓ − γ g_ℓ (or the momentum update) for the free layers, written into the spare
+    /// buffers and rotated in, so the previous state can stay as the best one without a copy.
+    func synchronousStep(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
+                         lowest: Int, highest: Int, stepSize: Double, momentum: Double?, keepCurrentAsBest: Bool) throws {
+        let gamma = Scalar(stepSize)
+        for l in Swift.stride(from: lowest, through: highest, by: 1) {
+            let n = state.activities[l].count
+            let x = state.activities[l], g = workspace.gradients[l]
+            x.withUnsafeStorage { px, _ in
+                g.withUnsafeStorage { pg, _ in
+                    if let momentum {
+                        let m = Scalar(momentum)
+                        workspace.velocities[l].withUnsafeMutableStorage { pv, _ in
+                            workspace.spare[l].withUnsafeMutableStorage { ps, _ in
+                                for i in 0..<n { let v = m * pv[i] - gamma * pg[i]; pv[i] = v; ps[i] = px[i] + v }
+                            }
+                        }
+                    } else {
+                        workspace.spare[l].withUnsafeMutableStorage { ps, _ in
+                            for i in 0..<n { ps[i] = px[i] - gamma * pg[i] }
+                        }
+                    }
+                }
+            }
+            // Rotate: best ← current (when it is the best), current ← new.
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
+            swap(&state.activities[l], &workspace.spare[l])
+        }
+        try refreshAfterUpdate(&state, &workspace, lowest: lowest, highest: highest)
+    }
+
+    /// Rates of the updated layers, then the predictions they feed.
+    func refreshAfterUpdate(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
+                            lowest: Int, highest: Int) throws {
+        let L = depth
+        for l in Swift.stride(from: lowest, through: min(highest, L - 1), by: 1) {
+            try refreshRates(l, state, &workspace)
+            try refreshPrediction(l + 1, &state, workspace)
+        }
+    }
+
+    /// One SeqIL sweep (A2c): from the top free layer down, x_ℓ ← x_ℓ − γ_t ∂F/∂x_ℓ with the layer
+    /// above already updated (its error recomputed against the unchanged μ_{ℓ+1}) and the layer
+    /// below not yet updated; the predictions are refreshed after the sweep.
+    func sequentialSweep(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
+                         clamps: Clamps<Scalar>, lowest: Int, highest: Int, stepSize: Double) throws {
+        let L = depth
+        let gamma = Scalar(stepSize)
+        var l = highest
+        while l >= lowest {
+            // ∂F/∂x_ℓ at the current sweep position.
+            if l == L {
+                try outputGradient(state, &workspace, clamps: clamps)
+            } else if l == 0 {
+                guard case .free(let lambda) = clamps.input else { break }
+                try feedback(0, state, &workspace)
+                combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
+                        derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
+            } else {
+                try hiddenGradient(l, state, &workspace)
+            }
+            try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma)
+            // The layer's own error against its (unchanged) prediction, for the layer below.
+            if l >= 1 {
+                if l == L && outputEnergy == .crossEntropy { } else { _ = gaussianErrors(l, &state, &workspace) }
+            }
+            if l < L { try refreshRates(l, state, &workspace) }
+            l -= 1
+        }
+        for l in Swift.stride(from: lowest, through: min(highest, L - 1), by: 1) {
+            try refreshPrediction(l + 1, &state, workspace)
+        }
+    }
+
+    /// Restores the best state after a divergence and returns its energy.
+    func restoreBest(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>,
+                     lowest: Int, highest: Int, haveBest: Bool) throws -> Double {
+        if haveBest && lowest <= highest {
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
+        }
+        try refreshAll(&state, &workspace)
+        return try computeErrors(&state, &workspace, input: clamps.input)
+    }
+}

@@ -1,0 +1,205 @@
+import PCNumerics
+
+/// A weight optimiser and its hyper-parameters (ALGORITHMS.md A4, A10). Gradients are those of
+/// F_B (batch means); every rule moves against them.
+public enum OptimizerKind: Sendable, Hashable, Codable {
+    /// θ ← θ − α g.
+    case sgd(learningRate: Double)
+    /// v ← μ v + g, θ ← θ − α v (PyTorch's convention).
+    case momentum(learningRate: Double, momentum: Double)
+    /// Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α m̂/(√v̂ + ε),
+    /// with bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+    case adam(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
+    /// AdamW (Loshchilov & Hutter 2019): Adam plus decoupled decay θ ← θ − α λ θ.
+    case adamW(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double)
+    /// MQ (Alonso et al. 2023): one scalar vᵢ per layer (weights and bias together), N the batch count:
+    /// ηᵢ = α/(vᵢ + r) + lr_min; θᵢ ← θᵢ − ηᵢ gᵢ; ρ = min(N/(N+1), ρ_max); vᵢ ← ρvᵢ + (1−ρ) mean|gᵢ|;
+    /// N incremented before the update, vᵢ(0) = α. With `warmUpSteps` = K > 0, ηᵢ is multiplied by
+    /// min(1, N/K) (A10 advises a warm-up: with vᵢ(0) = α the first step is ≈ 1 + lr_min); K = 0 is
+    /// the reference rule.
+    case mq(alpha: Double, r: Double, minimumLearningRate: Double, maximumDecay: Double, warmUpSteps: Int)
+
+    /// Adam with PCKit's defaults: α = 1e-3, β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+    public static func adam(learningRate: Double = 1e-3) -> OptimizerKind {
+        .adam(learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+    }
+    /// AdamW with α = 1e-3, β₁ = 0.9, β₂ = 0.999, ε = 1e-8 and the given decay (default 1e-2).
+    public static func adamW(learningRate: Double = 1e-3, weightDecay: Double = 1e-2) -> OptimizerKind {
+        .adamW(learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
+    }
+    /// MQ with the reference defaults r = 1e-6, lr_min = 1e-3, ρ_max = 0.9999 and a warm-up of
+    /// `warmUpSteps` batches (default 0, the reference rule).
+    public static func mq(alpha: Double, warmUpSteps: Int = 0) -> OptimizerKind {
+        .mq(alpha: alpha, r: 1e-6, minimumLearningRate: 1e-3, maximumDecay: 0.9999, warmUpSteps: warmUpSteps)
+    }
+
+    /// Checks the hyper-parameters.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` naming the first bad one.
+    public func validate() throws {
+        func positive(_ name: String, _ x: Double) throws {
+            guard x > 0, x.isFinite else { throw PCCoreError.invalidOption(name: name, reason: "must be positive (got \(x))") }
+        }
+        func unit(_ name: String, _ x: Double) throws {
+            guard (0..<1).contains(x) else { throw PCCoreError.invalidOption(name: name, reason: "must be in [0, 1) (got \(x))") }
+        }
+        switch self {
+        case .sgd(let lr): try positive("learningRate", lr)
+        case .momentum(let lr, let m): try positive("learningRate", lr); try unit("momentum", m)
+        case .adam(let lr, let b1, let b2, let eps): try positive("learningRate", lr); try unit("beta1", b1); try unit("beta2", b2); try positive("epsilon", eps)
+        case .adamW(let lr, let b1, let b2, let eps, let wd):
+            try positive("learningRate", lr); try unit("beta1", b1); try unit("beta2", b2); try positive("epsilon", eps)
+            guard wd >= 0 else { throw PCCoreError.invalidOption(name: "weightDecay", reason: "must be ≥ 0 (got \(wd))") }
+        case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp):
+            try positive("alpha", alpha); try positive("r", r); try unit("maximumDecay", rhoMax)
+            guard warmUp >= 0 else { throw PCCoreError.invalidOption(name: "warmUpSteps", reason: "must be ≥ 0 (got \(warmUp))") }
+            guard lrMin >= 0 else { throw PCCoreError.invalidOption(name: "minimumLearningRate", reason: "must be ≥ 0 (got \(lrMin))") }
+        }
+    }
+}
+
+/// An optimiser with its state for one network: the moments of Adam, the velocities of momentum,
+/// or MQ's one scalar per layer. The state is saved in checkpoints.
+public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
+    /// The rule and its hyper-parameters.
+    public let kind: OptimizerKind
+    /// Steps taken (t of Adam, N of MQ).
+    public internal(set) var stepCount: Int
+    /// First moments (Adam) or velocities (momentum), one per parameter tensor, flattened in layer
+    /// order (weight, then bias) — empty for SGD and MQ.
+    public internal(set) var firstMoments: [[Scalar]]
+    /// Second moments (Adam), same layout — empty otherwise.
+    public internal(set) var secondMoments: [[Scalar]]
+    /// MQ's vᵢ, one per layer — empty otherwise.
+    public internal(set) var layerScales: [Double]
+
+    /// A fresh optimiser for `network`'s weights and biases.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for bad hyper-parameters.
+    public init(_ kind: OptimizerKind, for network: PCNetwork<Scalar>) throws {
+        try kind.validate()
+        self.kind = kind
+        stepCount = 0
+        let counts = network.layers.flatMap { [$0.weight.count] + ($0.bias.map { [$0.count] } ?? []) }
+        switch kind {
+        case .sgd: firstMoments = []; secondMoments = []; layerScales = []
+        case .momentum: firstMoments = counts.map { [Scalar](repeating: 0, count: $0) }; secondMoments = []; layerScales = []
+        case .adam, .adamW:
+            firstMoments = counts.map { [Scalar](repeating: 0, count: $0) }
+            secondMoments = counts.map { [Scalar](repeating: 0, count: $0) }
+            layerScales = []
+        case .mq(let alpha, _, _, _, _):
+            firstMoments = []; secondMoments = []
+            layerScales = [Double](repeating: alpha, count: network.depth)
+        }
+    }
+
+    /// An optimiser with restored state (checkpoints).
+    init(kind: OptimizerKind, stepCount: Int, firstMoments: [[Scalar]], secondMoments: [[Scalar]], layerScales: [Double]) {
+        self.kind = kind; self.stepCount = stepCount
+        self.firstMoments = firstMoments; self.secondMoments = secondMoments; self.layerScales = layerScales
+    }
+
+    /// Applies one update to the weights and biases of `network` from `gradients` (∂F_B/∂θ).
+    /// Learned log-variances are not touched (see ``PCNetwork/updatePrecisions(_:learningRate:)``).
+    public mutating func step(_ network: inout PCNetwork<Scalar>, gradients: ParameterGradients<Scalar>) {
+        stepCount += 1
+        var slot = 0
+        for l in network.layers.indices {
+            if case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp) = kind {
+                let ramp = warmUp > 0 ? min(1, Double(stepCount) / Double(warmUp)) : 1
+                mqStep(&network.layers[l], l, gradients, alpha: alpha, r: r, lrMin: lrMin, rhoMax: rhoMax, ramp: ramp)
+                continue
+            }
+            network.layers[l].weight.withUnsafeMutableStorage { p, _ in
+                gradients.weights[l].withUnsafeStorage { g, _ in update(p, g, gradients.weights[l].count, slot: slot) }
+            }
+            slot += 1
+            if network.layers[l].bias != nil, let gb = gradients.biases[l] {
+                network.layers[l].bias!.withUnsafeMutableBufferPointer { p in
+                    gb.withUnsafeBufferPointer { g in update(p.baseAddress!, g.baseAddress!, gb.count, slot: slot) }
+                }
+                slot += 1
+            }
+        }
+    }
+
+    private mutating func update(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ n: Int, slot: Int) {
+        switch kind {
+        case .sgd(let lr):
+            let a = Scalar(lr)
+            for i in 0..<n { p[i] -= a * g[i] }
+        case .momentum(let lr, let mu):
+            let a = Scalar(lr), m = Scalar(mu)
+            firstMoments[slot].withUnsafeMutableBufferPointer { v in
+                for i in 0..<n { v[i] = m * v[i] + g[i]; p[i] -= a * v[i] }
+            }
+        case .adam(let lr, let b1, let b2, let eps), .adamW(let lr, let b1, let b2, let eps, _):
+            var decay: Scalar = 0
+            if case .adamW(_, _, _, _, let wd) = kind { decay = Scalar(lr * wd) }
+            let t = Double(stepCount)
+            let c1 = Scalar(1 / (1 - pow(b1, t))), c2 = Scalar(1 / (1 - pow(b2, t)))
+            let (sb1, sb2, a, e) = (Scalar(b1), Scalar(b2), Scalar(lr), Scalar(eps))
+            let (ob1, ob2, ac1) = (1 - sb1, 1 - sb2, a * c1)
+            firstMoments[slot].withUnsafeMutableBufferPointer { mb in
+                secondMoments[slot].withUnsafeMutableBufferPointer { vb in
+                    let m = mb.baseAddress!, v = vb.baseAddress!
+                    for i in 0..<n {
+                        let gi = g[i]
+                        let mi = sb1 * m[i] + ob1 * gi
+                        let vi = sb2 * v[i] + ob2 * gi * gi
+                        m[i] = mi
+                        v[i] = vi
+                        p[i] = p[i] - ac1 * mi / ((c2 * vi).squareRoot() + e) - decay * p[i]
+                    }
+                }
+            }
+        case .mq: break
+        }
+    }
+
+    private mutating func mqStep(_ layer: inout DenseLayer<Scalar>, _ l: Int, _ gradients: ParameterGradients<Scalar>,
+                                 alpha: Double, r: Double, lrMin: Double, rhoMax: Double, ramp: Double) {
+        let eta = Scalar(ramp * (alpha / (layerScales[l] + r) + lrMin))
+        var absSum = 0.0
+        var count = 0
+        layer.weight.withUnsafeMutableStorage { p, _ in
+            gradients.weights[l].withUnsafeStorage { g, _ in
+                let n = gradients.weights[l].count
+                for i in 0..<n { p[i] -= eta * g[i]; absSum += Double(abs(g[i])) }
+                count += n
+            }
+        }
+        if layer.bias != nil, let gb = gradients.biases[l] {
+            layer.bias!.withUnsafeMutableBufferPointer { p in
+                gb.withUnsafeBufferPointer { g in
+                    for i in 0..<gb.count { p[i] -= eta * g[i]; absSum += Double(abs(g[i])) }
+                }
+            }
+            count += gb.count
+        }
+        // N counts batches: the step counter was incremented before this update.
+        let n = Double(stepCount)
+        let rho = min(n / (n + 1), rhoMax)
+        layerScales[l] = rho * layerScales[l] + (1 - rho) * absSum / Double(count)
+    }
+}
+
+extension PCNetwork {
+    /// s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ, [−10, 10]) for every learned precision (ALGORITHMS.md A5).
+    /// - Parameters:
+    ///   - gradients: gradients whose `logVariances` are set.
+    ///   - learningRate: α_s (PCKit default 1e-3).
+    public mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws {
+        for l in layers.indices where layers[l].precision.isLearned {
+            guard let g = gradients.logVariances[l] else { continue }
+            var s = layers[l].precision.logVariance
+            try s.add(g, scaledBy: Scalar(-learningRate))
+            try layers[l].precision.setLogVariance(s)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif

@@ -1,0 +1,190 @@
+import Dispatch
+import PCNumerics
+
+/// Trains a ``PCNetwork`` one batch at a time with a ``LearningRule``: owns the batch's state,
+/// workspace, gradients and the optimiser, all sized once.
+///
+/// ```swift
+/// var learner = try PCLearner(for: network, batchSize: 64, options: LearningOptions(rule: .il))
+/// let result = try learner.step(&network, input: batch, target: onehot)
+/// ```
+public struct PCLearner<Scalar: PCScalar>: Sendable {
+    /// The options every step uses.
+    public let options: LearningOptions
+    /// The optimiser and its state.
+    public var optimizer: Optimizer<Scalar>
+    /// The state of the last batch (activities, predictions, errors).
+    public var state: PCState<Scalar>
+    /// Scratch memory.
+    public var workspace: InferenceWorkspace<Scalar>
+    /// The gradients of the last step.
+    public var gradients: ParameterGradients<Scalar>
+    /// Per-thread scratch when `options.threads` > 1 (reference storage: do not use copies of one
+    /// learner from several threads).
+    let shards: [BatchShard<Scalar>]
+
+    /// A learner for `network` and batches of exactly `batchSize` samples.
+    public init(for network: PCNetwork<Scalar>, batchSize: Int, options: LearningOptions) throws {
+        self.options = options
+        optimizer = try Optimizer(options.optimizer, for: network)
+        state = try PCState(for: network, batchSize: batchSize)
+        workspace = try InferenceWorkspace(for: network, batchSize: batchSize, traceCapacity: max(options.inference.maxIterations, 64))
+        gradients = try ParameterGradients(for: network)
+        let count = min(options.threads, batchSize)
+        var shards: [BatchShard<Scalar>] = []
+        if count > 1 {
+            for k in 0..<count {
+                let rows = (k * batchSize / count)..<((k + 1) * batchSize / count)
+                shards.append(try BatchShard(network: network, rows: rows, traceCapacity: max(options.inference.maxIterations, 64)))
+            }
+        }
+        self.shards = shards
+    }
+
+    /// One learning step on a batch.
+    /// - Parameters:
+    ///   - network: updated in place.
+    ///   - input: x₀, (B × n₀).
+    ///   - target: y, (B × n_L) (one-hot labels for classification).
+    /// - Returns: energies and the inference outcome.
+    @discardableResult
+    public mutating func step<I: MatrixOperand, T: MatrixOperand>(_ network: inout PCNetwork<Scalar>, input: I, target: T) throws -> BatchResult
+    where I.Scalar == Scalar, T.Scalar == Scalar {
+        try state.setInput(input)
+        try state.setOutput(target)
+        switch options.rule {
+        case .il: return try inferenceLearning(&network, method: options.inference.method)
+        case .sequential: return try inferenceLearning(&network, method: .sequential)
+        case .ipc: return try incremental(&network)
+        case .zeroDivergence:
+            let loss = try network.zeroDivergenceGradients(&state, workspace: &workspace, into: &gradients)
+            optimizer.step(&network, gradients: gradients)
+            return BatchResult(energy: loss, finalEnergy: loss, iterations: network.depth, diverged: false)
+        case .fixedPrediction(let iterations, let stepSize):
+            let loss = try network.fixedPredictionGradients(&state, workspace: &workspace, into: &gradients,
+                                                            iterations: iterations ?? network.depth, stepSize: stepSize)
+            optimizer.step(&network, gradients: gradients)
+            return BatchResult(energy: loss, finalEnergy: loss, iterations: iterations ?? network.depth, diverged: false)
+        case .backprop:
+            let loss = try network.backpropGradients(&state, workspace: &workspace, into: &gradients)
+            optimizer.step(&network, gradients: gradients)
+            return BatchResult(energy: loss, finalEnergy: loss, iterations: 0, diverged: false)
+        }
+    }
+
+    /// IL and SeqIL: settle, then one optimiser step on ∂F_B/∂θ (A4), with optional nudging (A11).
+    private mutating func inferenceLearning(_ network: inout PCNetwork<Scalar>, method: InferenceMethod) throws -> BatchResult {
+        var inference = options.inference
+        inference.method = method
+        if !shards.isEmpty && options.outputNudging == nil {
+            return try shardedInferenceLearning(&network, inference: inference)
+        }
+        var scale: Scalar = 1
+        if let beta = options.outputNudging {
+            // x_L = (1 − β) μ_L + β y, from the feedforward prediction, then held fixed.
+            try network.feedforward(&state, workspace: &workspace)
+            let L = network.depth
+            let b = Scalar(beta)
+            let n = state.activities[L].count
+            let mu = state.predictions[L]
+            mu.withUnsafeStorage { pm, _ in
+                state.activities[L].withUnsafeMutableStorage { py, _ in
+                    for i in 0..<n { py[i] = (1 - b) * pm[i] + b * py[i] }
+                }
+            }
+            inference.initialization = .keep
+            scale = 1 / b
+        }
+        let report = try network.settle(&state, workspace: &workspace, clamps: Clamps(input: options.input), options: inference)
+        try network.parameterGradients(state, workspace: workspace, into: &gradients, scale: scale)
+        optimizer.step(&network, gradients: gradients)
+        if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+        return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,
+                           iterations: report.iterations, diverged: report.diverged)
+    }
+
+    /// IL on `shards.count` threads: each shard settles its rows, the gradients are combined with
+    /// weights n_k/B into the batch mean, and one optimiser step follows.
+    private mutating func shardedInferenceLearning(_ network: inout PCNetwork<Scalar>, inference: InferenceOptions) throws -> BatchResult {
+        let B = state.batchSize
+        for shard in shards {
+            try shard.state.setInput(state.activities[0].rows(shard.rows))
+            try shard.state.setOutput(state.activities[network.depth].rows(shard.rows))
+        }
+        let model = network
+        let clamps = Clamps<Scalar>(input: options.input)
+        let shards = self.shards
+        DispatchQueue.concurrentPerform(iterations: shards.count) { k in
+            shards[k].run(model, clamps: clamps, options: inference)
+        }
+        var energy = 0.0, finalEnergy = 0.0, iterations = 0, diverged = false
+        gradients.zero()
+        for shard in shards {
+            if let error = shard.error { throw error }
+            let weight = Double(shard.rows.count) / Double(B)
+            energy += weight * shard.report!.initialEnergy
+            finalEnergy += weight * shard.report!.finalEnergy
+            iterations = max(iterations, shard.report!.iterations)
+            diverged = diverged || shard.report!.diverged
+            for l in gradients.weights.indices {
+                try gradients.weights[l].add(shard.gradients.weights[l], scaledBy: Scalar(weight))
+                if let b = shard.gradients.biases[l] { try gradients.biases[l]!.add(b, scaledBy: Scalar(weight)) }
+                if let s = shard.gradients.logVariances[l] { try gradients.logVariances[l]!.add(s, scaledBy: Scalar(weight)) }
+            }
+        }
+        optimizer.step(&network, gradients: gradients)
+        if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+        return BatchResult(energy: energy, finalEnergy: finalEnergy, iterations: iterations, diverged: diverged)
+    }
+
+    /// iPC (A6): T joint steps, ∂F/∂x and ∂F/∂θ from one snapshot, then both applied.
+    private mutating func incremental(_ network: inout PCNetwork<Scalar>) throws -> BatchResult {
+        let L = network.depth
+        let clamps = Clamps<Scalar>.supervised
+        let gamma = Scalar(options.inference.stepSize)
+        try network.feedforward(&state, workspace: &workspace)
+        var first = 0.0, last = 0.0
+        for t in 0...options.inference.maxIterations {
+            let energy = try network.computeErrors(&state, &workspace, input: .clamped)
+            if t == 0 { first = energy }
+            last = energy
+            if t == options.inference.maxIterations { break }
+            try network.activityGradients(state, &workspace, clamps: clamps)
+            try network.parameterGradients(state, workspace: workspace, into: &gradients)
+            for l in 1..<L { try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma) }
+            optimizer.step(&network, gradients: gradients)
+            if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+            // New weights: every prediction changes (μ₁ included).
+            try network.refreshAll(&state, &workspace)
+        }
+        return BatchResult(energy: first, finalEnergy: last, iterations: options.inference.maxIterations, diverged: !last.isFinite)
+    }
+}
+
+/// One thread's part of a batch: its rows, state, workspace and gradients.
+final class BatchShard<Scalar: PCScalar>: @unchecked Sendable {
+    let rows: Range<Int>
+    var state: PCState<Scalar>
+    var workspace: InferenceWorkspace<Scalar>
+    var gradients: ParameterGradients<Scalar>
+    var report: InferenceReport?
+    var error: Error?
+
+    init(network: PCNetwork<Scalar>, rows: Range<Int>, traceCapacity: Int) throws {
+        self.rows = rows
+        state = try PCState(for: network, batchSize: rows.count)
+        workspace = try InferenceWorkspace(for: network, batchSize: rows.count, traceCapacity: traceCapacity)
+        gradients = try ParameterGradients(for: network)
+    }
+
+    /// Settles this shard and writes its batch-mean gradients.
+    func run(_ network: PCNetwork<Scalar>, clamps: Clamps<Scalar>, options: InferenceOptions) {
+        do {
+            error = nil
+            report = try network.settle(&state, workspace: &workspace, clamps: clamps, options: options)
+            try network.parameterGradients(state, workspace: workspace, into: &gradients)
+        } catch {
+            self.error = error
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import PCNumerics
+
+/// How the input node x₀ takes part in inference.
+public enum InputClamp: Sendable, Hashable, Codable {
+    /// x₀ is fixed to the data (supervised and generative-from-label modes).
+    case clamped
+    /// x₀ is inferred too, with an optional Gaussian prior ½ λ‖x₀‖² (λ = `priorPrecision` ≥ 0)
+    /// added to F (latent causes of a generative model, associative memory).
+    case free(priorPrecision: Double)
+}
+
+/// How the output node x_L takes part in inference.
+public enum OutputClamp<Scalar: PCScalar>: Sendable, Equatable {
+    /// x_L is fixed (to the target, or to a nudged target).
+    case clamped
+    /// x_L is inferred (∂F/∂x_L = Π_L ε_L); its feedforward value is then a fixed point.
+    case free
+    /// Entries where `mask` is 1 are clamped, entries where it is 0 are inferred (associative
+    /// recall of a partly observed pattern). `mask` is (batch × n_L) of 0s and 1s.
+    case masked(Matrix<Scalar>)
+}
+
+/// Which nodes are clamped: the mode of the one inference engine (DESIGN.md §4).
+/// Supervised = input and output clamped; generative = input (e.g. a label) clamped, output
+/// (the data) free; associative memory = part of the data clamped, the rest inferred.
+public struct Clamps<Scalar: PCScalar>: Sendable, Equatable {
+    /// The input node's role (default clamped).
+    public var input: InputClamp
+    /// The output node's role (default clamped).
+    public var output: OutputClamp<Scalar>
+
+    public init(input: InputClamp = .clamped, output: OutputClamp<Scalar> = .clamped) {
+        self.input = input
+        self.output = output
+    }
+
+    /// Input and output clamped (discriminative training).
+    public static var supervised: Clamps { Clamps() }
+    /// Input clamped, output free (generation, or prediction by inference).
+    public static var outputFree: Clamps { Clamps(output: .free) }
+}
+
+/// The mutable data of inference for one batch: activities x_ℓ, predictions μ_ℓ and errors ε_ℓ.
+///
+/// Arrays are indexed by layer ℓ = 0…L; entry 0 of `predictions` and `errors` is unused (zero).
+/// Every matrix is (batchSize × n_ℓ). Set the input with ``setInput(_:)`` and the target with
+/// ``setOutput(_:)``; ``Inference`` fills the rest.
+public struct PCState<Scalar: PCScalar>: Sendable {
+    /// Number of samples B in the batch.
+    public let batchSize: Int
+    /// x_ℓ, ℓ = 0…L, each (B × n_ℓ). With a cross-entropy output, x_L holds the target y.
+    public var activities: [Matrix<Scalar>]
+    /// μ_ℓ = φ(x_{ℓ−1}) W_ℓᵀ + b_ℓ, ℓ = 1…L, each (B × n_ℓ).
+    public var predictions: [Matrix<Scalar>]
+    /// ε_ℓ = x_ℓ − μ_ℓ (cross-entropy output: y − softmax(μ_L)), ℓ = 1…L, each (B × n_ℓ).
+    public var errors: [Matrix<Scalar>]
+
+    /// A zero state for `network` and batches of `batchSize`.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
+    public init(for network: PCNetwork<Scalar>, batchSize: Int) throws {
+        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
+        self.batchSize = batchSize
+        let sizes = network.sizes
+        activities = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
+        predictions = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
+        errors = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
+    }
+
+    /// The number of predictive layers L.
+    public var depth: Int { activities.count - 1 }
+
+    /// Copies `input` (B × n₀) into x₀.
+    public mutating func setInput<M: MatrixOperand>(_ input: M) throws where M.Scalar == Scalar {
+        try copy(input, into: 0, what: "input")
+    }
+
+    /// Copies `output` (B × n_L) into x_L (the target when the output is clamped).
+    public mutating func setOutput<M: MatrixOperand>(_ output: M) throws where M.Scalar == Scalar {
+        try copy(output, into: depth, what: "output")
+    }
+
+    private mutating func copy<M: MatrixOperand>(_ source: M, into layer: Int, what: String) throws where M.Scalar == Scalar {
+        let shape = activities[layer].shape
+        guard source.rows == shape.rows, source.columns == shape.columns else {
+            throw PCCoreError.shapeMismatch(what: what, expected: shape, got: Shape(source.rows, source.columns))
+        }
+        source.withUnsafeStorage { src, ld in
+            activities[layer].withUnsafeMutableStorage { dst, _ in
+                for r in 0..<shape.rows { (dst + r * shape.columns).update(from: src + r * ld, count: shape.columns) }
+            }
+        }
+    }
+}

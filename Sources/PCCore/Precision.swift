@@ -1,0 +1,106 @@
+import PCNumerics
+
+/// How the precision Π_ℓ = Σ_ℓ⁻¹ of one layer's prediction errors is set (ALGORITHMS.md A1, A5).
+///
+/// Precisions are diagonal. A learned precision is parameterised by the log-variance
+/// s_j = ln σ_j², so Π = diag(e^{−s}); its energy term is ½ Σ_j s_j per sample (the log-determinant
+/// ½ ln|Σ|). Fixed precisions contribute no log-determinant term: it is a constant that no update
+/// can change, and PCKit's energies omit it (and the constant ½ n ln 2π).
+public enum PrecisionSpecification: Sendable, Hashable, Codable {
+    /// Π = I (the default).
+    case identity
+    /// Π = λ I with λ > 0.
+    case scalar(Double)
+    /// Π = diag(π), every π_j > 0; one value per unit of the layer.
+    case diagonal([Double])
+    /// Π = diag(e^{−s}), s learned by ∂F/∂s_j = ½(1 − ε_j² e^{−s_j}), starting from s_j = `initial`.
+    case learnedLogVariance(initial: Double)
+}
+
+/// The precision of one layer: the values π_j (n_ℓ) and the log-variances s_j = −ln π_j (n_ℓ).
+public struct LayerPrecision<Scalar: PCScalar>: Sendable, Equatable {
+    /// Bounds of a learned log-variance: s is clamped to [−10, 10] after every update.
+    public static var logVarianceBounds: ClosedRange<Double> { -10...10 }
+
+    /// Whether Π = I (lets the hot loops skip the multiplication).
+    public private(set) var isIdentity: Bool
+    /// Whether the log-variance is learned.
+    public let isLearned: Bool
+    /// π_j, (n_ℓ).
+    public private(set) var values: Vector<Scalar>
+    /// s_j = ln σ_j² = −ln π_j, (n_ℓ).
+    public private(set) var logVariance: Vector<Scalar>
+
+    /// The precision of a layer of `size` units.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for non-positive precisions or a
+    ///   diagonal of the wrong length.
+    public init(_ specification: PrecisionSpecification, size: Int) throws {
+        var pi = [Double](repeating: 1, count: size)
+        var learned = false
+        var identity = false
+        switch specification {
+        case .identity:
+            identity = true
+        case .scalar(let lambda):
+            guard lambda > 0, lambda.isFinite else {
+                throw PCCoreError.invalidOption(name: "precision", reason: "scalar precision must be positive and finite (got \(lambda))")
+            }
+            pi = [Double](repeating: lambda, count: size)
+            identity = lambda == 1
+        case .diagonal(let values):
+            guard values.count == size else {
+                throw PCCoreError.invalidOption(name: "precision", reason: "diagonal has \(values.count) values for \(size) units")
+            }
+            guard values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw PCCoreError.invalidOption(name: "precision", reason: "diagonal precisions must be positive and finite")
+            }
+            pi = values
+        case .learnedLogVariance(let initial):
+            guard Self.logVarianceBounds.contains(initial) else {
+                throw PCCoreError.invalidOption(name: "precision", reason: "initial log-variance \(initial) outside \(Self.logVarianceBounds)")
+            }
+            learned = true
+            pi = [Double](repeating: pcExp(-initial), count: size)
+        }
+        isIdentity = identity
+        isLearned = learned
+        if case .learnedLogVariance(let initial) = specification {
+            // The same path as setLogVariance, so a checkpoint round trip is bit-exact.
+            let s = Scalar(initial)
+            logVariance = try Vector(count: size, repeating: s)
+            values = try Vector(count: size, repeating: Scalar(pcExp(-Double(s))))
+        } else {
+            values = try Vector(pi.map { Scalar($0) })
+            logVariance = try Vector(pi.map { Scalar(-pcLog($0)) })
+        }
+    }
+
+    /// Number of units.
+    public var count: Int { values.count }
+
+    /// Sets s (clamped to ``logVarianceBounds``) and π = e^{−s}. Only for learned precisions.
+    /// - Parameter logVariance: the new s, (n_ℓ).
+    public mutating func setLogVariance(_ logVariance: Vector<Scalar>) throws {
+        precondition(isLearned, "setLogVariance on a fixed precision")
+        guard logVariance.count == count else {
+            throw PCCoreError.shapeMismatch(what: "log-variance", expected: Shape(count, 1), got: Shape(logVariance.count, 1))
+        }
+        let bounds = Self.logVarianceBounds
+        for j in 0..<count {
+            let s = min(max(Double(logVariance[j]), bounds.lowerBound), bounds.upperBound)
+            self.logVariance[j] = Scalar(s)
+            values[j] = Scalar(pcExp(-s))
+        }
+        isIdentity = false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@usableFromInline func pcExp(_ x: Double) -> Double { Glibc.exp(x) }
+@usableFromInline func pcLog(_ x: Double) -> Double { Glibc.log(x) }
+#else
+import Darwin
+@usableFromInline func pcExp(_ x: Double) -> Double { Darwin.exp(x) }
+@usableFromInline func pcLog(_ x: Double) -> Double { Darwin.log(x) }
+#endif
