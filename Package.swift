@@ -115,6 +115,12 @@ targets += [
         path: "Sources/pcctl"),
 ]
 products += [.executable(name: "pcctl", targets: ["pcctl"])]
+// Examples: each a short, teaching executable (agents).
+targets += [
+    .executableTarget(name: "PendulumSwingUp", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumSwingUp"),
+    .executableTarget(name: "ArmReaching", dependencies: ["PCAgents", "PCSims"], path: "Examples/ArmReaching"),
+    .executableTarget(name: "ActiveSensing", dependencies: ["PCAgents", "PCSims"], path: "Examples/ActiveSensing"),
+]
 
 // MARK: - Examples (each short and teaching; run by Tests/ExampleTests)
 targets += [

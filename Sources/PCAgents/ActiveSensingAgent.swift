@@ -23,6 +23,9 @@ public struct ActiveSensingAgent: Agent {
     private var normals: [Double]
     /// G, pragmatic and epistemic value of each candidate at the last plan, (moves.count) each.
     public private(set) var expectedFreeEnergy: [Double], pragmaticValue: [Double], epistemicValue: [Double]
+    /// The Gaussian belief (μ, Σ as (xx, yy, xy)) when ``ActiveSensingOptions/belief`` is `.gaussian`.
+    public private(set) var gaussianMean = (x: 0.0, y: 0.0)
+    public private(set) var gaussianCovariance = (xx: 0.0, yy: 0.0, xy: 0.0)
     private var chosen = 0
     private var valid = false
     private var diagnostics = StepDiagnostics()
@@ -44,16 +47,20 @@ public struct ActiveSensingAgent: Agent {
     public var actionDimension: Int { 2 }
 
     /// E[x*] under the belief.
-    public var posteriorMean: (x: Double, y: Double) { belief.mean }
+    public var posteriorMean: (x: Double, y: Double) { options.belief == .grid ? belief.mean : gaussianMean }
     /// √max(var x, var y), the task's confidence measure.
     public var posteriorStandardDeviation: Double {
-        let c = belief.covariance
+        let c = options.belief == .grid ? belief.covariance : gaussianCovariance
         return max(c.xx, c.yy).squareRoot()
     }
 
     public mutating func reset(seed: UInt64) {
         generator = Xoshiro256(seed: seed)
         belief = GridBelief(size: options.gridSize, extent: options.worldSize)
+        // The uniform prior's moments: mean L/2, variance L²/12 per axis.
+        let l = options.worldSize
+        gaussianMean = (l / 2, l / 2)
+        gaussianCovariance = (l * l / 12, l * l / 12, 0)
         diagnostics = StepDiagnostics()
         valid = false
     }
@@ -67,25 +74,34 @@ public struct ActiveSensingAgent: Agent {
             return
         }
         sensor = (observation[0], observation[1])
-        if observation[4] > 0 {
+        guard observation[4] > 0 else { return }
+        switch options.belief {
+        case .grid:
             belief.update(readingX: observation[2], readingY: observation[3], sensorX: sensor.x, sensorY: sensor.y,
                           noise: options.noise)
+        case .gaussian:
+            kalmanUpdate(readingX: observation[2], readingY: observation[3])
         }
     }
 
     public mutating func plan() {
         guard valid else { chosen = 0; return }
         let moves = options.moves
-        let (mean, covariance) = (belief.mean, belief.covariance)
+        let gaussian = options.belief == .gaussian
+        let (mean, covariance) = gaussian ? (gaussianMean, gaussianCovariance) : (belief.mean, belief.covariance)
         let needsEpistemic = options.policy == .expectedFreeEnergy || options.policy == .epistemic
-        if needsEpistemic { drawSamples() }
-        let priorEntropy = needsEpistemic ? belief.entropy : 0
+        if needsEpistemic && !gaussian { drawSamples() }
+        let priorEntropy = needsEpistemic && !gaussian ? belief.entropy : 0
         for k in 0..<moves.count {
             let p = movedSensor(moves[k])
             pragmaticValue[k] = ExpectedFreeEnergy.pragmatic(
                 meanX: mean.x, meanY: mean.y, sensorX: p.x, sensorY: p.y,
                 covarianceTrace: covariance.xx + covariance.yy, preferencePrecision: options.preferencePrecision)
-            if needsEpistemic {
+            if needsEpistemic && gaussian {
+                let sigma = options.noise.standardDeviation(targetX: mean.x, targetY: mean.y, sensorX: p.x, sensorY: p.y)
+                epistemicValue[k] = ExpectedFreeEnergy.gaussianEpistemic(covariance: covariance,
+                                                                         noise: (sigma * sigma, sigma * sigma, 0))
+            } else if needsEpistemic {
                 epistemicValue[k] = sampleCells.withUnsafeBufferPointer { cells in
                     normals.withUnsafeBufferPointer { z in
                         ExpectedFreeEnergy.monteCarloEpistemic(belief: belief, priorEntropy: priorEntropy,
@@ -117,6 +133,27 @@ public struct ActiveSensingAgent: Agent {
         action[0] = move[0]
         action[1] = move[1]
         return diagnostics
+    }
+
+    /// Kalman update for y = x − p + v, R = σ² I (B8): K = Σ(Σ + R)⁻¹, μ ← μ + K(y + p − μ), Σ ← (I − K)Σ.
+    private mutating func kalmanUpdate(readingX: Double, readingY: Double) {
+        let (m, c) = (gaussianMean, gaussianCovariance)
+        let r = options.noise.standardDeviation(targetX: m.x, targetY: m.y, sensorX: sensor.x, sensorY: sensor.y)
+        let r2 = r * r
+        // S = Σ + R and its inverse (2 × 2).
+        let (sxx, syy, sxy) = (c.xx + r2, c.yy + r2, c.xy)
+        let det = sxx * syy - sxy * sxy
+        let (ixx, iyy, ixy) = (syy / det, sxx / det, -sxy / det)
+        // K = Σ S⁻¹.
+        let kxx = c.xx * ixx + c.xy * ixy, kxy = c.xx * ixy + c.xy * iyy
+        let kyx = c.xy * ixx + c.yy * ixy, kyy = c.xy * ixy + c.yy * iyy
+        let (ex, ey) = (readingX + sensor.x - m.x, readingY + sensor.y - m.y)
+        gaussianMean = (m.x + kxx * ex + kxy * ey, m.y + kyx * ex + kyy * ey)
+        // Σ ← (I − K)Σ, symmetrised.
+        let nxx = (1 - kxx) * c.xx - kxy * c.xy
+        let nyy = -kyx * c.xy + (1 - kyy) * c.yy
+        let nxy = 0.5 * (((1 - kxx) * c.xy - kxy * c.yy) + (-kyx * c.xx + (1 - kyy) * c.xy))
+        gaussianCovariance = (nxx, nyy, nxy)
     }
 
     /// The sensor after a move, shortened and clamped as the environment does.

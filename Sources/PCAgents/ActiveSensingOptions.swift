@@ -14,7 +14,18 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         case stay
     }
 
+    /// The belief: an exact grid (MC epistemic term) or a Gaussian (closed forms of B8).
+    public enum BeliefModel: String, Sendable, Codable {
+        /// Exact Bayes on an N × N grid; epistemic value by Monte Carlo with M samples.
+        case grid
+        /// N(μ, Σ) with Kalman updates (R = σ² I, σ at the mean when it depends on the target);
+        /// epistemic value ½ ln det(I + ΣR⁻¹) in closed form. Starts from the uniform prior's moments.
+        case gaussian
+    }
+
     public var policy: Policy = .expectedFreeEnergy
+    /// Grid (default) or Gaussian belief.
+    public var belief: BeliefModel = .grid
     /// N, grid cells per side (default 81).
     public var gridSize: Int = 81
     /// L, the side of the square world [0, L]² (default 10).
@@ -39,6 +50,25 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
     public init(policy: Policy = .expectedFreeEnergy, noise: SensorNoiseModel = .lightStrip(base: 0.1, slope: 0.5, stripX: 8)) {
         self.policy = policy
         self.noise = noise
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case policy, belief, gridSize, worldSize, moves, maximumStep, samples, preferencePrecision, noise
+    }
+
+    /// Decodes; any field left out takes its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        if let v = try c.decodeIfPresent(Policy.self, forKey: .policy) { policy = v }
+        if let v = try c.decodeIfPresent(BeliefModel.self, forKey: .belief) { belief = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .gridSize) { gridSize = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .worldSize) { worldSize = v }
+        if let v = try c.decodeIfPresent([[Double]].self, forKey: .moves) { moves = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .maximumStep) { maximumStep = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .samples) { samples = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .preferencePrecision) { preferencePrecision = v }
+        if let v = try c.decodeIfPresent(SensorNoiseModel.self, forKey: .noise) { noise = v }
     }
 
     /// The counter-check variant's sensor, σ = 0.1 + 0.5‖x − p‖.

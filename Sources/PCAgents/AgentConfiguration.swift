@@ -10,19 +10,35 @@ import Foundation
 /// { "agent": "predictiveController",
 ///   "predictiveController": { "horizon": 20, "modelPrecision": [1000, 1000], … } }
 /// ```
-/// Exactly the options block of the named agent must be present.
+/// The options block of the named agent must be present (`predictiveController`,
+/// `reflexController`, `activeSensing` or `kinematicHierarchy`); it is validated on decoding.
 public struct AgentConfiguration: Sendable, Equatable, Codable {
     /// Which agent the file configures.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case predictiveController
+        case predictiveController, reflexController, activeSensing, kinematicHierarchy
     }
 
     public var agent: Kind
     public var predictiveController: PredictiveControllerOptions?
+    public var reflexController: ReflexControllerOptions?
+    public var activeSensing: ActiveSensingOptions?
+    public var kinematicHierarchy: KinematicHierarchyOptions?
 
     public init(predictiveController options: PredictiveControllerOptions) {
         agent = .predictiveController
         predictiveController = options
+    }
+    public init(reflexController options: ReflexControllerOptions) {
+        agent = .reflexController
+        reflexController = options
+    }
+    public init(activeSensing options: ActiveSensingOptions) {
+        agent = .activeSensing
+        activeSensing = options
+    }
+    public init(kinematicHierarchy options: KinematicHierarchyOptions) {
+        agent = .kinematicHierarchy
+        kinematicHierarchy = options
     }
 
     /// Decodes a configuration from JSON bytes.
@@ -43,11 +59,21 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         } catch {
             throw AgentConfigurationError.unreadable(path: path, reason: "\(error)")
         }
+        func missing(_ field: String) -> AgentConfigurationError {
+            .unreadable(path: path, reason: "missing field `\(field)`")
+        }
         switch configuration.agent {
         case .predictiveController:
-            guard configuration.predictiveController != nil else {
-                throw AgentConfigurationError.unreadable(path: path, reason: "missing field `predictiveController`")
-            }
+            guard configuration.predictiveController != nil else { throw missing("predictiveController") }
+        case .reflexController:
+            guard let options = configuration.reflexController else { throw missing("reflexController") }
+            try options.validate()
+        case .activeSensing:
+            guard let options = configuration.activeSensing else { throw missing("activeSensing") }
+            try options.validate()
+        case .kinematicHierarchy:
+            guard let options = configuration.kinematicHierarchy else { throw missing("kinematicHierarchy") }
+            try options.validate()
         }
         return configuration
     }

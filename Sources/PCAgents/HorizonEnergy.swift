@@ -5,7 +5,7 @@ import PCEnvironment
 /// With x₀ clamped to the perceived state, latents x_{1:H} and u_{0:H−1}:
 /// ```text
 /// E = Σ_{t=0}^{H−1} ½‖x_{t+1} − f(x_t,u_t)‖²_{Π_x} + Σ_{t=1}^{H} ½‖o* − g(x_t)‖²_{Π_g,t} + Σ_{t=0}^{H−1} ½‖u_t − ū‖²_{Π_u}
-/// ∂E/∂x_t = Π_x ε_t − A_tᵀ Π_x ε_{t+1} − Cᵀ Π_g,t e_t      (1 ≤ t ≤ H; no A-term at t = H)
+/// ∂E/∂x_t = Π_x ε_t − A_tᵀ Π_x ε_{t+1} − C_tᵀ Π_g,t e_t    (1 ≤ t ≤ H; no A-term at t = H; C_t = ∂g/∂x)
 /// ∂E/∂u_t = −B_tᵀ Π_x ε_{t+1} + Π_u (u_t − ū)
 /// ```
 /// Every term is a local, precision-weighted prediction error: a temporal PC network.
@@ -87,9 +87,10 @@ extension HorizonWorkspace {
                                 actionJacobian: UnsafeMutableBufferPointer(start: controlJacobians + t * n * m, count: n * m))
             }
         }
-        // Goal errors e_t = o* − g(x_t).
+        // Goal errors e_t = o* − g(x_t) (and C_t = ∂g/∂x at x_t).
         for t in 1...horizon {
             outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)
+            if gradients { outcomeMap.jacobian(x + t * n, into: outcomeJacobians + t * p * n) }
             for i in 0..<p {
                 let e = goal[i] - outcome[i]
                 goalError[t * p + i] = e
@@ -102,8 +103,8 @@ extension HorizonWorkspace {
 
     /// ∇x, ∇u, dx, du from the errors and Jacobians of the last ``evaluate(_:outcomeMap:gradients:)``.
     private func accumulateGradients() {
-        let c = outcomeMatrix
         for t in 1...horizon {
+            let c = outcomeJacobians + t * p * n
             let gx = stateGradient + t * n, dx = stateCurvature + t * n
             for i in 0..<n {
                 // Π_x ε_t

@@ -10,7 +10,8 @@ import PCEnvironment
 /// ```
 /// These are the same local prediction errors as in collocation, settled from the goal backward
 /// (the PC-equals-backprop equilibrium); the control gradient is then the adjoint (BPTT) gradient of
-/// the hard-dynamics energy. The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
+/// the hard-dynamics energy. (The collocation curvature buffer du holds the kept gradient here.)
+/// The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
 /// ``HorizonWorkspace/infer(_:outcomeMap:iterations:stateStepSize:controlStepSize:tolerance:preconditioned:)``.
 extension HorizonWorkspace {
     /// Rolls out x from x₀ under u, and returns the hard-dynamics energy; with `gradients`, fills
@@ -30,6 +31,7 @@ extension HorizonWorkspace {
         }
         for t in 1...horizon {
             outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)
+            if gradients { outcomeMap.jacobian(x + t * n, into: outcomeJacobians + t * p * n) }
             for i in 0..<p {
                 let e = goal[i] - outcome[i]
                 goalError[t * p + i] = e
@@ -38,8 +40,8 @@ extension HorizonWorkspace {
         }
         guard gradients else { return energy }
         // Backward sweep of the equilibrium errors ξ_t (stored in eps).
-        let c = outcomeMatrix
         for t in stride(from: horizon, through: 1, by: -1) {
+            let c = outcomeJacobians + t * p * n
             let xi = eps + t * n
             for i in 0..<n {
                 var s = 0.0
@@ -78,6 +80,8 @@ extension HorizonWorkspace {
             if largest < tolerance { converged = true; break }
             performed += 1
             savedControls.update(from: u, count: controlCount)
+            // Keep ∇u too: a rejected step then costs one evaluation, not two.
+            controlCurvature.update(from: controlGradient, count: controlCount)
             let eta = controlStepSize * scale
             for t in 0..<horizon {
                 for j in 0..<m { u[t * m + j] -= eta * controlGradient[t * m + j] }
@@ -90,11 +94,13 @@ extension HorizonWorkspace {
             } else {
                 if !trial.isFinite { warnings.insert(.divergence) }
                 u.update(from: savedControls, count: controlCount)
+                controlGradient.update(from: controlCurvature, count: controlCount)
                 scale *= 0.5
-                energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
                 if scale < 1e-8 { break }
             }
         }
+        // Leave the states on the rollout of the kept controls.
+        rollout(model, controls: u, states: x)
         if !converged { warnings.insert(.notConverged) }
         return InferenceOutcome(energy: energy, iterations: performed, converged: converged, warnings: warnings)
     }

@@ -10,7 +10,8 @@
 /// A  H·n·n     ∂f/∂x at (x_t, u_t);  B  H·n·m   ∂f/∂u
 /// ∇x, dx (H+1)·n and ∇u, du H·m: gradients and their diagonal curvatures
 /// ```
-/// Constants (precisions, goal, bounds) are copied in too, so the hot loops read plain pointers.
+/// C_t ((H+1)·p·n) holds ∂g/∂x at each x_t. Constants (precisions, goal, bounds) are copied in
+/// too, so the hot loops read plain pointers.
 /// A class so that the memory is freed once; ``PredictiveController`` copies it on write.
 final class HorizonWorkspace {
     let n: Int, m: Int, p: Int, horizon: Int, samples: Int
@@ -25,9 +26,9 @@ final class HorizonWorkspace {
     let sampledControls, sampleCosts: UnsafeMutablePointer<Double>
     // Scratch vectors.
     let next, outcome, wrapped, rolloutA, rolloutB: UnsafeMutablePointer<Double>
-    // Constants: Π_x (n), o* (p), Π_g,t ((H+1)·p), ū (m), Π_u (m), bounds (m, m), C (p·n), σ (m).
+    // Π_x (n), o* (p), Π_g,t ((H+1)·p), ū (m), Π_u (m), bounds (m, m), C_t ((H+1)·p·n), σ (m).
     let modelPrecision, goal, goalPrecision, controlPrior, controlPrecision: UnsafeMutablePointer<Double>
-    let lower, upper, outcomeMatrix, noiseScale: UnsafeMutablePointer<Double>
+    let lower, upper, outcomeJacobians, noiseScale: UnsafeMutablePointer<Double>
 
     init(n: Int, m: Int, p: Int, horizon h: Int, samples k: Int) {
         self.n = n; self.m = m; self.p = p; self.horizon = h; self.samples = k
@@ -38,7 +39,7 @@ final class HorizonWorkspace {
             k * h * m, k,
             n, p, n, n, n,
             n, p, (h + 1) * p, m, m,
-            m, m, p * n, m,
+            m, m, (h + 1) * p * n, m,
         ]
         count = sizes.reduce(0, +)
         memory = .allocate(capacity: count)
@@ -52,7 +53,7 @@ final class HorizonWorkspace {
         (sampledControls, sampleCosts) = (slices[13], slices[14])
         (next, outcome, wrapped, rolloutA, rolloutB) = (slices[15], slices[16], slices[17], slices[18], slices[19])
         (modelPrecision, goal, goalPrecision, controlPrior, controlPrecision) = (slices[20], slices[21], slices[22], slices[23], slices[24])
-        (lower, upper, outcomeMatrix, noiseScale) = (slices[25], slices[26], slices[27], slices[28])
+        (lower, upper, outcomeJacobians, noiseScale) = (slices[25], slices[26], slices[27], slices[28])
     }
 
     deinit { memory.deallocate() }

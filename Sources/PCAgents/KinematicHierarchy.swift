@@ -13,8 +13,9 @@
 /// reach θ_ℓ and e_{ℓ−1} through the Jacobian of g_ext. Action (velocity level) is the reflex that
 /// cancels the predicted proprioceptive error: a = clip(θ′ + k_a(θ − y_q)/dt, ±a_max).
 ///
-/// Observation: (q (N), target (2)) and, when π_vis > 0, the seen end effector (2); the target sets
-/// the intention i. Action: joint velocities (N), for a plant q ← q + dt·a.
+/// Observation: (q (N), target (2), seen end effector (2)) — `KinematicArm`'s layout; the target sets
+/// the intention i and the seen end effector is used when π_vis > 0. Action: joint velocities (N),
+/// for a plant q ← clamp(q + dt·a).
 public struct KinematicHierarchy: Agent {
     public let options: KinematicHierarchyOptions
     public let linkCount: Int
@@ -45,7 +46,7 @@ public struct KinematicHierarchy: Agent {
         extrinsicVelocity = extrinsic; kinematicError = extrinsic; extrinsicGradient = extrinsic
     }
 
-    public var observationDimension: Int { linkCount + 2 + (options.visualPrecision > 0 ? 2 : 0) }
+    public var observationDimension: Int { linkCount + 4 }
     public var actionDimension: Int { linkCount }
 
     /// The believed end-effector position, in the options' length unit.
@@ -70,7 +71,7 @@ public struct KinematicHierarchy: Agent {
         }
         for i in 0..<n { sensedAngles[i] = observation[i] }
         target = (observation[n] / scale, observation[n + 1] / scale)
-        if options.visualPrecision > 0 { seenTip = (observation[n + 2] / scale, observation[n + 3] / scale) }
+        seenTip = (observation[n + 2] / scale, observation[n + 3] / scale)
         if !initialised { initialiseBelief() }
         var energy = 0.0
         for _ in 0..<options.inferenceSteps {

@@ -56,6 +56,30 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         return options
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case lengths, lowerLimits, upperLimits, baseOrientation, timeStep, inferenceSteps, perceptionGain
+        case extrinsicPrecision, proprioceptivePrecision, visualPrecision, intentionGain, intentionPrecision
+        case limitGain, intrinsicPrecision, actionGain, maximumVelocity
+    }
+
+    /// Decodes; only `lengths` is required, any other field left out takes its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(lengths: try c.decode([Double].self, forKey: .lengths),
+                  lowerLimits: try c.decodeIfPresent([Double].self, forKey: .lowerLimits),
+                  upperLimits: try c.decodeIfPresent([Double].self, forKey: .upperLimits))
+        func read(_ key: CodingKeys, _ value: inout Double) throws {
+            if let v = try c.decodeIfPresent(Double.self, forKey: key) { value = v }
+        }
+        try read(.baseOrientation, &baseOrientation); try read(.timeStep, &timeStep)
+        try read(.perceptionGain, &perceptionGain); try read(.extrinsicPrecision, &extrinsicPrecision)
+        try read(.proprioceptivePrecision, &proprioceptivePrecision); try read(.visualPrecision, &visualPrecision)
+        try read(.intentionGain, &intentionGain); try read(.intentionPrecision, &intentionPrecision)
+        try read(.limitGain, &limitGain); try read(.intrinsicPrecision, &intrinsicPrecision)
+        try read(.actionGain, &actionGain); try read(.maximumVelocity, &maximumVelocity)
+        if let v = try c.decodeIfPresent(Int.self, forKey: .inferenceSteps) { inferenceSteps = v }
+    }
+
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
     public func validate() throws {
         try Validate.atLeast(lengths.count, 1, "lengths.count")

@@ -4,11 +4,25 @@
 /// ``angleIndices`` appears as the pair (cos xᵢ, sin xᵢ). The pendulum's (cos θ, sin θ, θ̇) is
 /// `ObservationLayout(stateDimension: 2, angleIndices: [0])`; a fully observed linear plant has no angles.
 /// Perception inverts it exactly: xᵢ = atan2(sin, cos) for angles, the value itself otherwise.
+///
+/// Any other layout is given coordinate by coordinate with ``init(observationDimension:sources:)``
+/// (e.g. Reacher's (cos q, sin q, target, q̇, tip − target)).
 public struct ObservationLayout: Sendable, Equatable, Codable {
+    /// Where one state coordinate is read from.
+    public enum Source: Sendable, Equatable, Codable {
+        /// xᵢ = observation[index].
+        case value(Int)
+        /// xᵢ = atan2(observation[sin], observation[cos]).
+        case angle(cos: Int, sin: Int)
+    }
+
     /// Dimension of the state x.
     public let stateDimension: Int
-    /// State coordinates observed as (cos, sin) pairs, ascending.
+    /// State coordinates observed as (cos, sin) pairs in place, ascending (the default layout).
     public let angleIndices: [Int]
+    /// Explicit sources, (stateDimension), or nil for the in-place layout.
+    public let sources: [Source]?
+    private let explicitObservationDimension: Int?
 
     /// - Throws: ``AgentConfigurationError`` for an out-of-range or repeated angle index.
     public init(stateDimension: Int, angleIndices: [Int] = []) throws {
@@ -23,10 +37,33 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
         }
         self.stateDimension = stateDimension
         self.angleIndices = sorted
+        self.sources = nil
+        self.explicitObservationDimension = nil
     }
 
-    /// Number of values in an observation: stateDimension + number of angles.
-    public var observationDimension: Int { stateDimension + angleIndices.count }
+    /// A layout given coordinate by coordinate.
+    /// - Throws: ``AgentConfigurationError`` when a source index lies outside the observation.
+    public init(observationDimension: Int, sources: [Source]) throws {
+        try Validate.atLeast(sources.count, 1, "observation.sources.count")
+        for (i, source) in sources.enumerated() {
+            let indices: [Int]
+            switch source {
+            case let .value(k): indices = [k]
+            case let .angle(c, s): indices = [c, s]
+            }
+            for k in indices where !(0..<observationDimension).contains(k) {
+                throw AgentConfigurationError.invalidValue(field: "observation.sources[\(i)]", value: "\(k)",
+                                                           requirement: "must index an observation of \(observationDimension) values")
+            }
+        }
+        stateDimension = sources.count
+        angleIndices = []
+        self.sources = sources
+        explicitObservationDimension = observationDimension
+    }
+
+    /// Number of values in an observation: stateDimension + number of angles (in-place layout).
+    public var observationDimension: Int { explicitObservationDimension ?? (stateDimension + angleIndices.count) }
 
     /// Writes the state encoded by `observation`.
     /// - Returns: false when the observation has the wrong length or a non-finite value (then
@@ -34,6 +71,15 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
     func decode(_ observation: [Double], into state: UnsafeMutablePointer<Double>) -> Bool {
         guard observation.count == observationDimension else { return false }
         for k in 0..<observation.count where !observation[k].isFinite { return false }
+        if let sources {
+            for i in 0..<sources.count {
+                switch sources[i] {
+                case let .value(k): state[i] = observation[k]
+                case let .angle(c, s): state[i] = atan2Double(observation[s], observation[c])
+                }
+            }
+            return true
+        }
         var k = 0, a = 0
         for i in 0..<stateDimension {
             if a < angleIndices.count && angleIndices[a] == i {
@@ -58,11 +104,26 @@ import Darwin
 #endif
 
 extension ObservationLayout {
-    enum CodingKeys: String, CodingKey { case stateDimension, angleIndices }
+    enum CodingKeys: String, CodingKey { case stateDimension, angleIndices, sources, observationDimension }
     /// Decodes and validates (a bad index throws ``AgentConfigurationError``).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
-                      angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [])
+        if let sources = try c.decodeIfPresent([Source].self, forKey: .sources) {
+            try self.init(observationDimension: try c.decode(Int.self, forKey: .observationDimension), sources: sources)
+        } else {
+            try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
+                          angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [])
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stateDimension, forKey: .stateDimension)
+        if let sources {
+            try c.encode(sources, forKey: .sources)
+            try c.encode(observationDimension, forKey: .observationDimension)
+        } else {
+            try c.encode(angleIndices, forKey: .angleIndices)
+        }
     }
 }

@@ -6,7 +6,28 @@
 /// away from angles of exactly ±π. With no angles and C = I the goal is on the state itself; the
 /// pendulum's goal on wrap(θ) and θ̇ is C = I with angle index 0, which makes the goal energy
 /// ½ Π_θ wrap(θ)² + ½ Π_θ̇ θ̇², Gymnasium's cost up to the factor ½Π.
+///
+/// Optionally (``reach``) two nonlinear rows come first: the tip of a planar chain minus a target,
+/// tip = Σ_k l_k (cos φ_k, sin φ_k), φ_k = q₁ + … + q_k, read from state coordinates, so a goal
+/// o* = 0 on them means "fingertip on the target". Their Jacobian is analytic:
+/// ∂tip/∂q_j = Σ_{k ≥ j} l_k (−sin φ_k, cos φ_k), ∂/∂target = −I.
 public struct OutcomeMap: Sendable, Equatable, Codable {
+    /// A planar chain's fingertip-minus-target outcome.
+    public struct PlanarReach: Sendable, Equatable, Codable {
+        /// Link lengths l_k, (links).
+        public var lengths: [Double]
+        /// State index of q₁; the joint angles are the next `lengths.count` coordinates.
+        public var firstAngleIndex: Int
+        /// State indices of the target's (x, y).
+        public var targetIndices: [Int]
+        public init(lengths: [Double], firstAngleIndex: Int, targetIndices: [Int]) {
+            self.lengths = lengths
+            self.firstAngleIndex = firstAngleIndex
+            self.targetIndices = targetIndices
+        }
+    }
+    /// The optional nonlinear reach rows (first two outcome coordinates).
+    public let reach: PlanarReach?
     /// Dimension of the state x.
     public let stateDimension: Int
     /// Dimension of the outcome o = g(x).
@@ -18,9 +39,20 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
 
     /// Creates g(x) = C·w(x).
     /// - Throws: ``AgentConfigurationError`` when C has the wrong size or an angle index is out of range.
-    public init(stateDimension: Int, matrix: [Double], angleIndices: [Int] = []) throws {
+    public init(stateDimension: Int, matrix: [Double], angleIndices: [Int] = [], reach: PlanarReach? = nil) throws {
         try Validate.atLeast(stateDimension, 1, "outcome.stateDimension")
-        guard matrix.count % stateDimension == 0, !matrix.isEmpty else {
+        if let reach {
+            try Validate.allPositive(reach.lengths, "outcome.reach.lengths")
+            guard reach.firstAngleIndex >= 0, reach.firstAngleIndex + reach.lengths.count <= stateDimension else {
+                throw AgentConfigurationError.invalidValue(field: "outcome.reach.firstAngleIndex", value: "\(reach.firstAngleIndex)",
+                                                           requirement: "the joint angles must lie within the state")
+            }
+            guard reach.targetIndices.count == 2, reach.targetIndices.allSatisfy({ (0..<stateDimension).contains($0) }) else {
+                throw AgentConfigurationError.invalidValue(field: "outcome.reach.targetIndices", value: "\(reach.targetIndices)",
+                                                           requirement: "must be two state indices")
+            }
+        }
+        guard matrix.count % stateDimension == 0, !matrix.isEmpty || reach != nil else {
             throw AgentConfigurationError.invalidValue(
                 field: "outcome.matrix", value: "\(matrix.count) entries",
                 requirement: "must hold a positive multiple of stateDimension = \(stateDimension) entries")
@@ -31,9 +63,10 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                                                        requirement: "must lie in 0..<\(stateDimension)")
         }
         self.stateDimension = stateDimension
-        self.outcomeDimension = matrix.count / stateDimension
+        self.outcomeDimension = matrix.count / stateDimension + (reach == nil ? 0 : 2)
         self.matrix = matrix
         self.angleIndices = angleIndices
+        self.reach = reach
     }
 
     /// g(x) = x with the listed angles wrapped (C = I).
@@ -51,15 +84,54 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
     func apply(_ state: UnsafePointer<Double>, into outcome: UnsafeMutablePointer<Double>,
                wrapped: UnsafeMutablePointer<Double>) {
         let n = stateDimension
+        var row = 0
+        if let reach {
+            var phi = 0.0, x = 0.0, y = 0.0
+            for k in 0..<reach.lengths.count {
+                phi += state[reach.firstAngleIndex + k]
+                x += reach.lengths[k] * cosine(phi)
+                y += reach.lengths[k] * sine(phi)
+            }
+            outcome[0] = x - state[reach.targetIndices[0]]
+            outcome[1] = y - state[reach.targetIndices[1]]
+            row = 2
+        }
         for j in 0..<n { wrapped[j] = state[j] }
         // Index loops: iterating an array in unspecialised (debug) code allocates an iterator box.
         for k in 0..<angleIndices.count { wrapped[angleIndices[k]] = wrapAngle(state[angleIndices[k]]) }
+        let rows = matrix.count / n
         matrix.withUnsafeBufferPointer { c in
-            for i in 0..<outcomeDimension {
+            for i in 0..<rows {
                 var s = 0.0
                 for j in 0..<n { s += c[i * n + j] * wrapped[j] }
-                outcome[i] = s
+                outcome[row + i] = s
             }
+        }
+    }
+
+    /// Writes ∂g/∂x at `state`, (outcomeDimension × stateDimension), row-major.
+    func jacobian(_ state: UnsafePointer<Double>, into jacobian: UnsafeMutablePointer<Double>) {
+        let n = stateDimension
+        var row = 0
+        if let reach {
+            for j in 0..<(2 * n) { jacobian[j] = 0 }
+            // Suffix sums of l_k (−sin φ_k, cos φ_k) give the columns of the joint angles.
+            let links = reach.lengths.count
+            var phi = 0.0
+            for k in 0..<links {
+                phi += state[reach.firstAngleIndex + k]
+                let dx = -reach.lengths[k] * sine(phi), dy = reach.lengths[k] * cosine(phi)
+                for j in 0...k {
+                    jacobian[reach.firstAngleIndex + j] += dx
+                    jacobian[n + reach.firstAngleIndex + j] += dy
+                }
+            }
+            jacobian[reach.targetIndices[0]] -= 1
+            jacobian[n + reach.targetIndices[1]] -= 1
+            row = 2
+        }
+        matrix.withUnsafeBufferPointer { c in
+            for k in 0..<c.count { jacobian[row * n + k] = c[k] }
         }
     }
 }
@@ -74,12 +146,13 @@ public func wrapAngle(_ x: Double) -> Double {
 }
 
 extension OutcomeMap {
-    enum CodingKeys: String, CodingKey { case stateDimension, matrix, angleIndices }
+    enum CodingKeys: String, CodingKey { case stateDimension, matrix, angleIndices, reach }
     /// Decodes and validates (a bad matrix or index throws ``AgentConfigurationError``).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
                       matrix: try c.decode([Double].self, forKey: .matrix),
-                      angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [])
+                      angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [],
+                      reach: try c.decodeIfPresent(PlanarReach.self, forKey: .reach))
     }
 }

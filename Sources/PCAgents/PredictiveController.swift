@@ -7,10 +7,12 @@ import PCNumerics
 /// outcomes g(x_t), controls have a prior N(ū, Π_u⁻¹) and hard bounds, and the dynamics are a
 /// prior N(f(x_t, u_t), Π_x⁻¹) on each next state. One step:
 /// 1. **perceive**: x₀ ← the state the observation encodes (``ObservationLayout``), clamped.
-/// 2. **plan**: optionally move the warm start by a sampled proposal (``SampledProposal``); roll f
-///    out so every ε = 0; run `iterations` of preconditioned gradient inference on E
-///    (``HorizonEnergy``, ``HorizonInference``); optionally keep the proposal if it has the lower
-///    hard-dynamics energy.
+/// 2. **plan**: optionally move the warm start by a sampled proposal (MPPI, `SampledProposal.swift`);
+///    roll f out so every ε = 0; run `iterations` of gradient inference on E — in collocation mode
+///    on x and u with finite Π_x (`HorizonInference.swift`), in shooting mode (Π_x → ∞) on u with
+///    the dynamics errors at their equilibrium (`HorizonInference+Shooting.swift`); optionally keep
+///    the proposal if it has the lower hard-dynamics energy. With `replanInterval` k > 1 this
+///    happens every k-th step and the action is held in between.
 /// 3. **act**: emit u₀, shift the plan one step (appending ū) as the next warm start.
 ///
 /// Numerical trouble (non-finite energy, NaN plan) resets the warm start to ū and emits the safe
@@ -25,6 +27,10 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
     private var generator: Xoshiro256
     private var diagnostics = StepDiagnostics()
     private var planValid = false
+    /// Steps since the last plan (the action is held until it reaches replanInterval).
+    private var stepsSincePlan = 0
+    private var heldAction: [Double]
+    private var planned = false
 
     /// - Throws: ``AgentConfigurationError`` when the options do not fit the model.
     public init(model: Model, options: PredictiveControllerOptions) throws {
@@ -48,9 +54,9 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
             w.upper[j] = options.controlUpper[j]
             w.noiseScale[j] = options.proposal.samples > 0 ? options.proposal.noiseScale[j] : 0
         }
-        for i in 0..<(p * n) { w.outcomeMatrix[i] = options.outcome.matrix[i] }
         workspace = w
         generator = Xoshiro256(seed: 0)
+        heldAction = [Double](repeating: 0, count: m)
         resetPlan()
     }
 
@@ -71,6 +77,7 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         generator = Xoshiro256(seed: seed)
         resetPlan()
         diagnostics = StepDiagnostics()
+        stepsSincePlan = 0
     }
 
     public mutating func perceive(_ observation: [Double]) {
@@ -84,7 +91,14 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
     }
 
     public mutating func plan() {
+        planned = false
         guard planValid else { return }
+        // Between decisions the held action stands (replanInterval > 1).
+        if stepsSincePlan > 0 && stepsSincePlan < options.replanInterval {
+            diagnostics.iterations = 0
+            return
+        }
+        planned = true
         let w = workspace
         let stateCount = (options.horizon + 1) * model.stateDimension
         let controlCount = options.horizon * model.actionDimension
@@ -142,12 +156,22 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         precondition(action.count == actionDimension,
                      "PredictiveController.act: action buffer holds \(action.count) values, expected \(actionDimension)")
         let w = workspace, m = model.actionDimension, h = options.horizon
-        if planValid {
-            for j in 0..<m { action[j] = min(max(w.u[j], w.lower[j]), w.upper[j]) }
-        } else {
-            // Safe action: the control prior, clipped.
+        guard planValid else {
+            // Safe action: the control prior, clipped; the next valid step replans.
             for j in 0..<m { action[j] = min(max(w.controlPrior[j], w.lower[j]), w.upper[j]) }
+            stepsSincePlan = 0
+            return diagnostics
         }
+        if !planned {
+            for j in 0..<m { action[j] = heldAction[j] }
+            stepsSincePlan += 1
+            return diagnostics
+        }
+        for j in 0..<m {
+            action[j] = min(max(w.u[j], w.lower[j]), w.upper[j])
+            heldAction[j] = action[j]
+        }
+        stepsSincePlan = options.replanInterval > 1 ? 1 : 0
         // Receding horizon: shift the plan, append ū.
         if h > 1 { (w.u).update(from: w.u + m, count: (h - 1) * m) }
         for j in 0..<m { w.u[(h - 1) * m + j] = w.controlPrior[j] }

@@ -23,4 +23,44 @@ extension PredictiveControllerOptions {
         options.proposal = ProposalOptions(samples: 0, noiseScale: [1], temperature: 0.1)
         return options
     }
+
+    /// Swing-up and balance of PCKit's CartPoleSwingUp (TASKS.md §3): state (x, ẋ, θ, θ̇), force
+    /// F = 10·clip(a, −1, 1), observation (x, ẋ, cos θ, sin θ, θ̇). Plan with
+    /// `ActionRepeat(CartPoleModel.swingUp, count: 5)` (one latent step = 0.05 s): H = 40 (2 s),
+    /// replanning every 5 environment steps. The goal prior is on (x, wrap θ, ẋ, θ̇) at 0.
+    public static var cartPoleSwingUp: PredictiveControllerOptions {
+        var options = PredictiveControllerOptions(
+            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [0, 0, 0, 0], goalPrecision: [0.5, 0, 4, 0.05],
+            controlPrior: [0], controlPrecision: [0.05], controlLower: [-1], controlUpper: [1],
+            outcome: try! .identity(stateDimension: 4, angleIndices: [2]),
+            observation: try! ObservationLayout(stateDimension: 4, angleIndices: [2]))
+        options.goalPrecision = [0.5, 0.05, 4, 0.05]
+        options.mode = .shooting
+        options.horizon = 40
+        options.iterations = 30
+        options.controlStepSize = 1
+        options.replanInterval = 5
+        return options
+    }
+
+    /// Reaching with Reacher-v5's 2-link arm (TASKS.md §5): state (q₁, q₂, q̇₁, q̇₂, target x, y),
+    /// a ∈ [−1, 1]², Δt = 0.02 s, observation (cos q, sin q, target, q̇, tip − target). The goal
+    /// prior is on the fingertip-minus-target (``OutcomeMap/PlanarReach``, Π = 2000) and on the joint
+    /// velocities (Π = 0.1, so the arm stops there); Π_u = 1. H = 10 (0.2 s), 20 iterations, shooting mode.
+    public static var reacher: PredictiveControllerOptions {
+        var velocityRows = [Double](repeating: 0, count: 12)
+        velocityRows[2] = 1; velocityRows[6 + 3] = 1
+        var options = PredictiveControllerOptions(
+            modelPrecision: [Double](repeating: 1e3, count: 6), goal: [0, 0, 0, 0], goalPrecision: [2000, 2000, 0.1, 0.1],
+            controlPrior: [0, 0], controlPrecision: [1, 1], controlLower: [-1, -1], controlUpper: [1, 1],
+            outcome: try! OutcomeMap(stateDimension: 6, matrix: velocityRows,
+                                     reach: .init(lengths: [0.1, 0.11], firstAngleIndex: 0, targetIndices: [4, 5])),
+            observation: try! ObservationLayout(observationDimension: 10, sources: [
+                .angle(cos: 0, sin: 2), .angle(cos: 1, sin: 3), .value(6), .value(7), .value(4), .value(5)]))
+        options.mode = .shooting
+        options.horizon = 10
+        options.iterations = 20
+        options.controlStepSize = 1
+        return options
+    }
 }

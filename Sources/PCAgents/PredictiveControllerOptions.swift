@@ -52,6 +52,9 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
     public var proposal: ProposalOptions = ProposalOptions()
     /// After inference, keep the proposal instead if it has the lower hard-dynamics energy (default true).
     public var keepBetterProposal: Bool = true
+    /// Plan on every k-th step and hold the action in between (default 1). Pair with a model that
+    /// holds each action for k environment steps (``ActionRepeat``), so one latent step is one decision.
+    public var replanInterval: Int = 1
 
     /// Options of the MPPI-style proposal (``SampledProposal``); `samples = 0` turns it off.
     public struct ProposalOptions: Sendable, Equatable, Codable {
@@ -128,6 +131,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
                     requirement: "must not exceed controlUpper[\(j)] = \(controlUpper[j])")
             }
         }
+        try Validate.atLeast(replanInterval, 1, "replanInterval")
         try Validate.atLeast(proposal.samples, 0, "proposal.samples")
         if proposal.samples > 0 {
             try Validate.count(proposal.noiseScale, m, "proposal.noiseScale")
@@ -139,7 +143,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
     private enum CodingKeys: String, CodingKey {
         case horizon, iterations, stateStepSize, controlStepSize, tolerance, preconditioned, mode
         case modelPrecision, goal, goalPrecision, terminalGoalScale, controlPrior, controlPrecision
-        case controlLower, controlUpper, outcome, observation, proposal, keepBetterProposal
+        case controlLower, controlUpper, outcome, observation, proposal, keepBetterProposal, replanInterval
     }
 
     public init(from decoder: Decoder) throws {
@@ -163,5 +167,6 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
         if let v = try c.decodeIfPresent(Double.self, forKey: .terminalGoalScale) { terminalGoalScale = v }
         if let v = try c.decodeIfPresent(ProposalOptions.self, forKey: .proposal) { proposal = v }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .keepBetterProposal) { keepBetterProposal = v }
+        if let v = try c.decodeIfPresent(Int.self, forKey: .replanInterval) { replanInterval = v }
     }
 }

@@ -41,7 +41,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     public var integralGain: [Double]
     /// |I| ≤ integralLimit for the unbiased AIC, (J) (default 1000).
     public var integralLimit: [Double]
-    /// Torque bounds applied to the action, (J) (default ±∞).
+    /// Torque bounds applied to the action, (J) (default ±∞; left out of JSON when unbounded).
     public var actionLower: [Double]
     public var actionUpper: [Double]
     /// How observations encode (q, q̇) (default: (q, q̇) themselves).
@@ -161,6 +161,22 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         case variant, jointCount, controlPeriod, goal, sensoryPrecision, velocitySensoryPrecision, priorPrecision
         case velocityPriorPrecision, attractorGain, perceptionGain, actionGain, proportionalGain, derivativeGain, integralGain
         case integralLimit, actionLower, actionUpper, observation
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(variant, forKey: .variant); try c.encode(jointCount, forKey: .jointCount)
+        try c.encode(controlPeriod, forKey: .controlPeriod); try c.encode(goal, forKey: .goal)
+        try c.encode(sensoryPrecision, forKey: .sensoryPrecision)
+        try c.encode(velocitySensoryPrecision, forKey: .velocitySensoryPrecision)
+        try c.encode(priorPrecision, forKey: .priorPrecision); try c.encode(velocityPriorPrecision, forKey: .velocityPriorPrecision)
+        try c.encode(attractorGain, forKey: .attractorGain); try c.encode(perceptionGain, forKey: .perceptionGain)
+        try c.encode(actionGain, forKey: .actionGain); try c.encode(proportionalGain, forKey: .proportionalGain)
+        try c.encode(derivativeGain, forKey: .derivativeGain); try c.encode(integralGain, forKey: .integralGain)
+        try c.encode(integralLimit, forKey: .integralLimit); try c.encode(observation, forKey: .observation)
+        // JSON has no infinity: unbounded torques are left out.
+        if actionLower.allSatisfy(\.isFinite) { try c.encode(actionLower, forKey: .actionLower) }
+        if actionUpper.allSatisfy(\.isFinite) { try c.encode(actionUpper, forKey: .actionUpper) }
     }
 
     public init(from decoder: Decoder) throws {

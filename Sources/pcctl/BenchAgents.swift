@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import PCAgents
 import PCEnvironment
@@ -5,7 +6,9 @@ import PCSims
 import _PCAllocationCounter
 
 /// `pcctl bench agents`: per-step compute time (median, p99) and allocations per step after
-/// warm-up, for each agent on its task, in closed loop with the real environment.
+/// warm-up, for each agent on its task, in closed loop with the real environment. Wall time
+/// (`value`, `p99`, `max`) includes preemption by other processes; `cpuMedian`/`cpuP99` are the
+/// thread's CPU time per step (CLOCK_THREAD_CPUTIME_ID), which a loaded machine does not inflate.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
@@ -19,17 +22,36 @@ struct BenchAgents: ParsableCommand {
     func run() throws {
         var report = BenchReport(suite: "agents")
         report.results.append(try benchPendulum())
+        for variant in [ReflexControllerOptions.Variant.aic, .unbiased] {
+            let agent = try ReflexController(options: .twoLinkArm(variant: variant))
+            report.results.append(try measure(name: "ReflexController.\(variant.rawValue).arm-uaic", agent: agent,
+                                              environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
+                env.reset(seed: 0)
+            })
+        }
+        let hierarchy = try KinematicHierarchy(options: .referenceArm)
+        report.results.append(try measure(name: "KinematicHierarchy.kinematic-arm", agent: hierarchy,
+                                          environment: KinematicArm.priorelliReference(), steps: 500) { env, episode in
+            env.reset(seed: UInt64(episode))
+        })
+        let sensing = try ActiveSensingAgent(options: ActiveSensingOptions(policy: .expectedFreeEnergy))
+        report.results.append(try measure(name: "ActiveSensingAgent.efe.lightdark", agent: sensing,
+                                          environment: LightDark(), steps: LightDark.episodeSteps, episodes: 3) { env, episode in
+            env.reset(seed: UInt64(episode))
+        })
         report.emit(json: options.json)
     }
 
     /// Times every `agent.step` of closed-loop episodes, and counts allocations over all steps after
     /// the first episode's first 5 steps.
-    func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int,
+    func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int, episodes: Int? = nil,
                                           reset: (inout E, Int) throws -> [Double]) throws -> BenchResult {
+        let episodes = episodes ?? self.episodes
         var agent = agent, environment = environment
         var action = [Double](repeating: 0, count: agent.actionDimension)
-        var times: [Double] = []
+        var times: [Double] = [], cpuTimes: [Double] = []
         times.reserveCapacity(episodes * steps)
+        cpuTimes.reserveCapacity(episodes * steps)
         var allocations: UInt64 = 0, countedSteps = 0
         for episode in 0..<episodes {
             var observation = try reset(&environment, episode)
@@ -37,23 +59,28 @@ struct BenchAgents: ParsableCommand {
             for t in 0..<steps {
                 let warm = episode > 0 || t >= 5
                 let before = pck_thread_allocation_count()
+                let cpuStart = threadCPUNanoseconds()
                 let start = monotonicNanoseconds()
                 _ = agent.step(observation, action: &action)
                 let elapsed = monotonicNanoseconds() - start
+                let cpuElapsed = threadCPUNanoseconds() - cpuStart
                 let allocated = pck_thread_allocation_count() - before
                 if warm {
                     allocations += allocated
                     countedSteps += 1
                     times.append(Double(elapsed))
+                    cpuTimes.append(Double(cpuElapsed))
                 }
                 let transition = try environment.step(action, observation: &observation)
                 if transition.done { break }
             }
         }
         times.sort()
+        cpuTimes.sort()
         let active = pck_allocation_counter_active() != 0
         return BenchResult(name: name, value: median(times), unit: "ns/step",
                            details: ["p99": quantile(times, 0.99), "max": times.last ?? 0,
+                                     "cpuMedian": median(cpuTimes), "cpuP99": quantile(cpuTimes, 0.99),
                                      "steps": Double(times.count),
                                      "allocationsPerStep": active ? Double(allocations) / Double(max(1, countedSteps)) : -1])
     }
@@ -67,3 +94,4 @@ struct BenchAgents: ParsableCommand {
         }
     }
 }
+

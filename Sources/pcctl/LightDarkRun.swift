@@ -10,6 +10,10 @@ struct LightDarkRun {
     var episodes: Int
     var firstSeed: Int
     var policies: [ActiveSensingOptions.Policy]
+    /// Also run the EFE policy with the Gaussian belief and closed-form epistemic term.
+    var includeGaussian = true
+    /// Options from a config file: run first, then the baselines with the same sensor model.
+    var configured: ActiveSensingOptions? = nil
 
     struct PolicyResult: Codable {
         var policy: String
@@ -32,9 +36,17 @@ struct LightDarkRun {
 
     func run() throws -> Report {
         var results: [PolicyResult] = []
-        for policy in policies {
+        var runs: [(ActiveSensingOptions.Policy, ActiveSensingOptions.BeliefModel)] = policies.map { ($0, .grid) }
+        if includeGaussian && policies.contains(.expectedFreeEnergy) { runs.insert((.expectedFreeEnergy, .gaussian), at: 1) }
+        if let configured { runs = [(configured.policy, configured.belief), (.goToMean, .grid), (.random, .grid)] }
+        for (index, (policy, beliefModel)) in runs.enumerated() {
             var options = variant == .main ? ActiveSensingOptions(policy: policy) : .counterCheck(policy: policy)
+            if let configured {
+                options = configured
+                if index > 0 { options.belief = .grid }
+            }
             options.policy = policy
+            options.belief = beliefModel
             var agent = try ActiveSensingAgent(options: options)
             var successes = 0, errors: [Double] = [], confidence: [Double] = [], times: [Double] = []
             var action = [0.0, 0.0]
@@ -66,7 +78,7 @@ struct LightDarkRun {
             let sortedConfidence = confidence.sorted(), sortedTimes = times.sorted()
             let medianConfidence = EpisodeStatistics.median(sortedConfidence)
             results.append(PolicyResult(
-                policy: policy.rawValue, successRate: Double(successes) / Double(episodes),
+                policy: policy.rawValue + (beliefModel == .gaussian ? " (Gaussian)" : ""), successRate: Double(successes) / Double(episodes),
                 meanFinalError: errors.reduce(0, +) / Double(episodes),
                 medianStepsToConfidence: medianConfidence.isFinite ? medianConfidence : nil,
                 confidentFraction: Double(confidence.filter(\.isFinite).count) / Double(episodes),
@@ -80,10 +92,10 @@ struct LightDarkRun {
 extension LightDarkRun.Report {
     func printSummary() {
         print("pcctl run lightdark — variant \(variant), \(episodes) episodes, seeds \(firstSeed)..\(firstSeed + episodes - 1)")
-        print("  policy              success  final error  steps to sd<0.25 (reached)  compute median/p99")
+        print("  policy                         success  final error  steps to sd<0.25 (reached)  compute median/p99")
         for r in results {
             let steps = r.medianStepsToConfidence.map { String(format: "%.0f", $0) } ?? "never"
-            let name = r.policy.padding(toLength: 18, withPad: " ", startingAt: 0)
+            let name = r.policy.padding(toLength: 29, withPad: " ", startingAt: 0)
             let stepsText = String(repeating: " ", count: max(0, 8 - steps.count)) + steps
             print(String(format: "  %@  %5.0f%%  %11.3f  %@ (%3.0f%%)  %10.2f / %.2f ms",
                          name as NSString, 100 * r.successRate, r.meanFinalError, stepsText as NSString,

@@ -58,26 +58,3 @@ struct PendulumRun<A: Agent> {
             returns: returns, warnings: warnings, trace: trace, traceTimeStep: 0.05)
     }
 }
-
-extension RunReport {
-    /// Writes the first episode's trace as an SVG: one panel per traced quantity (for the pendulum:
-    /// wrapped angle, torque and the planner's free energy) against time.
-    func writePlot(to path: String) throws {
-        let names = trace.keys.sorted { (Self.panelOrder[$0] ?? 99, $0) < (Self.panelOrder[$1] ?? 99, $1) }
-        let steps = trace.values.map(\.count).max() ?? 0
-        let time = (0..<steps).map { Double($0) * traceTimeStep }
-        let panels = names.map { name in
-            let (title, unit) = Self.panelLabels[name] ?? (name, name)
-            return PlotPanel(title: title, yLabel: unit, series: [TimeSeries(name, trace[name]!)])
-        }
-        let plot = TimeSeriesPlot(
-            title: "\(task): \(agent), seed \(firstSeed) (\(initialStates)), return \(String(format: "%.1f", returns.first ?? .nan))",
-            time: time, xLabel: "time (s)", panels: panels)
-        try plot.write(to: path)
-    }
-
-    static let panelOrder = ["angle": 0, "torque": 1, "freeEnergy": 2]
-    static let panelLabels = ["angle": ("Angle from upright, wrap(θ)", "rad"),
-                              "torque": ("Torque", "N·m"),
-                              "freeEnergy": ("Planner free energy (energy E of the horizon)", "E")]
-}

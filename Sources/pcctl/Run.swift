@@ -5,41 +5,50 @@ import PCEnvironment
 import PCSims
 
 /// `pcctl run <task>`: run an agent on a built-in task for N episodes and print its score.
+///
+/// Agent tasks: pendulum (PredictiveController), lightdark and lightdark-counter (ActiveSensingAgent
+/// and its baselines), kinematic-arm (KinematicHierarchy), arm-uaic (ReflexController). With
+/// `--policy random|zero`, or for any other environment, the run is forwarded to the simulator
+/// runner (`RunSimulator`).
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Agent tasks: pendulum, lightdark, lightdark-countercheck. Agents: a name (predictive) or a JSON
-        config file (see Examples/configs/); light-dark runs all sensing policies unless one is named.
-        Any simulated environment (\(SimulatorName.allCases.map(\.rawValue).joined(separator: ", ")))
-        runs under a simple policy with --policy random|zero.
-        Episodes use seeds S..S+N−1; seeds below 100 start from Gymnasium's initial states
-        (Sims/Fixtures) where the environment has them, unless --own-rng is given.
+        Agent tasks: pendulum, cartpole-swingup, reacher, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
+        --agent takes a name (pendulum: predictive; lightdark: all, efe, epistemic, goToMean, random, stay;
+        arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
+        pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
+        With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`).
         """)
 
-    @Argument(help: "The task or environment, e.g. pendulum.")
+    static let agentTasks = ["pendulum", "cartpole-swingup", "reacher", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
+
+    @Argument(help: "The task or environment.")
     var task: String
 
-    @Option(name: .long, help: "Run a simple policy instead of an agent: random or zero.")
-    var policy: PolicyRun.Policy?
+    @Option(name: .long, help: "Agent name or path to a JSON agent config.")
+    var agent: String?
 
-    @Option(name: .long, help: "With --policy: write an SVG picture of the first episode's final state.")
-    var frame: String?
+    @Option(name: .long, help: "Run the environment under a simple policy instead of an agent: random or zero.")
+    var policy: String?
 
-    @Option(name: .long, help: "Agent name (predictive) or path to a JSON agent config.")
-    var agent: String = "predictive"
-
-    @Option(name: .long, help: "Number of episodes (default: 100 for agent tasks, 1 with --policy).")
+    @Option(name: .long, help: "Number of episodes.")
     var episodes: Int?
 
     @Option(name: .long, help: "First seed; episode k uses seed S + k.")
     var seed: Int = 0
 
-    @Flag(name: .long, help: "Draw initial states from PCKit's own seeded RNG instead of the Gymnasium fixture.")
+    @Flag(name: .long, help: "Pendulum: draw initial states from PCKit's own seeded RNG instead of the Gymnasium fixture.")
     var ownRng = false
+
+    @Flag(name: .long, help: "Simulator runs: start from Gymnasium's exported initial states.")
+    var gymnasiumStarts = false
 
     @Option(name: .long, help: "Write an SVG plot of the first episode to this file.")
     var plot: String?
+
+    @Option(name: .long, help: "Simulator runs: write an SVG picture of the first episode's final state.")
+    var frame: String?
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
@@ -50,75 +59,114 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let agentTasks = ["pendulum", "lightdark", "lightdark-countercheck"]
-        if policy != nil || !agentTasks.contains(task) {
-            try PolicyRun(environment: task, policy: policy ?? .random, episodes: episodes ?? 1, seed: UInt64(seed),
-                          gymnasiumStarts: !ownRng, plot: plot, frame: frame, json: json).run()
-            return
-        }
-        let episodes = self.episodes ?? 100
+        guard policy == nil, Self.agentTasks.contains(task) else { return try forwardToSimulator() }
+        let count = episodes ?? 100
         switch task {
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
             let controller = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
                                                       options: options)
-            let report = try PendulumRun(agent: controller, agentName: agentName, episodes: episodes,
-                                         firstSeed: seed, ownRandomStarts: ownRng).run()
-            try finish(report)
-        case "lightdark", "lightdark-countercheck":
-            let report = try LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: episodes,
-                                          firstSeed: seed, policies: try sensingPolicies()).run()
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try finish(try PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
+                                       firstSeed: seed, ownRandomStarts: ownRng).run())
+        case "cartpole-swingup":
+            try finish(try CartPoleRun(options: try predictiveOptions(default: .cartPoleSwingUp), episodes: count,
+                                       firstSeed: seed).run())
+        case "reacher":
+            try finish(try ReacherRun(options: try predictiveOptions(default: .reacher), episodes: count, firstSeed: seed).run())
+        case "lightdark", "lightdark-counter", "lightdark-countercheck":
+            var run = LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
+                                   firstSeed: seed, policies: [])
+            if let agent, agent.hasSuffix(".json") {
+                let configuration = try AgentConfiguration.load(path: agent)
+                guard let options = configuration.activeSensing else {
+                    throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not an active-sensing agent")
+                }
+                run.configured = options
             } else {
-                report.printSummary()
+                run.policies = try sensingPolicies()
             }
-        default:
-            throw ValidationError("unknown task `\(task)`; known: pendulum, lightdark, lightdark-countercheck")
+            let report = try run.run()
+            json ? printJSON(report) : report.printSummary()
+        case "kinematic-arm":
+            let report = try ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed).run()
+            json ? printJSON(report) : report.printSummary()
+        default: // arm-uaic
+            var options: ReflexControllerOptions
+            if let agent, agent.hasSuffix(".json") {
+                let configuration = try AgentConfiguration.load(path: agent)
+                guard let configured = configuration.reflexController else {
+                    throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a reflex controller")
+                }
+                options = configured
+            } else {
+                guard let variant = ReflexControllerOptions.Variant(rawValue: agent ?? "unbiased") else {
+                    throw ValidationError("arm-uaic agents: aic, unbiased or a .json config (got \(agent!))")
+                }
+                options = .twoLinkArm(variant: variant)
+            }
+            let report = try ReflexArmRun(options: options).run()
+            json ? printJSON(report) : report.printSummary()
         }
     }
 
-    /// Light-dark runs every policy unless one is named (efe, epistemic, goToMean, random, stay).
+    /// Hands the run to the simulator runner with the same options.
+    func forwardToSimulator() throws {
+        var arguments = [task == "lightdark-countercheck" ? "lightdark-counter" : task,
+                         "--episodes", String(episodes ?? 1), "--seed", String(seed)]
+        if let policy { arguments += ["--policy", policy] }
+        if gymnasiumStarts { arguments.append("--gymnasium-starts") }
+        if let plot { arguments += ["--plot", plot] }
+        if let frame { arguments += ["--frame", frame] }
+        if json { arguments.append("--json") }
+        let command = try RunSimulator.parse(arguments)
+        try command.run()
+    }
+
+    /// Light-dark runs every policy unless one is named.
     func sensingPolicies() throws -> [ActiveSensingOptions.Policy] {
-        switch agent {
-        case "predictive", "all": return [.expectedFreeEnergy, .epistemic, .goToMean, .random, .stay]
+        switch agent ?? "all" {
+        case "all": return [.expectedFreeEnergy, .epistemic, .goToMean, .random, .stay]
         case "efe": return [.expectedFreeEnergy]
-        default:
-            guard let policy = ActiveSensingOptions.Policy(rawValue: agent) else {
-                throw ValidationError("unknown sensing policy `\(agent)`; use all, efe, epistemic, goToMean, random or stay")
+        case let name:
+            guard let policy = ActiveSensingOptions.Policy(rawValue: name) else {
+                throw ValidationError("unknown sensing policy `\(name)`; use all, efe, epistemic, goToMean, random or stay")
             }
             return [policy]
         }
     }
 
-    var agentName: String { agent.hasSuffix(".json") ? (agent as NSString).lastPathComponent : agent }
-
     /// The predictive controller's options: the task default, or a config file.
     func predictiveOptions(default preset: PredictiveControllerOptions) throws -> PredictiveControllerOptions {
-        switch agent {
-        case "predictive", "PredictiveController", "predictiveController": return preset
-        default:
-            guard agent.hasSuffix(".json") else {
+        guard let agent, agent.hasSuffix(".json") else {
+            if let agent, !["predictive", "PredictiveController", "predictiveController"].contains(agent) {
                 throw ValidationError("unknown agent `\(agent)` for \(task); use `predictive` or a .json config")
             }
-            let configuration = try AgentConfiguration.load(path: agent)
-            guard configuration.agent == .predictiveController, let options = configuration.predictiveController else {
-                throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a predictive controller")
-            }
-            return options
+            return preset
         }
+        let configuration = try AgentConfiguration.load(path: agent)
+        guard let options = configuration.predictiveController else {
+            throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a predictive controller")
+        }
+        return options
+    }
+
+    func hierarchyOptions() throws -> KinematicHierarchyOptions {
+        guard let agent, agent.hasSuffix(".json") else { return .referenceArm }
+        let configuration = try AgentConfiguration.load(path: agent)
+        guard let options = configuration.kinematicHierarchy else {
+            throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a kinematic hierarchy")
+        }
+        return options
+    }
+
+    func printJSON<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try! encoder.encode(value), as: UTF8.self))
     }
 
     func finish(_ report: RunReport) throws {
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            report.printSummary()
-        }
+        json ? printJSON(report) : report.printSummary()
         if let plot {
             try report.writePlot(to: plot)
             if !json { print("plot: \(plot)") }
@@ -126,7 +174,7 @@ struct Run: ParsableCommand {
     }
 }
 
-/// What `pcctl run` reports.
+/// What `pcctl run pendulum` reports.
 struct RunReport: Codable {
     var task: String
     var agent: String
@@ -139,6 +187,8 @@ struct RunReport: Codable {
     /// Time series of the first episode, for plots.
     var trace: [String: [Double]]
     var traceTimeStep: Double
+    /// Task-specific figures (e.g. Reacher's final distances).
+    var extra: [String: Double] = [:]
 
     func printSummary() {
         let s = statistics
@@ -148,8 +198,24 @@ struct RunReport: Codable {
         print(String(format: "  success  %.0f%%  (%@)", 100 * s.successRate, successCriterion))
         print(String(format: "  compute  median %.1f µs/step   p99 %.1f µs/step",
                      1e6 * s.medianStepTime, 1e6 * s.p99StepTime))
+        for (key, value) in extra.sorted(by: { $0.key < $1.key }) { print("  \(key) \(value)") }
         if !warnings.isEmpty {
             print("  warnings " + warnings.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
         }
+    }
+
+    /// Angle, torque and free energy of the first episode over time (the sims' SVG plot).
+    func writePlot(to path: String) throws {
+        let angle = trace["angle"] ?? [], torque = trace["torque"] ?? [], energy = trace["freeEnergy"] ?? []
+        let time = angle.indices.map { Double($0 + 1) * traceTimeStep }
+        let plot = TimeSeriesPlot(
+            title: "\(task): \(agent), seed \(firstSeed) — return \(String(format: "%.1f", returns.first ?? .nan))",
+            time: time, xLabel: "time (s)",
+            panels: [
+                PlotPanel(title: "Angle from upright, wrap(θ)", yLabel: "rad", series: [TimeSeries("wrap θ", angle)]),
+                PlotPanel(title: "Torque", yLabel: "N·m", series: [TimeSeries("u", torque)]),
+                PlotPanel(title: "Free energy of the settled plan", yLabel: "E", series: [TimeSeries("E", energy)]),
+            ])
+        try plot.write(to: path)
     }
 }

@@ -152,3 +152,27 @@ import _PCTestSupport
         }
     }
 }
+
+@Suite struct GaussianBeliefTests {
+    @Test func kalmanUpdateMatchesTheScalarClosedForm() throws {
+        var options = ActiveSensingOptions(policy: .expectedFreeEnergy, noise: .constant(0.5))
+        options.belief = .gaussian
+        var agent = try ActiveSensingAgent(options: options)
+        agent.reset(seed: 0)
+        let prior = 100.0 / 12, r2 = 0.25
+        agent.perceive([3, 4, 1.5, -0.5, 4])        // sensor (3, 4), reading (1.5, −0.5)
+        let gain = prior / (prior + r2)
+        assertClose(agent.gaussianMean.x, 5 + gain * (4.5 - 5), rtol: 1e-14, atol: 0)
+        assertClose(agent.gaussianMean.y, 5 + gain * (3.5 - 5), rtol: 1e-14, atol: 0)
+        assertClose(agent.gaussianCovariance.xx, (1 - gain) * prior, rtol: 1e-12, atol: 0)
+        #expect(agent.gaussianCovariance.xy == 0)
+        // The closed-form epistemic value prefers the light strip on the main task.
+        var main = ActiveSensingOptions(policy: .epistemic)
+        main.belief = .gaussian
+        var sensing = try ActiveSensingAgent(options: main)
+        sensing.reset(seed: 0)
+        var action = [0.0, 0.0]
+        _ = sensing.step([2, 5, 0, 0, 0], action: &action)
+        #expect(action[0] > 0.3, "moves toward p_x = 8 (got \(action))")
+    }
+}

@@ -21,7 +21,7 @@ import _PCTestSupport
         var agent = try KinematicHierarchy(options: options)
         agent.reset(seed: 0)
         // Two perception steps from an observation move the beliefs off the forward kinematics.
-        let observation = [0.05, 0.4, 2.4, 1.2, 120, 90, 100, 80]
+        let observation = [0.05, 0.4, 2.4, 1.2, 120, 90, 100, 80]  // q (4), target (2), seen tip (2)
         agent.perceive(observation)
         agent.perceive(observation)
         // Push one angle outside its limit so the limit attractor is active.

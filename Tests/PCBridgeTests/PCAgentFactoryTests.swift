@@ -103,7 +103,7 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         #expect(throws: AgentRequestError.unknownTask(nil, known: ["bare", "cart"])) {
             _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "predictiveController"]))
         }
-        #expect(throws: AgentRequestError.unknownAgent("reflex", known: ["predictiveController"])) {
+        #expect(throws: AgentRequestError.unknownAgent("reflex", known: AgentConfiguration.Kind.allCases.map(\.rawValue))) {
             _ = try cartFactory.makeAgent(for: cartRequest(agent: ["agent": "reflex", "task": "cart"]))
         }
         #expect(throws: AgentRequestError.missingOptions(agent: "predictiveController", task: "bare")) {

@@ -48,20 +48,71 @@ public struct PCAgentFactory: BridgeAgentFactory {
         guard let name = agentName.stringValue, let kind = AgentConfiguration.Kind(rawValue: name) else {
             throw AgentRequestError.unknownAgent(agentName.stringValue ?? "\(agentName)", known: known)
         }
-        let task = configuration["task"]?.stringValue
-        guard let task, let model = models[task] else {
-            throw AgentRequestError.unknownTask(task, known: models.keys.sorted())
-        }
         switch kind {
         case .predictiveController:
+            // A planner needs the task's plant model.
+            let task = configuration["task"]?.stringValue
+            guard let task, let model = models[task] else {
+                throw AgentRequestError.unknownTask(task, known: models.keys.sorted())
+            }
             let options = try predictiveOptions(configuration, model: model, task: task)
             try check(request, observationDimension: options.observation.observationDimension, model: model)
             do { return try model.makePredictiveController(options: options) } catch {
                 throw AgentRequestError.invalidOptions("\(error)")
             }
+        case .reflexController, .activeSensing, .kinematicHierarchy:
+            // Model-free agents: built from their options block alone.
+            let agent = try modelFreeAgent(kind, configuration)
+            guard request.observationSpace.dimension == agent.observationDimension else {
+                throw AgentRequestError.observationDimension(expected: agent.observationDimension,
+                                                             got: request.observationSpace.dimension)
+            }
+            guard request.actionSpace.dimension == agent.actionDimension else {
+                throw AgentRequestError.actionDimension(expected: agent.actionDimension, got: request.actionSpace.dimension)
+            }
+            return agent.bridged
         }
     }
 
+    /// A reflex, active-sensing or kinematic-hierarchy agent from the hello's options block
+    /// (the same JSON as `Examples/configs/`).
+    private func modelFreeAgent(_ kind: AgentConfiguration.Kind, _ configuration: JSONValue) throws -> ModelFreeAgent {
+        guard configuration[kind.rawValue] != nil else {
+            throw AgentRequestError.missingOptions(agent: kind.rawValue, task: configuration["task"]?.stringValue ?? "(none)")
+        }
+        let decoded: AgentConfiguration
+        do {
+            decoded = try AgentConfiguration.decode(try JSONEncoder().encode(configuration), path: "hello.agent")
+        } catch {
+            throw AgentRequestError.invalidOptions("\(error)")
+        }
+        do {
+            switch kind {
+            case .reflexController: return ModelFreeAgent(try ReflexController(options: decoded.reflexController!))
+            case .activeSensing: return ModelFreeAgent(try ActiveSensingAgent(options: decoded.activeSensing!))
+            case .kinematicHierarchy: return ModelFreeAgent(try KinematicHierarchy(options: decoded.kinematicHierarchy!))
+            case .predictiveController: preconditionFailure("predictive controllers need a plant model")
+            }
+        } catch {
+            throw AgentRequestError.invalidOptions("\(error)")
+        }
+    }
+}
+
+/// A model-free agent with its dimensions, before it is wrapped for a session.
+private struct ModelFreeAgent {
+    let observationDimension: Int
+    let actionDimension: Int
+    let bridged: any BridgeAgent
+
+    init<A: Agent>(_ agent: A) {
+        observationDimension = agent.observationDimension
+        actionDimension = agent.actionDimension
+        bridged = AgentAdapter(agent)
+    }
+}
+
+extension PCAgentFactory {
     /// The options block decoded as ``AgentConfiguration`` does for files, or the task's preset.
     private func predictiveOptions(_ configuration: JSONValue, model: PlantModel, task: String) throws -> PredictiveControllerOptions {
         let kind = AgentConfiguration.Kind.predictiveController.rawValue

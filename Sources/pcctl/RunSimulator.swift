@@ -4,22 +4,42 @@ import PCEnvironment
 import PCNumerics
 import PCSims
 
-/// Episodes of a simulated environment under a simple policy (`pcctl run <env> --policy …`), with
-/// scores, an optional SVG time-series plot of the first episode and an SVG frame of its last state.
-struct PolicyRun {
-    /// The policies that need no agent.
+/// `pcctl run <env> --policy random|zero`: episodes of a simulated environment under a simple policy, with scores,
+/// an optional SVG time-series plot of the first episode and an SVG frame of its last state.
+/// (`pcctl run` forwards here when `--policy` is given or the environment has no agent task.)
+struct RunSimulator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-simulator",
+        abstract: "Run episodes of a simulated environment and report returns (table or JSON).",
+        discussion: "Environments: \(SimulatorName.allCases.map(\.rawValue).joined(separator: ", ")).")
+
     enum Policy: String, ExpressibleByArgument, CaseIterable {
         case random, zero
     }
 
+    @Argument(help: "The environment.")
     var environment: String
-    var policy: Policy
-    var episodes: Int
-    var seed: UInt64
-    var gymnasiumStarts: Bool
+
+    @Option(name: .long, help: "random (uniform in the action space; [-1, 1] where unbounded) or zero.")
+    var policy: Policy = .random
+
+    @Option(name: .long, help: "Number of episodes (seeds S, S+1, …).")
+    var episodes: Int = 1
+
+    @Option(name: .long, help: "First seed.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .long, help: "Start from Gymnasium's exported initial states of the seeds (Gymnasium environments only).")
+    var gymnasiumStarts = false
+
+    @Option(name: .long, help: "Write an SVG time-series plot (states, actions, rewards) of the first episode.")
     var plot: String?
+
+    @Option(name: .long, help: "Write an SVG picture of the first episode's final state.")
     var frame: String?
-    var json: Bool
+
+    @Flag(name: .long, help: "Print one JSON object instead of a table.")
+    var json = false
 
     func validate() throws {
         guard SimulatorName(rawValue: environment) != nil else {
@@ -35,7 +55,6 @@ struct PolicyRun {
     }
 
     func run() throws {
-        try validate()
         let name = SimulatorName(rawValue: environment)!
         var entry = try name.make(seed: seed)
         var env = entry.environment
@@ -47,11 +66,10 @@ struct PolicyRun {
             let episodeSeed = seed &+ UInt64(episode)
             var observation: [Double]
             if gymnasiumStarts {
-                if let starts = entry.gymnasiumStarts, episodeSeed < UInt64(starts.count) {
-                    observation = try reset(&env, state: starts[Int(episodeSeed)])
-                } else {
-                    observation = env.reset(seed: episodeSeed)
+                guard let starts = entry.gymnasiumStarts, episodeSeed < UInt64(starts.count) else {
+                    throw ValidationError("--gymnasium-starts needs a Gymnasium environment and seeds below 100")
                 }
+                observation = try reset(&env, state: starts[Int(episodeSeed)])
             } else {
                 observation = env.reset(seed: episodeSeed)
             }

@@ -1,0 +1,46 @@
+import PCAgents
+import PCEnvironment
+import PCSims
+
+/// `pcctl run cartpole-swingup`: the PredictiveController on CartPoleSwingUp (TASKS.md §3).
+struct CartPoleRun {
+    var options: PredictiveControllerOptions
+    var episodes: Int
+    var firstSeed: Int
+
+    func run() throws -> RunReport {
+        let model = ActionRepeat(CartPoleModel.swingUp, count: options.replanInterval)
+        var agent = try PredictiveController(model: FiniteDifferenceLinearization(model), options: options)
+        var returns: [Double] = [], successes: [Bool] = [], times: [Double] = []
+        var warnings: [String: Int] = [:]
+        var trace: [String: [Double]] = [:]
+        var action = [0.0]
+        for episode in 0..<episodes {
+            let seed = firstSeed + episode
+            var environment = CartPole(model: .swingUp)
+            var observation = environment.reset(seed: UInt64(seed))
+            agent.reset(seed: UInt64(seed))
+            var total = 0.0, balanced = 0
+            let steps = environment.episodeSteps
+            for t in 0..<steps {
+                let diagnostics = agent.step(observation, action: &action)
+                times.append(diagnostics.computeTime)
+                for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
+                total += try environment.step(action, observation: &observation).reward
+                let angle = wrapAngle(environment.state[2])
+                if t >= steps - 100 && abs(angle) < 0.2 { balanced += 1 }
+                if episode == 0 {
+                    trace["angle", default: []].append(angle)
+                    trace["torque", default: []].append(action[0])
+                    trace["freeEnergy", default: []].append(diagnostics.freeEnergy)
+                }
+            }
+            returns.append(total)
+            successes.append(balanced == 100)
+        }
+        return RunReport(task: "cartpole-swingup", agent: "predictive", initialStates: "PCKit RNG", firstSeed: firstSeed,
+                         statistics: EpisodeStatistics(returns: returns, successes: successes, stepTimes: times),
+                         successCriterion: "|wrap θ| < 0.2 at each of the last 100 steps",
+                         returns: returns, warnings: warnings, trace: trace, traceTimeStep: 0.01)
+    }
+}
