@@ -97,8 +97,7 @@ products += [
 targets += [
     // Re-exports every public module; also the catalog of simulator models the bridge's agents
     // plan with (the one place that sees both PCSims and PCBridge).
-    // PCCore joins the dependencies when it lands.
-    .target(name: "PCKit", dependencies: ["PCNumerics", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
+    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
             path: "Sources/PCKit"),
 ]
 products += [.library(name: "PCKit", targets: ["PCKit"])]

@@ -13,7 +13,8 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     public let options: LearningOptions
     /// The optimiser and its state.
     public var optimizer: Optimizer<Scalar>
-    /// The state of the last batch (activities, predictions, errors).
+    /// The state of the last batch (activities, predictions, errors). With `options.threads` > 1
+    /// only its input and target are current (each thread settles its own shard).
     public var state: PCState<Scalar>
     /// Scratch memory.
     public var workspace: InferenceWorkspace<Scalar>
@@ -24,7 +25,11 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     let shards: [BatchShard<Scalar>]
 
     /// A learner for `network` and batches of exactly `batchSize` samples.
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a free input with a rule other than IL or SeqIL.
     public init(for network: PCNetwork<Scalar>, batchSize: Int, options: LearningOptions) throws {
+        if case .free = options.input, options.rule != .il, options.rule != .sequential {
+            throw PCCoreError.unsupported("a free input (generative training) is implemented for IL and SeqIL")
+        }
         self.options = options
         optimizer = try Optimizer(options.optimizer, for: network)
         state = try PCState(for: network, batchSize: batchSize)

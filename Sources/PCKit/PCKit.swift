@@ -2,8 +2,7 @@
 //
 // Order follows the direction of imports, bottom up.
 @_exported import PCNumerics
-// PCCore (predictive-coding networks, inference, learning) joins here once it lands on main:
-// @_exported import PCCore
+@_exported import PCCore
 @_exported import PCEnvironment
 @_exported import PCSims
 @_exported import PCAgents

@@ -25,7 +25,7 @@ struct Modes: ParsableCommand {
     @Option(help: "Latent size of the memory network.")
     var latent: Int = 16
     @Option(help: "Hidden size of the memory network.")
-    var hidden: Int = 256
+    var hidden: Int = 128
     @Option(help: "Training epochs (full-batch steps) of the memory network.")
     var memoryEpochs: Int = 1000
     @Option(help: "Inference steps while training the memory.")

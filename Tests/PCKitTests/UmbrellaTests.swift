@@ -10,6 +10,10 @@ import _PCAllocationCounter
         // PCNumerics: a 2×2 product.
         let product = try Matrix<Double>([[1, 2], [3, 4]]).multiplied(by: try Matrix<Double>.identity(2))
         #expect(product[1, 0] == 3)
+        // PCCore: a 2-3-1 predictive-coding network.
+        var rng = Xoshiro256(seed: 1)
+        let network = try PCNetwork<Double>(sizes: [2, 3, 1], activation: .tanh, using: &rng)
+        #expect(network.sizes == [2, 3, 1] && network.depth == 2)
         // PCEnvironment + PCSims: Gymnasium's Pendulum-v1 spaces.
         let pendulum = Pendulum()
         let torques = try BoxSpace(dimension: 1, low: -2, high: 2)
