@@ -77,7 +77,7 @@ products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
-    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sources/PCAgents"),
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics", "PCCore"], path: "Sources/PCAgents"),
 ]
 products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 

@@ -53,15 +53,29 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(name: .long, help: "Pendulum with --agent learned: environment steps the ModelLearner may use (babbling, then on-policy).")
+    var learningSteps: Int = 5_000
+
+    @Option(name: .long, help: "Pendulum with --agent learned: of those, motor-babbling steps.")
+    var babblingSteps: Int = 2_000
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Pendulum with --agent learned: hidden layer widths of the learned model's PC network.")
+    var hiddenSizes: [Int] = []
+
     func validate() throws {
         if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
         guard seed >= 0 else { throw ValidationError("--seed must be ≥ 0 (got \(seed))") }
+        guard babblingSteps >= 64, babblingSteps <= learningSteps else {
+            throw ValidationError("need 64 ≤ --babbling-steps ≤ --learning-steps (got \(babblingSteps) and \(learningSteps))")
+        }
     }
 
     func run() throws {
         guard policy == nil, Self.agentTasks.contains(task) else { return try forwardToSimulator() }
         let count = episodes ?? 100
         switch task {
+        case "pendulum" where agent == "learned":
+            try runLearnedPendulum(episodes: count)
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
             let controller = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
@@ -107,6 +121,34 @@ struct Run: ParsableCommand {
             let report = try ReflexArmRun(options: options).run()
             json ? printJSON(report) : report.printSummary()
         }
+    }
+
+    /// Learn the pendulum's dynamics with a ModelLearner, then score the planner on the learned model.
+    func runLearnedPendulum(episodes: Int) throws {
+        var learnerOptions = try LearnedPendulumRun.defaultLearnerOptions()
+        if !hiddenSizes.isEmpty {
+            learnerOptions.hiddenSizes = hiddenSizes
+            try learnerOptions.validate()
+        }
+        var run = LearnedPendulumRun(learnerOptions: learnerOptions,
+                                     controllerOptions: .pendulumSwingUp)
+        run.learningSteps = learningSteps
+        run.babblingSteps = babblingSteps
+        let (learner, summary) = try run.learn(log: { line in if !json { print("  learn: " + line) } })
+        var report = try PendulumRun(agent: try run.controller(for: learner), agentName: "learned", episodes: episodes,
+                                     firstSeed: seed, ownRandomStarts: ownRng).run()
+        report.extra["learn.interactionSteps"] = Double(summary.interactionSteps)
+        report.extra["learn.babblingSteps"] = Double(summary.babblingSteps)
+        report.extra["learn.onPolicySteps"] = Double(summary.onPolicySteps)
+        report.extra["learn.batches"] = Double(summary.batches)
+        report.extra["learn.seconds"] = summary.learningSeconds
+        for (name, values) in [("trainRMS", summary.trainingError), ("heldOutRMS", summary.heldOutError),
+                               ("onlineRMS", summary.onlineError)] {
+            for (i, coordinate) in ["theta", "thetaDot"].enumerated() where i < values.count {
+                report.extra["learn.\(name).\(coordinate)"] = values[i]
+            }
+        }
+        try finish(report)
     }
 
     /// Hands the run to the simulator runner with the same options.
