@@ -21,20 +21,25 @@ import PCNumerics
 /// chained through ∂z/∂x (−sin, cos for angles) and ∂z/∂u (zero where u is clipped), so
 /// A = I + diag(s) ∂x_L/∂x and B = diag(s) ∂x_L/∂u.
 ///
-/// `transition` and `linearize` work in stack scratch and allocate nothing.
+/// `transition` and `linearize` work in stack scratch and allocate nothing while each scratch buffer
+/// fits Swift's unconditional stack-allocation limit of 1 KiB: Σ_ℓ n_ℓ ≤ 128 units in all and
+/// stateDimension × (widest layer) ≤ 128 (the pendulum's 4–32–2 network uses 38 and 64). Larger
+/// networks still work, but their scratch may come from the heap.
 public struct LearnedDynamics: LinearizableModel {
     public let stateDimension: Int
     public let actionDimension: Int
     public let timeStep: Double
     /// Layer sizes n₀…n_L (n₀ = featureDimension, n_L = stateDimension).
     public let sizes: [Int]
+    /// Σ_ℓ n_ℓ and max_ℓ n_ℓ (scratch sizes).
+    let totalUnits: Int, widestLayer: Int
     /// The standardised input map (x, u) ↦ z.
     let features: FeatureMap
     /// Δx = outputOffset + outputScale ⊙ x_L, (stateDimension).
     let outputOffset: [Double]
     let outputScale: [Double]
-    /// W_ℓ row-major then b_ℓ, for ℓ = 1…L, concatenated.
-    let parameters: [Double]
+    /// W_ℓ row-major then b_ℓ, for ℓ = 1…L, concatenated (immutable once built).
+    let parameters: ParameterStorage
     /// Offset of W_ℓ in `parameters`, (L).
     let weightOffsets: [Int]
     /// φ_{ℓ−1} applied before W_ℓ, (L).
@@ -51,6 +56,8 @@ public struct LearnedDynamics: LinearizableModel {
         actionDimension = options.actionDimension
         timeStep = options.timeStep
         sizes = network.sizes
+        totalUnits = sizes.reduce(0, +)
+        widestLayer = sizes.max()!
         features = FeatureMap(options: options, normalization: normalization)
         outputOffset = normalization.outputOffset
         outputScale = normalization.outputScale
@@ -60,7 +67,7 @@ public struct LearnedDynamics: LinearizableModel {
             parameters += layer.weight.elements
             parameters += layer.bias?.elements ?? [Double](repeating: 0, count: layer.outputSize)
         }
-        self.parameters = parameters
+        self.parameters = ParameterStorage(parameters)
         weightOffsets = offsets
         activations = network.layers.map(\.inputActivation)
         rewardFunction = nil
@@ -76,11 +83,13 @@ public struct LearnedDynamics: LinearizableModel {
 
     public func transition(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                            next: UnsafeMutableBufferPointer<Double>) {
-        let total = sizes.reduce(0, +)
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * total) { scratch in
-            let activity = scratch.baseAddress!, rate = activity + total
-            let top = forward(state: state, action: action, activity: activity, rate: rate)
-            for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+        let total = totalUnits
+        // Separate buffers: each stays on the stack while it is ≤ 1 KiB (see the type's note).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { activities in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
+                let top = forward(state: state, action: action, activity: activities.baseAddress!, rate: rates.baseAddress!)
+                for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            }
         }
     }
 
@@ -88,22 +97,27 @@ public struct LearnedDynamics: LinearizableModel {
                           stateJacobian: UnsafeMutableBufferPointer<Double>,
                           actionJacobian: UnsafeMutableBufferPointer<Double>) {
         let n = stateDimension, m = actionDimension, depth = sizes.count - 1
-        let total = sizes.reduce(0, +), widest = sizes.max()!
-        // Scratch: activities and rates of every layer, two (n × widest) products.
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * total + 2 * n * widest) { scratch in
-            let activity = scratch.baseAddress!, rate = activity + total
-            var product = rate + total, spare = product + n * widest
+        let total = totalUnits, widest = widestLayer
+        // Scratch: activities and rates of every layer, two (n × widest) products — four buffers,
+        // each on the stack while it is ≤ 1 KiB (see the type's note).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { activities in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * widest) { first in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * widest) { second in
+            let activity = activities.baseAddress!, rate = rates.baseAddress!
+            var product = first.baseAddress!, spare = second.baseAddress!
             _ = forward(state: state, action: action, activity: activity, rate: rate)
-            parameters.withUnsafeBufferPointer { p in
+            do {
+                let p = parameters.base
                 // Backward from the top: M = W_L, then M ← (M D_ℓ) W_ℓ for ℓ = L−1 … 1.
                 var columns = sizes[depth - 1]
-                let top = p.baseAddress! + weightOffsets[depth - 1]
+                let top = p + weightOffsets[depth - 1]
                 for k in 0..<(n * columns) { product[k] = top[k] }
                 var layerStart = total - sizes[depth]
                 for l in stride(from: depth - 1, through: 1, by: -1) {
                     layerStart -= sizes[l]
                     let x = activity + layerStart, r = rate + layerStart
-                    let w = p.baseAddress! + weightOffsets[l - 1]
+                    let w = p + weightOffsets[l - 1]
                     let below = sizes[l - 1]
                     for i in 0..<n {
                         for k in 0..<below { spare[i * below + k] = 0 }
@@ -144,6 +158,9 @@ public struct LearnedDynamics: LinearizableModel {
                 }
             }
         }
+        }
+        }
+        }
     }
 
     /// Writes the standardised features of (x, u) into x₀ = `activity`, runs the feedforward pass
@@ -153,12 +170,13 @@ public struct LearnedDynamics: LinearizableModel {
         writeFeatures(state: state, action: action, into: activity)
         let depth = sizes.count - 1
         var start = 0
-        parameters.withUnsafeBufferPointer { p in
+        let p = parameters.base
+        do {
             for l in 1...depth {
                 let inputs = sizes[l - 1], outputs = sizes[l]
                 let x = activity + start, r = rate + start
                 for k in 0..<inputs { r[k] = value(activations[l - 1], x[k]) }
-                let w = p.baseAddress! + weightOffsets[l - 1], b = w + outputs * inputs
+                let w = p + weightOffsets[l - 1], b = w + outputs * inputs
                 let y = x + inputs
                 for j in 0..<outputs {
                     var s = b[j]
@@ -177,6 +195,22 @@ public struct LearnedDynamics: LinearizableModel {
                        into z: UnsafeMutablePointer<Double>) {
         features.write(state: state, action: action, into: z)
     }
+}
+
+/// A frozen parameter vector in memory the model owns, read through a raw pointer in the hot loops
+/// (no array access, no closure, so nothing is retained or boxed per call, even in debug builds).
+final class ParameterStorage: @unchecked Sendable {
+    /// The values; written once in `init`, read-only afterwards (hence safe to share across threads).
+    let base: UnsafeMutablePointer<Double>
+    let count: Int
+
+    init(_ values: [Double]) {
+        count = values.count
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(from: values, count: count)
+    }
+
+    deinit { base.deallocate() }
 }
 
 /// The map from (x, u) to the network's standardised input z (``ModelLearner``).
