@@ -96,6 +96,22 @@ public struct LearnedDynamics: LinearizableModel {
     public func linearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                           stateJacobian: UnsafeMutableBufferPointer<Double>,
                           actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        evaluate(state: state, action: action, next: nil, stateJacobian: stateJacobian, actionJacobian: actionJacobian)
+    }
+
+    /// One forward pass for both x′ and its Jacobians.
+    public func transitionAndLinearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                       next: UnsafeMutableBufferPointer<Double>,
+                                       stateJacobian: UnsafeMutableBufferPointer<Double>,
+                                       actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        evaluate(state: state, action: action, next: next, stateJacobian: stateJacobian, actionJacobian: actionJacobian)
+    }
+
+    /// The forward pass, x′ if `next` is given, then the backward product for A and B.
+    private func evaluate(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                          next: UnsafeMutableBufferPointer<Double>?,
+                          stateJacobian: UnsafeMutableBufferPointer<Double>,
+                          actionJacobian: UnsafeMutableBufferPointer<Double>) {
         let n = stateDimension, m = actionDimension, depth = sizes.count - 1
         let total = totalUnits, widest = widestLayer
         // Scratch: activities and rates of every layer, two (n × widest) products — four buffers,
@@ -106,7 +122,10 @@ public struct LearnedDynamics: LinearizableModel {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * widest) { second in
             let activity = activities.baseAddress!, rate = rates.baseAddress!
             var product = first.baseAddress!, spare = second.baseAddress!
-            _ = forward(state: state, action: action, activity: activity, rate: rate)
+            let top = forward(state: state, action: action, activity: activity, rate: rate)
+            if let next {
+                for i in 0..<n { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            }
             do {
                 let p = parameters.base
                 // Backward from the top: M = W_L, then M ← (M D_ℓ) W_ℓ for ℓ = L−1 … 1.

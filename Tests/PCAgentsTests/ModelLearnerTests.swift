@@ -85,6 +85,16 @@ import _PCTestSupport
                 a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { model.linearize(state: xs, action: us, stateJacobian: ap, actionJacobian: $0) } }
                 aRef.withUnsafeMutableBufferPointer { ap in bRef.withUnsafeMutableBufferPointer { reference.linearize(state: xs, action: us, stateJacobian: ap, actionJacobian: $0) } }
             } }
+            // The one-pass evaluation the shooting planner uses gives the same numbers.
+            var next = [0.0, 0.0], nextOnePass = next, aOnePass = a, bOnePass = b
+            x.withUnsafeBufferPointer { xs in u.withUnsafeBufferPointer { us in
+                next.withUnsafeMutableBufferPointer { model.transition(state: xs, action: us, next: $0) }
+                nextOnePass.withUnsafeMutableBufferPointer { np in aOnePass.withUnsafeMutableBufferPointer { ap in
+                    bOnePass.withUnsafeMutableBufferPointer {
+                        model.transitionAndLinearize(state: xs, action: us, next: np, stateJacobian: ap, actionJacobian: $0)
+                    } } }
+            } }
+            #expect(next == nextOnePass && a == aOnePass && b == bOnePass)
             assertClose(a, aRef, rtol: 1e-6, atol: 1e-7, "A at x = \(x), u = \(u)")
             assertClose(b, bRef, rtol: 1e-6, atol: 1e-7, "B at x = \(x), u = \(u)")
         }
