@@ -133,7 +133,7 @@ targets += [
                 dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
     .testTarget(name: "PCAgentsTests",
-                dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                dependencies: ["PCAgents", "PCCore", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCAgentsTests"),
     .testTarget(name: "PCEnvironmentTests",
                 dependencies: ["PCEnvironment", "_PCTestSupport"],
