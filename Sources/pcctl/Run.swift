@@ -145,8 +145,11 @@ struct Run: ParsableCommand {
         report.extra["learn.onPolicySteps"] = Double(summary.onPolicySteps)
         report.extra["learn.batches"] = Double(summary.batches)
         report.extra["learn.seconds"] = summary.learningSeconds
+        report.extra["learn.onlineCount"] = Double(summary.onlineCount)
+        // The online error exists only for transitions recorded after the first training.
+        let online = summary.onlineCount > 0 ? summary.onlineError : []
         for (name, values) in [("trainRMS", summary.trainingError), ("heldOutRMS", summary.heldOutError),
-                               ("onlineRMS", summary.onlineError)] {
+                               ("onlineRMS", online)] {
             for (i, coordinate) in ["theta", "thetaDot"].enumerated() where i < values.count {
                 report.extra["learn.\(name).\(coordinate)"] = values[i]
             }
