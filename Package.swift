@@ -119,6 +119,7 @@ targets += [
     .executableTarget(name: "PendulumSwingUp", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumSwingUp"),
     .executableTarget(name: "ArmReaching", dependencies: ["PCAgents", "PCSims"], path: "Examples/ArmReaching"),
     .executableTarget(name: "ActiveSensing", dependencies: ["PCAgents", "PCSims"], path: "Examples/ActiveSensing"),
+    .executableTarget(name: "PendulumModelLearning", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumModelLearning"),
 ]
 
 // MARK: - Examples (each short and teaching; run by Tests/ExampleTests)
