@@ -77,7 +77,7 @@ products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
-    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics"], path: "Sources/PCAgents"),
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics", "PCCore"], path: "Sources/PCAgents"),
 ]
 products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 
@@ -120,6 +120,7 @@ targets += [
     .executableTarget(name: "PendulumSwingUp", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumSwingUp"),
     .executableTarget(name: "ArmReaching", dependencies: ["PCAgents", "PCSims"], path: "Examples/ArmReaching"),
     .executableTarget(name: "ActiveSensing", dependencies: ["PCAgents", "PCSims"], path: "Examples/ActiveSensing"),
+    .executableTarget(name: "PendulumModelLearning", dependencies: ["PCAgents", "PCSims"], path: "Examples/PendulumModelLearning"),
     // A Swift robot program: the simulated pendulum, balanced by a PCKit agent over `pcctl serve`.
     .executableTarget(name: "pendulum-robot", dependencies: ["PCKit"], path: "Examples/pendulum-robot"),
     // μPC at depth: 128 residual layers trained with μPC and with the standard parameterisation.
@@ -135,7 +136,7 @@ targets += [
                 dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCCoreTests"),
     .testTarget(name: "PCAgentsTests",
-                dependencies: ["PCAgents", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
+                dependencies: ["PCAgents", "PCCore", "PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCAgentsTests"),
     .testTarget(name: "PCEnvironmentTests",
                 dependencies: ["PCEnvironment", "_PCTestSupport"],

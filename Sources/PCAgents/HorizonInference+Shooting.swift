@@ -21,13 +21,16 @@ extension HorizonWorkspace {
         for t in 0..<horizon {
             let xt = UnsafeBufferPointer(start: x + t * n, count: n)
             let ut = UnsafeBufferPointer(start: u + t * m, count: m)
-            model.transition(state: xt, action: ut, next: UnsafeMutableBufferPointer(start: x + (t + 1) * n, count: n))
-            energy += controlEnergy(u, step: t)
+            let next = UnsafeMutableBufferPointer(start: x + (t + 1) * n, count: n)
             if gradients {
-                model.linearize(state: xt, action: ut,
-                                stateJacobian: UnsafeMutableBufferPointer(start: stateJacobians + t * n * n, count: n * n),
-                                actionJacobian: UnsafeMutableBufferPointer(start: controlJacobians + t * n * m, count: n * m))
+                model.transitionAndLinearize(
+                    state: xt, action: ut, next: next,
+                    stateJacobian: UnsafeMutableBufferPointer(start: stateJacobians + t * n * n, count: n * n),
+                    actionJacobian: UnsafeMutableBufferPointer(start: controlJacobians + t * n * m, count: n * m))
+            } else {
+                model.transition(state: xt, action: ut, next: next)
             }
+            energy += controlEnergy(u, step: t)
         }
         for t in 1...horizon {
             outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)

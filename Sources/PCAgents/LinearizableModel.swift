@@ -16,6 +16,24 @@ public protocol LinearizableModel: TransitionModel {
     func linearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                    stateJacobian: UnsafeMutableBufferPointer<Double>,
                    actionJacobian: UnsafeMutableBufferPointer<Double>)
+
+    /// x′ = f(x, u) together with A and B at (x, u), in one call. The default runs ``transition`` and
+    /// ``linearize``; a model that shares work between them (a network's forward pass) overrides it.
+    /// - Parameters: as ``transition(state:action:next:)`` and ``linearize(state:action:stateJacobian:actionJacobian:)``.
+    func transitionAndLinearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                next: UnsafeMutableBufferPointer<Double>,
+                                stateJacobian: UnsafeMutableBufferPointer<Double>,
+                                actionJacobian: UnsafeMutableBufferPointer<Double>)
+}
+
+extension LinearizableModel {
+    public func transitionAndLinearize(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                       next: UnsafeMutableBufferPointer<Double>,
+                                       stateJacobian: UnsafeMutableBufferPointer<Double>,
+                                       actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        transition(state: state, action: action, next: next)
+        linearize(state: state, action: action, stateJacobian: stateJacobian, actionJacobian: actionJacobian)
+    }
 }
 
 /// Central-difference linearisation of any transition model.

@@ -22,6 +22,7 @@ struct BenchAgents: ParsableCommand {
     func run() throws {
         var report = BenchReport(suite: "agents")
         report.results.append(try benchPendulum())
+        report.results.append(try benchLearnedPendulum())
         for variant in [ReflexControllerOptions.Variant.aic, .unbiased] {
             let agent = try ReflexController(options: .twoLinkArm(variant: variant))
             report.results.append(try measure(name: "ReflexController.\(variant.rawValue).arm-uaic", agent: agent,
@@ -83,6 +84,21 @@ struct BenchAgents: ParsableCommand {
                                      "cpuMedian": median(cpuTimes), "cpuP99": quantile(cpuTimes, 0.99),
                                      "steps": Double(times.count),
                                      "allocationsPerStep": active ? Double(allocations) / Double(max(1, countedSteps)) : -1])
+    }
+
+    /// The pendulum planner on a ModelLearner's network (4–32–2, the one `pcctl run pendulum --agent
+    /// learned` scores). Its cost depends on the network's shape, not on how well it is trained, so
+    /// the model here learns from 2,000 babbling steps only (a few seconds) before it is timed.
+    func benchLearnedPendulum() throws -> BenchResult {
+        var run = LearnedPendulumRun(learnerOptions: try LearnedPendulumRun.defaultLearnerOptions(),
+                                     controllerOptions: .pendulumSwingUp)
+        run.learningSteps = 2_000
+        run.babblingSteps = 2_000
+        let (learner, _) = try run.learn()
+        return try measure(name: "PredictiveController.learned.pendulum", agent: try run.controller(for: learner),
+                           environment: Pendulum(), steps: Pendulum.episodeSteps) { env, episode in
+            try env.reset(state: GymnasiumInitialStates.pendulum[episode % GymnasiumInitialStates.pendulum.count])
+        }
     }
 
     func benchPendulum() throws -> BenchResult {

@@ -7,7 +7,7 @@ struct PCCTL: ParsableCommand {
         commandName: "pcctl",
         abstract: "PCKit: predictive-coding agents for robots — run, serve, train, bench, inspect.",
         version: pckitVersion,
-        subcommands: [Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self, Bench.self, RunSimulator.self, ExportConfigs.self, Train.self, Inspect.self, Modes.self]
+        subcommands: [Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self, Bench.self, Train.self, Inspect.self, Modes.self, RunSimulator.self, ExportConfigs.self]
     )
 }
 

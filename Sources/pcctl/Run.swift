@@ -6,7 +6,8 @@ import PCSims
 
 /// `pcctl run <task>`: run an agent on a built-in task for N episodes and print its score.
 ///
-/// Agent tasks: pendulum (PredictiveController), lightdark and lightdark-counter (ActiveSensingAgent
+/// Agent tasks: pendulum (PredictiveController on the true model, or `--agent learned` on a model a
+/// ModelLearner learned from interaction: `LearnedPendulumRun`), lightdark and lightdark-counter (ActiveSensingAgent
 /// and its baselines), kinematic-arm (KinematicHierarchy), arm-uaic (ReflexController). With
 /// `--policy random|zero`, or for any other environment, the run is forwarded to the simulator
 /// runner (`RunSimulator`).
@@ -15,7 +16,9 @@ struct Run: ParsableCommand {
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
         Agent tasks: pendulum, cartpole-swingup, reacher, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
-        --agent takes a name (pendulum: predictive; lightdark: all, efe, epistemic, goToMean, random, stay;
+        --agent takes a name (pendulum: predictive, or learned — a ModelLearner learns the dynamics from
+        --learning-steps environment steps, --babbling-steps of them motor babbling, then the planner runs on
+        the learned model; lightdark: all, efe, epistemic, goToMean, random, stay;
         arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
         pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
         With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`).
@@ -53,15 +56,29 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(name: .long, help: "Pendulum with --agent learned: environment steps the ModelLearner may use (babbling, then on-policy).")
+    var learningSteps: Int = 5_000
+
+    @Option(name: .long, help: "Pendulum with --agent learned: of those, motor-babbling steps.")
+    var babblingSteps: Int = 2_000
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Pendulum with --agent learned: hidden layer widths of the learned model's PC network.")
+    var hiddenSizes: [Int] = []
+
     func validate() throws {
         if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
         guard seed >= 0 else { throw ValidationError("--seed must be ≥ 0 (got \(seed))") }
+        guard babblingSteps >= 64, babblingSteps <= learningSteps else {
+            throw ValidationError("need 64 ≤ --babbling-steps ≤ --learning-steps (got \(babblingSteps) and \(learningSteps))")
+        }
     }
 
     func run() throws {
         guard policy == nil, Self.agentTasks.contains(task) else { return try forwardToSimulator() }
         let count = episodes ?? 100
         switch task {
+        case "pendulum" where agent == "learned":
+            try runLearnedPendulum(episodes: count)
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
             let controller = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
@@ -107,6 +124,37 @@ struct Run: ParsableCommand {
             let report = try ReflexArmRun(options: options).run()
             json ? printJSON(report) : report.printSummary()
         }
+    }
+
+    /// Learn the pendulum's dynamics with a ModelLearner, then score the planner on the learned model.
+    func runLearnedPendulum(episodes: Int) throws {
+        var learnerOptions = try LearnedPendulumRun.defaultLearnerOptions()
+        if !hiddenSizes.isEmpty {
+            learnerOptions.hiddenSizes = hiddenSizes
+            try learnerOptions.validate()
+        }
+        var run = LearnedPendulumRun(learnerOptions: learnerOptions,
+                                     controllerOptions: .pendulumSwingUp)
+        run.learningSteps = learningSteps
+        run.babblingSteps = babblingSteps
+        let (learner, summary) = try run.learn(log: { line in if !json { print("  learn: " + line) } })
+        var report = try PendulumRun(agent: try run.controller(for: learner), agentName: "learned", episodes: episodes,
+                                     firstSeed: seed, ownRandomStarts: ownRng).run()
+        report.extra["learn.interactionSteps"] = Double(summary.interactionSteps)
+        report.extra["learn.babblingSteps"] = Double(summary.babblingSteps)
+        report.extra["learn.onPolicySteps"] = Double(summary.onPolicySteps)
+        report.extra["learn.batches"] = Double(summary.batches)
+        report.extra["learn.seconds"] = summary.learningSeconds
+        report.extra["learn.onlineCount"] = Double(summary.onlineCount)
+        // The online error exists only for transitions recorded after the first training.
+        let online = summary.onlineCount > 0 ? summary.onlineError : []
+        for (name, values) in [("trainRMS", summary.trainingError), ("heldOutRMS", summary.heldOutError),
+                               ("onlineRMS", online)] {
+            for (i, coordinate) in ["theta", "thetaDot"].enumerated() where i < values.count {
+                report.extra["learn.\(name).\(coordinate)"] = values[i]
+            }
+        }
+        try finish(report)
     }
 
     /// Hands the run to the simulator runner with the same options.

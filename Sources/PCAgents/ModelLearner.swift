@@ -1,0 +1,281 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PCCore
+import PCNumerics
+
+/// Learns an environment's dynamics online with a predictive-coding network.
+///
+/// The caller feeds it transitions (x, u, x′) from the environment — motor babbling first
+/// (``MotorBabbling``), then on-policy data from a controller planning on the model so far — and
+/// calls ``train(batches:)`` between episodes. The network predicts the standardised state change:
+/// ```text
+/// input  z = (features(x, clip(u)) − offset) ⊘ scale      features: (cos xᵢ, sin xᵢ) for angles, xᵢ otherwise, then u
+/// target y = (Δx − d) ⊘ s,   Δx = x′ − x (angles wrapped)  d, s: mean and standard deviation of Δx
+/// ```
+/// Each batch is learned by the PC rule of ``ModelLearnerOptions/learning`` (default IL: x₀ = z and
+/// x_L = y clamped, hidden activities settled on F = Σ_ℓ ½‖x_ℓ − μ_ℓ‖², then one optimiser step on
+/// ∂F/∂θ = −ε_ℓ φ(x_{ℓ−1})ᵀ; ALGORITHMS.md A2, A4). The standardisation is fitted to the training
+/// transitions held when ``train(batches:)`` first runs, and fixed afterwards.
+///
+/// **Prediction error is tracked three ways**: on the training set and on the held-out set (every
+/// k-th transition never trained on), by ``predictionError(heldOut:)``; and online — each transition
+/// is predicted by the current model *before* it is learned, accumulated in ``onlineError``.
+/// ``dynamics`` is the learned model as a ``LinearizableModel`` for the ``PredictiveController``.
+///
+/// ```swift
+/// var learner = try ModelLearner(options: options)
+/// try learner.record(state: x, action: u, next: xNext)     // many times
+/// let report = try learner.train(batches: 2_000)
+/// let controller = try PredictiveController(model: learner.dynamics!, options: .pendulumSwingUp)
+/// ```
+public struct ModelLearner: Sendable {
+    /// Fixed input and target standardisation (fitted once).
+    public struct Normalization: Sendable, Equatable {
+        /// Feature offsets and scales, (featureDimension).
+        public var inputOffset: [Double], inputScale: [Double]
+        /// Target offsets d and scales s, (stateDimension).
+        public var outputOffset: [Double], outputScale: [Double]
+    }
+
+    /// Root-mean-square one-step prediction error of x′, per state coordinate (state units; angles wrapped).
+    public struct PredictionError: Sendable, Equatable, Codable {
+        /// √(mean (x̂′ᵢ − x′ᵢ)²), (stateDimension).
+        public var rootMeanSquare: [Double]
+        /// Transitions measured.
+        public var count: Int
+    }
+
+    /// What ``train(batches:)`` did.
+    public struct TrainingReport: Sendable, Equatable {
+        /// Batches learned in this call.
+        public var batches: Int
+        /// Mean F_B of the batches at the start of inference (½ the mean squared standardised error)
+        /// over the first and the last tenth of the call.
+        public var initialEnergy: Double, finalEnergy: Double
+        /// Batches whose inference diverged (and recovered).
+        public var divergedBatches: Int
+    }
+
+    /// The options (validated).
+    public let options: ModelLearnerOptions
+    /// The PC network: featureDimension → hiddenSizes → stateDimension.
+    public private(set) var network: PCNetwork<Double>
+    /// The standardisation, once fitted.
+    public private(set) var normalization: Normalization?
+    /// The learned model at the last ``train(batches:)`` (nil before the first).
+    public private(set) var dynamics: LearnedDynamics?
+    /// Transitions recorded (training and held-out).
+    public private(set) var transitionCount = 0
+    /// Batches learned so far.
+    public private(set) var batchesLearned = 0
+    /// Online error: each transition recorded after the first training, predicted before it is learned.
+    public private(set) var onlineError: PredictionError
+
+    var learner: PCLearner<Double>
+    var generator: Xoshiro256
+    var training: TransitionMemory
+    var heldOut: TransitionMemory
+    var batchInput: Matrix<Double>
+    var batchTarget: Matrix<Double>
+    var onlineSquares: [Double]
+
+    /// A learner with a freshly initialised network.
+    /// - Throws: ``AgentConfigurationError`` for bad options; ``ModelLearnerError/learningFailed(_:)``
+    ///   if the PC core refuses the network or learning options.
+    public init(options: ModelLearnerOptions) throws {
+        try options.validate()
+        self.options = options
+        generator = Xoshiro256(seed: options.seed)
+        let n = options.stateDimension, f = options.featureDimension
+        do {
+            network = try PCNetwork(sizes: [f] + options.hiddenSizes + [n], activation: options.activation,
+                                    initializer: .xavierUniform, using: &generator)
+            learner = try PCLearner(for: network, batchSize: options.batchSize, options: options.learning)
+            batchInput = try Matrix(rows: options.batchSize, columns: f)
+            batchTarget = try Matrix(rows: options.batchSize, columns: n)
+        } catch {
+            throw ModelLearnerError.learningFailed("\(error)")
+        }
+        training = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
+        heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
+        onlineError = PredictionError(rootMeanSquare: [Double](repeating: 0, count: n), count: 0)
+        onlineSquares = [Double](repeating: 0, count: n)
+    }
+
+    /// Transitions available for training and held out.
+    public var trainingCount: Int { training.count }
+    public var heldOutCount: Int { heldOut.count }
+
+    /// Records one transition x → x′ under u.
+    /// - Parameters:
+    ///   - state: x, (stateDimension).
+    ///   - action: u as sent to the environment, (actionDimension).
+    ///   - next: x′, (stateDimension).
+    /// - Throws: ``ModelLearnerError`` for a wrong length or a non-finite value (nothing is recorded).
+    public mutating func record(state: [Double], action: [Double], next: [Double]) throws {
+        let n = options.stateDimension, m = options.actionDimension
+        for (what, vector, count) in [("state", state, n), ("action", action, m), ("next", next, n)] {
+            guard vector.count == count else { throw ModelLearnerError.dimensionMismatch(what: what, expected: count, got: vector.count) }
+            if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
+        }
+        // Online error: predict before learning.
+        if let dynamics {
+            var predicted = [Double](repeating: 0, count: n)
+            state.withUnsafeBufferPointer { x in
+                action.withUnsafeBufferPointer { u in
+                    predicted.withUnsafeMutableBufferPointer { dynamics.transition(state: x, action: u, next: $0) }
+                }
+            }
+            for i in 0..<n {
+                let e = difference(predicted[i], next[i], coordinate: i)
+                onlineSquares[i] += e * e
+            }
+            onlineError.count += 1
+            onlineError.rootMeanSquare = onlineSquares.map { ($0 / Double(onlineError.count)).squareRoot() }
+        }
+        var delta = [Double](repeating: 0, count: n)
+        for i in 0..<n { delta[i] = difference(next[i], state[i], coordinate: i) }
+        transitionCount += 1
+        if transitionCount % options.heldOutEvery == 0 {
+            heldOut.append(state: state, action: action, delta: delta)
+        } else {
+            training.append(state: state, action: action, delta: delta)
+        }
+    }
+
+    /// Records one transition given as observations, decoded by ``ModelLearnerOptions/observation``.
+    /// - Parameters:
+    ///   - observation: o before the step, (observation.observationDimension).
+    ///   - action: u, (actionDimension).
+    ///   - nextObservation: o′ after it.
+    /// - Throws: ``ModelLearnerError`` when an observation has the wrong length or a non-finite value.
+    public mutating func record(observation: [Double], action: [Double], nextObservation: [Double]) throws {
+        let layout = options.observation, n = options.stateDimension
+        var state = [Double](repeating: 0, count: n), next = [Double](repeating: 0, count: n)
+        for (what, source) in [("observation", observation), ("nextObservation", nextObservation)] {
+            guard source.count == layout.observationDimension else {
+                throw ModelLearnerError.dimensionMismatch(what: what, expected: layout.observationDimension, got: source.count)
+            }
+            if let bad = source.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
+        }
+        _ = state.withUnsafeMutableBufferPointer { layout.decode(observation, into: $0.baseAddress!) }
+        _ = next.withUnsafeMutableBufferPointer { layout.decode(nextObservation, into: $0.baseAddress!) }
+        try record(state: state, action: action, next: next)
+    }
+
+    /// Learns `batches` batches of `batchSize` training transitions drawn uniformly (with
+    /// replacement, from the learner's seeded generator), then refreshes ``dynamics``.
+    /// - Throws: ``ModelLearnerError/insufficientData(required:available:)`` with fewer than one
+    ///   batch of training transitions; ``ModelLearnerError/learningFailed(_:)`` if the PC core fails.
+    @discardableResult
+    public mutating func train(batches: Int) throws -> TrainingReport {
+        precondition(batches >= 0, "ModelLearner.train: batches must be ≥ 0 (got \(batches))")
+        guard training.count >= options.batchSize else {
+            throw ModelLearnerError.insufficientData(required: options.batchSize, available: training.count)
+        }
+        if normalization == nil { normalization = fitNormalization() }
+        let window = max(1, batches / 10)
+        var report = TrainingReport(batches: batches, initialEnergy: 0, finalEnergy: 0, divergedBatches: 0)
+        for b in 0..<batches {
+            fillBatch()
+            let result: BatchResult
+            do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
+                throw ModelLearnerError.learningFailed("\(error)")
+            }
+            if b < window { report.initialEnergy += result.energy / Double(window) }
+            if b >= batches - window { report.finalEnergy += result.energy / Double(window) }
+            if result.diverged { report.divergedBatches += 1 }
+        }
+        batchesLearned += batches
+        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization!)
+        return report
+    }
+
+    /// The RMS one-step prediction error of the current ``dynamics`` on the training set or the
+    /// held-out set (nil before the first training or for an empty set).
+    public func predictionError(heldOut: Bool) -> PredictionError? {
+        guard let dynamics else { return nil }
+        let memory = heldOut ? self.heldOut : training
+        guard memory.count > 0 else { return nil }
+        let n = options.stateDimension, m = options.actionDimension
+        var squares = [Double](repeating: 0, count: n)
+        var predicted = [Double](repeating: 0, count: n)
+        for k in 0..<memory.count {
+            memory.states.withUnsafeBufferPointer { s in
+                memory.actions.withUnsafeBufferPointer { a in
+                    predicted.withUnsafeMutableBufferPointer {
+                        dynamics.transition(state: UnsafeBufferPointer(rebasing: s[(k * n)..<(k * n + n)]),
+                                            action: UnsafeBufferPointer(rebasing: a[(k * m)..<(k * m + m)]), next: $0)
+                    }
+                }
+            }
+            for i in 0..<n {
+                // x̂′ − x′ = (x̂′ − x) − Δx, wrapped for angles.
+                let e = difference(predicted[i] - memory.states[k * n + i], memory.deltas[k * n + i], coordinate: i)
+                squares[i] += e * e
+            }
+        }
+        return PredictionError(rootMeanSquare: squares.map { ($0 / Double(memory.count)).squareRoot() }, count: memory.count)
+    }
+
+    /// a − b, wrapped to (−π, π] for angle coordinates.
+    func difference(_ a: Double, _ b: Double, coordinate i: Int) -> Double {
+        let d = a - b
+        guard options.angleIndices.contains(i) else { return d }
+        return d - 2 * Double.pi * (d / (2 * Double.pi)).rounded()
+    }
+
+    /// Means and standard deviations of the features and of Δx over the training transitions.
+    /// Angle features (cos, sin) keep offset 0 and scale 1; actions are centred on their bounds'
+    /// midpoint and scaled by the half range; a constant coordinate gets scale 1.
+    func fitNormalization() -> Normalization {
+        let n = options.stateDimension, m = options.actionDimension, f = options.featureDimension
+        var offset = [Double](repeating: 0, count: f), scale = [Double](repeating: 1, count: f)
+        var k = 0
+        for i in 0..<n {
+            if options.angleIndices.contains(i) { k += 2; continue }
+            let (mean, deviation) = training.moments { $0.states[$1 * n + i] }
+            offset[k] = mean; scale[k] = deviation > 1e-9 ? deviation : 1
+            k += 1
+        }
+        for j in 0..<m {
+            offset[k + j] = 0.5 * (options.actionLower[j] + options.actionUpper[j])
+            scale[k + j] = 0.5 * (options.actionUpper[j] - options.actionLower[j])
+        }
+        var outputOffset = [Double](repeating: 0, count: n), outputScale = [Double](repeating: 1, count: n)
+        for i in 0..<n {
+            let (mean, deviation) = training.moments { $0.deltas[$1 * n + i] }
+            outputOffset[i] = mean; outputScale[i] = deviation > 1e-9 ? deviation : 1
+        }
+        return Normalization(inputOffset: offset, inputScale: scale, outputOffset: outputOffset, outputScale: outputScale)
+    }
+
+    /// Draws a batch: standardised features into `batchInput`, standardised Δx into `batchTarget`.
+    mutating func fillBatch() {
+        let n = options.stateDimension, m = options.actionDimension
+        let norm = normalization!
+        let memory = training
+        let map = FeatureMap(options: options, normalization: norm)
+        var rows = [Int](repeating: 0, count: options.batchSize)
+        for r in 0..<options.batchSize { rows[r] = generator.nextInt(below: memory.count) }
+        batchInput.withUnsafeMutableStorage { z, ld in
+            memory.states.withUnsafeBufferPointer { s in
+                memory.actions.withUnsafeBufferPointer { a in
+                    for r in 0..<rows.count {
+                        let k = rows[r]
+                        map.write(state: UnsafeBufferPointer(rebasing: s[(k * n)..<(k * n + n)]),
+                                            action: UnsafeBufferPointer(rebasing: a[(k * m)..<(k * m + m)]), into: z + r * ld)
+                    }
+                }
+            }
+        }
+        batchTarget.withUnsafeMutableStorage { y, ld in
+            for r in 0..<rows.count {
+                for i in 0..<n { y[r * ld + i] = (memory.deltas[rows[r] * n + i] - norm.outputOffset[i]) / norm.outputScale[i] }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// A ring buffer of transitions (x, u, Δx), flat row-major.
+struct TransitionMemory: Sendable {
+    let stateDimension: Int, actionDimension: Int, capacity: Int
+    /// x, (count × stateDimension); u, (count × actionDimension); Δx, (count × stateDimension).
+    var states: [Double] = [], actions: [Double] = [], deltas: [Double] = []
+    var count = 0
+    /// Where the next transition goes once the memory is full.
+    var cursor = 0
+
+    init(stateDimension: Int, actionDimension: Int, capacity: Int) {
+        self.stateDimension = stateDimension; self.actionDimension = actionDimension; self.capacity = capacity
+    }
+
+    mutating func append(state: [Double], action: [Double], delta: [Double]) {
+        let n = stateDimension, m = actionDimension
+        if count < capacity {
+            states += state; actions += action; deltas += delta
+            count += 1
+        } else {
+            for i in 0..<n { states[cursor * n + i] = state[i]; deltas[cursor * n + i] = delta[i] }
+            for j in 0..<m { actions[cursor * m + j] = action[j] }
+            cursor = (cursor + 1) % capacity
+        }
+    }
+
+    /// Mean and population standard deviation of `value(self, k)` over the stored transitions.
+    func moments(_ value: (TransitionMemory, Int) -> Double) -> (mean: Double, deviation: Double) {
+        var sum = 0.0, squares = 0.0
+        for k in 0..<count { sum += value(self, k) }
+        let mean = sum / Double(max(count, 1))
+        for k in 0..<count { let d = value(self, k) - mean; squares += d * d }
+        return (mean, (squares / Double(max(count, 1))).squareRoot())
+    }
+}
