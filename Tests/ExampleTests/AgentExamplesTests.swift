@@ -64,3 +64,25 @@ import Testing
         #expect(Int((rate * 2).rounded()) == efe)
     }
 }
+
+/// The built PendulumModelLearning example learns the pendulum's dynamics by babbling and swings
+/// up on the learned model, ending upright within 10 return points of the true-model planner on the
+/// same start (`pcctl run pendulum --episodes 1 --seed 0`).
+@Suite struct ModelLearningExampleTests {
+    @Test(.timeLimit(.minutes(3)))
+    func learnedModelSwingsUpNearTheTrueModel() throws {
+        let products = productsDirectory()
+        let example = try launch(products.appendingPathComponent("PendulumModelLearning"), [])
+        let output = finish(example, within: 150)
+        #expect(example.process.terminationStatus == 0, "PendulumModelLearning failed: \(output)")
+        let last = try #require(output.split(separator: "\n").last.map(String.init))
+        #expect(last.hasSuffix("upright: true"), "\(last)")
+        // "return over 200 steps on the learned model: R   upright: true"
+        let words = last.split(separator: " ").map(String.init)
+        let learned = try #require(words.firstIndex(of: "model:").flatMap { Double(words[$0 + 1]) }, "\(last)")
+        let cli = try launch(products.appendingPathComponent("pcctl"), ["run", "pendulum", "--episodes", "1", "--seed", "0", "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(finish(cli, within: 60).utf8)) as? [String: Any]
+        let trueModel = try #require((report?["returns"] as? [Double])?.first)
+        #expect(learned >= trueModel - 10, "learned \(learned), true model \(trueModel)")
+    }
+}
