@@ -68,8 +68,8 @@ public struct SoftmaxMemoryWorkspace<Scalar: PCScalar>: Sendable {
     public internal(set) var predictionError: Matrix<Scalar>
     /// Scratch: β z, then g = Wᵀ ε per sample, (B × K).
     var scratch: Matrix<Scalar>
-    /// 1 where x is clamped, 0 where it is free, (B × n).
-    var observed: Matrix<Scalar>
+    /// 1 where x is clamped, 0 where it is free, (B × n) (default all 1: every entry clamped).
+    public var observed: Matrix<Scalar>
     /// Free energy after each step of the last settle (capacity fixed at creation).
     public internal(set) var energies: [Double]
 
