@@ -12,7 +12,11 @@ struct Modes: ParsableCommand {
         training split; images generated with each label clamped are classified by a backprop MLP.
         Memory: a PC network latent → hidden → image(64) trained generatively (latent inferred) on the \
         first N training images; each is recalled from its top half (bottom half and latent inferred) and \
-        scored as correct when the recalled image is nearest to the right stored image.
+        scored as correct when the recalled image is nearest to the right stored image. \
+        Softmax memory: the same patterns in a SoftmaxMemory (one latent unit per pattern, μ = W softmax(β z)), \
+        stored by IL and recalled from the top half. Graph memory: a fully connected cyclic PCGraph \
+        (data ↔ memory, softmax rate on memory) trained with IL on --graph-patterns images, recalled the same way. \
+        Each memory reports the whole-image score, the recalled-half-only score and a mean-image-fill baseline.
         """
     )
 
