@@ -60,6 +60,8 @@ struct Modes: ParsableCommand {
     var softmaxStepSize: Double = 0.1
     @Option(help: "Softmax memory: inference steps of a recall.")
     var softmaxRecallSteps: Int = 2000
+    @Option(help: "Seed of the softmax and graph memories' weights.")
+    var memorySeed: UInt64 = 0
     @Option(help: "Graph memory: stored patterns.")
     var graphPatterns: Int = 50
     @Option(help: "Graph memory: gain β of the memory node's softmax.")
@@ -161,7 +163,7 @@ struct Modes: ParsableCommand {
         // Softmax (modern-Hopfield-like) PC memory: one latent unit per pattern, s = softmax(β z),
         // μ = W s; stored by IL from codes α·eᵢ, recalled from the top half with z and the bottom free.
         let units = patterns * softmaxUnitsPerPattern
-        var sg = Xoshiro256(seed: 11)
+        var sg = Xoshiro256(seed: 11 &+ memorySeed)
         var softmaxMemory = try SoftmaxMemory<Float>(patternSize: 64, units: units, gain: softmaxGain,
                                                      priorPrecision: softmaxPrior, using: &sg)
         var softmaxCodes = try Matrix<Float>(rows: patterns, columns: units)
@@ -200,7 +202,7 @@ extension Modes {
     func graphMemory(train: Dataset<Float>, into results: inout [String: Double]) throws {
         let p = graphPatterns
         let stored = try train.features.rows(0..<p).copy()
-        var g = Xoshiro256(seed: 21)
+        var g = Xoshiro256(seed: 21 &+ memorySeed)
         var graph = try PCGraph<Float>.fullyConnectedMemory(dataSize: 64, memoryUnits: p, softmaxGain: graphGain, using: &g)
         var learner = try PCGraphLearner(for: graph, batchSize: p, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: graphStepSize, maxIterations: graphSteps, initialization: .keep),
