@@ -51,4 +51,44 @@ extension PCGraph {
         for i in 0..<size { mask[i, i] = 0 }
         return try masked(mask, activation: activation, bias: bias, initializer: initializer, using: &generator)
     }
+
+    /// A fully connected cyclic graph for associative memory: a data node x (n units, with bias)
+    /// and a memory node m (K units, with bias), every unit predicting every other unit and no unit
+    /// itself. The memory's outgoing edges carry the competitive rate softmax(β m):
+    /// ```text
+    /// μ_x = A φ(x) + W softmax(β m) + b_x      (A: x → x, diagonal masked)
+    /// μ_m = V φ(x) + C softmax(β m) + b_m      (C: m → m, diagonal masked)
+    /// ```
+    /// Nodes 0 (data) and 1 (memory); edges 0: x → x, 1: m → x, 2: x → m, 3: m → m.
+    /// - Parameters:
+    ///   - dataSize: n.
+    ///   - memoryUnits: K (e.g. one per stored pattern).
+    ///   - softmaxGain: β of the memory's rate.
+    ///   - activation: φ of the data's outgoing edges (default identity).
+    ///   - initializer: the distribution of every weight before masking (default N(0, 0.05²)).
+    ///   - generator: the seeded source of the weights.
+    public static func fullyConnectedMemory(dataSize: Int, memoryUnits: Int, softmaxGain: Double, activation: Activation = .identity,
+                                            initializer: Initializer = .normal(standardDeviation: 0.05),
+                                            using generator: inout Xoshiro256) throws -> PCGraph {
+        guard dataSize >= 2, memoryUnits >= 2 else {
+            throw PCCoreError.invalidArchitecture("a memory graph needs at least 2 data and 2 memory units (got \(dataSize), \(memoryUnits))")
+        }
+        func offDiagonal(_ n: Int) throws -> Matrix<Scalar> {
+            var mask = try Matrix<Scalar>(rows: n, columns: n, repeating: 1)
+            for i in 0..<n { mask[i, i] = 0 }
+            return mask
+        }
+        func weight(_ rows: Int, _ columns: Int) throws -> Matrix<Scalar> {
+            try Matrix(rows: rows, columns: columns, initializer: initializer, using: &generator)
+        }
+        let nodes = [try PCGraphNode<Scalar>(name: "data", size: dataSize, bias: try Vector(count: dataSize)),
+                     try PCGraphNode<Scalar>(name: "memory", size: memoryUnits, bias: try Vector(count: memoryUnits))]
+        let edges = [
+            try PCGraphEdge(from: 0, to: 0, weight: try weight(dataSize, dataSize), activation: activation, mask: try offDiagonal(dataSize)),
+            try PCGraphEdge(from: 1, to: 0, weight: try weight(dataSize, memoryUnits), softmaxGain: softmaxGain),
+            try PCGraphEdge(from: 0, to: 1, weight: try weight(memoryUnits, dataSize), activation: activation),
+            try PCGraphEdge(from: 1, to: 1, weight: try weight(memoryUnits, memoryUnits), mask: try offDiagonal(memoryUnits), softmaxGain: softmaxGain),
+        ]
+        return try PCGraph(nodes: nodes, edges: edges)
+    }
 }

@@ -4,10 +4,19 @@ import PCNumerics
 // Everything here writes into the state and workspace and allocates nothing.
 
 extension PCGraph {
-    /// Refreshes φ_uv(x_u) and φ′_uv(x_u) of edge `e` (nothing for an identity activation).
+    /// Refreshes φ_uv(x_u) and φ′_uv(x_u) of edge `e` (nothing for an identity activation; s = softmax(β x_u) for a softmax edge).
     func refreshRates(_ e: Int, _ state: PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
         let edge = edges[e]
-        guard edge.activation != .identity else { return }
+        guard edge.hasRate else { return }
+        if let beta = edge.softmaxGain {
+            // s = softmax(β x_u), row-wise; β x_u goes through the derivative buffer.
+            let n = state.activities[edge.source].count
+            state.activities[edge.source].withUnsafeStorage { px, _ in
+                workspace.derivatives[e]!.withUnsafeMutableStorage { pb, _ in for i in 0..<n { pb[i] = beta * px[i] } }
+            }
+            try workspace.derivatives[e]!.softmaxRows(into: &workspace.rates[e]!)
+            return
+        }
         try state.activities[edge.source].apply(edge.activation, into: &workspace.rates[e]!)
         try state.activities[edge.source].applyDerivative(edge.activation, into: &workspace.derivatives[e]!)
     }

@@ -31,7 +31,7 @@ extension PCGraph {
                 let e = outgoingEdges[k]
                 let edge = edges[e]
                 let error = weightedError(edge.target, state, workspace)
-                if edge.activation == .identity {
+                if !edge.hasRate {
                     // φ′ = 1: accumulate −a (Πε_t) W (or −a Πε_t) straight into the gradient.
                     if edge.kind == .dense {
                         try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.gradients[v])
@@ -51,9 +51,26 @@ extension PCGraph {
         }
     }
 
-    /// g_v −= φ′_e(x_v) ⊙ feedback_v, elementwise.
+    /// g_v −= φ′_e(x_v) ⊙ feedback_v, elementwise; for a softmax edge g_v −= β s ⊙ (f − ⟨s, f⟩) per sample.
     func subtractDerivativeProduct(_ e: Int, _ v: Int, _ workspace: inout PCGraphWorkspace<Scalar>) {
         let n = workspace.gradients[v].count
+        if let beta = edges[e].softmaxGain {
+            let columns = nodes[v].size, rows = n / columns
+            let s = workspace.rates[e]!, f = workspace.feedback[v]
+            s.withUnsafeStorage { ps, _ in
+                f.withUnsafeStorage { pf, _ in
+                    workspace.gradients[v].withUnsafeMutableStorage { pg, _ in
+                        for r in 0..<rows {
+                            let o = r * columns
+                            var mean: Scalar = 0
+                            for j in 0..<columns { mean += ps[o + j] * pf[o + j] }
+                            for j in 0..<columns { pg[o + j] -= beta * ps[o + j] * (pf[o + j] - mean) }
+                        }
+                    }
+                }
+            }
+            return
+        }
         let d = workspace.derivatives[e]!, f = workspace.feedback[v]
         d.withUnsafeStorage { pd, _ in
             f.withUnsafeStorage { pf, _ in

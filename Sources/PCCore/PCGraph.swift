@@ -58,6 +58,11 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
     public let activation: Activation
     /// a_uv, the fixed multiplier of the edge (1 in the standard parameterisation; A9 for μPC).
     public let scale: Scalar
+    /// β of a competitive rate, or `nil`. When set, the edge carries φ_uv(x_u) = softmax(β x_u) per
+    /// sample (instead of an elementwise activation, which is then the identity); its Jacobian is
+    /// β (diag(s) − s sᵀ), so the feedback to x_u is β s ⊙ (f − ⟨s, f⟩) for f = a (Π_v ε_v) W_uv.
+    /// This is the latent of a PC modern-Hopfield memory (see ``SoftmaxMemory``).
+    public let softmaxGain: Scalar?
     /// W_uv, (n_v × n_u); `nil` for an identity edge. Set through ``setWeight(_:)`` so the mask holds.
     public internal(set) var weight: Matrix<Scalar>?
     /// M_uv, (n_v × n_u) of 0s and 1s, or `nil` for a full connection.
@@ -68,9 +73,21 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
     ///   - weight: W_uv, (n_v × n_u); entries where `mask` is 0 are set to 0.
     ///   - mask: M_uv, same shape, 0 or 1 (default none).
     ///   - scale: a_uv (default 1).
+    ///   - softmaxGain: β of a competitive rate softmax(β x_u) (default `nil`: the elementwise `activation`).
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for a non-finite scale, a non-binary mask,
+    ///   or a softmax gain that is not positive or comes with a non-identity activation.
     public init(from source: Int, to target: Int, weight: Matrix<Scalar>, activation: Activation = .identity,
-                scale: Double = 1, mask: Matrix<Scalar>? = nil) throws {
+                scale: Double = 1, mask: Matrix<Scalar>? = nil, softmaxGain: Double? = nil) throws {
         guard scale.isFinite else { throw PCCoreError.invalidOption(name: "scale", reason: "must be finite (got \(scale))") }
+        if let softmaxGain {
+            guard softmaxGain > 0, softmaxGain.isFinite else {
+                throw PCCoreError.invalidOption(name: "softmaxGain", reason: "must be positive (got \(softmaxGain))")
+            }
+            guard activation == .identity else {
+                throw PCCoreError.invalidOption(name: "softmaxGain", reason: "a softmax rate replaces the activation (got \(activation))")
+            }
+        }
+        self.softmaxGain = softmaxGain.map { Scalar($0) }
         if let mask {
             guard mask.shape == weight.shape else { throw PCCoreError.shapeMismatch(what: "edge mask", expected: weight.shape, got: mask.shape) }
             guard mask.elements.allSatisfy({ $0 == 0 || $0 == 1 }) else {
@@ -95,6 +112,7 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
         self.kind = .identity
         self.activation = activation
         self.scale = Scalar(scale)
+        self.softmaxGain = nil
         self.mask = nil
         self.weight = nil
     }
@@ -107,6 +125,9 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
         self.weight = newWeight
         applyMask()
     }
+
+    /// Whether the edge has a rate buffer φ_uv(x_u) (a non-identity activation or a softmax).
+    var hasRate: Bool { activation != .identity || softmaxGain != nil }
 
     /// W ← M ⊙ W.
     mutating func applyMask() {

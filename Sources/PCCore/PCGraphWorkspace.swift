@@ -11,7 +11,7 @@ public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {
     public let sizes: [Int]
     /// φ_uv(x_u) per edge; `nil` for an identity activation (x_u itself is used).
     var rates: [Matrix<Scalar>?]
-    /// φ′_uv(x_u) per edge; `nil` for an identity activation (φ′ = 1).
+    /// φ′_uv(x_u) per edge; `nil` for an identity activation (φ′ = 1). For a softmax edge, β x_u (scratch).
     var derivatives: [Matrix<Scalar>?]
     /// Π_v ε_v per node (used only where Π_v ≠ I).
     var weightedErrors: [Matrix<Scalar>]
@@ -40,7 +40,7 @@ public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {
         self.batchSize = batchSize
         sizes = graph.sizes
         func make() throws -> [Matrix<Scalar>] { try graph.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
-        rates = try graph.edges.map { $0.activation == .identity ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
+        rates = try graph.edges.map { !$0.hasRate ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
         derivatives = rates
         weightedErrors = try make(); feedback = try make(); gradients = try make()
         velocities = try make(); best = try make(); spare = try make()
