@@ -63,6 +63,7 @@ build-release:
 # Every benchmark suite, as JSON (see README "Benchmarks").
 bench: deps build-release
 	$(PCCTL) bench numerics --json
+	$(PCCTL) bench pc --json
 	$(PCCTL) bench sims --json
 	$(PCCTL) bench agents --json
 	$(PCCTL) bench bridge --json
