@@ -127,30 +127,8 @@ extension PCNetwork {
     /// ε_L = y − softmax(μ_L); returns Σ_i Σ_j y_ij (logsumexp(μ_i) − μ_ij) = −Σ_i yᵢᵀ log softmax(μ_i).
     func crossEntropyErrors(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws -> Double {
         let L = depth
-        try state.predictions[L].softmaxRows(into: &workspace.softmax)
-        let (rows, columns) = (state.batchSize, state.errors[L].columns)
-        var total = 0.0
-        state.activities[L].withUnsafeStorage { py, _ in
-            state.predictions[L].withUnsafeStorage { pm, _ in
-                workspace.softmax.withUnsafeStorage { ps, _ in
-                    state.errors[L].withUnsafeMutableStorage { pe, _ in
-                        for r in 0..<rows {
-                            let o = r * columns
-                            var m = pm[o]
-                            for j in 1..<max(columns, 1) where pm[o + j] > m { m = pm[o + j] }
-                            var z = 0.0
-                            for j in 0..<columns { z += pcExp(Double(pm[o + j] - m)) }
-                            let lse = Double(m) + pcLog(z)
-                            for j in 0..<columns {
-                                pe[o + j] = py[o + j] - ps[o + j]
-                                total += Double(py[o + j]) * (lse - Double(pm[o + j]))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return total
+        return try crossEntropyOutputErrors(targets: state.activities[L], predictions: state.predictions[L],
+                                            softmax: &workspace.softmax, errors: &state.errors[L])
     }
 
     /// The error Π_ℓ ε_ℓ of layer ℓ as computed last (the errors themselves where Π_ℓ = I or the
