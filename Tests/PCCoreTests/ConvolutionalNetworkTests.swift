@@ -134,22 +134,6 @@ struct ConvolutionalNetworkTests {
     func inferenceIterationsDoNotAllocate(pooling: Pooling2D.Mode) throws {
         var rng = Xoshiro256(seed: 81)
         let network = try ConvolutionalNetwork<Float>.digits(pooling: pooling, using: &rng)
-        var state = try PCState(for: network, batchSize: 64)
-        var workspace = try LayeredWorkspace(for: network, batchSize: 64)
-        try state.setInput(try Matrix<Float>(rows: 64, columns: 64, initializer: .uniform(low: 0, high: 1), using: &rng))
-        try state.setOutput(try Matrix<Float>(rows: 64, columns: 10, initializer: .uniform(low: 0, high: 1), using: &rng))
-        #expect(pck_allocation_counter_active() == 1)
-        for method in [InferenceMethod.gradientDescent, .momentum(0.5)] {
-            func run(_ iterations: Int) throws -> UInt64 {
-                let options = try InferenceOptions(stepSize: 0.05, maxIterations: iterations, method: method)
-                _ = try network.settle(&state, workspace: &workspace, options: options)
-                let before = pck_thread_allocation_count()
-                _ = try network.settle(&state, workspace: &workspace, options: options)
-                return pck_thread_allocation_count() - before
-            }
-            let short = try run(3), long = try run(23)
-            #expect(long == short, "\(method): \(long - short) allocations in 20 extra iterations")
-            #expect(long == 0, "\(method): a whole settle allocated \(long) times")
-        }
+        try expectSettleDoesNotAllocate(network, rng: &rng)
     }
 }

@@ -1,6 +1,8 @@
+import Testing
 import PCCore
 import PCNumerics
 import _PCTestSupport
+import _PCAllocationCounter
 
 /// Layered models whose parameters can be read and replaced as one flat list, in the order of
 /// ``ParameterGradients/flattened`` (per group: weight, then bias).
@@ -126,5 +128,29 @@ enum LayeredChecks {
         return (Fixtures.relativeDifference(afterZIL.flatParameters, afterBP.flatParameters),
                 Fixtures.relativeDifference(afterBP.flatParameters, model.flatParameters),
                 Fixtures.relativeDifference(gz, gb))
+    }
+}
+
+/// DESIGN §3: a settle of `network` (batch 64, 64 inputs, 10 outputs, Float) allocates nothing,
+/// however many iterations it runs, for gradient descent and momentum.
+func expectSettleDoesNotAllocate<Model: LayeredPCModel>(_ network: Model, rng: inout Xoshiro256,
+                                                        sourceLocation: SourceLocation = #_sourceLocation) throws
+where Model.Scalar == Float {
+    var state = try PCState(for: network, batchSize: 64)
+    var workspace = try LayeredWorkspace(for: network, batchSize: 64)
+    try state.setInput(try Matrix<Float>(rows: 64, columns: 64, initializer: .uniform(low: 0, high: 1), using: &rng))
+    try state.setOutput(try Matrix<Float>(rows: 64, columns: 10, initializer: .uniform(low: 0, high: 1), using: &rng))
+    #expect(pck_allocation_counter_active() == 1, sourceLocation: sourceLocation)
+    for method in [InferenceMethod.gradientDescent, .momentum(0.5)] {
+        func run(_ iterations: Int) throws -> UInt64 {
+            let options = try InferenceOptions(stepSize: 0.05, maxIterations: iterations, method: method)
+            _ = try network.settle(&state, workspace: &workspace, options: options)
+            let before = pck_thread_allocation_count()
+            _ = try network.settle(&state, workspace: &workspace, options: options)
+            return pck_thread_allocation_count() - before
+        }
+        let short = try run(3), long = try run(23)
+        #expect(long == short, "\(method): \(long - short) allocations in 20 extra iterations", sourceLocation: sourceLocation)
+        #expect(long == 0, "\(method): a whole settle allocated \(long) times", sourceLocation: sourceLocation)
     }
 }
