@@ -25,6 +25,7 @@ extension PCNetwork {
                        clamps: Clamps<Scalar> = .supervised, options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace)
         try validate(clamps, state)
+        if usesFusedKernel(clamps, options) { return try settleFused(&state, workspace: &workspace, options: options) }
         let L = depth
         let lowest = { if case .free = clamps.input { return 0 } else { return 1 } }()
         let highest = { if case .clamped = clamps.output { return L - 1 } else { return L } }()

@@ -20,6 +20,16 @@ public enum InferenceInitialization: Sendable, Hashable, Codable {
 }
 
 /// Options of ``PCNetwork/settle(_:workspace:clamps:options:)``.
+/// The implementation of ``PCNetwork/settle(_:workspace:clamps:options:)``.
+public enum InferenceKernel: String, Sendable, Hashable, Codable {
+    /// The fused kernel (one call for the whole loop, two elementwise passes per layer and
+    /// iteration) for synchronous gradient descent with the input and output clamped and a
+    /// squared-error output; the generic loop for everything else.
+    case automatic
+    /// Always the generic loop (one kernel call per operation): the reference implementation.
+    case generic
+}
+
 public struct InferenceOptions: Sendable, Hashable, Codable {
     /// γ, the step on the per-sample gradient ∂F_i/∂x_i (default 0.1). For a quadratic energy
     /// GD is stable for γ < 2/λ_max(∇²ₓF).
@@ -35,6 +45,9 @@ public struct InferenceOptions: Sendable, Hashable, Codable {
     /// Divergence is declared when F is not finite or F_t > F_best + divergenceThreshold·|F_best|
     /// (default 1: the energy doubled over the best seen); the best state is then restored.
     public var divergenceThreshold: Double
+    /// Which implementation runs the loop (default ``InferenceKernel/automatic``: the fused kernel
+    /// where it applies). Both give the same states to rounding; `.generic` is the reference.
+    public var kernel: InferenceKernel = .automatic
 
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for a non-positive step, a negative
     ///   budget or tolerance, or a momentum outside [0, 1).
@@ -54,6 +67,20 @@ public struct InferenceOptions: Sendable, Hashable, Codable {
         self.method = method
         self.initialization = initialization
         self.divergenceThreshold = divergenceThreshold
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case stepSize, maxIterations, tolerance, method, initialization, divergenceThreshold, kernel
+    }
+
+    /// Decodes the options; a missing `kernel` (encodings before it existed) means `.automatic`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(stepSize: c.decode(Double.self, forKey: .stepSize), maxIterations: c.decode(Int.self, forKey: .maxIterations),
+                      tolerance: c.decode(Double.self, forKey: .tolerance), method: c.decode(InferenceMethod.self, forKey: .method),
+                      initialization: c.decode(InferenceInitialization.self, forKey: .initialization),
+                      divergenceThreshold: c.decode(Double.self, forKey: .divergenceThreshold))
+        kernel = try c.decodeIfPresent(InferenceKernel.self, forKey: .kernel) ?? .automatic
     }
 
     /// The PCKit defaults: γ = 0.1, T = 20, synchronous GD from the feedforward state.

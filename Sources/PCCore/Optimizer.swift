@@ -138,18 +138,12 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
             let t = Double(stepCount)
             let c1 = Scalar(1 / (1 - pow(b1, t))), c2 = Scalar(1 / (1 - pow(b2, t)))
             let (sb1, sb2, a, e) = (Scalar(b1), Scalar(b2), Scalar(lr), Scalar(eps))
-            let (ob1, ob2, ac1) = (1 - sb1, 1 - sb2, a * c1)
+            let ac1 = a * c1
             firstMoments[slot].withUnsafeMutableBufferPointer { mb in
                 secondMoments[slot].withUnsafeMutableBufferPointer { vb in
-                    let m = mb.baseAddress!, v = vb.baseAddress!
-                    for i in 0..<n {
-                        let gi = g[i]
-                        let mi = sb1 * m[i] + ob1 * gi
-                        let vi = sb2 * v[i] + ob2 * gi * gi
-                        m[i] = mi
-                        v[i] = vi
-                        p[i] = p[i] - ac1 * mi / ((c2 * vi).squareRoot() + e) - decay * p[i]
-                    }
+                    // One vectorised kernel pass: p ← p − a·m/(√(c₂v) + ε) − decay·p.
+                    _adamUpdate(n, p, g, mb.baseAddress!, vb.baseAddress!, beta1: sb1, beta2: sb2, a: ac1, c2: c2,
+                                epsilon: e, decay: decay)
                 }
             }
         case .mq: break

@@ -1,4 +1,3 @@
-import Dispatch
 import PCNumerics
 
 /// Trains a ``PCNetwork`` one batch at a time with a ``LearningRule``: owns the batch's state,
@@ -23,6 +22,8 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     /// Per-thread scratch when `options.threads` > 1 (reference storage: do not use copies of one
     /// learner from several threads).
     let shards: [BatchShard<Scalar>]
+    /// The threads that settle the shards (nil for one thread).
+    let job: ShardJob<Scalar>?
 
     /// A learner for `network` and batches of exactly `batchSize` samples.
     /// - Throws: ``PCCoreError/unsupported(_:)`` for a free input with a rule other than IL or SeqIL.
@@ -44,6 +45,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             }
         }
         self.shards = shards
+        job = shards.isEmpty ? nil : ShardJob(shards: shards, pool: try WorkerPool(width: shards.count))
     }
 
     /// One learning step on a batch.
@@ -116,28 +118,25 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             try shard.state.setInput(state.activities[0].rows(shard.rows))
             try shard.state.setOutput(state.activities[network.depth].rows(shard.rows))
         }
-        let model = network
-        let clamps = Clamps<Scalar>(input: options.input)
-        let shards = self.shards
-        DispatchQueue.concurrentPerform(iterations: shards.count) { k in
-            shards[k].run(model, clamps: clamps, options: inference)
-        }
+        job!.run(network, clamps: Clamps<Scalar>(input: options.input), options: inference)
         var energy = 0.0, finalEnergy = 0.0, iterations = 0, diverged = false
-        gradients.zero()
         for shard in shards {
             if let error = shard.error { throw error }
             let weight = Double(shard.rows.count) / Double(B)
-            energy += weight * shard.report!.initialEnergy
-            finalEnergy += weight * shard.report!.finalEnergy
-            iterations = max(iterations, shard.report!.iterations)
-            diverged = diverged || shard.report!.diverged
-            for l in gradients.weights.indices {
-                try gradients.weights[l].add(shard.gradients.weights[l], scaledBy: Scalar(weight))
-                if let b = shard.gradients.biases[l] { try gradients.biases[l]!.add(b, scaledBy: Scalar(weight)) }
-                if let s = shard.gradients.logVariances[l] { try gradients.logVariances[l]!.add(s, scaledBy: Scalar(weight)) }
+            let summary = shard.summary!
+            energy += weight * summary.initialEnergy
+            finalEnergy += weight * summary.finalEnergy
+            iterations = max(iterations, summary.iterations)
+            diverged = diverged || summary.diverged
+        }
+        for l in gradients.logVariances.indices where gradients.logVariances[l] != nil {
+            gradients.logVariances[l]!.fill(0)
+            for (k, shard) in shards.enumerated() {
+                try gradients.logVariances[l]!.add(shard.gradients.logVariances[l]!, scaledBy: job!.weights[k])
             }
         }
-        optimizer.step(&network, gradients: gradients)
+        // The batch-mean gradient and the update in one pass, split across the threads (Adam, AdamW).
+        try optimizer.shardedStep(&network, shards: shards, weights: job!.weights, into: &gradients, pool: job!.pool)
         if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
         return BatchResult(energy: energy, finalEnergy: finalEnergy, iterations: iterations, diverged: diverged)
     }
@@ -166,13 +165,53 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     }
 }
 
+/// Runs the shards of a batch on a persistent ``WorkerPool`` (shard k on thread k, the caller
+/// taking shard 0): one handshake per step and no allocation.
+class ShardRunner: @unchecked Sendable {
+    func run(_ index: Int) {}
+}
+
+final class ShardJob<Scalar: PCScalar>: ShardRunner, @unchecked Sendable {
+    let shards: [BatchShard<Scalar>]
+    let pool: WorkerPool
+    /// n_k / B: each shard's weight in the batch mean.
+    let weights: [Scalar]
+    private var network: PCNetwork<Scalar>?
+    private var clamps = Clamps<Scalar>.supervised
+    private var options = InferenceOptions.standard
+
+    init(shards: [BatchShard<Scalar>], pool: WorkerPool) {
+        self.shards = shards
+        self.pool = pool
+        let batch = shards.reduce(0) { $0 + $1.rows.count }
+        weights = shards.map { Scalar(Double($0.rows.count) / Double(batch)) }
+    }
+
+    /// Settles every shard against `network` and writes each shard's gradients.
+    func run(_ network: PCNetwork<Scalar>, clamps: Clamps<Scalar>, options: InferenceOptions) {
+        self.network = network
+        self.clamps = clamps
+        self.options = options
+        pool.run({ context, index in
+            Unmanaged<ShardRunner>.fromOpaque(context!).takeUnretainedValue().run(index)
+        }, context: Unmanaged.passUnretained(self as ShardRunner).toOpaque(), count: shards.count)
+        self.network = nil
+    }
+
+    override func run(_ index: Int) {
+        shards[index].run(network!, clamps: clamps, options: options)
+    }
+}
+
 /// One thread's part of a batch: its rows, state, workspace and gradients.
 final class BatchShard<Scalar: PCScalar>: @unchecked Sendable {
     let rows: Range<Int>
     var state: PCState<Scalar>
     var workspace: InferenceWorkspace<Scalar>
     var gradients: ParameterGradients<Scalar>
-    var report: InferenceReport?
+    /// The last settle's outcome (a summary: keeping the report would hold on to the workspace's
+    /// energy trace and make the next settle copy it).
+    var summary: (initialEnergy: Double, finalEnergy: Double, iterations: Int, diverged: Bool)?
     var error: Error?
 
     init(network: PCNetwork<Scalar>, rows: Range<Int>, traceCapacity: Int) throws {
@@ -186,7 +225,9 @@ final class BatchShard<Scalar: PCScalar>: @unchecked Sendable {
     func run(_ network: PCNetwork<Scalar>, clamps: Clamps<Scalar>, options: InferenceOptions) {
         do {
             error = nil
-            report = try network.settle(&state, workspace: &workspace, clamps: clamps, options: options)
+            summary = nil
+            let report = try network.settle(&state, workspace: &workspace, clamps: clamps, options: options)
+            summary = (report.initialEnergy, report.finalEnergy, report.iterations, report.diverged)
             try network.parameterGradients(state, workspace: workspace, into: &gradients)
         } catch {
             self.error = error

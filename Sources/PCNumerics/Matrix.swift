@@ -112,6 +112,7 @@ public struct Matrix<Scalar: PCScalar>: Sendable, Equatable {
     }
 
     /// Sets every element to `value`, in place.
+    @inlinable
     public mutating func fill(_ value: Scalar) {
         storage.withUnsafeMutableBufferPointer { buffer in
             for i in buffer.indices { buffer[i] = value }

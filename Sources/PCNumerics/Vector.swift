@@ -41,6 +41,7 @@ public struct Vector<Scalar: PCScalar>: Sendable, Equatable {
     }
 
     /// Sets every element to `value`.
+    @inlinable
     public mutating func fill(_ value: Scalar) {
         storage.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = value } }
     }

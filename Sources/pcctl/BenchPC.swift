@@ -12,6 +12,20 @@ struct BenchPC: ParsableCommand {
 
     @OptionGroup var options: BenchOptions
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Only these parts: il il_2threads ipc seqil backprop settle structured residual (default: all).")
+    var only: [String] = []
+
+    static let parts = ["il", "il_2threads", "ipc", "seqil", "backprop", "settle", "structured", "residual"]
+
+    func validate() throws {
+        for part in only where !Self.parts.contains(part) {
+            throw ValidationError("unknown part '\(part)' for --only (expected one of \(Self.parts.joined(separator: ", ")))")
+        }
+    }
+
+    func runs(_ part: String) -> Bool { only.isEmpty || only.contains(part) }
+
     func run() throws {
         var report = BenchReport(suite: "pc")
         let (train, _) = try Digits.split(as: Float.self)
@@ -20,7 +34,7 @@ struct BenchPC: ParsableCommand {
 
         for (name, rule, output, threads) in [("il", LearningRule.il, OutputEnergy.squaredError, 1), ("il_2threads", .il, .squaredError, 2),
                                               ("ipc", .ipc, .squaredError, 1), ("seqil", .sequential, .squaredError, 1),
-                                              ("backprop", .backprop, .crossEntropy, 1)] {
+                                              ("backprop", .backprop, .crossEntropy, 1)] where runs(name) {
             var generator = Xoshiro256(seed: 0)
             var network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, outputEnergy: output, using: &generator)
             var learner = try PCLearner(for: network, batchSize: B, options: LearningOptions(rule: rule, threads: threads))
@@ -49,29 +63,47 @@ struct BenchPC: ParsableCommand {
             }
         }
 
-        // Allocations per inference iteration: settles of 40 and 20 iterations, difference / 20.
-        var generator = Xoshiro256(seed: 1)
-        let network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, using: &generator)
-        var state = try PCState(for: network, batchSize: B)
-        var workspace = try InferenceWorkspace(for: network, batchSize: B)
-        try state.setInput(train.features.rows(0..<B))
-        try state.setOutput(train.targets.rows(0..<B))
-        let short = try InferenceOptions(maxIterations: 20), long = try InferenceOptions(maxIterations: 40)
-        if let a20 = allocationsPerCall({ _ = try! network.settle(&state, workspace: &workspace, options: short) }),
-           let a40 = allocationsPerCall({ _ = try! network.settle(&state, workspace: &workspace, options: long) }) {
-            report.results.append(BenchResult(name: "allocations_per_inference_iteration", value: (a40 - a20) / 20,
-                                              unit: "allocations/iteration", details: ["per_settle_T20": a20]))
+        if runs("settle") {
+            // Allocations per inference iteration: settles of 40 and 20 iterations, difference / 20.
+            var generator = Xoshiro256(seed: 1)
+            let network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, using: &generator)
+            var state = try PCState(for: network, batchSize: B)
+            var workspace = try InferenceWorkspace(for: network, batchSize: B)
+            try state.setInput(train.features.rows(0..<B))
+            try state.setOutput(train.targets.rows(0..<B))
+            let short = try InferenceOptions(maxIterations: 20), long = try InferenceOptions(maxIterations: 40)
+            if let a20 = allocationsPerCall({ _ = try! network.settle(&state, workspace: &workspace, options: short) }),
+               let a40 = allocationsPerCall({ _ = try! network.settle(&state, workspace: &workspace, options: long) }) {
+                report.results.append(BenchResult(name: "allocations_per_inference_iteration", value: (a40 - a20) / 20,
+                                                  unit: "allocations/iteration", details: ["per_settle_T20": a20]))
+            }
+            // Inference alone (T = 20) and the feedforward pass, for the breakdown.
+            let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
+                _ = try! network.settle(&state, workspace: &workspace, options: short)
+            }, repeats: options.repeats) { _ = try! network.settle(&state, workspace: &workspace, options: short) }
+            report.results.append(BenchResult(name: "settle_T20_ms", value: median(settleSamples) / 1e6, unit: "ms"))
+            // The same settle on the generic loop (one kernel call per operation), and the fused
+            // settle of one thread's shard (B = 32) under `--threads 2`.
+            var generic = short
+            generic.kernel = .generic
+            let genericSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
+                _ = try! network.settle(&state, workspace: &workspace, options: generic)
+            }, repeats: options.repeats) { _ = try! network.settle(&state, workspace: &workspace, options: generic) }
+            report.results.append(BenchResult(name: "settle_T20_generic_ms", value: median(genericSamples) / 1e6, unit: "ms"))
+            var half = try PCState(for: network, batchSize: B / 2)
+            var halfWorkspace = try InferenceWorkspace(for: network, batchSize: B / 2)
+            try half.setInput(train.features.rows(0..<(B / 2)))
+            try half.setOutput(train.targets.rows(0..<(B / 2)))
+            let halfSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
+                _ = try! network.settle(&half, workspace: &halfWorkspace, options: short)
+            }, repeats: options.repeats) { _ = try! network.settle(&half, workspace: &halfWorkspace, options: short) }
+            report.results.append(BenchResult(name: "settle_T20_half_batch_ms", value: median(halfSamples) / 1e6, unit: "ms"))
+            let ffSamples = measureNanosecondsPerCall(iterations: calibrateIterations { try! network.feedforward(&state, workspace: &workspace) },
+                                                      repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
+            report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
         }
-        // Inference alone (T = 20) and the feedforward pass, for the breakdown.
-        let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
-            _ = try! network.settle(&state, workspace: &workspace, options: short)
-        }, repeats: options.repeats) { _ = try! network.settle(&state, workspace: &workspace, options: short) }
-        report.results.append(BenchResult(name: "settle_T20_ms", value: median(settleSamples) / 1e6, unit: "ms"))
-        let ffSamples = measureNanosecondsPerCall(iterations: calibrateIterations { try! network.feedforward(&state, workspace: &workspace) },
-                                                  repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
-        report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
-        report.results += try structuredPCBenchmarks(repeats: options.repeats)
-        report.results += try residualPCBenchmarks(repeats: options.repeats)
+        if runs("structured") { report.results += try structuredPCBenchmarks(repeats: options.repeats) }
+        if runs("residual") { report.results += try residualPCBenchmarks(repeats: options.repeats) }
         report.emit(json: options.json)
     }
 }

@@ -111,6 +111,90 @@ PCK_DECLARE(float, f32)
 PCK_DECLARE(double, f64)
 #undef PCK_DECLARE
 
+// ---------------------------------------------------------------------------------------------
+// Fused inference of a dense predictive-coding network (ALGORITHMS.md A1–A3): the whole settle
+// loop of synchronous gradient descent with the input and the output clamped and squared-error
+// energies, in one call (the hot path of PC training). Layers ℓ = 1…L; batches are row-major
+// B × n_ℓ with leading dimension n_ℓ.
+//
+// Buffer roles, each a table of L + 1 pointers indexed by layer (unused entries may be NULL):
+enum {
+    PCK_PC_ACTIVITIES = 0,      // x_ℓ, buffer 0 (x₀ and x_L are read only)
+    PCK_PC_ALTERNATES = 1,      // x_ℓ, buffer 1 of the hidden layers (ping-pong with buffer 0)
+    PCK_PC_PREDICTIONS = 2,     // μ_ℓ, ℓ ≥ 1
+    PCK_PC_ERRORS = 3,          // ε_ℓ = x_ℓ − μ_ℓ, ℓ ≥ 1
+    PCK_PC_WEIGHTED_ERRORS = 4, // Π_ℓ ε_ℓ where layer ℓ has a diagonal precision
+    PCK_PC_RATES = 5,           // φ(x_ℓ), ℓ < L
+    PCK_PC_DERIVATIVES = 6,     // φ′(x_ℓ), ℓ < L
+    PCK_PC_FEEDBACK = 7,        // (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, 1 ≤ ℓ < L
+    PCK_PC_ROLES = 8
+};
+enum { PCK_PC_STOP_BUDGET = 0, PCK_PC_STOP_CONVERGED = 1, PCK_PC_STOP_DIVERGED = 2 };
+
+typedef struct {
+    ptrdiff_t depth;               // L ≥ 1
+    ptrdiff_t batch;               // B ≥ 1
+    const ptrdiff_t *sizes;        // n₀…n_L
+    const int *activations;        // L codes: φ applied to x_ℓ, ℓ = 0…L−1 (PCK_ACT_*)
+    const double *slopes;          // L leaky-ReLU slopes
+    const double *energy_offsets;  // L constants added to Σ_i F_i per layer (learned precision: ½B Σ s), or NULL
+    const void *const *parameters; // 3L: W_ℓ (n_ℓ × n_{ℓ−1}), b_ℓ (n_ℓ or NULL), π_ℓ (n_ℓ or NULL = identity)
+    void *const *buffers;          // PCK_PC_ROLES × (L + 1), role-major
+} pck_pc_dense;
+
+typedef struct {
+    double step_size;              // γ > 0
+    ptrdiff_t max_iterations;      // T ≥ 0
+    double tolerance;              // relative energy change that stops (0: never)
+    double divergence_threshold;   // θ: diverged when F_t > F_best + θ|F_best| or F_t not finite
+    int feedforward;               // 1: start from the feedforward pass; 0: from the activities given
+} pck_pc_settle_options;
+
+typedef struct {
+    ptrdiff_t iterations;          // updates applied
+    ptrdiff_t trace_count;         // energies written (iterations + 1)
+    ptrdiff_t best_iteration;
+    double final_energy;           // F_B of the returned state
+    int stop;                      // PCK_PC_STOP_*
+} pck_pc_settle_result;
+
+// Settles the hidden activities. trace (capacity ≥ T + 1) receives F_B per iteration.
+// in_alternate (L + 1) receives 1 for each layer whose final activities are in buffer 1.
+// On return predictions, errors, weighted errors, rates and derivatives match the activities.
+int pck_pc_dense_settle_f32(const pck_pc_dense *net, const pck_pc_settle_options *options,
+                            double *trace, ptrdiff_t trace_capacity, unsigned char *in_alternate,
+                            pck_pc_settle_result *result);
+int pck_pc_dense_settle_f64(const pck_pc_dense *net, const pck_pc_settle_options *options,
+                            double *trace, ptrdiff_t trace_capacity, unsigned char *in_alternate,
+                            pck_pc_settle_result *result);
+
+// ---------------------------------------------------------------------------------------------
+// A persistent thread pool for data-parallel work (e.g. the shards of a PC batch).
+typedef struct pck_pool pck_pool;
+// A pool with `workers` extra threads (0…255); NULL on failure. Allocates (once).
+pck_pool *pck_pool_create(int workers);
+// Stops and joins the workers.
+void pck_pool_destroy(pck_pool *pool);
+int pck_pool_workers(const pck_pool *pool);
+// Runs task(context, i) for i = 0…count−1 (count ≤ workers + 1): index 0 on the calling thread,
+// the others on the workers; returns when all are done. Serialised between callers; allocates nothing.
+int pck_pool_run(pck_pool *pool, void (*task)(void *context, ptrdiff_t index), void *context, ptrdiff_t count);
+
+// Adam / AdamW over n parameters: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+// p ← p − a·m/(√(c₂v) + ε) − decay·p, with a = α/(1−β₁ᵗ) and c₂ = 1/(1−β₂ᵗ) given by the caller.
+int pck_adam_f32(ptrdiff_t n, float *p, const float *g, float *m, float *v, float beta1, float beta2,
+                 float a, float c2, float epsilon, float decay);
+// The same update on elements [begin, end) with g = Σ_k weights[k]·parts[k] (the batch-mean
+// gradient of shards), written to `g` as well (summed in order k = 0, 1, …).
+int pck_adam_combine_f32(ptrdiff_t begin, ptrdiff_t end, float *p, float *g, const float *const *parts,
+                         const float *weights, ptrdiff_t count, float *m, float *v, float beta1, float beta2,
+                         float a, float c2, float epsilon, float decay);
+int pck_adam_combine_f64(ptrdiff_t begin, ptrdiff_t end, double *p, double *g, const double *const *parts,
+                         const double *weights, ptrdiff_t count, double *m, double *v, double beta1,
+                         double beta2, double a, double c2, double epsilon, double decay);
+int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, double beta1,
+                 double beta2, double a, double c2, double epsilon, double decay);
+
 #ifdef __cplusplus
 }
 #endif

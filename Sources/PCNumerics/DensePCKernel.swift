@@ -1,0 +1,205 @@
+import _PCKernels
+
+/// Raw entry to the fused settle kernel of a dense predictive-coding network
+/// (`pck_pc_dense_settle_*`, synchronous gradient descent with the input and output clamped).
+///
+/// An implementation detail of PCCore: the pointer tables are not checked against any Swift
+/// value. Use `PCNetwork.settle` instead.
+public enum _DensePCKernel {
+    /// Buffer roles, in the order of the `buffers` table (each role has L + 1 entries).
+    public static let roles = Int(PCK_PC_ROLES)
+
+    /// The outcome of one kernel call.
+    public struct Outcome: Sendable {
+        /// Kernel status (0 = success).
+        public var status: Int32
+        /// Updates applied.
+        public var iterations: Int
+        /// Energies written to the trace.
+        public var traceCount: Int
+        /// Iteration of the lowest energy.
+        public var bestIteration: Int
+        /// F_B of the returned state.
+        public var finalEnergy: Double
+        /// 0: budget, 1: converged, 2: diverged.
+        public var stop: Int32
+
+        /// An empty outcome (status 0, nothing run).
+        public init() { status = 0; iterations = 0; traceCount = 0; bestIteration = 0; finalEnergy = 0; stop = 0 }
+
+        init(status: Int32, iterations: Int, traceCount: Int, bestIteration: Int, finalEnergy: Double, stop: Int32) {
+            self.status = status; self.iterations = iterations; self.traceCount = traceCount
+            self.bestIteration = bestIteration; self.finalEnergy = finalEnergy; self.stop = stop
+        }
+    }
+
+    /// Runs the settle loop.
+    /// - Parameters:
+    ///   - scalar: Float or Double (the element type behind every pointer).
+    ///   - depth: L.
+    ///   - batch: B.
+    ///   - sizes: n₀…n_L.
+    ///   - activations: L kernel activation codes and `slopes` their leaky slopes.
+    ///   - energyOffsets: L constants added to Σ_i F_i, or `nil`.
+    ///   - parameters: 3L pointers: W_ℓ, b_ℓ (or nil), π_ℓ (or nil).
+    ///   - buffers: ``roles`` × (L + 1) pointers, role-major.
+    ///   - trace: at least `maxIterations + 1` energies.
+    ///   - inAlternate: L + 1 flags: the final activities of layer ℓ are in buffer 1.
+    public static func settle<Scalar: PCScalar>(
+        _ scalar: Scalar.Type, depth: Int, batch: Int, sizes: UnsafePointer<Int>, activations: UnsafePointer<Int32>,
+        slopes: UnsafePointer<Double>, energyOffsets: UnsafePointer<Double>?,
+        parameters: UnsafePointer<UnsafeRawPointer?>, buffers: UnsafePointer<UnsafeMutableRawPointer?>,
+        stepSize: Double, maxIterations: Int, tolerance: Double, divergenceThreshold: Double, feedforward: Bool,
+        trace: UnsafeMutablePointer<Double>, traceCapacity: Int, inAlternate: UnsafeMutablePointer<UInt8>
+    ) -> Outcome {
+        var net = pck_pc_dense(depth: depth, batch: batch, sizes: sizes, activations: activations, slopes: slopes,
+                               energy_offsets: energyOffsets, parameters: parameters,
+                               buffers: UnsafeRawPointer(buffers).assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
+        var options = pck_pc_settle_options(step_size: stepSize, max_iterations: maxIterations, tolerance: tolerance,
+                                            divergence_threshold: divergenceThreshold, feedforward: feedforward ? 1 : 0)
+        var result = pck_pc_settle_result()
+        let status = Scalar.self == Float.self
+            ? pck_pc_dense_settle_f32(&net, &options, trace, traceCapacity, inAlternate, &result)
+            : pck_pc_dense_settle_f64(&net, &options, trace, traceCapacity, inAlternate, &result)
+        return Outcome(status: status, iterations: result.iterations, traceCount: result.trace_count,
+                       bestIteration: result.best_iteration, finalEnergy: result.final_energy, stop: result.stop)
+    }
+}
+
+extension Array {
+    /// Calls `body` with the mutable base address of every matrix's storage written to
+    /// `table[0..<count]` (each made unique first); the addresses are valid only inside `body`.
+    /// Allocates nothing when the array and its matrices are uniquely referenced.
+    public mutating func _withMutableStorages<Scalar: PCScalar, R>(
+        into table: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ body: () throws -> R
+    ) rethrows -> R where Element == Matrix<Scalar> {
+        try withUnsafeMutableBufferPointer { buffer in try gatherStorages(buffer, 0, table, body) }
+    }
+}
+
+private func gatherStorages<Scalar: PCScalar, R>(
+    _ buffer: UnsafeMutableBufferPointer<Matrix<Scalar>>, _ i: Int,
+    _ table: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ body: () throws -> R
+) rethrows -> R {
+    if i == buffer.count { return try body() }
+    return try buffer[i].withUnsafeMutableStorage { pointer, _ in
+        table[i] = UnsafeMutableRawPointer(pointer)
+        return try gatherStorages(buffer, i + 1, table, body)
+    }
+}
+
+extension Activation {
+    /// The kernel's activation code and leaky slope (for ``_DensePCKernel``).
+    public var _kernel: (code: Int32, slope: Double) {
+        let (code, slope): (Int32, Double) = kernelCode()
+        return (code, slope)
+    }
+}
+
+/// Adam / AdamW over `n` parameters in one vectorised kernel pass:
+/// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − a·m/(√(c₂v) + ε) − decay·p,
+/// with the bias corrections folded into a = α/(1−β₁ᵗ) and c₂ = 1/(1−β₂ᵗ).
+/// - Parameters: `p`, `g`, `m`, `v`: n values each (p, m, v updated in place).
+public func _adamUpdate<Scalar: PCScalar>(
+    _ n: Int, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ m: UnsafeMutablePointer<Scalar>,
+    _ v: UnsafeMutablePointer<Scalar>, beta1: Scalar, beta2: Scalar, a: Scalar, c2: Scalar, epsilon: Scalar, decay: Scalar
+) {
+    func f<T>(_ x: UnsafeMutablePointer<Scalar>, _: T.Type) -> UnsafeMutablePointer<T> {
+        UnsafeMutableRawPointer(x).assumingMemoryBound(to: T.self)
+    }
+    let gr = UnsafeRawPointer(g)
+    if Scalar.self == Float.self {
+        _ = pck_adam_f32(n, f(p, Float.self), gr.assumingMemoryBound(to: Float.self), f(m, Float.self), f(v, Float.self),
+                         Float(beta1), Float(beta2), Float(a), Float(c2), Float(epsilon), Float(decay))
+    } else {
+        _ = pck_adam_f64(n, f(p, Double.self), gr.assumingMemoryBound(to: Double.self), f(m, Double.self), f(v, Double.self),
+                         Double(beta1), Double(beta2), Double(a), Double(c2), Double(epsilon), Double(decay))
+    }
+}
+
+/// A persistent pool of worker threads for data-parallel work, such as the shards of a
+/// predictive-coding batch (`LearningOptions.threads`).
+///
+/// ``run(_:context:count:)`` runs `task(context, i)` for i = 0…count−1, index 0 on the calling
+/// thread and the rest on the workers, and returns when all are done. A call allocates nothing
+/// and costs one handshake (~1 µs when the workers are awake). Idle workers spin ~0.5 ms, then
+/// sleep. Calls from several threads are serialised. The threads stop when the pool is released.
+public final class WorkerPool: @unchecked Sendable {
+    private let pool: OpaquePointer
+    /// Threads that can run tasks at once: the workers plus the caller.
+    public let width: Int
+
+    /// A pool that runs up to `width` tasks at once (`width − 1` worker threads).
+    /// - Throws: ``NumericsError/invalidArgument(_:)`` for a width outside 1…256, or when the
+    ///   threads cannot be created.
+    public init(width: Int) throws {
+        guard (1...256).contains(width) else { throw NumericsError.invalidArgument("pool width must be in 1...256 (got \(width))") }
+        guard let pool = pck_pool_create(Int32(width - 1)) else {
+            throw NumericsError.invalidArgument("could not start \(width - 1) worker threads")
+        }
+        self.pool = pool
+        self.width = width
+    }
+
+    deinit { pck_pool_destroy(pool) }
+
+    /// Runs `task(context, i)` for i in 0..<count (count ≤ ``width``) and waits for all of them.
+    /// `task` must not throw or call back into this pool.
+    public func run(_ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void, context: UnsafeMutableRawPointer?, count: Int) {
+        precondition(count >= 0 && count <= width, "WorkerPool.run: count \(count) outside 0...\(width)")
+        _ = pck_pool_run(pool, task, context, count)
+    }
+}
+
+/// One data-parallel Adam/AdamW update of a parameter tensor from shard gradients: each of
+/// `parts` tasks combines g = Σ_k w_k g_k over its slice of the `count` elements, writes g, and
+/// applies the update of ``_adamUpdate(_:_:_:_:_:beta1:beta2:a:c2:epsilon:decay:)``.
+public struct _AdamCombineTask {
+    public var count: Int
+    public var parts: Int
+    public var isFloat: Bool
+    public var p: UnsafeMutableRawPointer
+    public var g: UnsafeMutableRawPointer
+    public var m: UnsafeMutableRawPointer
+    public var v: UnsafeMutableRawPointer
+    /// `parts` pointers to the shard gradients and `parts` weights (Scalar).
+    public var partPointers: UnsafeRawPointer
+    public var partWeights: UnsafeRawPointer
+    public var beta1: Double, beta2: Double, a: Double, c2: Double, epsilon: Double, decay: Double
+
+    public init(count: Int, parts: Int, isFloat: Bool, p: UnsafeMutableRawPointer, g: UnsafeMutableRawPointer,
+                m: UnsafeMutableRawPointer, v: UnsafeMutableRawPointer, partPointers: UnsafeRawPointer,
+                partWeights: UnsafeRawPointer, beta1: Double, beta2: Double, a: Double, c2: Double, epsilon: Double,
+                decay: Double) {
+        self.count = count; self.parts = parts; self.isFloat = isFloat
+        self.p = p; self.g = g; self.m = m; self.v = v
+        self.partPointers = partPointers; self.partWeights = partWeights
+        self.beta1 = beta1; self.beta2 = beta2; self.a = a; self.c2 = c2; self.epsilon = epsilon; self.decay = decay
+    }
+
+    /// Runs the `parts` slices on `pool` (index 0 on the caller) and waits.
+    public mutating func run(on pool: WorkerPool) {
+        let parts = self.parts
+        withUnsafeMutablePointer(to: &self) { task in
+            pool.run({ context, index in
+                let t = context!.assumingMemoryBound(to: _AdamCombineTask.self).pointee
+                // Slices aligned to 16 elements (one AVX-512 vector of Float).
+                func edge(_ k: Int) -> Int { k == t.parts ? t.count : (t.count * k / t.parts) & ~15 }
+                let (begin, end) = (edge(index), edge(index + 1))
+                if t.isFloat {
+                    _ = pck_adam_combine_f32(begin, end, t.p.assumingMemoryBound(to: Float.self), t.g.assumingMemoryBound(to: Float.self),
+                                             t.partPointers.assumingMemoryBound(to: UnsafePointer<Float>?.self),
+                                             t.partWeights.assumingMemoryBound(to: Float.self), t.parts,
+                                             t.m.assumingMemoryBound(to: Float.self), t.v.assumingMemoryBound(to: Float.self),
+                                             Float(t.beta1), Float(t.beta2), Float(t.a), Float(t.c2), Float(t.epsilon), Float(t.decay))
+                } else {
+                    _ = pck_adam_combine_f64(begin, end, t.p.assumingMemoryBound(to: Double.self), t.g.assumingMemoryBound(to: Double.self),
+                                             t.partPointers.assumingMemoryBound(to: UnsafePointer<Double>?.self),
+                                             t.partWeights.assumingMemoryBound(to: Double.self), t.parts,
+                                             t.m.assumingMemoryBound(to: Double.self), t.v.assumingMemoryBound(to: Double.self),
+                                             t.beta1, t.beta2, t.a, t.c2, t.epsilon, t.decay)
+                }
+            }, context: UnsafeMutableRawPointer(task), count: parts)
+        }
+    }
+}
