@@ -40,7 +40,9 @@ public struct LearningOptions: Sendable, Hashable, Codable {
     /// Threads that settle parts of the batch concurrently (IL and SeqIL without nudging; default 1).
     /// Samples are independent during inference, so the batch is split into `threads` contiguous
     /// shards whose gradients are combined into the exact batch mean: the result equals one thread's
-    /// up to the order of floating-point summation.
+    /// up to the order of floating-point summation. The shards run on a persistent ``WorkerPool``
+    /// the learner owns (`threads − 1` worker threads; one handshake and no allocation per step).
+    /// Use at most one thread per physical core.
     public var threads: Int
 
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for β = 0 or bad optimiser settings.

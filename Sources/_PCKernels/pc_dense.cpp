@@ -1,13 +1,15 @@
 // Fused settle loop of a dense predictive-coding network (pck_pc_dense_settle_*).
 //
 // The same mathematics as PCCore's generic `PCNetwork.settle` for synchronous gradient descent
-// with the input and output clamped (ALGORITHMS.md A1–A3), with the elementwise work of each
-// iteration fused into two passes per layer:
-//   energy pass  ε_ℓ = x_ℓ − μ_ℓ, Π_ℓ ε_ℓ and Σ ε·Πε in one sweep;
-//   update pass  x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), then φ(x_ℓ) and φ′(x_ℓ) in the same sweep;
-// and predictions computed as bias-initialised GEMMs (no separate zeroing or bias pass). The
-// previous state is kept as the best one by ping-ponging between two buffers per layer instead of
-// copying. Nothing here allocates (the GEMMs use PCNumerics' per-thread cached blocking).
+// with the input and output clamped (ALGORITHMS.md A1–A3), in one call instead of one kernel call
+// per operation:
+//   energy   ε_ℓ = x_ℓ − μ_ℓ (and Π_ℓ ε_ℓ), then Σ ε·Πε as a vectorised reduction;
+//   update   x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), with φ(x_ℓ) and φ′(x_ℓ) in the same sweep;
+//   products predictions as bias-initialised products (no separate zeroing or bias pass), on a
+//            register-blocked AVX-512 kernel for Float with Wᵀ transposed once per settle.
+// The previous state is kept as the best one by ping-ponging between two buffers per layer
+// instead of copying. After warm-up nothing allocates (the transposes and Eigen's blocking use
+// per-thread buffers that grow only on a larger network).
 #include "pc_activation.hpp"
 #include "pc_kernels.h"
 
@@ -438,55 +440,4 @@ int pck_pc_dense_settle_f32(const pck_pc_dense *net, const pck_pc_settle_options
 int pck_pc_dense_settle_f64(const pck_pc_dense *net, const pck_pc_settle_options *options, double *trace,
                             ptrdiff_t capacity, unsigned char *inAlternate, pck_pc_settle_result *result) {
     return settleDense<double>(net, options, trace, capacity, inAlternate, result);
-}
-
-namespace {
-template <class T>
-int adam(ptrdiff_t n, T *p, const T *g, T *m, T *v, T b1, T b2, T a, T c2, T eps, T decay) {
-    if (n < 0 || (n > 0 && (!p || !g || !m || !v))) return PCK_ERR_ARGUMENT;
-    const T o1 = T(1) - b1, o2 = T(1) - b2;
-    for (ptrdiff_t i = 0; i < n; ++i) {
-        const T gi = g[i];
-        const T mi = b1 * m[i] + o1 * gi;
-        const T vi = b2 * v[i] + o2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] - a * mi / (std::sqrt(c2 * vi) + eps) - decay * p[i];
-    }
-    return PCK_OK;
-}
-template <class T>
-int adamCombine(ptrdiff_t begin, ptrdiff_t end, T *p, T *g, const T *const *parts, const T *weights, ptrdiff_t count,
-                T *m, T *v, T b1, T b2, T a, T c2, T eps, T decay) {
-    if (begin < 0 || end < begin || count < 1 || !parts || !weights) return PCK_ERR_ARGUMENT;
-    if (end > begin && (!p || !g || !m || !v)) return PCK_ERR_ARGUMENT;
-    for (ptrdiff_t k = 0; k < count; ++k)
-        if (end > begin && !parts[k]) return PCK_ERR_ARGUMENT;
-    for (ptrdiff_t i = begin; i < end; ++i) g[i] = weights[0] * parts[0][i];
-    for (ptrdiff_t k = 1; k < count; ++k) {
-        const T w = weights[k], *part = parts[k];
-        for (ptrdiff_t i = begin; i < end; ++i) g[i] += w * part[i];
-    }
-    return adam<T>(end - begin, p + begin, g + begin, m + begin, v + begin, b1, b2, a, c2, eps, decay);
-}
-}  // namespace
-
-int pck_adam_combine_f32(ptrdiff_t begin, ptrdiff_t end, float *p, float *g, const float *const *parts, const float *w,
-                         ptrdiff_t count, float *m, float *v, float b1, float b2, float a, float c2, float eps,
-                         float decay) {
-    return adamCombine<float>(begin, end, p, g, parts, w, count, m, v, b1, b2, a, c2, eps, decay);
-}
-int pck_adam_combine_f64(ptrdiff_t begin, ptrdiff_t end, double *p, double *g, const double *const *parts,
-                         const double *w, ptrdiff_t count, double *m, double *v, double b1, double b2, double a,
-                         double c2, double eps, double decay) {
-    return adamCombine<double>(begin, end, p, g, parts, w, count, m, v, b1, b2, a, c2, eps, decay);
-}
-
-int pck_adam_f32(ptrdiff_t n, float *p, const float *g, float *m, float *v, float b1, float b2, float a, float c2,
-                 float eps, float decay) {
-    return adam<float>(n, p, g, m, v, b1, b2, a, c2, eps, decay);
-}
-int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, double b1, double b2, double a,
-                 double c2, double eps, double decay) {
-    return adam<double>(n, p, g, m, v, b1, b2, a, c2, eps, decay);
 }

@@ -356,3 +356,30 @@ int choleskySolve(ptrdiff_t n, ptrdiff_t nrhs, const T *l, ptrdiff_t ldl, T *b, 
 
 PCK_DEFINE(float, f32)
 PCK_DEFINE(double, f64)
+
+// Adam / AdamW (one pass, vectorised; the bias corrections are folded into a and c2 by the caller).
+namespace {
+template <class T>
+int adam(ptrdiff_t n, T *p, const T *g, T *m, T *v, T b1, T b2, T a, T c2, T eps, T decay) {
+    if (n < 0 || (n > 0 && (!p || !g || !m || !v))) return PCK_ERR_ARGUMENT;
+    const T o1 = T(1) - b1, o2 = T(1) - b2;
+    for (ptrdiff_t i = 0; i < n; ++i) {
+        const T gi = g[i];
+        const T mi = b1 * m[i] + o1 * gi;
+        const T vi = b2 * v[i] + o2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] - a * mi / (std::sqrt(c2 * vi) + eps) - decay * p[i];
+    }
+    return PCK_OK;
+}
+}  // namespace
+
+int pck_adam_f32(ptrdiff_t n, float *p, const float *g, float *m, float *v, float b1, float b2, float a, float c2,
+                 float eps, float decay) {
+    return adam<float>(n, p, g, m, v, b1, b2, a, c2, eps, decay);
+}
+int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, double b1, double b2, double a,
+                 double c2, double eps, double decay) {
+    return adam<double>(n, p, g, m, v, b1, b2, a, c2, eps, decay);
+}

@@ -184,14 +184,6 @@ int pck_pool_run(pck_pool *pool, void (*task)(void *context, ptrdiff_t index), v
 // p ← p − a·m/(√(c₂v) + ε) − decay·p, with a = α/(1−β₁ᵗ) and c₂ = 1/(1−β₂ᵗ) given by the caller.
 int pck_adam_f32(ptrdiff_t n, float *p, const float *g, float *m, float *v, float beta1, float beta2,
                  float a, float c2, float epsilon, float decay);
-// The same update on elements [begin, end) with g = Σ_k weights[k]·parts[k] (the batch-mean
-// gradient of shards), written to `g` as well (summed in order k = 0, 1, …).
-int pck_adam_combine_f32(ptrdiff_t begin, ptrdiff_t end, float *p, float *g, const float *const *parts,
-                         const float *weights, ptrdiff_t count, float *m, float *v, float beta1, float beta2,
-                         float a, float c2, float epsilon, float decay);
-int pck_adam_combine_f64(ptrdiff_t begin, ptrdiff_t end, double *p, double *g, const double *const *parts,
-                         const double *weights, ptrdiff_t count, double *m, double *v, double beta1,
-                         double beta2, double a, double c2, double epsilon, double decay);
 int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, double beta1,
                  double beta2, double a, double c2, double epsilon, double decay);
 
