@@ -70,8 +70,11 @@ extension PCNetwork {
                 }
                 }}}}}}}}
             }
-            // Layers whose final state is in buffer 1 swap it in (no copy).
-            for l in 0...L where inAlternate[l] != 0 { swap(&state.activities[l], &workspace.best[l]) }
+            // Layers whose final state is in buffer 1 swap it in (no copy). On a kernel failure the
+            // flags were never written: nothing is swapped.
+            if outcome.status == 0 {
+                for l in 0...L where inAlternate[l] != 0 { swap(&state.activities[l], &workspace.best[l]) }
+            }
         }}}}}}
         guard outcome.status == 0 else {
             throw PCCoreError.numerics(.kernelFailure(function: "pck_pc_dense_settle", status: outcome.status))
