@@ -18,7 +18,7 @@ extension PCNetwork {
         try feedforward(&state, workspace: &workspace)
         // Output delta and loss.
         let n = state.activities[L].count
-        let columns = sizes[L]
+        let columns = layers[L - 1].outputSize
         var loss = 0.0
         if outputEnergy == .crossEntropy {
             try state.predictions[L].softmaxRows(into: &workspace.softmax)
