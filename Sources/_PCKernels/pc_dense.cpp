@@ -40,7 +40,8 @@ int gemmT<double>(int tA, int tB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double 
 // The settle loop's products, C (B×n) = init + R (B×k) · P (k×n), all row-major, where `init`
 // is a bias row broadcast over the rows (or zero) and P is W_ℓᵀ (predictions) or W_{ℓ+1}
 // (feedback). On AVX-512 machines a register-blocked kernel computes them: tiles of 8 rows × 32
-// columns (16 accumulators), P read in rows, R broadcast; ~110 GFLOP/s here at 32×128×128, where
+// columns (16 accumulators), P read in rows, R broadcast. Measured standalone on the build machine
+// at 32×128×128: ~110 GFLOP/s, where
 // Eigen's general GEBP reaches ~80 (it is tuned for large products). Elsewhere, and for
 // Double, Eigen's GEMM computes them.
 constexpr ptrdiff_t smallLimit = 1024;
@@ -102,10 +103,6 @@ inline void transpose(const float *src, ptrdiff_t n, ptrdiff_t k, float *dst) {
 #endif
     for (; i0 < n; ++i0)
         for (ptrdiff_t j = 0; j < k; ++j) dst[j * n + i0] = src[i0 * k + j];
-}
-inline void transpose(const double *src, ptrdiff_t n, ptrdiff_t k, double *dst) {
-    for (ptrdiff_t i = 0; i < n; ++i)
-        for (ptrdiff_t j = 0; j < k; ++j) dst[j * n + i] = src[i * k + j];
 }
 
 #if defined(__AVX512F__)
@@ -200,17 +197,17 @@ struct Dense {
 
     // Wᵀ of every layer the small kernel takes (once per settle; Float on AVX-512 only).
     void pack() {
-        if (!smallKernel) return;  // Eigen computes every product
-        size_t total = 0;
-        for (ptrdiff_t l = 1; l <= L; ++l) total += size_t(size(l) * size(l - 1)) + 16;
-        T *block = transposeCache<T>().reserve(total);
-        for (ptrdiff_t l = 1; l <= L; ++l) {
-            const ptrdiff_t n = size(l), k = size(l - 1);
-            const T *w = weight(l);
-            transpose(w, n, k, block);
-            transposed[l] = block;
-            block += (size_t(n * k) + 15) / 16 * 16;
-        }
+        if constexpr (smallKernel) {
+            size_t total = 0;
+            for (ptrdiff_t l = 1; l <= L; ++l) total += size_t(size(l) * size(l - 1)) + 16;
+            T *block = transposeCache<T>().reserve(total);
+            for (ptrdiff_t l = 1; l <= L; ++l) {
+                const ptrdiff_t n = size(l), k = size(l - 1);
+                transpose(weight(l), n, k, block);
+                transposed[l] = block;
+                block += (size_t(n * k) + 15) / 16 * 16;
+            }
+        }  // otherwise Eigen computes every product
     }
 
     ptrdiff_t size(ptrdiff_t l) const { return net.sizes[l]; }

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <vector>
 
@@ -88,8 +87,6 @@ void pck_pool_destroy(pck_pool *pool) {
     for (auto &t : pool->threads) t.join();
     delete pool;
 }
-
-int pck_pool_workers(const pck_pool *pool) { return pool ? int(pool->threads.size()) : 0; }
 
 int pck_pool_run(pck_pool *pool, void (*task)(void *, ptrdiff_t), void *context, ptrdiff_t count) {
     if (!pool || !task || count < 0 || count > ptrdiff_t(pool->threads.size()) + 1) return PCK_ERR_ARGUMENT;

@@ -175,7 +175,6 @@ typedef struct pck_pool pck_pool;
 pck_pool *pck_pool_create(int workers);
 // Stops and joins the workers.
 void pck_pool_destroy(pck_pool *pool);
-int pck_pool_workers(const pck_pool *pool);
 // Runs task(context, i) for i = 0…count−1 (count ≤ workers + 1): index 0 on the calling thread,
 // the others on the workers; returns when all are done. Serialised between callers; allocates nothing.
 int pck_pool_run(pck_pool *pool, void (*task)(void *context, ptrdiff_t index), void *context, ptrdiff_t count);
