@@ -122,6 +122,21 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         }
     }
 
+    /// Adam's constants for step t = ``stepCount`` (nil for the other rules): β₁, β₂,
+    /// a = α/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ), ε and the AdamW decay αλ (0 for Adam).
+    var adamConstants: (beta1: Scalar, beta2: Scalar, a: Scalar, c2: Scalar, epsilon: Scalar, decay: Scalar)? {
+        let lr, b1, b2, eps: Double
+        var decay: Scalar = 0
+        switch kind {
+        case .adam(let l, let x, let y, let e): (lr, b1, b2, eps) = (l, x, y, e)
+        case .adamW(let l, let x, let y, let e, let wd): (lr, b1, b2, eps) = (l, x, y, e); decay = Scalar(l * wd)
+        default: return nil
+        }
+        let t = Double(stepCount)
+        let c1 = Scalar(1 / (1 - pow(b1, t))), c2 = Scalar(1 / (1 - pow(b2, t)))
+        return (Scalar(b1), Scalar(b2), Scalar(lr) * c1, c2, Scalar(eps), decay)
+    }
+
     mutating func update(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ n: Int, slot: Int) {
         switch kind {
         case .sgd(let lr):
@@ -132,18 +147,13 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
             firstMoments[slot].withUnsafeMutableBufferPointer { v in
                 for i in 0..<n { v[i] = m * v[i] + g[i]; p[i] -= a * v[i] }
             }
-        case .adam(let lr, let b1, let b2, let eps), .adamW(let lr, let b1, let b2, let eps, _):
-            var decay: Scalar = 0
-            if case .adamW(_, _, _, _, let wd) = kind { decay = Scalar(lr * wd) }
-            let t = Double(stepCount)
-            let c1 = Scalar(1 / (1 - pow(b1, t))), c2 = Scalar(1 / (1 - pow(b2, t)))
-            let (sb1, sb2, a, e) = (Scalar(b1), Scalar(b2), Scalar(lr), Scalar(eps))
-            let ac1 = a * c1
+        case .adam, .adamW:
+            let c = adamConstants!
             firstMoments[slot].withUnsafeMutableBufferPointer { mb in
                 secondMoments[slot].withUnsafeMutableBufferPointer { vb in
                     // One vectorised kernel pass: p ← p − a·m/(√(c₂v) + ε) − decay·p.
-                    _adamUpdate(n, p, g, mb.baseAddress!, vb.baseAddress!, beta1: sb1, beta2: sb2, a: ac1, c2: c2,
-                                epsilon: e, decay: decay)
+                    _adamUpdate(n, p, g, mb.baseAddress!, vb.baseAddress!, beta1: c.beta1, beta2: c.beta2, a: c.a, c2: c.c2,
+                                epsilon: c.epsilon, decay: c.decay)
                 }
             }
         case .mq: break

@@ -150,3 +150,75 @@ public final class WorkerPool: @unchecked Sendable {
         _ = pck_pool_run(pool, task, context, count)
     }
 }
+
+/// Adam / AdamW on a ``WorkerPool`` for parameters whose gradient is the weighted mean of the
+/// gradients of K batch shards: pool thread i combines g = Σ_k w_k g_k and applies the
+/// ``_adamUpdate(_:_:_:_:_:beta1:beta2:a:c2:epsilon:decay:)`` update on its own cache-line-aligned
+/// slice of every tensor, so each core keeps writing the same slices of p, m and v.
+///
+/// An implementation detail of PCCore's sharded learner: the tables hold raw addresses that the
+/// caller sets before each ``run(on:beta1:beta2:a:c2:epsilon:decay:)`` and that must stay valid
+/// during it. Allocates its tables once; a run allocates nothing.
+public final class _ShardedAdam<Scalar: PCScalar>: @unchecked Sendable {
+    /// Parameter tensors and shards.
+    public let tensors: Int, shards: Int
+    private let counts: UnsafeMutablePointer<Int>
+    private let parameters, firstMoments, secondMoments, combined: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let shardGradients: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let weights: UnsafeMutablePointer<Double>
+    private let job: UnsafeMutablePointer<pck_adam_job>
+
+    /// Tables for tensors of `counts` values and shards weighted by `shardWeights` (n_k / B).
+    public init(counts: [Int], shardWeights: [Double]) {
+        tensors = counts.count
+        shards = shardWeights.count
+        self.counts = .allocate(capacity: max(tensors, 1))
+        self.counts.initialize(from: counts, count: tensors)
+        func table() -> UnsafeMutablePointer<UnsafeMutableRawPointer?> {
+            let t = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(counts.count, 1))
+            t.initialize(repeating: nil, count: max(counts.count, 1))
+            return t
+        }
+        parameters = table(); firstMoments = table(); secondMoments = table(); combined = table()
+        shardGradients = .allocate(capacity: max(tensors * shards, 1))
+        shardGradients.initialize(repeating: nil, count: max(tensors * shards, 1))
+        weights = .allocate(capacity: max(shards, 1))
+        weights.initialize(from: shardWeights, count: shards)
+        job = .allocate(capacity: 1)
+        job.initialize(to: pck_adam_job())
+    }
+
+    deinit {
+        for t in [parameters, firstMoments, secondMoments, combined] { t.deallocate() }
+        counts.deallocate(); shardGradients.deallocate(); weights.deallocate(); job.deallocate()
+    }
+
+    /// Sets tensor `t`: its parameters, Adam moments and the buffer for the combined gradient
+    /// (`counts[t]` values each, `counts` as given to `init`).
+    public func setTensor(_ t: Int, parameters p: UnsafeMutablePointer<Scalar>, firstMoments m: UnsafeMutablePointer<Scalar>,
+                          secondMoments v: UnsafeMutablePointer<Scalar>, combined g: UnsafeMutablePointer<Scalar>) {
+        parameters[t] = UnsafeMutableRawPointer(p)
+        firstMoments[t] = UnsafeMutableRawPointer(m)
+        secondMoments[t] = UnsafeMutableRawPointer(v)
+        combined[t] = UnsafeMutableRawPointer(g)
+    }
+
+    /// Sets shard `k`'s gradient of tensor `t`.
+    public func setShardGradient(_ k: Int, tensor t: Int, _ g: UnsafePointer<Scalar>) {
+        shardGradients[k * tensors + t] = UnsafeRawPointer(g)
+    }
+
+    /// Combines and updates every tensor on `pool` (one part per thread, at most ``WorkerPool/width``).
+    /// Every address set with ``setTensor(_:parameters:firstMoments:secondMoments:combined:)`` and
+    /// ``setShardGradient(_:tensor:_:)`` must be valid during the call.
+    public func run(on pool: WorkerPool, beta1: Double, beta2: Double, a: Double, c2: Double, epsilon: Double, decay: Double) {
+        let parts = pool.width
+        job.pointee = pck_adam_job(
+            tensors: tensors, shards: shards, parts: parts, counts: counts,
+            parameters: UnsafePointer(parameters), first_moments: UnsafePointer(firstMoments),
+            second_moments: UnsafePointer(secondMoments), combined: UnsafePointer(combined),
+            shard_gradients: UnsafePointer(shardGradients), weights: weights,
+            beta1: beta1, beta2: beta2, a: a, c2: c2, epsilon: epsilon, decay: decay)
+        pool.run(Scalar.self == Float.self ? pck_adam_job_run_f32 : pck_adam_job_run_f64, context: UnsafeMutableRawPointer(job), count: parts)
+    }
+}

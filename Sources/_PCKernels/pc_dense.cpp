@@ -12,6 +12,7 @@
 // per-thread buffers that grow only on a larger network).
 #include "pc_activation.hpp"
 #include "pc_kernels.h"
+#include "pc_small_gemm.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -39,11 +40,8 @@ int gemmT<double>(int tA, int tB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double 
 
 // The settle loop's products, C (B×n) = init + R (B×k) · P (k×n), all row-major, where `init`
 // is a bias row broadcast over the rows (or zero) and P is W_ℓᵀ (predictions) or W_{ℓ+1}
-// (feedback). On AVX-512 machines a register-blocked kernel computes them: tiles of 8 rows × 32
-// columns (16 accumulators), P read in rows, R broadcast. Measured standalone on the build machine
-// at 32×128×128: ~110 GFLOP/s, where
-// Eigen's general GEBP reaches ~80 (it is tuned for large products). Elsewhere, and for
-// Double, Eigen's GEMM computes them.
+// (feedback). On AVX-512 machines the register-blocked kernel of pc_small_gemm.hpp computes
+// them; elsewhere, and for Double, Eigen's GEMM.
 constexpr ptrdiff_t smallLimit = 1024;
 #if defined(__AVX512F__)
 template <class T> constexpr bool hasSmallKernel = std::is_same<T, float>::value;
@@ -106,58 +104,10 @@ inline void transpose(const float *src, ptrdiff_t n, ptrdiff_t k, float *dst) {
 }
 
 #if defined(__AVX512F__)
-template <int NR, int NV>
-inline void smallTile(ptrdiff_t k, const float *r, ptrdiff_t ldr, const float *p, ptrdiff_t ldp, const float *init,
-                      float *c, ptrdiff_t ldc, __mmask16 last) {
-    __m512 acc[NR][NV];
-    for (int v = 0; v < NV; ++v) {
-        const __mmask16 mask = v == NV - 1 ? last : __mmask16(0xFFFF);
-        const __m512 start = init ? _mm512_maskz_loadu_ps(mask, init + 16 * v) : _mm512_setzero_ps();
-        for (int i = 0; i < NR; ++i) acc[i][v] = start;
-    }
-    for (ptrdiff_t q = 0; q < k; ++q) {
-        __m512 b[NV];
-        for (int v = 0; v < NV; ++v)
-            b[v] = _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), p + q * ldp + 16 * v);
-        for (int i = 0; i < NR; ++i) {
-            const __m512 a = _mm512_set1_ps(r[i * ldr + q]);
-            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
-        }
-    }
-    for (int i = 0; i < NR; ++i)
-        for (int v = 0; v < NV; ++v)
-            _mm512_mask_storeu_ps(c + i * ldc + 16 * v, v == NV - 1 ? last : __mmask16(0xFFFF), acc[i][v]);
-}
-
-template <int NV>
-void smallRows(ptrdiff_t m, ptrdiff_t k, const float *r, ptrdiff_t ldr, const float *p, ptrdiff_t ldp,
-               const float *init, float *c, ptrdiff_t ldc, __mmask16 last) {
-    ptrdiff_t i = 0;
-    for (; i + 8 <= m; i += 8) smallTile<8, NV>(k, r + i * ldr, ldr, p, ldp, init, c + i * ldc, ldc, last);
-    const float *ri = r + i * ldr;
-    float *ci = c + i * ldc;
-    switch (m - i) {
-    case 7: smallTile<7, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 6: smallTile<6, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 5: smallTile<5, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 4: smallTile<4, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 3: smallTile<3, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 2: smallTile<2, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    case 1: smallTile<1, NV>(k, ri, ldr, p, ldp, init, ci, ldc, last); break;
-    default: break;
-    }
-}
-
 inline bool smallProduct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *r, const float *p, const float *init,
                          float *c) {
     if (n > smallLimit || k > smallLimit) return false;
-    ptrdiff_t j = 0;
-    for (; j + 32 <= n; j += 32) smallRows<2>(m, k, r, k, p + j, n, init ? init + j : nullptr, c + j, n, 0xFFFF);
-    const ptrdiff_t rest = n - j;
-    const float *initRest = init ? init + j : nullptr;
-    if (rest > 16) smallRows<2>(m, k, r, k, p + j, n, initRest, c + j, n, __mmask16((1u << (rest - 16)) - 1));
-    else if (rest == 16) smallRows<1>(m, k, r, k, p + j, n, initRest, c + j, n, 0xFFFF);
-    else if (rest > 0) smallRows<1>(m, k, r, k, p + j, n, initRest, c + j, n, __mmask16((1u << rest) - 1));
+    pck::smallGemm<false>(m, n, k, r, k, p, n, init, 0, 1.0f, c, n);
     return true;
 }
 #endif

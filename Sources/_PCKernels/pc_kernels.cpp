@@ -4,6 +4,7 @@
 // outer stride, and catches any C++ exception so that none crosses the C boundary.
 #include "pc_kernels.h"
 #include "pc_activation.hpp"
+#include "pc_small_gemm.hpp"
 
 #include <Eigen/Dense>
 #include <cmath>
@@ -92,6 +93,9 @@ void blockedProduct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, 
     Product::run(n, m, k, b, ldb, a, lda, c, 1, ldc, alpha, blockingCache<T>().get(n, m, k));
 }
 
+// Largest B (k × n values) the small kernel takes: 256 KiB, so it stays in L2 across row blocks.
+constexpr ptrdiff_t smallGemmElements = 65536;
+
 template <class T>
 int gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,
          ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
@@ -102,6 +106,18 @@ int gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
         return PCK_ERR_ARGUMENT;
     if (m == 0 || n == 0) return PCK_OK;
     return guarded([&] {
+        if constexpr (std::is_same<T, float>::value && pck::hasSmallGemm) {
+            // Small Float products with B as stored (the PC layers' shapes, e.g. weight gradients
+            // εᵀ·φ(x) at batch 32–64): the register-blocked kernel, when B's rows fit in L2.
+#if defined(__AVX512F__)
+            if (!transB && k > 0 && alpha != T(0) && n * k <= smallGemmElements && (beta == T(0) || beta == T(1)) && m + n + k >= 20) {
+                const float *init = beta == T(1) ? c : nullptr;
+                if (transA) pck::smallGemm<true>(m, n, k, a, lda, b, ldb, init, ldc, alpha, c, ldc);
+                else pck::smallGemm<false>(m, n, k, a, lda, b, ldb, init, ldc, alpha, c, ldc);
+                return PCK_OK;
+            }
+#endif
+        }
         MapMatrix<T> C(c, m, n, Eigen::OuterStride<>(ldc));
         if (beta == T(0)) C.setZero();
         else if (beta != T(1)) C *= beta;
@@ -383,3 +399,43 @@ int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, 
                  double c2, double eps, double decay) {
     return adam<double>(n, p, g, m, v, b1, b2, a, c2, eps, decay);
 }
+
+// Sharded Adam: part `part` of every tensor, the shard gradients combined on the way.
+namespace {
+template <class T>
+void adamJobPart(const pck_adam_job *job, ptrdiff_t part) {
+    constexpr ptrdiff_t line = 64 / ptrdiff_t(sizeof(T));
+    const T b1 = T(job->beta1), b2 = T(job->beta2), a = T(job->a), c2 = T(job->c2), eps = T(job->epsilon),
+            decay = T(job->decay);
+    const T o1 = T(1) - b1, o2 = T(1) - b2;
+    const ptrdiff_t K = job->shards;
+    for (ptrdiff_t t = 0; t < job->tensors; ++t) {
+        const ptrdiff_t n = job->counts[t];
+        // Slice boundaries on cache lines: part i gets [start(i), start(i + 1)).
+        auto start = [&](ptrdiff_t i) { return i >= job->parts ? n : (n * i / job->parts) / line * line; };
+        const ptrdiff_t lo = start(part), hi = start(part + 1);
+        if (lo >= hi) continue;
+        T *p = static_cast<T *>(job->parameters[t]), *m = static_cast<T *>(job->first_moments[t]),
+          *v = static_cast<T *>(job->second_moments[t]), *g = static_cast<T *>(job->combined[t]);
+        const T *g0 = static_cast<const T *>(job->shard_gradients[t]);
+        const T w0 = T(job->weights[0]);
+        for (ptrdiff_t i = lo; i < hi; ++i) g[i] = w0 * g0[i];
+        for (ptrdiff_t k = 1; k < K; ++k) {
+            const T *gk = static_cast<const T *>(job->shard_gradients[k * job->tensors + t]);
+            const T wk = T(job->weights[k]);
+            for (ptrdiff_t i = lo; i < hi; ++i) g[i] += wk * gk[i];
+        }
+        for (ptrdiff_t i = lo; i < hi; ++i) {
+            const T gi = g[i];
+            const T mi = b1 * m[i] + o1 * gi;
+            const T vi = b2 * v[i] + o2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] - a * mi / (std::sqrt(c2 * vi) + eps) - decay * p[i];
+        }
+    }
+}
+}  // namespace
+
+void pck_adam_job_run_f32(void *job, ptrdiff_t part) { adamJobPart<float>(static_cast<const pck_adam_job *>(job), part); }
+void pck_adam_job_run_f64(void *job, ptrdiff_t part) { adamJobPart<double>(static_cast<const pck_adam_job *>(job), part); }

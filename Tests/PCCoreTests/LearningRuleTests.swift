@@ -179,6 +179,36 @@ struct ShardedLearningTests {
         #expect(one != net)
     }
 
+    /// With Adam or AdamW the shards' gradients are combined and the update applied on the pool's
+    /// threads, each on its own slices of every tensor: the same update as one thread's, step after
+    /// step (layers large enough that both threads own slices, with and without biases, an
+    /// uneven 4/5 batch split, and a learned precision whose gradient is still combined).
+    @Test(arguments: [(OptimizerKind.adam(learningRate: 1e-2), true, false), (.adamW(learningRate: 1e-2, weightDecay: 0.1), true, false),
+                      (.adam(learningRate: 1e-2), false, false), (.adam(learningRate: 1e-2), true, true)])
+    func twoThreadsMatchOneWithAdam(optimizer: OptimizerKind, bias: Bool, learnedPrecision: Bool) throws {
+        var rng = Xoshiro256(seed: 4)
+        let net = try PCNetwork<Double>(sizes: [5, 40, 33, 3], activation: .tanh, bias: bias,
+                                        precision: learnedPrecision ? .learnedLogVariance(initial: 0) : .identity, using: &rng)
+        let x = try Matrix<Double>(rows: 9, columns: 5, initializer: .normal(standardDeviation: 1), using: &rng)
+        let y = try Matrix<Double>(rows: 9, columns: 3, initializer: .normal(standardDeviation: 1), using: &rng)
+        var one = net, two = net
+        let options = { (threads: Int) in
+            try LearningOptions(rule: .il, optimizer: optimizer, precisionLearningRate: learnedPrecision ? 1e-2 : 0, threads: threads)
+        }
+        var a = try PCLearner(for: net, batchSize: 9, options: options(1))
+        var b = try PCLearner(for: net, batchSize: 9, options: options(2))
+        for _ in 0..<4 {
+            try a.step(&one, input: x, target: y)
+            try b.step(&two, input: x, target: y)
+            #expect(Fixtures.relativeDifference(b.gradients.flattened, a.gradients.flattened) < 1e-12)
+            #expect(Fixtures.relativeDifference(Fixtures.parameters(two), Fixtures.parameters(one)) < 1e-12)
+        }
+        #expect(b.optimizer.stepCount == 4)
+        #expect(Fixtures.relativeDifference(b.optimizer.firstMoments.flatMap { $0 }, a.optimizer.firstMoments.flatMap { $0 }) < 1e-12)
+        #expect(Fixtures.relativeDifference(b.optimizer.secondMoments.flatMap { $0 }, a.optimizer.secondMoments.flatMap { $0 }) < 1e-12)
+        #expect(one != net)
+    }
+
     /// Every rule's training step, and IL sharded on the persistent pool, allocates nothing after
     /// warm-up (digits-sized, Float). Debug builds allocate a few times per step in unspecialised
     /// generic code outside the hot loops, so there the count must only stay constant; release

@@ -41,6 +41,29 @@ struct GemmTests {
         }
     }
 
+    /// Float with α ≠ 1 and β ∈ {0, 1}: on AVX-512 machines the small products with B as stored go
+    /// through the register-blocked kernel (α applied after the sum, β = 1 accumulating onto C), in
+    /// tiles of 8 rows × 32 columns, so the shapes straddle those edges.
+    @Test(arguments: [false, true], [(-0.5, 0.0), (2.0, 1.0), (1.0, 1.0)])
+    func gemmFloatScaled(transA: Bool, scale: (alpha: Double, beta: Double)) throws {
+        for (m, n, k) in Self.shapes + [(8, 32, 1), (9, 33, 40), (7, 16, 5), (64, 128, 32), (32, 10, 128), (15, 47, 64)] {
+            for transB in [false, true] {
+                try check(Float.self, m: m, n: n, k: k, transA: transA, transB: transB,
+                          alpha: scale.alpha, beta: scale.beta, rtol: 4e-6)
+            }
+        }
+    }
+
+    /// α = 0 leaves β·C: a NaN in A or B must not reach C (BLAS semantics), in every path.
+    @Test func alphaZeroIgnoresTheProduct() throws {
+        for transA in [false, true] {
+            let a = try Matrix<Float>(rows: 40, columns: 40, repeating: .nan)
+            var c = try Matrix<Float>(rows: 40, columns: 40, repeating: 3)
+            try Matrix.multiply(a, transposeA: transA, a, alpha: 0, beta: 1, into: &c)
+            #expect(c.elements.allSatisfy { $0 == 3 })
+        }
+    }
+
     @Test func betaZeroIgnoresNaNInOutput() throws {
         let a = try Matrix<Double>([[1, 2], [3, 4]])
         var c = try Matrix<Double>(rows: 2, columns: 2, repeating: .nan)

@@ -186,6 +186,28 @@ int pck_adam_f32(ptrdiff_t n, float *p, const float *g, float *m, float *v, floa
 int pck_adam_f64(ptrdiff_t n, double *p, const double *g, double *m, double *v, double beta1,
                  double beta2, double a, double c2, double epsilon, double decay);
 
+// Adam / AdamW on parameters whose gradient is the weighted mean of the gradients of K batch
+// shards, split into `parts` (the threads of a pool): part i combines and updates its own
+// 64-byte-aligned slice of every tensor, so the slices of p, m and v stay in one core's cache.
+// For every tensor t (n = counts[t] values):
+//   g = Σ_k weights[k] · shard_gradients[k · tensors + t]   (written to combined[t])
+//   then the pck_adam update of p[t], m[t], v[t] with g.
+// Pointers are float* for the _f32 runner and double* for _f64.
+typedef struct pck_adam_job {
+    ptrdiff_t tensors, shards, parts;
+    const ptrdiff_t *counts;                 // [tensors]
+    void *const *parameters;                 // [tensors]
+    void *const *first_moments;              // [tensors]
+    void *const *second_moments;             // [tensors]
+    void *const *combined;                   // [tensors]
+    const void *const *shard_gradients;      // [shards · tensors], shard-major
+    const double *weights;                   // [shards]
+    double beta1, beta2, a, c2, epsilon, decay;
+} pck_adam_job;
+// Runs part `part` of `job` (a pck_adam_job *): the signature of a pck_pool_run task.
+void pck_adam_job_run_f32(void *job, ptrdiff_t part);
+void pck_adam_job_run_f64(void *job, ptrdiff_t part);
+
 #ifdef __cplusplus
 }
 #endif
