@@ -138,6 +138,7 @@ struct Dense {
     ptrdiff_t L, B;
     unsigned char which[64];      // which buffer holds the current x_ℓ
     unsigned char bestWhich[64];  // which buffer holds the best x_ℓ
+    mutable bool derivativesStale[64] = {};  // φ′(x_ℓ) not yet written for the current x_ℓ
     const T *transposed[64] = {};  // W_ℓᵀ (n_{ℓ−1} × n_ℓ) for the small-product kernel, or nullptr
     static constexpr bool smallKernel = hasSmallKernel<T>;
 
@@ -177,6 +178,7 @@ struct Dense {
         const int act = net.activations[l];
         const T slope = T(net.slopes[l]);
         pck_activation<T>(act, slope, n, x(l), buffer(PCK_PC_RATES, l), buffer(PCK_PC_DERIVATIVES, l));
+        derivativesStale[l] = false;
     }
 
     // μ_ℓ = φ(x_{ℓ−1}) W_ℓᵀ + b_ℓ: rows initialised with b_ℓ, then accumulated by the GEMM.
@@ -193,20 +195,59 @@ struct Dense {
             const T *xl = x(l), *mu = buffer(PCK_PC_PREDICTIONS, l);
             T *e = buffer(PCK_PC_ERRORS, l);
             const T *pi = precision(l);
-            using ConstArray = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-            T s;
-            for (ptrdiff_t i = 0; i < n; ++i) e[i] = xl[i] - mu[i];
-            if (!pi) {
-                s = ConstArray(e, n).square().sum();
-            } else {
-                T *w = buffer(PCK_PC_WEIGHTED_ERRORS, l);
-                for (ptrdiff_t r = 0; r < B; ++r)
-                    for (ptrdiff_t j = 0; j < cols; ++j) w[r * cols + j] = pi[j] * e[r * cols + j];
-                s = (ConstArray(w, n) * ConstArray(e, n)).sum();
-            }
+            const T s = pi ? errorPass(B, cols, xl, mu, pi, e, buffer(PCK_PC_WEIGHTED_ERRORS, l))
+                           : errorPass(B * cols, xl, mu, e);
             total += 0.5 * double(s) + (net.energy_offsets ? net.energy_offsets[l - 1] : 0.0);
         }
         return total / double(B);
+    }
+
+    // ε = x − μ over n values and Σε², in one pass summed in 16 lanes (vectorised without
+    // reassociating; the buffers never overlap).
+    static T errorPass(ptrdiff_t n, const T *__restrict x, const T *__restrict mu, T *__restrict e) {
+        constexpr int lanes = 16;
+        T acc[lanes] = {};
+        ptrdiff_t i = 0;
+        for (; i + lanes <= n; i += lanes)
+            for (int j = 0; j < lanes; ++j) {
+                const T v = x[i + j] - mu[i + j];
+                e[i + j] = v;
+                acc[j] += v * v;
+            }
+        for (; i < n; ++i) {
+            const T v = x[i] - mu[i];
+            e[i] = v;
+            acc[0] += v * v;
+        }
+        T s = 0;
+        for (int j = 0; j < lanes; ++j) s += acc[j];
+        return s;
+    }
+
+    // The same with a diagonal precision π (per column): also w = π ε, and Σ w·ε.
+    static T errorPass(ptrdiff_t rows, ptrdiff_t cols, const T *__restrict x, const T *__restrict mu,
+                       const T *__restrict pi, T *__restrict e, T *__restrict w) {
+        constexpr int lanes = 16;
+        T acc[lanes] = {};
+        for (ptrdiff_t r = 0; r < rows; ++r, x += cols, mu += cols, e += cols, w += cols) {
+            ptrdiff_t j = 0;
+            for (; j + lanes <= cols; j += lanes)
+                for (int a = 0; a < lanes; ++a) {
+                    const T v = x[j + a] - mu[j + a], wv = pi[j + a] * v;
+                    e[j + a] = v;
+                    w[j + a] = wv;
+                    acc[a] += wv * v;
+                }
+            for (; j < cols; ++j) {
+                const T v = x[j] - mu[j], wv = pi[j] * v;
+                e[j] = v;
+                w[j] = wv;
+                acc[0] += wv * v;
+            }
+        }
+        T s = 0;
+        for (int j = 0; j < lanes; ++j) s += acc[j];
+        return s;
     }
 
     // Every rate and prediction from the current activities.
@@ -230,20 +271,29 @@ struct Dense {
             pck_update<T>(net.activations[l], T(net.slopes[l]), B * n, gamma, xl, weighted(l),
                           buffer(PCK_PC_DERIVATIVES, l), f, x(l), buffer(PCK_PC_RATES, l),
                           buffer(PCK_PC_DERIVATIVES, l));
+            if (piecewiseLinear(net.activations[l])) derivativesStale[l] = true;
         }
         for (ptrdiff_t l = first; l < L; ++l)
             if (int status = predict(l + 1)) return status;
         return PCK_OK;
     }
 
-    // Fused: x' = x − γ(own − d ⊙ f); r = φ(x'); d = φ′(x') (x' may alias x, d is read first).
+    // Identity, ReLU and leaky ReLU: φ′ is a cheap function of x, so the update derives it from x
+    // instead of reading and writing the derivative buffer (two of the loop's seven streams);
+    // the buffer is written once when the settle ends.
+    static bool piecewiseLinear(int act) {
+        return act == PCK_ACT_RELU || act == PCK_ACT_IDENTITY || act == PCK_ACT_LEAKY_RELU;
+    }
+
+    // Fused: x' = x − γ(own − φ′(x) ⊙ f); r = φ(x'); and, for the other activations, d = φ′(x')
+    // (φ′(x) read from d; x' may alias x, d is read first).
     template <class U>
     static void pck_update(int act, U slope, ptrdiff_t n, U gamma, const U *x, const U *own, const U *d,
                            const U *f, U *out, U *r, U *dOut) {
         switch (act) {
-        case PCK_ACT_RELU: update<U, PCK_ACT_RELU>(slope, n, gamma, x, own, d, f, out, r, dOut); break;
-        case PCK_ACT_IDENTITY: update<U, PCK_ACT_IDENTITY>(slope, n, gamma, x, own, d, f, out, r, dOut); break;
-        case PCK_ACT_LEAKY_RELU: update<U, PCK_ACT_LEAKY_RELU>(slope, n, gamma, x, own, d, f, out, r, dOut); break;
+        case PCK_ACT_RELU: update<U, PCK_ACT_RELU>(slope, n, gamma, x, own, f, out, r); break;
+        case PCK_ACT_IDENTITY: update<U, PCK_ACT_IDENTITY>(slope, n, gamma, x, own, f, out, r); break;
+        case PCK_ACT_LEAKY_RELU: update<U, PCK_ACT_LEAKY_RELU>(slope, n, gamma, x, own, f, out, r); break;
         default:  // tanh (vectorised by Eigen), sigmoid, GELU, softplus: the update, then one activation pass
             for (ptrdiff_t i = 0; i < n; ++i) out[i] = x[i] - gamma * (own[i] - d[i] * f[i]);
             pck_activation<U>(act, slope, n, out, r, dOut);
@@ -251,13 +301,25 @@ struct Dense {
     }
 
     template <class U, int ACT>
-    static void update(U slope, ptrdiff_t n, U gamma, const U *x, const U *own, const U *d, const U *f,
-                       U *out, U *r, U *dOut) {
+    static void update(U slope, ptrdiff_t n, U gamma, const U *x, const U *own, const U *f, U *out, U *r) {
         for (ptrdiff_t i = 0; i < n; ++i) {
-            const U v = x[i] - gamma * (own[i] - d[i] * f[i]);
+            const U v = x[i] - gamma * (own[i] - pck::derivative<U>(ACT, slope, x[i]) * f[i]);
             out[i] = v;
             r[i] = pck::activate<U>(ACT, slope, v);
-            dOut[i] = pck::derivative<U>(ACT, slope, v);
+        }
+    }
+
+    // d = φ′(x) for the layers whose derivative buffer the loop left behind.
+    void refreshStaleDerivatives() {
+        for (ptrdiff_t l = 1; l < L; ++l) {
+            if (!derivativesStale[l]) continue;
+            const ptrdiff_t n = B * size(l);
+            const int act = net.activations[l];
+            const T slope = T(net.slopes[l]);
+            const T *xl = x(l);
+            T *d = buffer(PCK_PC_DERIVATIVES, l);
+            for (ptrdiff_t i = 0; i < n; ++i) d[i] = pck::derivative<T>(act, slope, xl[i]);
+            derivativesStale[l] = false;
         }
     }
 
@@ -333,6 +395,7 @@ struct Dense {
             if (int status = step(first, gamma)) return status;
             ++t;
         }
+        refreshStaleDerivatives();
         result.iterations = t;
         result.trace_count = t + 1;
         result.best_iteration = bestIteration;
