@@ -40,9 +40,12 @@ public struct LearningOptions: Sendable, Hashable, Codable {
     /// Threads that settle parts of the batch concurrently (IL and SeqIL without nudging; default 1).
     /// Samples are independent during inference, so the batch is split into `threads` contiguous
     /// shards whose gradients are combined into the exact batch mean: the result equals one thread's
-    /// up to the order of floating-point summation. The shards run on a persistent ``WorkerPool``
-    /// the learner owns (`threads − 1` worker threads; one handshake and no allocation per step).
-    /// Use at most one thread per physical core.
+    /// up to the order of floating-point summation, as long as no settle stops early (each shard
+    /// applies the energy tolerance and the divergence check to its own energy). With Adam or
+    /// AdamW the combination and the update also run on the threads, each on its own slices of
+    /// every tensor. The shards run on a persistent ``WorkerPool`` the learner owns (`threads − 1`
+    /// worker threads; two handshakes and no allocation per step). Use at most one thread per
+    /// physical core.
     public var threads: Int
 
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for β = 0 or bad optimiser settings.

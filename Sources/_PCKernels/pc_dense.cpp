@@ -3,10 +3,12 @@
 // The same mathematics as PCCore's generic `PCNetwork.settle` for synchronous gradient descent
 // with the input and output clamped (ALGORITHMS.md A1–A3), in one call instead of one kernel call
 // per operation:
-//   energy   ε_ℓ = x_ℓ − μ_ℓ (and Π_ℓ ε_ℓ), then Σ ε·Πε as a vectorised reduction;
-//   update   x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), with φ(x_ℓ) and φ′(x_ℓ) in the same sweep;
-//   products predictions as bias-initialised products (no separate zeroing or bias pass), on a
-//            register-blocked AVX-512 kernel for Float with Wᵀ transposed once per settle.
+//   energy   ε_ℓ = x_ℓ − μ_ℓ (and Π_ℓ ε_ℓ) and Σ ε·Πε in one vectorised pass;
+//   update   x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), with φ(x_ℓ) (and φ′(x_ℓ), except for the
+//            piecewise-linear activations, whose φ′ is derived from x) in the same sweep;
+//   products predictions as bias-initialised products (no separate zeroing or bias pass), on the
+//            register-blocked AVX-512 kernel for Float (pc_small_gemm.hpp) with Wᵀ transposed
+//            once per settle.
 // The previous state is kept as the best one by ping-ponging between two buffers per layer
 // instead of copying. After warm-up nothing allocates (the transposes and Eigen's blocking use
 // per-thread buffers that grow only on a larger network).
