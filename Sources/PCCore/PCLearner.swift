@@ -19,8 +19,8 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     public var workspace: InferenceWorkspace<Scalar>
     /// The gradients of the last step.
     public var gradients: ParameterGradients<Scalar>
-    /// Per-thread scratch when `options.threads` > 1 (reference storage: do not use copies of one
-    /// learner from several threads).
+    /// Per-thread scratch when `options.threads` > 1 (reference storage, like `job` and
+    /// `shardedAdam`: do not use copies of one learner from several threads).
     let shards: [BatchShard<Scalar>]
     /// The threads that settle the shards (nil for one thread).
     let job: ShardJob<Scalar>?
@@ -166,28 +166,33 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         guard let adam = shardedAdam, let job, optimizer.adamConstants != nil,
               optimizer.firstMoments.count == adam.tensors, optimizer.secondMoments.count == adam.tensors else { return false }
         let shards = self.shards
-        var ok = true
+        var ran = false
         optimizer.stepCount += 1
         let c = optimizer.adamConstants!
-        defer { if !ok { optimizer.stepCount -= 1 } }
+        defer { if !ran { optimizer.stepCount -= 1 } }
         network.layers.withUnsafeMutableBufferPointer { layersBuffer in
             optimizer.firstMoments.withUnsafeMutableBufferPointer { firstsBuffer in
                 optimizer.secondMoments.withUnsafeMutableBufferPointer { secondsBuffer in
                     gradients.weights.withUnsafeMutableBufferPointer { gwBuffer in
                         gradients.biases.withUnsafeMutableBufferPointer { gbBuffer in
                             let (layers, firsts, seconds, gw, gb) = (layersBuffer, firstsBuffer, secondsBuffer, gwBuffer, gbBuffer)
-                            // Tensor t is layer l's weight (bias: true) or bias, in the optimiser's slot order.
+                            // Tensor t is layer l's weight (bias: false) or bias, in the optimiser's slot
+                            // order; each level nests the closures that keep its addresses valid, and
+                            // the run happens innermost, once every address is set.
                             func gather(_ t: Int, _ l: Int, bias: Bool) {
                                 if l == layers.count {
-                                    ok = ok && t == adam.tensors
+                                    guard t == adam.tensors else { return }
+                                    adam.run(on: job.pool, beta1: Double(c.beta1), beta2: Double(c.beta2), a: Double(c.a),
+                                             c2: Double(c.c2), epsilon: Double(c.epsilon), decay: Double(c.decay))
+                                    ran = true
                                     return
                                 }
                                 if bias && (layers[l].bias == nil || gb[l] == nil) { return gather(t, l + 1, bias: false) }
-                                guard t < adam.tensors else { ok = false; return }
+                                guard t < adam.tensors else { return }
                                 firsts[t].withUnsafeMutableBufferPointer { m in
                                     seconds[t].withUnsafeMutableBufferPointer { v in
                                         func set(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafeMutablePointer<Scalar>, count: Int, gcount: Int) {
-                                            guard count == m.count, count == v.count, count == gcount else { ok = false; return }
+                                            guard count == m.count, count == v.count, count == gcount else { return }
                                             adam.setTensor(t, parameters: p, firstMoments: m.baseAddress!, secondMoments: v.baseAddress!, combined: g)
                                             shardGradients(0)
                                         }
@@ -214,16 +219,12 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
                                 }
                             }
                             gather(0, 0, bias: false)
-                            guard ok else { return }
-                            // The run happens inside every closure above: the addresses are valid.
-                            adam.run(on: job.pool, beta1: Double(c.beta1), beta2: Double(c.beta2), a: Double(c.a),
-                                     c2: Double(c.c2), epsilon: Double(c.epsilon), decay: Double(c.decay))
                         }
                     }
                 }
             }
         }
-        return ok
+        return ran
     }
 
     /// iPC (A6): T joint steps, ∂F/∂x and ∂F/∂θ from one snapshot, then both applied.
