@@ -407,7 +407,6 @@ void adamJobPart(const pck_adam_job *job, ptrdiff_t part) {
     constexpr ptrdiff_t line = 64 / ptrdiff_t(sizeof(T));
     const T b1 = T(job->beta1), b2 = T(job->beta2), a = T(job->a), c2 = T(job->c2), eps = T(job->epsilon),
             decay = T(job->decay);
-    const T o1 = T(1) - b1, o2 = T(1) - b2;
     const ptrdiff_t K = job->shards;
     for (ptrdiff_t t = 0; t < job->tensors; ++t) {
         const ptrdiff_t n = job->counts[t];
@@ -425,14 +424,7 @@ void adamJobPart(const pck_adam_job *job, ptrdiff_t part) {
             const T wk = T(job->weights[k]);
             for (ptrdiff_t i = lo; i < hi; ++i) g[i] += wk * gk[i];
         }
-        for (ptrdiff_t i = lo; i < hi; ++i) {
-            const T gi = g[i];
-            const T mi = b1 * m[i] + o1 * gi;
-            const T vi = b2 * v[i] + o2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] - a * mi / (std::sqrt(c2 * vi) + eps) - decay * p[i];
-        }
+        adam<T>(hi - lo, p + lo, g + lo, m + lo, v + lo, b1, b2, a, c2, eps, decay);
     }
 }
 }  // namespace
