@@ -141,18 +141,8 @@ struct InferenceTests {
         var workspace = try InferenceWorkspace(for: network, batchSize: 64)
         try state.setInput(input)
         try state.setOutput(target)
-        #expect(pck_allocation_counter_active() == 1)
-        for method in [InferenceMethod.gradientDescent, .momentum(0.5), .sequential] {
-            func run(_ iterations: Int) throws -> UInt64 {
-                let options = try InferenceOptions(stepSize: 0.05, maxIterations: iterations, method: method)
-                _ = try network.settle(&state, workspace: &workspace, options: options)
-                let before = pck_thread_allocation_count()
-                _ = try network.settle(&state, workspace: &workspace, options: options)
-                return pck_thread_allocation_count() - before
-            }
-            let short = try run(5), long = try run(45)
-            #expect(long == short, "\(method): \(long - short) allocations in 40 extra iterations")
-            #expect(long == 0, "\(method): a whole settle allocated \(long) times")
+        try expectSettlesDoNotAllocate(methods: [.gradientDescent, .momentum(0.5), .sequential], iterations: (5, 45)) { options in
+            _ = try network.settle(&state, workspace: &workspace, options: options)
         }
     }
 }

@@ -140,17 +140,29 @@ where Model.Scalar == Float {
     var workspace = try LayeredWorkspace(for: network, batchSize: 64)
     try state.setInput(try Matrix<Float>(rows: 64, columns: 64, initializer: .uniform(low: 0, high: 1), using: &rng))
     try state.setOutput(try Matrix<Float>(rows: 64, columns: 10, initializer: .uniform(low: 0, high: 1), using: &rng))
+    try expectSettlesDoNotAllocate(methods: [.gradientDescent, .momentum(0.5)], iterations: (3, 23),
+                                   sourceLocation: sourceLocation) { options in
+        _ = try network.settle(&state, workspace: &workspace, options: options)
+    }
+}
+
+/// For each method, a warmed-up `settle` of `iterations.short` and of `iterations.long` iterations
+/// (step 0.05) allocates the same number of times, and that number is 0.
+func expectSettlesDoNotAllocate(methods: [InferenceMethod], iterations: (short: Int, long: Int),
+                                sourceLocation: SourceLocation = #_sourceLocation,
+                                settle: (InferenceOptions) throws -> Void) throws {
     #expect(pck_allocation_counter_active() == 1, sourceLocation: sourceLocation)
-    for method in [InferenceMethod.gradientDescent, .momentum(0.5)] {
-        func run(_ iterations: Int) throws -> UInt64 {
-            let options = try InferenceOptions(stepSize: 0.05, maxIterations: iterations, method: method)
-            _ = try network.settle(&state, workspace: &workspace, options: options)
+    for method in methods {
+        func run(_ count: Int) throws -> UInt64 {
+            let options = try InferenceOptions(stepSize: 0.05, maxIterations: count, method: method)
+            try settle(options)
             let before = pck_thread_allocation_count()
-            _ = try network.settle(&state, workspace: &workspace, options: options)
+            try settle(options)
             return pck_thread_allocation_count() - before
         }
-        let short = try run(3), long = try run(23)
-        #expect(long == short, "\(method): \(long - short) allocations in 20 extra iterations", sourceLocation: sourceLocation)
+        let short = try run(iterations.short), long = try run(iterations.long)
+        #expect(long == short, "\(method): \(long - short) allocations in \(iterations.long - iterations.short) extra iterations",
+                sourceLocation: sourceLocation)
         #expect(long == 0, "\(method): a whole settle allocated \(long) times", sourceLocation: sourceLocation)
     }
 }
