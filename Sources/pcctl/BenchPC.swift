@@ -95,29 +95,26 @@ struct BenchPC: ParsableCommand {
                                                   unit: "allocations/iteration", details: ["per_settle_T20": a20]))
             }
             // Inference alone (T = 20) and the feedforward pass, for the breakdown.
-            let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
-                _ = try! network.settle(&state, workspace: &workspace, options: short)
-            }, repeats: options.repeats) { _ = try! network.settle(&state, workspace: &workspace, options: short) }
-            report.results.append(BenchResult(name: "settle_T20_ms", value: median(settleSamples) / 1e6, unit: "ms"))
+            // The median ns per call of `body`, calibrated to 0.2 s per repeat.
+            func medianNanoseconds(_ body: () -> Void) -> Double {
+                median(measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2, body), repeats: options.repeats, body))
+            }
+            let settle = medianNanoseconds { _ = try! network.settle(&state, workspace: &workspace, options: short) }
+            report.results.append(BenchResult(name: "settle_T20_ms", value: settle / 1e6, unit: "ms"))
             // The same settle on the generic loop (one kernel call per operation), and the fused
             // settle of one thread's shard (B = 32) under `--threads 2`.
             var generic = short
             generic.kernel = .generic
-            let genericSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
-                _ = try! network.settle(&state, workspace: &workspace, options: generic)
-            }, repeats: options.repeats) { _ = try! network.settle(&state, workspace: &workspace, options: generic) }
-            report.results.append(BenchResult(name: "settle_T20_generic_ms", value: median(genericSamples) / 1e6, unit: "ms"))
+            let genericSettle = medianNanoseconds { _ = try! network.settle(&state, workspace: &workspace, options: generic) }
+            report.results.append(BenchResult(name: "settle_T20_generic_ms", value: genericSettle / 1e6, unit: "ms"))
             var half = try PCState(for: network, batchSize: B / 2)
             var halfWorkspace = try InferenceWorkspace(for: network, batchSize: B / 2)
             try half.setInput(train.features.rows(0..<(B / 2)))
             try half.setOutput(train.targets.rows(0..<(B / 2)))
-            let halfSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
-                _ = try! network.settle(&half, workspace: &halfWorkspace, options: short)
-            }, repeats: options.repeats) { _ = try! network.settle(&half, workspace: &halfWorkspace, options: short) }
-            report.results.append(BenchResult(name: "settle_T20_half_batch_ms", value: median(halfSamples) / 1e6, unit: "ms"))
-            let ffSamples = measureNanosecondsPerCall(iterations: calibrateIterations { try! network.feedforward(&state, workspace: &workspace) },
-                                                      repeats: options.repeats) { try! network.feedforward(&state, workspace: &workspace) }
-            report.results.append(BenchResult(name: "feedforward_us", value: median(ffSamples) / 1e3, unit: "µs"))
+            let halfSettle = medianNanoseconds { _ = try! network.settle(&half, workspace: &halfWorkspace, options: short) }
+            report.results.append(BenchResult(name: "settle_T20_half_batch_ms", value: halfSettle / 1e6, unit: "ms"))
+            let feedforward = medianNanoseconds { try! network.feedforward(&state, workspace: &workspace) }
+            report.results.append(BenchResult(name: "feedforward_us", value: feedforward / 1e3, unit: "µs"))
         }
         if runs("structured") { report.results += try structuredPCBenchmarks(repeats: options.repeats) }
         if runs("residual") { report.results += try residualPCBenchmarks(repeats: options.repeats) }
