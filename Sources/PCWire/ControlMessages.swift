@@ -33,9 +33,12 @@ public struct Hello: Sendable, Equatable, Codable {
     public var scalar: ScalarType
     /// The agent configuration, passed to the server's agent factory as is.
     public var agent: JSONValue
+    /// Seconds an action stays valid after the step's timestamp (default 3 × controlPeriod).
+    public var actionValidity: Double?
 
     enum CodingKeys: String, CodingKey {
         case kind, protocolVersion = "protocol", robot, observationSpace, actionSpace, controlPeriod, scalar, agent
+        case actionValidity
     }
 
     public init(protocolVersion: String = ProtocolVersion.current.description, robot: String,
@@ -60,6 +63,11 @@ public struct Hello: Sendable, Equatable, Codable {
         }
         guard controlPeriod.isFinite, controlPeriod > 0 else {
             throw .invalidMessage("controlPeriod \(controlPeriod) must be finite and > 0")
+        }
+        if let validity = actionValidity {
+            guard validity.isFinite, validity > 0, validity <= WireLimits.maximumActionValidity else {
+                throw .invalidMessage("actionValidity \(validity) s must be in (0, \(WireLimits.maximumActionValidity)]")
+            }
         }
         for (name, space) in [("observationSpace", observationSpace), ("actionSpace", actionSpace)] {
             guard space.low.count == space.high.count else {
@@ -96,10 +104,14 @@ public struct Welcome: Sendable, Equatable, Codable {
     /// When present, the endpoint the robot must use for the rest of this session (a worker
     /// behind a broker answers hellos forwarded by the broker with its own endpoint).
     public var endpoint: String?
+    /// Seconds an action stays valid after its step's timestamp (the action frame's validUntil).
+    public var actionValidity: Double?
+    /// Seconds of compute the server allows each step of this session.
+    public var computeDeadline: Double?
 
     enum CodingKeys: String, CodingKey {
         case kind, protocolVersion = "protocol", session, observationDimension, actionDimension,
-             heartbeatInterval, idleTimeout, warnings, endpoint
+             heartbeatInterval, idleTimeout, warnings, endpoint, actionValidity, computeDeadline
     }
 
     public init(session: UInt64, observationDimension: Int, actionDimension: Int,

@@ -11,6 +11,10 @@ public struct DataFrameFlags: OptionSet, Sendable, Hashable {
     public static let warning = DataFrameFlags(rawValue: 1 << 2)
     /// (action) This reply repeats the cached reply to a retried sequence number.
     public static let replayed = DataFrameFlags(rawValue: 1 << 3)
+    /// Action: an observation coordinate lay outside the hello's declared observation bounds.
+    public static let outOfBounds = DataFrameFlags(rawValue: 1 << 4)
+    /// Action: planning stopped at the step's compute deadline; the action is the best plan so far.
+    public static let deadlineExceeded = DataFrameFlags(rawValue: 1 << 5)
 }
 
 /// The fixed 48-byte header of a data frame (PROTOCOL.md §3). All integers are little-endian.

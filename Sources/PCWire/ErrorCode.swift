@@ -34,4 +34,12 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case agentFailure
     /// The server has reached its session limit.
     case serverFull
+    /// A step, reset, bye or heartbeat for a session that another client identity opened.
+    case notOwner
+    /// The peer already holds its maximum number of sessions.
+    case peerLimit
+    /// An observation lies outside the declared bounds and the server refuses such observations.
+    case observationOutOfBounds
+    /// Too many requests are queued for one session.
+    case sessionBusy
 }

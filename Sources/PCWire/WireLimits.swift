@@ -8,4 +8,10 @@ public enum WireLimits {
     public static let maximumRobotNameBytes = 256
     /// Size of the fixed data-frame header, in bytes.
     public static let headerBytes = 48
+    /// Largest session id (2^53 − 1: exact in every JSON implementation); ids start at 1.
+    public static let maximumSessionID: UInt64 = (1 << 53) - 1
+    /// Largest `reset.seed` (2^53 − 1).
+    public static let maximumSeed: UInt64 = (1 << 53) - 1
+    /// Largest `hello.actionValidity`, in seconds.
+    public static let maximumActionValidity = 60.0
 }

@@ -12,7 +12,8 @@ import _PCAllocationCounter
         let router = try ZMQSocket(context: context, type: .router)
         let core = ServerCore(configuration: BridgeServerConfiguration(bind: []), factory: ReferenceAgentFactory(),
                               router: router, publisher: nil)
-        guard case let .welcome(welcome) = try core.open(linearHello(scalar: scalar)) else {
+        core.useEnvelope(identity: Array("robot-identity-01".utf8))
+        guard case let .welcome(welcome)? = core.serveSynchronously(.hello(linearHello(scalar: scalar))).first else {
             Issue.record("no welcome"); return
         }
         let steps = 2_000
@@ -29,11 +30,7 @@ import _PCAllocationCounter
         var checksum = 0.0
         func run(_ range: Range<Int>) throws {
             for i in range {
-                let reply = try frames[i].withUnsafeBytes { raw in
-                    let result = Result { () throws(BridgeError) in try core.dataReply(raw) }
-                    return try result.get()
-                }
-                checksum += Double(reply.count)
+                checksum += Double(frames[i].withUnsafeBytes { core.serveSynchronously($0) })
             }
         }
         try run(0..<20)
@@ -41,7 +38,11 @@ import _PCAllocationCounter
         let before = pck_thread_allocation_count()
         try run(20..<steps)
         let allocations = pck_thread_allocation_count() - before
-        #expect(allocations == 0, "\(allocations) allocations in \(steps - 20) requests")
+        // Steps allocate nothing. A heartbeat is answered on the socket thread at once, and
+        // libzmq copies each frame longer than 33 bytes to the heap: one allocation per heartbeat,
+        // none of them Swift's.
+        let heartbeats = UInt64((20..<steps).filter { ($0 + 1) % 10 == 0 }.count)
+        #expect(allocations == heartbeats, "\(allocations) allocations in \(steps - 20) requests (\(heartbeats) heartbeats)")
         #expect(checksum > 0 && core.sessions[welcome.session]?.steps == UInt64(steps - steps / 10))
     }
 }

@@ -165,7 +165,8 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
                               router: router, publisher: telemetry ? publisher : nil)
         var hello = cartHello(scalar: scalar)
         hello.agent = agent
-        guard case let .welcome(welcome) = try core.open(hello) else {
+        core.useEnvelope(identity: Array("robot-identity-01".utf8))
+        guard case let .welcome(welcome)? = core.serveSynchronously(.hello(hello)).first else {
             Issue.record("no welcome"); return .max
         }
         let steps = 1_000
@@ -181,10 +182,7 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         var checksum = 0.0
         func run(_ range: Range<Int>) throws {
             for i in range {
-                let reply = try frames[i].withUnsafeBytes { raw in
-                    try Result { () throws(BridgeError) in try core.dataReply(raw) }.get()
-                }
-                checksum += Double(reply.count)
+                checksum += Double(frames[i].withUnsafeBytes { core.serveSynchronously($0) })
             }
         }
         try run(0..<20)

@@ -44,3 +44,42 @@ func remoteCode(_ body: () throws -> Void) -> ErrorCode? {
     do { try body() } catch let BridgeError.remote(message) { return message.code } catch { return nil }
     return nil
 }
+
+/// Drives a ``ServerCore`` on the calling thread, without sockets or worker threads: the request
+/// goes through the socket thread's checks and queue, one worker's answer, and the completion
+/// queue, exactly as served, so allocation counts on this thread cover the whole path.
+extension ServerCore {
+    /// Sets the current envelope to `[identity, ""]`, as a REQ or DEALER client's.
+    func useEnvelope(identity: [UInt8]) {
+        envelope.baseAddress!.copyMemory(from: identity, byteCount: identity.count)
+        envelopeLengths[0] = identity.count
+        envelopeLengths[1] = 0
+        envelopeCount = 2
+        userIDLength = 0
+    }
+
+    /// Handles one request and returns the summed length of the replies it produced (allocates nothing).
+    func serveSynchronously(_ request: UnsafeRawBufferPointer) -> Int {
+        answer(request, length: request.count)
+        while scheduler.runNext(wait: false) {}
+        var bytes = 0
+        while let (session, slot) = scheduler.nextCompleted() {
+            bytes += slot.jsonReply?.count ?? slot.replyLength
+            scheduler.release(session)
+        }
+        return bytes
+    }
+
+    /// Handles one control message and returns the JSON replies the workers produced.
+    func serveSynchronously(_ message: ControlMessage) -> [ControlMessage] {
+        message.encoded().withUnsafeBytes { answer($0, length: $0.count) }
+        while scheduler.runNext(wait: false) {}
+        var replies: [ControlMessage] = []
+        while let (session, slot) = scheduler.nextCompleted() {
+            if let json = slot.jsonReply, let reply = try? ControlMessage.decode(Data(json)) { replies.append(reply) }
+            if case .open = slot.request, slot.errorCode != nil { remove(session) }
+            scheduler.release(session)
+        }
+        return replies
+    }
+}

@@ -12,18 +12,23 @@ public struct AgentStepDiagnostics: Sendable, Equatable {
     public var converged: Bool
     /// Whether the agent met numerical trouble this step and recovered (reset, best-so-far).
     public var warning: Bool
+    /// Whether planning stopped at the step's compute deadline (the action is the best plan so far).
+    public var deadlineExceeded: Bool
 
-    public init(freeEnergy: Double = .nan, iterations: UInt32 = 0, converged: Bool = true, warning: Bool = false) {
+    public init(freeEnergy: Double = .nan, iterations: UInt32 = 0, converged: Bool = true, warning: Bool = false,
+                deadlineExceeded: Bool = false) {
         self.freeEnergy = freeEnergy
         self.iterations = iterations
         self.converged = converged
         self.warning = warning
+        self.deadlineExceeded = deadlineExceeded
     }
 }
 
 /// The agent one robot session drives: the seam between the bridge and PCAgents.
 ///
-/// The server calls it from its one server thread only, so it needs no locking. `step` must not
+/// The server calls an agent from one worker thread at a time (a session's requests run in order,
+/// never concurrently), so it needs no locking; different sessions' agents run concurrently. `step` must not
 /// allocate after the first call (the bridge's hot path allocates nothing), and must write every
 /// action value; the server clips the action into the session's action space and replaces a
 /// non-finite action by the clipped zero action, flagging a warning.
@@ -44,11 +49,18 @@ public protocol BridgeAgent: AnyObject {
 
     /// Writes the current beliefs (e.g. posterior means), (beliefDimension) values.
     func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>)
+
+    /// Sets the time by which the next ``step(observation:action:)`` should return: an anytime
+    /// planner stops there and acts on its best plan so far, reporting
+    /// ``AgentStepDiagnostics/deadlineExceeded``. Seconds on `CLOCK_MONOTONIC`; `nil`: none.
+    /// The default ignores it (agents whose step is cheap and fixed).
+    func setComputeDeadline(_ monotonicSeconds: Double?)
 }
 
 extension BridgeAgent {
     public var beliefDimension: Int { 0 }
     public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {}
+    public func setComputeDeadline(_ monotonicSeconds: Double?) {}
 }
 
 /// Everything a robot's hello says about the agent it wants, validated.
@@ -72,10 +84,23 @@ public struct SessionRequest: Sendable {
     }
 }
 
-/// Turns a robot's hello into an agent: the server calls it once per session, on its thread.
+/// Turns a robot's hello into an agent: the server calls it once per session, on a worker thread
+/// (possibly concurrently for different sessions).
 public protocol BridgeAgentFactory: Sendable {
     /// Makes an agent for a new session.
     /// - Throws: any error when the configuration is unusable; the robot receives an
     ///   `agentRejected` reply carrying the error's description.
     func makeAgent(for request: SessionRequest) throws -> any BridgeAgent
+
+    /// An upper bound on the bytes ``makeAgent(for:)`` would allocate for this request, checked
+    /// against the server's memory budgets before anything is built. Called on the server's
+    /// socket thread, so it must be cheap and allocate little.
+    /// - Returns: the estimate, or `nil` when the factory cannot tell (the default).
+    /// - Throws: the same errors as ``makeAgent(for:)`` for a configuration it can already refuse
+    ///   (an option above its maximum, an unknown agent).
+    func estimatedMemoryBytes(for request: SessionRequest) throws -> Int?
+}
+
+extension BridgeAgentFactory {
+    public func estimatedMemoryBytes(for request: SessionRequest) throws -> Int? { nil }
 }

@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 import PCWire
 
@@ -6,6 +7,12 @@ import PCWire
 /// Uses a DEALER socket (so a timed-out request never wedges the socket, unlike REQ), sends each
 /// request as `[empty, payload]` like a REQ peer would, and matches step replies by sequence
 /// number, discarding stale ones. A request that times out is resent up to `retries` times.
+///
+/// The socket carries a random 16-byte routing identity, kept for the client's lifetime (also
+/// across a broker's redirect): the server binds each session to the identity that opened it.
+/// Steps are stamped with `CLOCK_MONOTONIC`, so each action's `validUntil` (its frame's
+/// timestamp) is on this client's clock; ``heldAction(into:safeAction:now:)`` applies the safe
+/// action once the last action has expired.
 ///
 /// ```swift
 /// let client = try BridgeClient(endpoint: "ipc:///tmp/pckit.sock")
@@ -51,17 +58,25 @@ public final class BridgeClient {
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     /// The receive timeout currently set on `socket`, in ms.
     private var receiveTimeout: Int32 = -1
-    /// The header of the last action received.
+    /// The header of the last action received; its `timestampNanoseconds` is the action's
+    /// validUntil on this client's monotonic clock.
     public private(set) var lastAction: DataFrameHeader?
+    /// The values of the last action received, (actionDimension).
+    private var lastActionValues: [Double] = []
+    /// This client's routing identity (16 random bytes from the system's generator).
+    public let routingIdentity: [UInt8]
 
     /// Connects (lazily, as ZeroMQ does) to a server or broker.
     public init(endpoint: String, options: Options = Options()) throws(BridgeError) {
         self.options = options
         self.endpoint = endpoint
         initialEndpoint = endpoint
+        var generator = SystemRandomNumberGenerator()
+        let identity = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        routingIdentity = identity
         do {
             context = try ZMQContext()
-            socket = try Self.makeSocket(context: context, endpoint: endpoint, options: options)
+            socket = try Self.makeSocket(context: context, endpoint: endpoint, options: options, identity: identity)
         } catch { throw .transport(error) }
         sendBuffer = .allocate(byteCount: WireLimits.headerBytes + 8 * WireLimits.maximumValues, alignment: 8)
         receiveBuffer = .allocate(byteCount: WireLimits.maximumMessageBytes + 1, alignment: 8)
@@ -72,8 +87,10 @@ public final class BridgeClient {
         receiveBuffer.deallocate()
     }
 
-    private static func makeSocket(context: ZMQContext, endpoint: String, options: Options) throws(ZMQError) -> ZMQSocket {
+    private static func makeSocket(context: ZMQContext, endpoint: String, options: Options,
+                                   identity: [UInt8]) throws(ZMQError) -> ZMQSocket {
         let socket = try ZMQSocket(context: context, type: .dealer)
+        try socket.setOption(ZMQ_ROUTING_ID_OPTION, bytes: identity, name: "ZMQ_ROUTING_ID")
         if let key = options.curveServerKey {
             let keys: CurveKeyPair
             if let given = options.curveClientKeys { keys = given } else { keys = try CurveKeyPair.generate() }
@@ -90,7 +107,7 @@ public final class BridgeClient {
     public func hello(_ hello: Hello) throws(BridgeError) -> Welcome {
         if endpoint != initialEndpoint {
             // A redirected session ends here; new sessions are assigned by the broker again.
-            do { socket = try Self.makeSocket(context: context, endpoint: initialEndpoint, options: options) } catch {
+            do { socket = try Self.makeSocket(context: context, endpoint: initialEndpoint, options: options, identity: routingIdentity) } catch {
                 throw .transport(error)
             }
             endpoint = initialEndpoint
@@ -100,7 +117,7 @@ public final class BridgeClient {
         let reply = try control(.hello(hello), name: "hello")
         guard case let .welcome(welcome) = reply else { throw .unexpectedReply("hello answered by \(reply)") }
         if let redirect = welcome.endpoint, redirect != endpoint {
-            do { socket = try Self.makeSocket(context: context, endpoint: redirect, options: options) } catch {
+            do { socket = try Self.makeSocket(context: context, endpoint: redirect, options: options, identity: routingIdentity) } catch {
                 throw .transport(error)
             }
             endpoint = redirect
@@ -109,6 +126,8 @@ public final class BridgeClient {
         self.welcome = welcome
         scalar = hello.scalar
         sequence = 0
+        lastAction = nil
+        lastActionValues = [Double](repeating: 0, count: welcome.actionDimension)
         return welcome
     }
 
@@ -145,14 +164,17 @@ public final class BridgeClient {
     /// - Parameters:
     ///   - observation: (observationDimension) values.
     ///   - action: (actionDimension) values, overwritten.
-    /// - Returns: the action frame's header (sequence, flags, free energy, iterations).
+    ///   - timestampNanoseconds: the observation's time on `CLOCK_MONOTONIC` (default: now); the
+    ///     action's validUntil counts from it.
+    /// - Returns: the action frame's header (sequence, flags, free energy, iterations, validUntil).
     @discardableResult
     public func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>,
-                     timestampNanoseconds: UInt64 = 0) throws(BridgeError) -> DataFrameHeader {
+                     timestampNanoseconds: UInt64? = nil) throws(BridgeError) -> DataFrameHeader {
         guard let welcome else { throw .unexpectedReply("step before hello") }
         sequence += 1
         let header = DataFrameHeader(kind: .step, flags: scalar == .float64 ? .float64 : [], session: welcome.session,
-                                     sequence: sequence, timestampNanoseconds: timestampNanoseconds, count: observation.count)
+                                     sequence: sequence, timestampNanoseconds: timestampNanoseconds ?? monotonicNanoseconds(),
+                                     count: observation.count)
         let n = DataFrame.encode(header, values: observation, into: sendBuffer)
         let reply = try exchange(UnsafeRawBufferPointer(rebasing: sendBuffer[0..<n]), name: "step \(sequence)", sequence: sequence)
         let out: DataFrameHeader
@@ -162,7 +184,29 @@ public final class BridgeClient {
         }
         do { try DataFrame.decodeValues(reply, header: out, into: action) } catch { throw .wire(error) }
         lastAction = out
+        if lastActionValues.count == action.count {
+            lastActionValues.withUnsafeMutableBufferPointer { stored in
+                for j in 0..<stored.count { stored[j] = action[j] }
+            }
+        }
         return out
+    }
+
+    /// The action a robot should apply now: the last action while it is valid, else the safe
+    /// action (the robot-side watchdog). Allocates nothing.
+    /// - Parameters:
+    ///   - action: (actionDimension) values, overwritten.
+    ///   - safeAction: (actionDimension) values applied once the last action expired or before any.
+    ///   - now: the current `CLOCK_MONOTONIC` time in ns (default: now).
+    /// - Returns: whether the last action was still valid (false: the safe action was written).
+    @discardableResult
+    public func heldAction(into action: UnsafeMutableBufferPointer<Double>, safeAction: UnsafeBufferPointer<Double>,
+                           now: UInt64? = nil) -> Bool {
+        precondition(action.count == safeAction.count, "heldAction: action and safe action lengths differ")
+        let valid = lastAction.map { (now ?? monotonicNanoseconds()) <= $0.timestampNanoseconds } ?? false
+            && lastActionValues.count == action.count
+        for j in 0..<action.count { action[j] = valid ? lastActionValues[j] : safeAction[j] }
+        return valid
     }
 
     /// Sends a heartbeat (keeps the session alive while the robot is not stepping).
@@ -170,7 +214,7 @@ public final class BridgeClient {
         let session = welcome?.session ?? 0
         sequence += 1
         let header = DataFrameHeader(kind: .heartbeat, session: session, sequence: sequence,
-                                     timestampNanoseconds: 0, count: 0)
+                                     timestampNanoseconds: monotonicNanoseconds(), count: 0)
         let n = DataFrame.encode(header, values: UnsafeBufferPointer(start: nil, count: 0), into: sendBuffer)
         _ = try exchange(UnsafeRawBufferPointer(rebasing: sendBuffer[0..<n]), name: "heartbeat", sequence: sequence)
     }

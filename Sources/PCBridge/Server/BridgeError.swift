@@ -27,6 +27,18 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
     case remote(ErrorMessage)
     /// The server answered with a message of the wrong kind or shape.
     case unexpectedReply(String)
+    /// A server setting is outside its range (setup).
+    case invalidConfiguration(String)
+    /// A request for a session from a client identity other than the one that opened it.
+    case notOwner(session: UInt64)
+    /// The peer already holds its maximum number of sessions.
+    case peerLimit(peer: String, limit: Int)
+    /// An observation coordinate lies outside the declared bounds (with `refuseOutOfBounds`).
+    case observationOutOfBounds(index: Int, value: Double, low: Double, high: Double)
+    /// The session already has the maximum number of requests queued.
+    case sessionBusy(session: UInt64, limit: Int)
+    /// The session would need more memory than a budget allows.
+    case memoryBudget(needed: Int, budget: Int, scope: String)
 
     /// The protocol code sent back for this error.
     public var code: ErrorCode {
@@ -39,7 +51,12 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
         case .agentFailure: .agentFailure
         case .serverFull: .serverFull
         case let .remote(m): m.code
-        case .transport, .nonLoopbackEndpoint, .timeout, .unexpectedReply: .invalidMessage
+        case .notOwner: .notOwner
+        case .peerLimit: .peerLimit
+        case .observationOutOfBounds: .observationOutOfBounds
+        case .sessionBusy: .sessionBusy
+        case .memoryBudget: .agentRejected
+        case .transport, .nonLoopbackEndpoint, .timeout, .unexpectedReply, .invalidConfiguration: .invalidMessage
         }
     }
 
@@ -57,6 +74,12 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
         case let .timeout(ms, request): "no reply to \(request) within \(ms) ms"
         case let .remote(m): "server error \(m.code.rawValue): \(m.message)"
         case let .unexpectedReply(why): "unexpected reply: \(why)"
+        case let .invalidConfiguration(why): "invalid server configuration: \(why)"
+        case let .notOwner(id): "session \(id) belongs to another client identity; open your own session with a hello"
+        case let .peerLimit(peer, limit): "peer \(peer) already holds its limit of \(limit) sessions; close one with bye first"
+        case let .observationOutOfBounds(i, v, lo, hi): "observation[\(i)] = \(v) is outside the declared bounds [\(lo), \(hi)]"
+        case let .sessionBusy(id, limit): "session \(id) already has \(limit) requests queued; wait for their replies"
+        case let .memoryBudget(needed, budget, scope): "agent rejected: the session needs about \(needed) bytes, above the \(scope) memory budget of \(budget) bytes; choose smaller options (horizon, iterations, samples) or raise the budget"
         }
     }
 }

@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 import PCEnvironment
 import PCWire
@@ -5,10 +6,14 @@ import PCWire
 /// A ZeroMQ server hosting one agent per robot.
 ///
 /// A ROUTER socket serves many robots at once; each robot opens a session with a hello, then
-/// sends steps (binary observation frames) and receives actions. Every request gets exactly one
-/// reply, errors included, and malformed input never stops the server. Sessions idle past
-/// ``BridgeServerConfiguration/idleTimeout`` are dropped. One dedicated `Thread` owns the sockets
-/// and runs the agents, so no blocking call ever sits on Swift's cooperative pool.
+/// sends steps (binary observation frames) and receives actions. Every request the server can
+/// route back gets exactly one reply, errors included, and malformed input never stops the
+/// server. One dedicated `Thread` owns the sockets and only receives, checks and replies; the
+/// agents run on a pool of worker threads (``BridgeServerConfiguration/workers``), each step
+/// within a compute deadline, so an expensive robot never holds up the others' steps. A session
+/// belongs to the client identity that opened it; each peer may hold a bounded number of
+/// sessions; hellos are checked against memory budgets before anything is built; sessions idle
+/// past ``BridgeServerConfiguration/idleTimeout`` are dropped.
 ///
 /// ```swift
 /// let server = try BridgeServer(configuration: .init(bind: ["ipc:///tmp/pckit.sock"]),
@@ -36,6 +41,7 @@ public final class BridgeServer: @unchecked Sendable {
     /// - Throws: ``BridgeError/nonLoopbackEndpoint(_:)`` for a remote address without
     ///   `allowNonLoopback`; ``BridgeError/transport(_:)`` when libzmq cannot bind or connect.
     public init(configuration: BridgeServerConfiguration, factory: any BridgeAgentFactory) throws(BridgeError) {
+        try configuration.validate()
         if !configuration.allowNonLoopback {
             for endpoint in configuration.bind + [configuration.telemetry].compactMap({ $0 })
             where !BridgeServerConfiguration.isLocal(endpoint) {
@@ -47,13 +53,18 @@ public final class BridgeServer: @unchecked Sendable {
         }
         let context: ZMQContext
         do { context = try ZMQContext() } catch { throw .transport(error) }
-        // The ZAP handler must exist before any CURVE handshake can start.
-        let authenticator = try configuration.curveAuthorizedClients.map { keys throws(BridgeError) in
-            try CurveAuthenticator(context: context, authorizedKeys: keys)
+        // The ZAP handler must exist before any CURVE handshake can start; with CURVE it always
+        // runs, so every message carries its client's public key.
+        let authenticator = try configuration.curveSecretKey.map { _ throws(BridgeError) in
+            try CurveAuthenticator(context: context, authorizedKeys: configuration.curveAuthorizedClients)
         }
         do {
             let router = try ZMQSocket(context: context, type: .router)
             try router.setHighWaterMarks(send: 10_000, receive: 10_000)
+            // An oversized frame is dropped by the transport (its connection closed) before it is
+            // buffered; a reconnecting client with the same routing id takes its sessions over.
+            try router.setOption64(ZMQ_MAXMSGSIZE, Int64(WireLimits.maximumMessageBytes), name: "ZMQ_MAXMSGSIZE")
+            try router.setOption(ZMQ_ROUTER_HANDOVER, 1, name: "ZMQ_ROUTER_HANDOVER")
             if let key = configuration.curveSecretKey { try router.makeCurveServer(secretKey: key) }
             var bound: [String] = []
             for endpoint in configuration.bind {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a ``BridgeServer`` listens and how it treats sessions. Defaults are stated on each field.
 public struct BridgeServerConfiguration: Sendable {
     /// Endpoints the ROUTER socket binds (default `tcp://127.0.0.1:5555`). `tcp://127.0.0.1:*`
@@ -25,6 +27,56 @@ public struct BridgeServerConfiguration: Sendable {
     public var advertisedEndpoint: String?
     /// Receives one line per session event and refused request (default: discarded).
     public var log: (@Sendable (String) -> Void)?
+
+    /// Threads that run the agents (default: the number of active cores, 1…64). The socket
+    /// thread only receives, routes and replies; one session's requests run in order on one
+    /// worker at a time, different sessions in parallel.
+    public var workers: Int = max(1, min(64, ProcessInfo.processInfo.activeProcessorCount))
+    /// Each step's compute deadline as a fraction of the session's control period (default 0.5,
+    /// range (0, 1]). An anytime planner returns its best action at the deadline, flagged
+    /// `deadlineExceeded`; the deadline counts from the moment the step was received.
+    public var computeFraction: Double = 0.5
+    /// Upper bound of any session's compute deadline, in seconds (default 0.25, range (0, 10]), so a
+    /// hello with a long control period cannot hold a worker for long.
+    public var maximumComputeDeadline: Double = 0.25
+    /// Most sessions one peer may hold (default 256). A peer is the client's CURVE public key when
+    /// CURVE is on, else its TCP address; ipc:// and inproc:// clients count as one local peer.
+    public var maximumSessionsPerPeer: Int = 256
+    /// Seconds a session may live on heartbeats alone, without a step or reset (default 60).
+    public var heartbeatOnlyTimeout: Double = 60
+    /// Refuse observations outside the hello's declared bounds with `observationOutOfBounds`
+    /// (default false: answer them, with the action's `outOfBounds` flag set).
+    public var refuseOutOfBounds: Bool = false
+    /// Most bytes one session may need (its agent's estimate plus its request buffers) (default 64 MiB).
+    public var sessionMemoryBudget: Int = 64 << 20
+    /// Most bytes all sessions together may need (default 2 GiB).
+    public var serverMemoryBudget: Int = 2 << 30
+
+    /// Requests queued per session before further ones get `sessionBusy`.
+    public static let maximumQueuedRequests = 8
+
+    /// Checks every setting's range.
+    /// - Throws: ``BridgeError/invalidConfiguration(_:)`` naming the setting and its range.
+    public func validate() throws(BridgeError) {
+        func require(_ ok: Bool, _ what: String) throws(BridgeError) {
+            guard ok else { throw .invalidConfiguration(what) }
+        }
+        try require(idleTimeout.isFinite && idleTimeout > 0 && idleTimeout <= 86_400, "idleTimeout \(idleTimeout) s must be in (0, 86400]")
+        try require(heartbeatInterval.isFinite && heartbeatInterval > 0 && heartbeatInterval <= 3600,
+                    "heartbeatInterval \(heartbeatInterval) s must be in (0, 3600]")
+        try require((1...1_000_000).contains(maximumSessions), "maximumSessions \(maximumSessions) must be in 1…1000000")
+        try require((1...64).contains(workers), "workers \(workers) must be in 1…64")
+        try require(computeFraction.isFinite && computeFraction > 0 && computeFraction <= 1,
+                    "computeFraction \(computeFraction) must be in (0, 1]")
+        try require(maximumComputeDeadline.isFinite && maximumComputeDeadline > 0 && maximumComputeDeadline <= 10,
+                    "maximumComputeDeadline \(maximumComputeDeadline) s must be in (0, 10]")
+        try require(maximumSessionsPerPeer >= 1, "maximumSessionsPerPeer \(maximumSessionsPerPeer) must be ≥ 1")
+        try require(heartbeatOnlyTimeout.isFinite && heartbeatOnlyTimeout > 0,
+                    "heartbeatOnlyTimeout \(heartbeatOnlyTimeout) s must be finite and > 0")
+        try require(sessionMemoryBudget >= 1 << 20, "sessionMemoryBudget \(sessionMemoryBudget) bytes must be ≥ 1 MiB")
+        try require(serverMemoryBudget >= sessionMemoryBudget,
+                    "serverMemoryBudget \(serverMemoryBudget) bytes must be ≥ sessionMemoryBudget \(sessionMemoryBudget)")
+    }
 
     public init(bind: [String] = ["tcp://127.0.0.1:5555"], connect: [String] = [], telemetry: String? = nil,
                 idleTimeout: Double = 10, heartbeatInterval: Double = 1, maximumSessions: Int = 1024,

@@ -1,62 +1,148 @@
 import PCWire
 
 extension ServerCore {
-    /// Answers a binary frame: a step (the hot path) or a heartbeat.
+    /// Answers a binary frame: queues a step (the hot path) for its session's worker, or answers
+    /// a heartbeat here.
     func answerDataFrame(_ bytes: UnsafeRawBufferPointer) {
-        do {
-            let reply = try dataReply(bytes)
-            sendReply(reply)
+        do throws(BridgeError) {
+            let header: DataFrameHeader
+            do { header = try DataFrame.decodeHeader(bytes) } catch { throw .wire(error) }
+            let now = monotonicNanoseconds()
+            switch header.kind {
+            case .step:
+                // Everything a step can be refused for is checked here, in arrival order, so a
+                // worker only ever answers steps with an action (or the cached one, for a retry).
+                let session = try ownedSession(header.session)
+                guard header.count == session.observationSpace.dimension else {
+                    throw .dimensionMismatch(expected: session.observationSpace.dimension, got: header.count)
+                }
+                try checkValues(bytes, header: header, session: session)
+                if let last = session.lastQueuedSequence, header.sequence < last {
+                    throw .outOfOrderSequence(received: header.sequence, last: last)
+                }
+                guard let slot = scheduler.freeSlot(of: session) else {
+                    throw .sessionBusy(session: session.id, limit: session.slots.count)
+                }
+                session.lastQueuedSequence = header.sequence
+                session.lastActivity = now
+                session.lastStepOrReset = now
+                slot.clearReply()
+                slot.request = .step
+                slot.received = now
+                slot.payload.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                slot.payloadLength = bytes.count
+                copyEnvelope(into: slot)
+                scheduler.submit(session)
+            case .heartbeat:
+                // Session 0 is a bare ping; any other id must name a session of this client.
+                if header.session != 0 { try ownedSession(header.session).lastActivity = now }
+                // The reply echoes the robot's timestamp, so the robot can time the round trip.
+                let out = DataFrameHeader(kind: .heartbeat, session: header.session, sequence: header.sequence,
+                                          timestampNanoseconds: header.timestampNanoseconds, count: 0)
+                let n = DataFrame.encode(out, values: UnsafeBufferPointer(start: nil, count: 0), into: scratch)
+                sendReply(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            default:
+                throw .wire(.unexpectedKind(header.kind))
+            }
         } catch {
             sendError(error, about: bytes)
         }
     }
+}
 
-    /// The reply to a data frame; allocates nothing for steps and heartbeats of known sessions.
-    func dataReply(_ bytes: UnsafeRawBufferPointer) throws(BridgeError) -> UnsafeRawBufferPointer {
-        let header: DataFrameHeader
-        do { header = try DataFrame.decodeHeader(bytes) } catch { throw .wire(error) }
-        let now = monotonicNanoseconds()
-        switch header.kind {
-        case .step:
-            guard let session = sessions[header.session] else { throw .unknownSession(header.session) }
-            let reply = try session.step(frame: bytes, header: header, now: now)
-            statistics.steps += 1
-            if publisher != nil { publishTelemetry(session: session, step: header, action: reply) }
-            return reply
-        case .heartbeat:
-            // Session 0 is a bare ping; any other id must name a live session.
-            if header.session != 0 {
-                guard let session = sessions[header.session] else { throw .unknownSession(header.session) }
-                session.lastActivity = now
+extension ServerCore {
+    /// Refuses a step whose values are not finite (naming the first) or, when the session refuses
+    /// them, outside the declared observation bounds; reads the frame in place.
+    func checkValues(_ bytes: UnsafeRawBufferPointer, header: DataFrameHeader, session: Session) throws(BridgeError) {
+        let wide = header.flags.contains(.float64)
+        for i in 0..<header.count {
+            let offset = WireLimits.headerBytes + i * header.scalarBytes
+            let value = wide ? Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                : Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            guard value.isFinite else { throw .wire(.nonFiniteValue(index: i, value: value)) }
+            if session.refuseOutOfBounds && !session.observationSpace.contains(value, at: i) {
+                throw .observationOutOfBounds(index: i, value: value, low: session.observationSpace.low[i],
+                                              high: session.observationSpace.high[i])
             }
-            let out = DataFrameHeader(kind: .heartbeat, session: header.session, sequence: header.sequence,
-                                      timestampNanoseconds: wallClockNanoseconds(), count: 0)
-            let n = DataFrame.encode(out, values: UnsafeBufferPointer(start: nil, count: 0), into: scratch)
-            return UnsafeRawBufferPointer(rebasing: scratch[0..<n])
-        default:
-            throw .wire(.unexpectedKind(header.kind))
+        }
+    }
+}
+
+extension ServerCore {
+    /// Answers one queued request of `session` on a worker thread: builds the agent, steps it,
+    /// resets it or closes the session, and leaves the reply in `slot`.
+    ///
+    /// Touches only the session, the slot and immutable server settings, never the sockets.
+    static func answer(_ slot: RequestSlot, of session: Session, configuration: BridgeServerConfiguration,
+                       factory: any BridgeAgentFactory, telemetry: Bool) {
+        do throws(BridgeError) {
+            switch slot.request {
+            case let .open(request, warnings):
+                let agent: any BridgeAgent
+                do { agent = try factory.makeAgent(for: request) } catch {
+                    session.closed = true
+                    throw .agentRejected("\(error)")
+                }
+                session.attach(agent, telemetry: telemetry)
+                let welcome = Welcome(session: session.id, observationDimension: session.observationSpace.dimension,
+                                      actionDimension: session.actionSpace.dimension,
+                                      heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout,
+                                      warnings: warnings, endpoint: configuration.advertisedEndpoint)
+                var reply = welcome
+                reply.actionValidity = Double(session.actionValidity) / 1e9
+                reply.computeDeadline = session.computeDeadline
+                slot.jsonReply = Array(ControlMessage.welcome(reply).encoded())
+            case .step:
+                guard !session.closed else { throw .unknownSession(session.id) }
+                let bytes = UnsafeRawBufferPointer(rebasing: slot.payload[0..<slot.payloadLength])
+                let header: DataFrameHeader
+                do { header = try DataFrame.decodeHeader(bytes) } catch { throw .wire(error) }
+                let deadline = Double(slot.received) / 1e9 + session.computeDeadline
+                let (reply, ran) = try session.step(frame: bytes, header: header, deadline: deadline)
+                slot.reply.baseAddress!.copyMemory(from: reply.baseAddress!, byteCount: reply.count)
+                slot.replyLength = reply.count
+                slot.answeredStep = ran
+                if ran && telemetry { writeTelemetry(slot, session: session, step: header) }
+            case let .reset(reset):
+                guard !session.closed, let agent = session.agent else { throw .unknownSession(session.id) }
+                do { try agent.reset(seed: reset.seed) } catch { throw .agentFailure("\(error)") }
+                session.lastSequence = nil
+                session.cachedReplyLength = 0
+                slot.jsonReply = Array(ControlMessage.reset(reset).encoded())
+            case let .bye(bye):
+                guard !session.closed else { throw .unknownSession(session.id) }
+                session.closed = true
+                slot.jsonReply = Array(ControlMessage.bye(bye).encoded())
+            }
+        } catch {
+            var sequence: UInt64?
+            if case .step = slot.request, slot.payloadLength >= 24 {
+                sequence = UInt64(littleEndian: slot.payload.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            }
+            slot.errorCode = error.code
+            slot.jsonReply = Array(ErrorMessage(code: error.code, message: error.description, session: session.id,
+                                                sequence: sequence).jsonBytes())
         }
     }
 
-    /// Publishes one step on the telemetry socket as three frames: the observation (a telemetry
-    /// frame carrying the robot's timestamp, iterations and free energy), the action frame sent
-    /// to the robot, and the agent's beliefs (a telemetry frame, possibly empty).
-    func publishTelemetry(session: Session, step: DataFrameHeader, action: UnsafeRawBufferPointer) {
-        guard let publisher else { return }
+    /// Encodes the step's telemetry frames into the slot: the observation (robot timestamp,
+    /// iterations, free energy) and the agent's beliefs.
+    static func writeTelemetry(_ slot: RequestSlot, session: Session, step: DataFrameHeader) {
+        guard let agent = session.agent, slot.telemetry.count > 0 else { return }
         var flags: DataFrameFlags = .float64
-        if session.lastDiagnostics.converged { flags.insert(.converged) }
-        if session.lastDiagnostics.warning { flags.insert(.warning) }
+        let diagnostics = session.lastDiagnostics
+        if diagnostics.converged { flags.insert(.converged) }
+        if diagnostics.warning { flags.insert(.warning) }
+        if diagnostics.deadlineExceeded { flags.insert(.deadlineExceeded) }
         var header = DataFrameHeader(kind: .telemetry, flags: flags, session: session.id, sequence: step.sequence,
                                      timestampNanoseconds: step.timestampNanoseconds, count: session.observation.count,
-                                     iterations: session.lastDiagnostics.iterations,
-                                     freeEnergy: session.lastDiagnostics.freeEnergy)
-        var n = DataFrame.encode(header, values: UnsafeBufferPointer(session.observation), into: scratch)
-        _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: scratch[0..<n]), more: true, dontWait: true)
-        _ = try? publisher.send(action, more: true, dontWait: true)
-        let beliefs = UnsafeMutableBufferPointer(rebasing: telemetryValues[0..<session.beliefs.count])
-        session.agent.writeBeliefs(into: beliefs)
-        header.count = beliefs.count
-        n = DataFrame.encode(header, values: UnsafeBufferPointer(beliefs), into: scratch)
-        _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: scratch[0..<n]), dontWait: true)
+                                     iterations: diagnostics.iterations, freeEnergy: diagnostics.freeEnergy)
+        let n = DataFrame.encode(header, values: UnsafeBufferPointer(session.observation), into: slot.telemetry)
+        agent.writeBeliefs(into: session.beliefs)
+        header.count = session.beliefs.count
+        let rest = UnsafeMutableRawBufferPointer(rebasing: slot.telemetry[n...])
+        let m = DataFrame.encode(header, values: UnsafeBufferPointer(session.beliefs), into: rest)
+        slot.telemetryObservationLength = n
+        slot.telemetryBeliefsLength = m
     }
 }

@@ -1,17 +1,24 @@
+import CZeroMQ
 import Foundation
 import PCEnvironment
 import PCWire
 
-/// The server's state and loop, confined to the server thread.
+/// The server's socket thread: receives, checks, routes and replies; agents run on the
+/// ``SessionScheduler``'s workers.
 final class ServerCore: @unchecked Sendable {
     let configuration: BridgeServerConfiguration
     let factory: any BridgeAgentFactory
     let router: ZMQSocket
     let publisher: ZMQSocket?
-    /// The ZAP handler admitting authorized CURVE clients, if configured.
+    /// The ZAP handler of a CURVE server (admits authorized clients and names their keys).
     let authenticator: CurveAuthenticator?
+    let scheduler: SessionScheduler
     let pollSet: ZMQPollSet
     var sessions: [UInt64: Session] = [:]
+    /// Sessions held per peer.
+    var sessionsPerPeer: [String: Int] = [:]
+    /// Bytes admitted across all sessions (their estimates).
+    var memoryInUse = 0
     var statistics = BridgeStatistics()
 
     /// The routing envelope of the message being answered: up to `maximumEnvelopeFrames` frames.
@@ -22,9 +29,16 @@ final class ServerCore: @unchecked Sendable {
     var envelopeCount = 0
     /// The payload of the message being answered (one byte more than the limit, to see excess).
     let payload: UnsafeMutableRawBufferPointer
-    /// Scratch for heartbeat replies and telemetry frames.
+    /// The current message's CURVE user id (the client's Z85 public key) and TCP peer address,
+    /// NUL-free bytes; empty when absent.
+    let userID: UnsafeMutableRawBufferPointer
+    var userIDLength = 0
+    let peerAddress: UnsafeMutableRawBufferPointer
+    var peerAddressLength = 0
+    /// A `zmq_msg_t` at a stable address, for reading message properties.
+    let message: UnsafeMutablePointer<zmq_msg_t>
+    /// Scratch for heartbeat replies.
     let scratch: UnsafeMutableRawBufferPointer
-    let telemetryValues: UnsafeMutableBufferPointer<Double>
 
     init(configuration: BridgeServerConfiguration, factory: any BridgeAgentFactory, router: ZMQSocket, publisher: ZMQSocket?,
          authenticator: CurveAuthenticator? = nil) {
@@ -33,25 +47,34 @@ final class ServerCore: @unchecked Sendable {
         self.router = router
         self.publisher = publisher
         self.authenticator = authenticator
-        pollSet = ZMQPollSet([router] + (authenticator.map { [$0.socket] } ?? []))
         envelope = .allocate(byteCount: Self.maximumEnvelopeFrames * Self.maximumEnvelopeFrameBytes, alignment: 8)
         payload = .allocate(byteCount: WireLimits.maximumMessageBytes + 1, alignment: 8)
+        userID = .allocate(byteCount: 128, alignment: 8)
+        peerAddress = .allocate(byteCount: 128, alignment: 8)
+        message = .allocate(capacity: 1)
         scratch = .allocate(byteCount: WireLimits.headerBytes + 8 * WireLimits.maximumValues, alignment: 8)
-        telemetryValues = .allocate(capacity: WireLimits.maximumValues)
-        telemetryValues.initialize(repeating: 0)
+        let scheduler = SessionScheduler(answer: { [publisher, configuration, factory] session, slot in
+            ServerCore.answer(slot, of: session, configuration: configuration, factory: factory, telemetry: publisher != nil)
+        })
+        self.scheduler = scheduler
+        pollSet = ZMQPollSet([router] + (authenticator.map { [$0.socket] } ?? []), fileDescriptors: [scheduler.wakeReadFD])
     }
 
     deinit {
         envelope.deallocate()
         payload.deallocate()
+        userID.deallocate()
+        peerAddress.deallocate()
+        message.deallocate()
         scratch.deallocate()
-        telemetryValues.deallocate()
     }
 
     func log(_ line: @autoclosure () -> String) { configuration.log?(line()) }
 
     /// Serves until `shouldStop` returns true; polls every 10 ms so a stop is prompt.
     func run(shouldStop: () -> Bool, publish: (BridgeStatistics) -> Void) {
+        scheduler.start(workers: configuration.workers)
+        let wakeIndex = authenticator == nil ? 1 : 2
         var lastSweep = monotonicNanoseconds()
         var published = statistics
         while !shouldStop() {
@@ -60,9 +83,14 @@ final class ServerCore: @unchecked Sendable {
                     statistics.clientsRefused += 1
                     log(refusal)
                 }
-                // Drain what is queued, bounded so the stop flag and the sweep still run.
+                if pollSet.isReadable(wakeIndex) { scheduler.drainWakeups() }
+                sendCompletedReplies()
+                // Drain what is queued, bounded so replies, the stop flag and the sweep still run.
                 var answered = 0
-                while pollSet.isReadable(0) && answered < 1024 && receiveAndAnswer() { answered += 1 }
+                while pollSet.isReadable(0) && answered < 1024 && receiveAndAnswer() {
+                    answered += 1
+                    sendCompletedReplies()
+                }
             }
             let now = monotonicNanoseconds()
             if now &- lastSweep > 100_000_000 {
@@ -75,6 +103,8 @@ final class ServerCore: @unchecked Sendable {
                 publish(published)
             }
         }
+        scheduler.stop()
+        sendCompletedReplies()
         publish(statistics)
         sessions.removeAll()
         // Disconnect at once, so a broker stops routing to this worker.
@@ -83,26 +113,77 @@ final class ServerCore: @unchecked Sendable {
         authenticator?.socket.close()
     }
 
-    /// Drops sessions silent for longer than the idle timeout.
+    /// Drops sessions silent for longer than the idle timeout, and sessions kept only by
+    /// heartbeats for longer than the heartbeat-only timeout.
     func dropIdleSessions(now: UInt64) {
-        let limit = UInt64(configuration.idleTimeout * 1e9)
-        for (id, session) in sessions where now &- session.lastActivity > limit {
-            sessions[id] = nil
-            statistics.sessionsExpired += 1
-            log("session \(id) (\(session.robot)) dropped after \(configuration.idleTimeout) s idle, \(session.steps) steps")
+        let idle = UInt64(configuration.idleTimeout * 1e9)
+        let heartbeatOnly = UInt64(min(configuration.heartbeatOnlyTimeout, 1e9) * 1e9)
+        for (id, session) in sessions {
+            if now &- session.lastActivity > idle {
+                remove(session)
+                statistics.sessionsExpired += 1
+                log("session \(id) (\(session.robot)) dropped after \(configuration.idleTimeout) s idle")
+            } else if now &- session.lastStepOrReset > heartbeatOnly {
+                remove(session)
+                statistics.sessionsExpired += 1
+                log("session \(id) (\(session.robot)) dropped: heartbeats alone for \(configuration.heartbeatOnlyTimeout) s")
+            }
         }
         statistics.activeSessions = sessions.count
     }
 
-    /// Receives one message (without waiting) and answers it.
+    /// Takes a session out of the table and returns its peer quota and memory.
+    func remove(_ session: Session) {
+        guard sessions[session.id] === session else { return }
+        sessions[session.id] = nil
+        memoryInUse -= session.memoryBytes
+        let left = (sessionsPerPeer[session.peer] ?? 1) - 1
+        sessionsPerPeer[session.peer] = left > 0 ? left : nil
+        statistics.activeSessions = sessions.count
+    }
+
+    /// Receives one frame into `payload` with `zmq_msg_recv`, keeping the message's CURVE user id
+    /// and peer address when it is the last frame.
+    /// - Returns: the frame's full length and whether more frames follow, or `nil` when nothing was queued.
+    private func receiveFrame() -> (length: Int, more: Bool)? {
+        zmq_msg_init(message)
+        defer { zmq_msg_close(message) }
+        var rc: Int32
+        repeat { rc = zmq_msg_recv(message, router.handle, ZMQ_DONTWAIT) } while rc < 0 && zmq_errno() == EINTR
+        guard rc >= 0 else { return nil }
+        let length = zmq_msg_size(message)
+        if let data = zmq_msg_data(message), length > 0 {
+            payload.baseAddress!.copyMemory(from: data, byteCount: min(length, payload.count))
+        }
+        let more = zmq_msg_more(message) != 0
+        if !more {
+            userIDLength = copyProperty("User-Id", into: userID)
+            peerAddressLength = copyProperty("Peer-Address", into: peerAddress)
+        }
+        return (length, more)
+    }
+
+    private func copyProperty(_ name: StaticString, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let value = name.withUTF8Buffer({ n in
+            n.withMemoryRebound(to: CChar.self) { zmq_msg_gets(message, $0.baseAddress!) }
+        }) else { return 0 }
+        let length = min(strlen(value), buffer.count)
+        buffer.baseAddress!.copyMemory(from: value, byteCount: length)
+        return length
+    }
+
+    /// Receives one message (without waiting) and answers it, or queues it for a worker.
     /// - Returns: false when nothing was queued.
     func receiveAndAnswer() -> Bool {
         envelopeCount = 0
+        userIDLength = 0
+        peerAddressLength = 0
         var overflow = false
-        var received: ZMQSocket.Received
+        var received: (length: Int, more: Bool)
         // Envelope frames (identity, delimiter, broker hops) come first; the last frame is the payload.
         while true {
-            do { received = try router.receive(into: payload, dontWait: true) } catch { return false }
+            guard let frame = receiveFrame() else { return false }
+            received = frame
             guard received.more else { break }
             if envelopeCount < Self.maximumEnvelopeFrames && received.length <= Self.maximumEnvelopeFrameBytes {
                 let slot = envelope.baseAddress! + envelopeCount * Self.maximumEnvelopeFrameBytes
@@ -120,27 +201,77 @@ final class ServerCore: @unchecked Sendable {
             return true
         }
         let bytes = UnsafeRawBufferPointer(start: payload.baseAddress, count: min(received.length, payload.count))
-        if received.length > WireLimits.maximumMessageBytes {
-            sendError(.wire(.tooLarge(length: received.length, limit: WireLimits.maximumMessageBytes)), about: bytes)
+        answer(bytes, length: received.length)
+        return true
+    }
+
+    /// Answers (or queues) one request whose envelope is in `envelope`.
+    func answer(_ bytes: UnsafeRawBufferPointer, length: Int) {
+        if length > WireLimits.maximumMessageBytes {
+            sendError(.wire(.tooLarge(length: length, limit: WireLimits.maximumMessageBytes)), about: bytes)
         } else if DataFrame.hasMagic(bytes) {
             answerDataFrame(bytes)
         } else if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") {
             answerControl(bytes)
         } else {
-            // Neither plane: let the frame decoder name what is wrong (bad magic or too short).
-            do { _ = try DataFrame.decodeHeader(bytes); sendError(.wire(.badMagic(found: 0)), about: bytes) } catch {
-                sendError(.wire(error), about: bytes)
-            }
+            // Neither plane, whatever its length.
+            let found = bytes.count >= 4 ? UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)) : 0
+            sendError(.wire(.badMagic(found: found)), about: bytes)
         }
-        return true
     }
+
+    // MARK: Identity
+
+    /// The innermost routing identity of the current envelope: the frame before the empty
+    /// delimiter (REQ, DEALER with delimiter, or via a broker), else the last envelope frame.
+    var clientIdentity: UnsafeRawBufferPointer {
+        var i = envelopeCount - 1
+        if envelopeLengths[i] == 0 && i > 0 { i -= 1 }
+        return UnsafeRawBufferPointer(start: envelope.baseAddress! + i * Self.maximumEnvelopeFrameBytes, count: envelopeLengths[i])
+    }
+
+    /// The current message's CURVE user id.
+    var clientKey: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: userID[0..<userIDLength]) }
+
+    /// The peer a new session counts against.
+    var currentPeer: String {
+        if userIDLength > 0 { return "key " + String(decoding: clientKey, as: UTF8.self) }
+        if peerAddressLength > 0 { return String(decoding: UnsafeRawBufferPointer(rebasing: peerAddress[0..<peerAddressLength]), as: UTF8.self) }
+        return "local"
+    }
+
+    /// Whether the current message comes from the client that opened `session`.
+    func isOwner(_ session: Session) -> Bool {
+        Self.equal(clientIdentity, session.ownerIdentity) && Self.equal(clientKey, session.ownerKey)
+    }
+
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+    }
+
+    /// The live session `id` for a request from the current client.
+    /// - Throws: `unknownSession` or `notOwner`.
+    func ownedSession(_ id: UInt64) throws(BridgeError) -> Session {
+        guard let session = sessions[id] else { throw .unknownSession(id) }
+        guard isOwner(session) else { throw .notOwner(session: id) }
+        return session
+    }
+
+    // MARK: Replies
 
     /// Sends `reply` back along the current envelope.
     func sendReply(_ reply: UnsafeRawBufferPointer) {
-        for i in 0..<envelopeCount {
-            let slot = UnsafeRawBufferPointer(start: envelope.baseAddress! + i * Self.maximumEnvelopeFrameBytes, count: envelopeLengths[i])
+        sendReply(reply, frames: envelopeCount) { i in
+            UnsafeRawBufferPointer(start: envelope.baseAddress! + i * Self.maximumEnvelopeFrameBytes, count: envelopeLengths[i])
+        }
+    }
+
+    /// Sends `reply` along `frames` envelope frames.
+    func sendReply(_ reply: UnsafeRawBufferPointer, frames: Int, frame: (Int) -> UnsafeRawBufferPointer) {
+        for i in 0..<frames {
             // A ROUTER drops messages to vanished peers; a failed send is not the robot's error.
-            guard (try? router.send(slot, more: true, dontWait: true)) != nil else { return }
+            guard (try? router.send(frame(i), more: true, dontWait: true)) != nil else { return }
         }
         if (try? router.send(reply, dontWait: true)) != nil { statistics.replies += 1 }
     }
@@ -155,5 +286,59 @@ final class ServerCore: @unchecked Sendable {
         statistics.errors[error.code, default: 0] += 1
         let message = ErrorMessage(code: error.code, message: error.description, session: session, sequence: sequence)
         message.jsonBytes().withUnsafeBytes { sendReply($0) }
+    }
+
+    /// Copies the current envelope into `slot`.
+    func copyEnvelope(into slot: RequestSlot) {
+        slot.envelope.baseAddress!.copyMemory(from: envelope.baseAddress!, byteCount: envelopeCount * Self.maximumEnvelopeFrameBytes)
+        for i in 0..<envelopeCount { slot.envelopeLengths[i] = envelopeLengths[i] }
+        slot.envelopeCount = envelopeCount
+    }
+
+    /// Sends the replies the workers have finished, in each session's order, with their telemetry.
+    func sendCompletedReplies() {
+        while let (session, slot) = scheduler.nextCompleted() {
+            if let json = slot.jsonReply {
+                json.withUnsafeBytes { bytes in sendReply(bytes, frames: slot.envelopeCount, frame: slot.envelopeFrame) }
+            } else {
+                sendReply(UnsafeRawBufferPointer(rebasing: slot.reply[0..<slot.replyLength]), frames: slot.envelopeCount,
+                          frame: slot.envelopeFrame)
+            }
+            if let code = slot.errorCode { statistics.errors[code, default: 0] += 1 }
+            if slot.answeredStep {
+                statistics.steps += 1
+                publishTelemetry(slot)
+            }
+            switch slot.request {
+            case .open:
+                if slot.errorCode == nil {
+                    statistics.sessionsCreated += 1
+                    log("session \(session.id) opened for \(session.robot): observation \(session.observationSpace.dimension), action \(session.actionSpace.dimension), peer \(session.peer)")
+                } else {
+                    remove(session)
+                }
+            case .bye where slot.errorCode == nil:
+                if sessions[session.id] === session {
+                    statistics.sessionsClosed += 1
+                    log("session \(session.id) (\(session.robot)) closed by bye")
+                }
+                remove(session)
+            default: break
+            }
+            slot.request = .step
+            scheduler.release(session)
+        }
+    }
+
+    /// Publishes one step on the telemetry socket as three frames: the observation (a telemetry
+    /// frame carrying the robot's timestamp, iterations and free energy), the action frame sent
+    /// to the robot, and the agent's beliefs (a telemetry frame, possibly empty).
+    func publishTelemetry(_ slot: RequestSlot) {
+        guard let publisher, slot.telemetryObservationLength > 0 else { return }
+        let frames = UnsafeRawBufferPointer(slot.telemetry)
+        _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: frames[0..<slot.telemetryObservationLength]), more: true, dontWait: true)
+        _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: slot.reply[0..<slot.replyLength]), more: true, dontWait: true)
+        let end = slot.telemetryObservationLength + slot.telemetryBeliefsLength
+        _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: frames[slot.telemetryObservationLength..<end]), dontWait: true)
     }
 }

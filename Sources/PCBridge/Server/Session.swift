@@ -1,8 +1,13 @@
 import PCEnvironment
 import PCWire
 
-/// One robot's session on the server: its spaces, its agent, and the buffers of its hot path,
-/// allocated once at the hello. Used only on the server thread.
+/// One robot's session on the server: who owns it, its spaces, its agent, its request queue, and
+/// the buffers of its hot path, allocated once at the hello.
+///
+/// Thread confinement: the socket thread owns the routing fields (``lastActivity``,
+/// ``lastStepOrReset``, ``peer``) and fills free slots; a worker owns the agent and the step state
+/// (``lastSequence``, ``cachedReply``, ``steps``) while it answers a slot; the queue indices are
+/// guarded by the scheduler's lock.
 final class Session {
     let id: UInt64
     let robot: String
@@ -10,65 +15,138 @@ final class Session {
     let actionSpace: BoxSpace
     /// Scalar width of this session's action frames.
     let scalar: ScalarType
-    let agent: any BridgeAgent
+    /// Nanoseconds an action stays valid after its step's timestamp.
+    let actionValidity: UInt64
+    /// Seconds of compute each step may take.
+    let computeDeadline: Double
+    /// The client identity that opened the session: its innermost routing identity.
+    let ownerIdentity: [UInt8]
+    /// The owner's CURVE public key (Z85), empty without CURVE.
+    let ownerKey: [UInt8]
+    /// The peer the session counts against (CURVE key, TCP address or "local").
+    let peer: String
+    /// The memory this session was admitted with, in bytes.
+    let memoryBytes: Int
+    /// Whether `refuseOutOfBounds` was set when the session opened.
+    let refuseOutOfBounds: Bool
+
+    /// The agent, once a worker built it.
+    var agent: (any BridgeAgent)?
+    /// Set when the session ended (bye, or its agent could not be built): later requests get `unknownSession`.
+    var closed = false
+
+    // Socket thread only.
     /// Monotonic time of the last message, for the idle timeout.
     var lastActivity: UInt64
+    /// Monotonic time of the last step, reset or the hello, for the heartbeat-only timeout.
+    var lastStepOrReset: UInt64
+    /// The sequence number of the last step queued (cleared by a queued reset).
+    var lastQueuedSequence: UInt64?
+
+    // Scheduler lock.
+    let slots: [RequestSlot]
+    /// Index of the oldest occupied slot.
+    var queueStart = 0
+    /// Occupied slots (queued, being answered, or answered and not yet sent).
+    var queueCount = 0
+    /// Occupied slots already answered by a worker.
+    var queueAnswered = 0
+    /// Whether the session is in the scheduler's ready queue or being run by a worker.
+    var scheduled = false
+
+    // Worker (one at a time).
     /// The last step's sequence number, once a step has been answered.
     var lastSequence: UInt64?
     /// Steps answered.
     var steps: UInt64 = 0
-
     /// (observationDimension)
     let observation: UnsafeMutableBufferPointer<Double>
     /// (actionDimension)
     let action: UnsafeMutableBufferPointer<Double>
-    /// (agent.beliefDimension)
-    let beliefs: UnsafeMutableBufferPointer<Double>
+    /// (agent.beliefDimension), sized when the agent is built.
+    var beliefs = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     /// The encoded reply to the last step, kept for retries of the same sequence number.
-    let reply: UnsafeMutableRawBufferPointer
-    var replyLength = 0
+    let cachedReply: UnsafeMutableRawBufferPointer
+    var cachedReplyLength = 0
     var lastDiagnostics = AgentStepDiagnostics()
 
-    init(id: UInt64, robot: String, observationSpace: BoxSpace, actionSpace: BoxSpace, scalar: ScalarType,
-         agent: any BridgeAgent, now: UInt64) {
-        self.id = id
-        self.robot = robot
-        self.observationSpace = observationSpace
-        self.actionSpace = actionSpace
-        self.scalar = scalar
-        self.agent = agent
-        self.lastActivity = now
+    struct Parameters {
+        var id: UInt64
+        var robot: String
+        var observationSpace: BoxSpace
+        var actionSpace: BoxSpace
+        var scalar: ScalarType
+        var actionValidity: Double
+        var computeDeadline: Double
+        var ownerIdentity: [UInt8]
+        var ownerKey: [UInt8]
+        var peer: String
+        var memoryBytes: Int
+        var refuseOutOfBounds: Bool
+    }
+
+    init(_ p: Parameters, now: UInt64) {
+        id = p.id
+        robot = p.robot
+        observationSpace = p.observationSpace
+        actionSpace = p.actionSpace
+        scalar = p.scalar
+        actionValidity = UInt64(min(p.actionValidity * 1e9, 1e18))
+        computeDeadline = p.computeDeadline
+        ownerIdentity = p.ownerIdentity
+        ownerKey = p.ownerKey
+        peer = p.peer
+        memoryBytes = p.memoryBytes
+        refuseOutOfBounds = p.refuseOutOfBounds
+        lastActivity = now
+        lastStepOrReset = now
+        let payloadBytes = WireLimits.headerBytes + 8 * observationSpace.dimension
+        let replyBytes = WireLimits.headerBytes + 8 * actionSpace.dimension
+        slots = (0..<BridgeServerConfiguration.maximumQueuedRequests).map { _ in
+            RequestSlot(payloadBytes: payloadBytes, replyBytes: replyBytes)
+        }
         observation = .allocate(capacity: observationSpace.dimension)
         observation.initialize(repeating: 0)
         action = .allocate(capacity: actionSpace.dimension)
         action.initialize(repeating: 0)
-        beliefs = .allocate(capacity: max(agent.beliefDimension, 0))
-        beliefs.initialize(repeating: 0)
-        reply = .allocate(byteCount: WireLimits.headerBytes + 8 * actionSpace.dimension, alignment: 8)
+        cachedReply = .allocate(byteCount: replyBytes, alignment: 8)
     }
 
     deinit {
         observation.deallocate()
         action.deallocate()
         beliefs.deallocate()
-        reply.deallocate()
+        cachedReply.deallocate()
     }
 
-    /// Answers one step frame: checks sequence and length, decodes the observation, runs the
-    /// agent, clips its action into the action space and encodes the action frame.
+    /// Sizes the belief buffer and the slots' telemetry buffers once the agent exists (worker).
+    func attach(_ agent: any BridgeAgent, telemetry: Bool) {
+        self.agent = agent
+        beliefs = .allocate(capacity: max(agent.beliefDimension, 0))
+        beliefs.initialize(repeating: 0)
+        guard telemetry else { return }
+        let bytes = 2 * WireLimits.headerBytes + 8 * (observation.count + beliefs.count)
+        for slot in slots { slot.telemetry = .allocate(byteCount: bytes, alignment: 8) }
+    }
+
+    /// Answers one step frame: checks sequence, length, finiteness and bounds, runs the agent
+    /// until its deadline, clips its action into the action space and encodes the action frame
+    /// into `cachedReply`.
     ///
     /// Allocates nothing. A retry of the last sequence number returns the cached reply, flagged
     /// ``DataFrameFlags/replayed``, without running the agent again.
     /// - Parameters:
     ///   - frame: the whole step frame; `header` is its validated header.
-    /// - Returns: the reply bytes, valid until the next call.
-    func step(frame: UnsafeRawBufferPointer, header: DataFrameHeader, now: UInt64) throws(BridgeError) -> UnsafeRawBufferPointer {
-        lastActivity = now
+    ///   - deadline: monotonic seconds by which the agent should return.
+    /// - Returns: the reply bytes (in `cachedReply`) and whether the agent ran.
+    func step(frame: UnsafeRawBufferPointer, header: DataFrameHeader,
+              deadline: Double) throws(BridgeError) -> (reply: UnsafeRawBufferPointer, ran: Bool) {
+        guard let agent else { throw .unknownSession(id) }
         if let last = lastSequence {
-            if header.sequence == last && replyLength > 0 {
-                let flags = UInt16(littleEndian: reply.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) | DataFrameFlags.replayed.rawValue
-                reply.storeBytes(of: flags.littleEndian, toByteOffset: 6, as: UInt16.self)
-                return UnsafeRawBufferPointer(rebasing: reply[0..<replyLength])
+            if header.sequence == last && cachedReplyLength > 0 {
+                let flags = UInt16(littleEndian: cachedReply.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) | DataFrameFlags.replayed.rawValue
+                cachedReply.storeBytes(of: flags.littleEndian, toByteOffset: 6, as: UInt16.self)
+                return (UnsafeRawBufferPointer(rebasing: cachedReply[0..<cachedReplyLength]), false)
             }
             guard header.sequence > last else { throw .outOfOrderSequence(received: header.sequence, last: last) }
         }
@@ -76,9 +154,19 @@ final class Session {
             throw .dimensionMismatch(expected: observation.count, got: header.count)
         }
         do { try DataFrame.decodeValues(frame, header: header, into: observation) } catch { throw .wire(error) }
+        var outOfBounds = false
+        for i in 0..<observation.count where !observationSpace.contains(observation[i], at: i) {
+            if refuseOutOfBounds {
+                throw .observationOutOfBounds(index: i, value: observation[i], low: observationSpace.low[i],
+                                              high: observationSpace.high[i])
+            }
+            outOfBounds = true
+        }
 
-        // The agent acts; the action is made safe before it leaves.
+        // The agent acts within its deadline; the action is made safe before it leaves.
+        agent.setComputeDeadline(deadline)
         let diagnostics = agent.step(observation: UnsafeBufferPointer(observation), action: action)
+        let late = diagnostics.deadlineExceeded || monotonicSeconds() > deadline
         var warning = diagnostics.warning
         for i in 0..<action.count {
             if action[i].isFinite {
@@ -91,13 +179,26 @@ final class Session {
         var flags: DataFrameFlags = scalar == .float64 ? .float64 : []
         if diagnostics.converged { flags.insert(.converged) }
         if warning { flags.insert(.warning) }
+        if outOfBounds { flags.insert(.outOfBounds) }
+        if late { flags.insert(.deadlineExceeded) }
+        // validUntil, on the robot's clock: the step's own timestamp plus the action validity.
+        let (validUntil, overflow) = header.timestampNanoseconds.addingReportingOverflow(actionValidity)
         let out = DataFrameHeader(kind: .action, flags: flags, session: id, sequence: header.sequence,
-                                  timestampNanoseconds: wallClockNanoseconds(), count: action.count,
+                                  timestampNanoseconds: overflow ? .max : validUntil, count: action.count,
                                   iterations: diagnostics.iterations, freeEnergy: diagnostics.freeEnergy)
-        replyLength = DataFrame.encode(out, values: UnsafeBufferPointer(action), into: reply)
+        cachedReplyLength = DataFrame.encode(out, values: UnsafeBufferPointer(action), into: cachedReply)
         lastSequence = header.sequence
-        lastDiagnostics = diagnostics
+        var recorded = diagnostics
+        recorded.warning = warning
+        recorded.deadlineExceeded = late
+        lastDiagnostics = recorded
         steps &+= 1
-        return UnsafeRawBufferPointer(rebasing: reply[0..<replyLength])
+        return (UnsafeRawBufferPointer(rebasing: cachedReply[0..<cachedReplyLength]), true)
     }
+}
+
+extension BoxSpace {
+    /// Whether `value` lies within coordinate `i`'s bounds.
+    @inline(__always)
+    func contains(_ value: Double, at i: Int) -> Bool { value >= low[i] && value <= high[i] }
 }

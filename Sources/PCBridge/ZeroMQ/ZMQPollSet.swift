@@ -6,11 +6,20 @@ public final class ZMQPollSet {
     private let sockets: [ZMQSocket]
     private let items: UnsafeMutablePointer<zmq_pollitem_t>
 
-    public init(_ sockets: [ZMQSocket]) {
+    private let itemCount: Int
+
+    /// - Parameters:
+    ///   - sockets: polled first, at indices 0..<sockets.count.
+    ///   - fileDescriptors: plain file descriptors (pipes) polled after them.
+    public init(_ sockets: [ZMQSocket], fileDescriptors: [Int32] = []) {
         self.sockets = sockets
-        items = .allocate(capacity: max(sockets.count, 1))
+        itemCount = sockets.count + fileDescriptors.count
+        items = .allocate(capacity: max(itemCount, 1))
         for (i, socket) in sockets.enumerated() {
             items[i] = zmq_pollitem_t(socket: socket.handle, fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
+        }
+        for (j, fd) in fileDescriptors.enumerated() {
+            items[sockets.count + j] = zmq_pollitem_t(socket: nil, fd: fd, events: Int16(ZMQ_POLLIN), revents: 0)
         }
     }
 
@@ -21,11 +30,11 @@ public final class ZMQPollSet {
     @discardableResult
     public func poll(milliseconds: Int) throws(ZMQError) -> Int {
         var rc: Int32
-        repeat { rc = zmq_poll(items, Int32(sockets.count), milliseconds) } while rc < 0 && zmq_errno() == EINTR
+        repeat { rc = zmq_poll(items, Int32(itemCount), milliseconds) } while rc < 0 && zmq_errno() == EINTR
         guard rc >= 0 else { throw ZMQError.last("zmq_poll") }
         return Int(rc)
     }
 
-    /// Whether socket `index` was readable at the last ``poll(milliseconds:)``.
+    /// Whether item `index` (a socket, or a file descriptor after the sockets) was readable at the last ``poll(milliseconds:)``.
     public func isReadable(_ index: Int) -> Bool { items[index].revents & Int16(ZMQ_POLLIN) != 0 }
 }

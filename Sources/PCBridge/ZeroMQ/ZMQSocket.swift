@@ -73,6 +73,14 @@ public final class ZMQSocket: @unchecked Sendable {
         }
     }
 
+    /// Sets a 64-bit integer option (e.g. `ZMQ_MAXMSGSIZE`).
+    public func setOption64(_ option: Int32, _ value: Int64, name: String = "") throws(ZMQError) {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else {
+            throw ZMQError.last("zmq_setsockopt", name.isEmpty ? "option \(option)" : name)
+        }
+    }
+
     /// Sets a byte-string option (identities, CURVE keys in Z85, subscriptions).
     public func setOption(_ option: Int32, bytes: [UInt8], name: String = "") throws(ZMQError) {
         let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
@@ -192,3 +200,6 @@ public final class ZMQSocket: @unchecked Sendable {
 
 /// `ZMQ_SUBSCRIBE`, for subscribing a SUB socket with ``ZMQSocket/setOption(_:bytes:name:)``.
 public let ZMQ_SUBSCRIBE_OPTION: Int32 = ZMQ_SUBSCRIBE
+
+/// `ZMQ_ROUTING_ID`, for giving a socket a chosen identity with ``ZMQSocket/setOption(_:bytes:name:)``.
+public let ZMQ_ROUTING_ID_OPTION: Int32 = ZMQ_ROUTING_ID

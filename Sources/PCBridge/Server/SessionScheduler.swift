@@ -1,0 +1,175 @@
+import Foundation
+
+/// The worker pool that runs the sessions' agents, off the socket thread.
+///
+/// A session with queued requests sits in one shared ready queue; an idle worker takes it,
+/// answers its oldest request, and puts it back at the tail if more are queued. So one
+/// session's requests run in order and never concurrently, different sessions run in parallel on
+/// every worker, and a session that computes for long occupies one worker only. Answered slots go
+/// to a completion queue, and a byte on a pipe wakes the socket thread (which polls the pipe with
+/// its sockets) to send the replies. After warm-up nothing here allocates: the queues are rings
+/// that only grow past their largest size so far.
+final class SessionScheduler: @unchecked Sendable {
+    // Guards every field below and the sessions' queue indices.
+    private let condition = NSCondition()
+    private var ready = Ring()
+    private var completed = Ring()
+    private var stopping = false
+    private var threads: [Thread] = []
+    private let exited = DispatchSemaphore(value: 0)
+    /// The pipe that wakes the socket thread: workers write, the socket thread polls and drains.
+    let wakeReadFD: Int32
+    private let wakeWriteFD: Int32
+    /// Answers one slot of a session (set by the server; runs on a worker thread).
+    private let answer: (Session, RequestSlot) -> Void
+
+    init(answer: @escaping (Session, RequestSlot) -> Void) {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "SessionScheduler: pipe() failed (errno \(errno))")
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeReadFD = fds[0]
+        wakeWriteFD = fds[1]
+        self.answer = answer
+    }
+
+    deinit {
+        stop()
+        close(wakeReadFD)
+        close(wakeWriteFD)
+    }
+
+    /// Starts `count` worker threads.
+    func start(workers count: Int) {
+        for i in 0..<count {
+            let thread = Thread { [self] in
+                while runNext(wait: true) {}
+                exited.signal()
+            }
+            thread.name = "pckit-bridge-worker-\(i)"
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    /// Stops the workers after the requests they are answering and waits for them.
+    func stop() {
+        condition.lock()
+        let wasRunning = !stopping && !threads.isEmpty
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        if wasRunning { for _ in threads { exited.wait() } }
+    }
+
+    // MARK: Socket thread
+
+    /// The next free slot of `session`, or `nil` when its queue is full.
+    func freeSlot(of session: Session) -> RequestSlot? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard session.queueCount < session.slots.count else { return nil }
+        return session.slots[(session.queueStart + session.queueCount) % session.slots.count]
+    }
+
+    /// Queues the slot ``freeSlot(of:)`` returned, after the socket thread filled it.
+    func submit(_ session: Session) {
+        condition.lock()
+        session.queueCount += 1
+        if !session.scheduled {
+            session.scheduled = true
+            ready.push(session)
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    /// The oldest answered slot whose reply has not been sent, with its session, or `nil`.
+    /// The socket thread sends the reply, then calls ``release(_:)``.
+    func nextCompleted() -> (Session, RequestSlot)? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let session = completed.pop() else { return nil }
+        return (session, session.slots[session.queueStart])
+    }
+
+    /// Frees the session's oldest slot once its reply was sent.
+    func release(_ session: Session) {
+        condition.lock()
+        session.queueStart = (session.queueStart + 1) % session.slots.count
+        session.queueCount -= 1
+        session.queueAnswered -= 1
+        condition.unlock()
+    }
+
+    /// Empties the wake pipe (the socket thread calls it when the pipe polled readable).
+    func drainWakeups() {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &buffer, { read(wakeReadFD, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    // MARK: Workers
+
+    /// Takes one ready session and answers its oldest unanswered request.
+    /// - Parameter wait: block until a session is ready (workers) or return at once (tests).
+    /// - Returns: false when stopping (or, without waiting, when nothing was ready).
+    @discardableResult
+    func runNext(wait: Bool) -> Bool {
+        condition.lock()
+        while ready.isEmpty && !stopping && wait { condition.wait() }
+        guard !stopping, let session = ready.pop() else {
+            condition.unlock()
+            return false
+        }
+        let slot = session.slots[(session.queueStart + session.queueAnswered) % session.slots.count]
+        condition.unlock()
+
+        answer(session, slot)
+
+        condition.lock()
+        session.queueAnswered += 1
+        completed.push(session)
+        if session.queueAnswered < session.queueCount {
+            ready.push(session)
+            condition.signal()
+        } else {
+            session.scheduled = false
+        }
+        condition.unlock()
+        var byte: UInt8 = 1
+        _ = write(wakeWriteFD, &byte, 1)  // a full pipe already wakes the socket thread
+        return true
+    }
+}
+
+/// A FIFO of sessions in a ring that doubles when full (so it allocates only past its largest size).
+private struct Ring {
+    private var storage: [Session?] = Array(repeating: nil, count: 64)
+    private var start = 0
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func push(_ session: Session) {
+        if count == storage.count {
+            var grown = [Session?](repeating: nil, count: storage.count * 2)
+            for i in 0..<count { grown[i] = storage[(start + i) % storage.count] }
+            storage = grown
+            start = 0
+        }
+        storage[(start + count) % storage.count] = session
+        count += 1
+    }
+
+    mutating func pop() -> Session? {
+        guard count > 0 else { return nil }
+        let session = storage[start]
+        storage[start] = nil
+        start = (start + 1) % storage.count
+        count -= 1
+        return session
+    }
+}
