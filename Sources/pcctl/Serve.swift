@@ -13,6 +13,52 @@ struct ServeConfigurationFile: Decodable {
     var heartbeatInterval: Double?
     var maximumSessions: Int?
     var telemetry: String?
+    var workers: Int?
+    var computeFraction: Double?
+    var maximumComputeDeadline: Double?
+    var maximumSessionsPerPeer: Int?
+    var heartbeatOnlyTimeout: Double?
+    var refuseOutOfBounds: Bool?
+    var sessionMemoryBudget: Int?
+    var serverMemoryBudget: Int?
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case agent, idleTimeout, heartbeatInterval, maximumSessions, telemetry, workers, computeFraction
+        case maximumComputeDeadline, maximumSessionsPerPeer, heartbeatOnlyTimeout, refuseOutOfBounds
+        case sessionMemoryBudget, serverMemoryBudget
+    }
+
+    init() {}
+
+    init(from decoder: Decoder) throws {
+        // An unknown key is an error naming it, never silently ignored.
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            throw ValidationError("unknown key `\(key.stringValue)`; known keys: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agent = try c.decodeIfPresent(JSONValue.self, forKey: .agent)
+        idleTimeout = try c.decodeIfPresent(Double.self, forKey: .idleTimeout)
+        heartbeatInterval = try c.decodeIfPresent(Double.self, forKey: .heartbeatInterval)
+        maximumSessions = try c.decodeIfPresent(Int.self, forKey: .maximumSessions)
+        telemetry = try c.decodeIfPresent(String.self, forKey: .telemetry)
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers)
+        computeFraction = try c.decodeIfPresent(Double.self, forKey: .computeFraction)
+        maximumComputeDeadline = try c.decodeIfPresent(Double.self, forKey: .maximumComputeDeadline)
+        maximumSessionsPerPeer = try c.decodeIfPresent(Int.self, forKey: .maximumSessionsPerPeer)
+        heartbeatOnlyTimeout = try c.decodeIfPresent(Double.self, forKey: .heartbeatOnlyTimeout)
+        refuseOutOfBounds = try c.decodeIfPresent(Bool.self, forKey: .refuseOutOfBounds)
+        sessionMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .sessionMemoryBudget)
+        serverMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .serverMemoryBudget)
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }
 
 /// `pcctl serve`: host one agent per robot over ZeroMQ until SIGINT or SIGTERM.
@@ -54,6 +100,22 @@ struct Serve: ParsableCommand {
     var allowRemote = false
     @Flag(name: .long, help: "Log session events and refused requests to stderr.")
     var verbose = false
+    @Option(name: .long, help: "Worker threads running the agents, 1…64 (default: the number of cores).")
+    var workers: Int?
+    @Option(name: .long, help: "Each step's compute deadline as a fraction of the control period, (0, 1] (default 0.5).")
+    var computeFraction: Double?
+    @Option(name: .long, help: "Largest compute deadline of any step, seconds, (0, 10] (default 0.25).")
+    var maxComputeDeadline: Double?
+    @Option(name: .long, help: "Most sessions per peer (CURVE key, else TCP address; ipc clients are one peer) (default 256).")
+    var maxSessionsPerPeer: Int?
+    @Option(name: .long, help: "Seconds a session may live on heartbeats alone, without steps (default 60).")
+    var heartbeatOnlyTimeout: Double?
+    @Flag(name: .long, help: "Refuse observations outside the hello's bounds (observationOutOfBounds) instead of flagging them.")
+    var refuseOutOfBounds = false
+    @Option(name: .long, help: "Most MiB one session may need, ≥ 1 (default 64).")
+    var sessionMemoryMib: Int?
+    @Option(name: .long, help: "Most MiB all sessions together may need (default 2048).")
+    var serverMemoryMib: Int?
 
     func run() throws {
         var file = ServeConfigurationFile()
@@ -63,6 +125,7 @@ struct Serve: ParsableCommand {
             }
         }
         let keys = try curveKeyFile.map { path -> CurveKeyPair in
+            try checkSecretKeyFileMode(path)
             do { return try JSONDecoder().decode(CurveKeyPair.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw ValidationError("cannot read --curve-key-file \(path): \(error)")
             }
@@ -82,6 +145,21 @@ struct Serve: ParsableCommand {
         }
         configuration.allowNonLoopback = allowRemote
         configuration.advertisedEndpoint = advertise
+        if let v = workers ?? file.workers { configuration.workers = v }
+        if let v = computeFraction ?? file.computeFraction { configuration.computeFraction = v }
+        if let v = maxComputeDeadline ?? file.maximumComputeDeadline { configuration.maximumComputeDeadline = v }
+        if let v = maxSessionsPerPeer ?? file.maximumSessionsPerPeer { configuration.maximumSessionsPerPeer = v }
+        if let v = heartbeatOnlyTimeout ?? file.heartbeatOnlyTimeout { configuration.heartbeatOnlyTimeout = v }
+        configuration.refuseOutOfBounds = refuseOutOfBounds || (file.refuseOutOfBounds ?? false)
+        if let mib = sessionMemoryMib {
+            guard (1...(1 << 20)).contains(mib) else { throw ValidationError("--session-memory-mib \(mib) must be in 1…1048576") }
+            configuration.sessionMemoryBudget = mib << 20
+        } else if let v = file.sessionMemoryBudget { configuration.sessionMemoryBudget = v }
+        if let mib = serverMemoryMib {
+            guard (1...(1 << 24)).contains(mib) else { throw ValidationError("--server-memory-mib \(mib) must be in 1…16777216") }
+            configuration.serverMemoryBudget = mib << 20
+        } else if let v = file.serverMemoryBudget { configuration.serverMemoryBudget = v }
+        do { try configuration.validate() } catch { throw ValidationError("\(error)") }
         if verbose {
             configuration.log = { line in FileHandle.standardError.write(Data(("pcctl serve: " + line + "\n").utf8)) }
         }
@@ -158,6 +236,16 @@ struct Keygen: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(keys), as: UTF8.self))
+    }
+}
+
+/// Refuses a secret-key file that group or others can read or write, as ssh does for private keys.
+func checkSecretKeyFileMode(_ path: String) throws {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw ValidationError("cannot read --curve-key-file \(path): no such file") }
+    let mode = info.st_mode & 0o777
+    guard mode & 0o077 == 0 else {
+        throw ValidationError("--curve-key-file \(path) holds a secret key but its mode is \(String(mode, radix: 8)): group or others can access it; run `chmod 600 \(path)`")
     }
 }
 
