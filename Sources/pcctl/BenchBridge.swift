@@ -10,13 +10,17 @@ import _PCAllocationCounter
 struct BenchBridge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",
-        abstract: "Round-trip median/p99 of the bridge vs a raw libzmq REQ/REP echo (64 B, 1 KiB; tcp, ipc); a 1 kHz loop.")
+        abstract: "Round-trip median/p99 of the bridge vs a raw libzmq REQ/REP echo (64 B, 1 KiB; tcp, ipc); a 1 kHz loop; a 100 Hz robot beside a maximum-compute one; CPU-bound throughput, 1 worker vs all cores.")
 
     @OptionGroup var options: BenchOptions
     @Option(name: .long, help: "Round trips per repeat and case.")
     var roundTrips: Int = 5_000
     @Option(name: .long, help: "Seconds of the 1 kHz control loop.")
     var loopSeconds: Double = 5
+    @Option(name: .long, help: "Ticks of the 100 Hz robot, alone and beside a maximum-compute robot (0: skip).")
+    var isolationTicks: Int = 300
+    @Option(name: .long, help: "Seconds of each CPU-bound throughput run, 1 worker vs one per core (0: skip).")
+    var throughputSeconds: Double = 3
 
     func run() throws {
         var report = BenchReport(suite: "bridge")
@@ -43,6 +47,8 @@ struct BenchBridge: ParsableCommand {
             }
         }
         report.results += try controlLoop(seconds: loopSeconds)
+        if isolationTicks > 0 { report.results += try isolation(ticks: isolationTicks) }
+        if throughputSeconds > 0 { report.results += try throughputRows(seconds: throughputSeconds) }
         report.emit(json: options.json)
     }
 
