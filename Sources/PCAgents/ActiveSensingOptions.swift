@@ -71,11 +71,11 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         self.init()
         if let v = try c.decodeIfPresent(Policy.self, forKey: .policy) { policy = v }
         if let v = try c.decodeIfPresent(BeliefModel.self, forKey: .belief) { belief = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .gridSize) { gridSize = v }
+        if let v = try c.decodeIntegerIfPresent(.gridSize, maximum: Self.maximumGridSize) { gridSize = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .worldSize) { worldSize = v }
         if let v = try c.decodeIfPresent([[Double]].self, forKey: .moves) { moves = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .maximumStep) { maximumStep = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .samples) { samples = v }
+        if let v = try c.decodeIntegerIfPresent(.samples, maximum: Self.maximumSamples) { samples = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .preferencePrecision) { preferencePrecision = v }
         if let v = try c.decodeIfPresent(SensorNoiseModel.self, forKey: .noise) { noise = v }
     }

@@ -79,6 +79,8 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw AgentConfigurationError.unreadable(
                 path: path, reason: "missing field `\((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))`")
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw AgentConfigurationError.unreadable(path: path, reason: "not valid JSON (\(context.debugDescription))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
                 let DecodingError.dataCorrupted(context) {
             throw AgentConfigurationError.unreadable(

@@ -83,7 +83,7 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         try read(.intentionGain, &intentionGain); try read(.intentionPrecision, &intentionPrecision)
         try read(.limitGain, &limitGain); try read(.intrinsicPrecision, &intrinsicPrecision)
         try read(.actionGain, &actionGain); try read(.maximumVelocity, &maximumVelocity)
-        if let v = try c.decodeIfPresent(Int.self, forKey: .inferenceSteps) { inferenceSteps = v }
+        if let v = try c.decodeIntegerIfPresent(.inferenceSteps, maximum: Self.maximumInferenceSteps) { inferenceSteps = v }
     }
 
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.

@@ -111,10 +111,10 @@ extension ObservationLayout {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let sources = try c.decodeIfPresent([Source].self, forKey: .sources) {
-            try self.init(observationDimension: try c.decode(Int.self, forKey: .observationDimension), sources: sources)
+            try self.init(observationDimension: try c.decodeInteger(.observationDimension, maximum: 2 * AgentLimits.maximumDimension), sources: sources)
         } else {
-            try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
-                          angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [])
+            try self.init(stateDimension: try c.decodeInteger(.stateDimension, maximum: AgentLimits.maximumDimension),
+                          angleIndices: try c.decodeIntegersIfPresent(.angleIndices) ?? [])
         }
     }
 
@@ -147,11 +147,11 @@ extension ObservationLayout.Source {
         switch kind {
         case .value:
             try inner.rejectUnknownKeys(ValueKeys.self)
-            self = .value(try inner.container(keyedBy: ValueKeys.self).decode(Int.self, forKey: .index))
+            self = .value(try inner.container(keyedBy: ValueKeys.self).decodeInteger(.index))
         case .angle:
             try inner.rejectUnknownKeys(AngleKeys.self)
             let a = try inner.container(keyedBy: AngleKeys.self)
-            self = .angle(cos: try a.decode(Int.self, forKey: .cos), sin: try a.decode(Int.self, forKey: .sin))
+            self = .angle(cos: try a.decodeInteger(.cos), sin: try a.decodeInteger(.sin))
         }
     }
 }

@@ -152,9 +152,9 @@ extension OutcomeMap {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
+        try self.init(stateDimension: try c.decodeInteger(.stateDimension, maximum: AgentLimits.maximumDimension),
                       matrix: try c.decode([Double].self, forKey: .matrix),
-                      angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [],
+                      angleIndices: try c.decodeIntegersIfPresent(.angleIndices) ?? [],
                       reach: try c.decodeIfPresent(PlanarReach.self, forKey: .reach))
     }
 }
@@ -166,7 +166,7 @@ extension OutcomeMap.PlanarReach {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lengths: try c.decode([Double].self, forKey: .lengths),
-                  firstAngleIndex: try c.decode(Int.self, forKey: .firstAngleIndex),
-                  targetIndices: try c.decode([Int].self, forKey: .targetIndices))
+                  firstAngleIndex: try c.decodeInteger(.firstAngleIndex),
+                  targetIndices: try c.decodeIntegers(.targetIndices))
     }
 }

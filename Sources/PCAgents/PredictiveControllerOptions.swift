@@ -80,7 +80,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = ProposalOptions()
-            samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? d.samples
+            samples = try c.decodeIntegerIfPresent(.samples, maximum: Self.maximumSamples) ?? d.samples
             noiseScale = try c.decodeIfPresent([Double].self, forKey: .noiseScale) ?? d.noiseScale
             temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
         }
@@ -165,8 +165,8 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
         controlUpper = try c.decode([Double].self, forKey: .controlUpper)
         outcome = try c.decode(OutcomeMap.self, forKey: .outcome)
         observation = try c.decode(ObservationLayout.self, forKey: .observation)
-        if let v = try c.decodeIfPresent(Int.self, forKey: .horizon) { horizon = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .iterations) { iterations = v }
+        if let v = try c.decodeIntegerIfPresent(.horizon, maximum: Self.maximumHorizon) { horizon = v }
+        if let v = try c.decodeIntegerIfPresent(.iterations, maximum: Self.maximumIterations) { iterations = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .stateStepSize) { stateStepSize = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .controlStepSize) { controlStepSize = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .tolerance) { tolerance = v }
@@ -175,6 +175,6 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
         if let v = try c.decodeIfPresent(Double.self, forKey: .terminalGoalScale) { terminalGoalScale = v }
         if let v = try c.decodeIfPresent(ProposalOptions.self, forKey: .proposal) { proposal = v }
         if let v = try c.decodeIfPresent(Bool.self, forKey: .keepBetterProposal) { keepBetterProposal = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .replanInterval) { replanInterval = v }
+        if let v = try c.decodeIntegerIfPresent(.replanInterval, maximum: Self.maximumReplanInterval) { replanInterval = v }
     }
 }

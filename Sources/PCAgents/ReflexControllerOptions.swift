@@ -201,7 +201,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let jointCount = try c.decode(Int.self, forKey: .jointCount)
+        let jointCount = try c.decodeInteger(.jointCount, maximum: Self.maximumJointCount)
         try Validate.within(jointCount, 1, Self.maximumJointCount, "jointCount")
         let goal = try c.decode([Double].self, forKey: .goal)
         self.init(jointCount: jointCount, goal: goal)

@@ -70,3 +70,46 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     }
     return previous[b.count]
 }
+
+extension KeyedDecodingContainer {
+    /// Decodes a whole number, naming the field when the JSON number is not one an `Int` holds
+    /// (`1e20`, `1.5`): the decoder alone reports those as invalid JSON, without a path.
+    /// - Parameter maximum: the field's documented maximum, quoted in the error.
+    /// - Throws: ``AgentConfigurationError/invalidValue(field:value:requirement:)`` with the full JSON path.
+    func decodeInteger(_ key: Key, maximum: Int? = nil) throws -> Int {
+        do {
+            return try decode(Int.self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw notInteger(key, maximum: maximum, value: (try? decode(Double.self, forKey: key)).map { "\($0)" })
+        }
+    }
+
+    /// ``decodeInteger(_:maximum:)`` for an optional field.
+    func decodeIntegerIfPresent(_ key: Key, maximum: Int? = nil) throws -> Int? {
+        try contains(key) ? decodeInteger(key, maximum: maximum) : nil
+    }
+
+    /// ``decodeInteger(_:maximum:)`` for an array of whole numbers (indices, widths).
+    func decodeIntegers(_ key: Key) throws -> [Int] {
+        do {
+            return try decode([Int].self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw notInteger(key, maximum: nil, value: (try? decode([Double].self, forKey: key)).map { "\($0)" })
+        }
+    }
+
+    /// ``decodeIntegers(_:)`` for an optional field.
+    func decodeIntegersIfPresent(_ key: Key) throws -> [Int]? {
+        try contains(key) ? decodeIntegers(key) : nil
+    }
+
+    private func notInteger(_ key: Key, maximum: Int?, value: String?) -> AgentConfigurationError {
+        .invalidValue(field: jsonPath(codingPath, key.stringValue), value: value ?? "a number no Double holds",
+                      requirement: maximum.map { "must be a whole number at most \($0)" }
+                          ?? "must be whole numbers from \(Int.min) to \(Int.max)")
+    }
+}
