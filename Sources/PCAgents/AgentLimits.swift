@@ -5,6 +5,11 @@
 /// refused with "field `horizon`: must be at most 1000 (got 1000000000)" instead of exhausting memory.
 /// They lie far above what any task here needs; the per-type constants (e.g.
 /// ``PredictiveControllerOptions/maximumHorizon``) repeat the ones each type uses.
+///
+/// Step sizes, gains and precisions are bounded too (``maximumStepSize``, ``maximumPrecision``).
+/// The other real-valued options (goals, control bounds, lengths, periods, tolerances, noise
+/// scales) size no buffer and bound no loop, so they are only checked for being well formed
+/// (finite where the agent needs it; control bounds may be infinite, i.e. unbounded).
 public enum AgentLimits {
     /// Largest state, outcome, observation or action dimension: 1024.
     public static let maximumDimension = 1024

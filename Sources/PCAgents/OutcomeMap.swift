@@ -59,6 +59,8 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
         }
         try Validate.atMost(matrix.count / stateDimension, AgentLimits.maximumDimension, "outcome.matrix rows")
         try Validate.finite(matrix, "outcome.matrix")
+        // Each listed angle is wrapped on every evaluation: no more of them than coordinates.
+        try Validate.atMost(angleIndices.count, stateDimension, "outcome.angleIndices.count")
         for i in angleIndices where !(0..<stateDimension).contains(i) {
             throw AgentConfigurationError.invalidValue(field: "outcome.angleIndices", value: "\(i)",
                                                        requirement: "must lie in 0..<\(stateDimension)")

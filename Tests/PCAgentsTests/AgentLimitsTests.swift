@@ -88,6 +88,10 @@ import Testing
                                                              requirement: "must be whole numbers from \(Int.min) to \(Int.max)")) {
             try AgentConfiguration.decode(Data(indices.utf8))
         }
+        // Angles are wrapped on every evaluation: a list longer than the state is refused.
+        #expect(throws: AgentConfigurationError.invalidValue(field: "outcome.angleIndices.count", value: "3", requirement: "must be at most 2")) {
+            try OutcomeMap(stateDimension: 2, matrix: [1, 0, 0, 1], angleIndices: [0, 0, 0])
+        }
         // An angle index near Int.max must not overflow the range check.
         #expect(throws: AgentConfigurationError.self) {
             try OutcomeMap(stateDimension: 2, matrix: [1, 0], reach: .init(lengths: [1], firstAngleIndex: Int.max, targetIndices: [0, 1]))
