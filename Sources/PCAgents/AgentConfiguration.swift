@@ -66,8 +66,9 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
 
     /// Decodes a configuration from JSON bytes.
     ///
-    /// Integer fields given a number no `Int` holds (e.g. `1e20`) are refused as unreadable; every
-    /// count is then checked against its documented maximum (``AgentLimits``) before anything is built.
+    /// A whole-number field given a number no `Int` holds (e.g. `1e20`, `1.5`) is refused by its JSON
+    /// path and maximum; every count is then checked against its documented maximum (``AgentLimits``)
+    /// before anything is built.
     /// - Throws: ``AgentConfigurationError`` naming the field that is missing, unknown or invalid
     ///   (``AgentConfigurationError/unknownKey(path:suggestion:known:)`` keeps the key's full path).
     public static func decode(_ data: Data, path: String = "<memory>") throws -> AgentConfiguration {
