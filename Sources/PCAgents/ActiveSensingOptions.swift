@@ -23,20 +23,28 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         case gaussian
     }
 
+    /// The largest ``gridSize``: 1024 cells per side (the belief then holds 2²⁰ cells).
+    public static let maximumGridSize = 1024
+    /// The largest ``samples``: 4096.
+    public static let maximumSamples = 4096
+    /// The largest number of candidate ``moves``: 1024.
+    public static let maximumMoves = 1024
+
+    /// How the next move is chosen (default expected free energy).
     public var policy: Policy = .expectedFreeEnergy
     /// Grid (default) or Gaussian belief.
     public var belief: BeliefModel = .grid
-    /// N, grid cells per side (default 81).
+    /// N, grid cells per side, 2…``maximumGridSize`` (default 81).
     public var gridSize: Int = 81
     /// L, the side of the square world [0, L]² (default 10).
     public var worldSize: Double = 10
-    /// Candidate moves Δp, each (2) (default: stay and the 8 headings of length 0.5).
+    /// Candidate moves Δp, each (2), 1…``maximumMoves`` of them (default: stay and the 8 headings of length 0.5).
     public var moves: [[Double]] = ActiveSensingOptions.lightDarkMoves
     /// The longest move; longer ones are shortened, as the environment does (default 0.5).
     public var maximumStep: Double = 0.5
-    /// M, Monte-Carlo samples of the epistemic term (default 12).
+    /// M, Monte-Carlo samples of the epistemic term, 1…``maximumSamples`` (default 12).
     public var samples: Int = 12
-    /// Λ, precision of the goal prior on o = x − p (default 0.02 per m²).
+    /// Λ, precision of the goal prior on o = x − p, in [0, 10¹²] (default 0.02 per m²).
     public var preferencePrecision: Double = 0.02
     /// The agent's sensor model (default: the light-dark strip σ = 0.1 + 0.5|p_x − 8|).
     public var noise: SensorNoiseModel = .lightStrip(base: 0.1, slope: 0.5, stripX: 8)
@@ -52,21 +60,22 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         self.noise = noise
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case policy, belief, gridSize, worldSize, moves, maximumStep, samples, preferencePrecision, noise
     }
 
-    /// Decodes; any field left out takes its default.
+    /// Decodes; any field left out takes its default, an unknown key is refused.
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         if let v = try c.decodeIfPresent(Policy.self, forKey: .policy) { policy = v }
         if let v = try c.decodeIfPresent(BeliefModel.self, forKey: .belief) { belief = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .gridSize) { gridSize = v }
+        if let v = try c.decodeIntegerIfPresent(.gridSize, maximum: Self.maximumGridSize) { gridSize = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .worldSize) { worldSize = v }
         if let v = try c.decodeIfPresent([[Double]].self, forKey: .moves) { moves = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .maximumStep) { maximumStep = v }
-        if let v = try c.decodeIfPresent(Int.self, forKey: .samples) { samples = v }
+        if let v = try c.decodeIntegerIfPresent(.samples, maximum: Self.maximumSamples) { samples = v }
         if let v = try c.decodeIfPresent(Double.self, forKey: .preferencePrecision) { preferencePrecision = v }
         if let v = try c.decodeIfPresent(SensorNoiseModel.self, forKey: .noise) { noise = v }
     }
@@ -78,17 +87,32 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
 
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
     public func validate() throws {
-        try Validate.atLeast(gridSize, 2, "gridSize")
+        try Validate.within(gridSize, 2, Self.maximumGridSize, "gridSize")
         try Validate.positive(worldSize, "worldSize")
         try Validate.positive(maximumStep, "maximumStep")
-        try Validate.atLeast(samples, 1, "samples")
+        try Validate.within(samples, 1, Self.maximumSamples, "samples")
         try Validate.nonNegative(preferencePrecision, "preferencePrecision")
-        try Validate.atLeast(moves.count, 1, "moves.count")
+        try Validate.atMost(preferencePrecision, AgentLimits.maximumPrecision, "preferencePrecision")
+        try Validate.within(moves.count, 1, Self.maximumMoves, "moves.count")
         for (k, move) in moves.enumerated() {
             try Validate.count(move, 2, "moves[\(k)]")
             try Validate.finite(move, "moves[\(k)]")
         }
         try noise.validate()
+    }
+}
+
+extension ActiveSensingOptions {
+    /// An upper bound on the bytes an ``ActiveSensingAgent`` with these options allocates: the grid
+    /// belief and its cumulative sums (N² each, twice the belief while ``ActiveSensingAgent/reset(seed:)``
+    /// replaces it), the Monte-Carlo draws (3 M) and the per-move values (3 per move).
+    ///
+    /// An estimate for refusing sessions above a memory budget. Never traps.
+    /// - Returns: bytes, ≥ 8 × (3 N² + 2 N + 3 M + 3 · moves).
+    public func estimatedMemoryBytes() -> Int {
+        let n = Double(max(gridSize, 0)), m = Double(max(samples, 0)), k = Double(moves.count)
+        let bytes = 8 * (3 * n * n + 2 * n + 3 * m + 3 * k) + 1024
+        return bytes < 0x1p62 ? Int(bytes) : Int.max
     }
 }
 

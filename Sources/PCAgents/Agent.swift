@@ -41,9 +41,21 @@ import Glibc
 import Darwin
 #endif
 
-/// Monotonic seconds, for compute-time diagnostics.
+/// An agent whose planning can stop at a deadline and still act on its best plan so far.
+///
+/// Set ``planningDeadline`` before each ``Agent/plan()`` (e.g. `monotonicSeconds() + 0.004` for a
+/// 4 ms budget); a step that stops early reports ``AgentWarnings/deadlineExceeded``.
+public protocol AnytimeAgent: Agent {
+    /// The monotonic time (seconds, the clock of `monotonicSeconds()`) by which `plan()` must return; nil: no deadline (default).
+    var planningDeadline: Double? { get set }
+}
+
+/// The time of the monotonic clock (`CLOCK_MONOTONIC`), in seconds since an unspecified start.
+///
+/// It never jumps with wall-clock changes, so differences of it measure compute time and sums with
+/// it make deadlines (``AnytimeAgent/planningDeadline``). Reading it allocates nothing.
 @inline(__always)
-func monotonicSeconds() -> Double {
+public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + 1e-9 * Double(ts.tv_nsec)

@@ -12,13 +12,20 @@ import Foundation
 /// ```
 /// The options block of the named agent must be present (`predictiveController`,
 /// `reflexController`, `activeSensing` or `kinematicHierarchy`); it is validated on decoding.
+/// Every key is checked: an unknown one (a typo such as `"horizn"`) is refused with
+/// ``AgentConfigurationError/unknownKey(path:suggestion:known:)``, naming the closest known key.
 public struct AgentConfiguration: Sendable, Equatable, Codable {
     /// Which agent the file configures.
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case predictiveController, reflexController, activeSensing, kinematicHierarchy
     }
 
+    /// Which agent the file configures.
     public var agent: Kind
+    /// The plant model a served predictive controller plans with; used by `pcctl serve` hellos
+    /// (e.g. `"pendulum"`); nil in agent files, which leave the task to the command line.
+    public var task: String?
+    /// The options of each agent; the one named by ``agent`` must be present.
     public var predictiveController: PredictiveControllerOptions?
     public var reflexController: ReflexControllerOptions?
     public var activeSensing: ActiveSensingOptions?
@@ -41,8 +48,29 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         kinematicHierarchy = options
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case agent, task, predictiveController, reflexController, activeSensing, kinematicHierarchy
+    }
+
+    /// Decodes the top level; any key other than ``CodingKeys`` is refused.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agent = try c.decode(Kind.self, forKey: .agent)
+        task = try c.decodeIfPresent(String.self, forKey: .task)
+        predictiveController = try c.decodeIfPresent(PredictiveControllerOptions.self, forKey: .predictiveController)
+        reflexController = try c.decodeIfPresent(ReflexControllerOptions.self, forKey: .reflexController)
+        activeSensing = try c.decodeIfPresent(ActiveSensingOptions.self, forKey: .activeSensing)
+        kinematicHierarchy = try c.decodeIfPresent(KinematicHierarchyOptions.self, forKey: .kinematicHierarchy)
+    }
+
     /// Decodes a configuration from JSON bytes.
-    /// - Throws: ``AgentConfigurationError`` naming the field that is missing or invalid.
+    ///
+    /// A whole-number field given a number no `Int` holds (e.g. `1e20`, `1.5`) is refused by its JSON
+    /// path and maximum; every count is then checked against its documented maximum (``AgentLimits``)
+    /// before anything is built.
+    /// - Throws: ``AgentConfigurationError`` naming the field that is missing, unknown or invalid
+    ///   (``AgentConfigurationError/unknownKey(path:suggestion:known:)`` keeps the key's full path).
     public static func decode(_ data: Data, path: String = "<memory>") throws -> AgentConfiguration {
         let configuration: AgentConfiguration
         do {
@@ -52,6 +80,8 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw AgentConfigurationError.unreadable(
                 path: path, reason: "missing field `\((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))`")
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw AgentConfigurationError.unreadable(path: path, reason: "not valid JSON (\(context.debugDescription))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
                 let DecodingError.dataCorrupted(context) {
             throw AgentConfigurationError.unreadable(
@@ -64,7 +94,9 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         }
         switch configuration.agent {
         case .predictiveController:
-            guard configuration.predictiveController != nil else { throw missing("predictiveController") }
+            // The dimensions come with the model; the bounds can be checked now.
+            guard let options = configuration.predictiveController else { throw missing("predictiveController") }
+            try options.validateBounds()
         case .reflexController:
             guard let options = configuration.reflexController else { throw missing("reflexController") }
             try options.validate()

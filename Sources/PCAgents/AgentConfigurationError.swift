@@ -9,6 +9,12 @@ public enum AgentConfigurationError: Error, Equatable, CustomStringConvertible {
     case unknownAgent(String)
     /// The file could not be read or decoded.
     case unreadable(path: String, reason: String)
+    /// A JSON object holds a key its type does not read (a typo, or a field of another agent).
+    /// - Parameters:
+    ///   - path: the key's full JSON path, e.g. `predictiveController.proposal.sample`.
+    ///   - suggestion: the closest known key when it is a likely typo, else nil.
+    ///   - known: every key the object accepts, in declaration order.
+    case unknownKey(path: String, suggestion: String?, known: [String])
 
     public var description: String {
         switch self {
@@ -16,6 +22,9 @@ public enum AgentConfigurationError: Error, Equatable, CustomStringConvertible {
         case let .dimensionMismatch(field, expected, got): "field `\(field)`: expected \(expected) values, got \(got)"
         case let .unknownAgent(name): "unknown agent `\(name)`"
         case let .unreadable(path, reason): "cannot read config \(path): \(reason)"
+        case let .unknownKey(path, suggestion, known):
+            "unknown key `\(path)`" + (suggestion.map { ": did you mean `\($0)`?" } ?? "")
+                + " (known keys: \(known.joined(separator: ", ")))"
         }
     }
 }
@@ -31,6 +40,25 @@ enum Validate {
         guard x.isFinite, x >= 0 else {
             throw AgentConfigurationError.invalidValue(field: field, value: "\(x)", requirement: "must be finite and ≥ 0")
         }
+    }
+    static func atMost(_ x: Int, _ maximum: Int, _ field: String) throws {
+        guard x <= maximum else {
+            throw AgentConfigurationError.invalidValue(field: field, value: "\(x)", requirement: "must be at most \(maximum)")
+        }
+    }
+    /// NaN passes here: the finiteness checks name it.
+    static func atMost(_ x: Double, _ maximum: Double, _ field: String) throws {
+        guard !(x > maximum) else {
+            throw AgentConfigurationError.invalidValue(field: field, value: "\(x)", requirement: "must be at most \(maximum)")
+        }
+    }
+    static func allAtMost(_ xs: [Double], _ maximum: Double, _ field: String) throws {
+        for (i, x) in xs.enumerated() { try atMost(x, maximum, "\(field)[\(i)]") }
+    }
+    /// minimum ≤ x ≤ maximum.
+    static func within(_ x: Int, _ minimum: Int, _ maximum: Int, _ field: String) throws {
+        try atLeast(x, minimum, field)
+        try atMost(x, maximum, field)
     }
     static func atLeast(_ x: Int, _ minimum: Int, _ field: String) throws {
         guard x >= minimum else {

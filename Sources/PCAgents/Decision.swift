@@ -51,20 +51,18 @@ public struct AgentWarnings: OptionSet, Sendable, Hashable, Codable, CustomStrin
     public static let warmStartReset = AgentWarnings(rawValue: 1 << 3)
     /// The refined plan scored worse than its proposal under the true rollout and was replaced by it.
     public static let refinementRejected = AgentWarnings(rawValue: 1 << 4)
+    /// Planning reached its ``AnytimeAgent/planningDeadline`` and stopped early; the agent acted on
+    /// the best plan found so far.
+    public static let deadlineExceeded = AgentWarnings(rawValue: 1 << 5)
 
     /// Every warning with its name, in bit order.
     public static let named: [(AgentWarnings, String)] = [
         (.invalidObservation, "invalidObservation"), (.divergence, "divergence"),
         (.notConverged, "notConverged"), (.warmStartReset, "warmStartReset"),
-        (.refinementRejected, "refinementRejected"),
+        (.refinementRejected, "refinementRejected"), (.deadlineExceeded, "deadlineExceeded"),
     ]
 
     public var description: String {
-        let names: [(AgentWarnings, String)] = [
-            (.invalidObservation, "invalidObservation"), (.divergence, "divergence"),
-            (.notConverged, "notConverged"), (.warmStartReset, "warmStartReset"),
-            (.refinementRejected, "refinementRejected"),
-        ]
-        return "[" + names.filter { contains($0.0) }.map(\.1).joined(separator: ", ") + "]"
+        "[" + Self.named.filter { contains($0.0) }.map(\.1).joined(separator: ", ") + "]"
     }
 }

@@ -12,7 +12,8 @@ import PCEnvironment
 /// (the PC-equals-backprop equilibrium); the control gradient is then the adjoint (BPTT) gradient of
 /// the hard-dynamics energy. (The collocation curvature buffer du holds the kept gradient here.)
 /// The control step u ← clip(u − η_u s ∇u) uses the safeguard scale s of
-/// ``HorizonWorkspace/infer(_:outcomeMap:iterations:stateStepSize:controlStepSize:tolerance:preconditioned:)``.
+/// ``HorizonWorkspace/infer(_:outcomeMap:iterations:stateStepSize:controlStepSize:tolerance:preconditioned:deadline:)``,
+/// and stops at the deadline the same way.
 extension HorizonWorkspace {
     /// Rolls out x from x₀ under u, and returns the hard-dynamics energy; with `gradients`, fills
     /// A, B, ξ (in `eps`) and ∇u.
@@ -68,7 +69,8 @@ extension HorizonWorkspace {
     }
 
     func inferShooting<Model: LinearizableModel>(
-        _ model: Model, outcomeMap: OutcomeMap, iterations: Int, controlStepSize: Double, tolerance: Double
+        _ model: Model, outcomeMap: OutcomeMap, iterations: Int, controlStepSize: Double, tolerance: Double,
+        deadline: Double?
     ) -> InferenceOutcome {
         var warnings: AgentWarnings = []
         var energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
@@ -81,6 +83,7 @@ extension HorizonWorkspace {
             var largest = 0.0
             for i in 0..<controlCount { largest = max(largest, abs(controlGradient[i])) }
             if largest < tolerance { converged = true; break }
+            if let deadline, monotonicSeconds() >= deadline { warnings.insert(.deadlineExceeded); break }
             performed += 1
             savedControls.update(from: u, count: controlCount)
             // Keep ∇u too: a rejected step then costs one evaluation, not two.

@@ -8,7 +8,9 @@
 /// preconditioning is off) and s ∈ (0, 1] is a safeguard scale (a backtracking line search): if E
 /// rises, the step is undone and s halves, so E never rises; s doubles back toward 1 after each
 /// accepted step. A non-finite trial energy is recorded as ``AgentWarnings/divergence``.
-/// Stopping rule: max |∇/d| < tolerance (converged) or the iteration budget is spent.
+/// Stopping rule: max |∇/d| < tolerance (converged) or the iteration budget is spent, or the deadline
+/// (monotonic seconds, read once per iteration) has passed: ``AgentWarnings/deadlineExceeded``, and
+/// the iterate is the best one so far, since E never rises.
 struct InferenceOutcome {
     var energy: Double
     var iterations: Int
@@ -19,7 +21,7 @@ struct InferenceOutcome {
 extension HorizonWorkspace {
     func infer<Model: LinearizableModel>(
         _ model: Model, outcomeMap: OutcomeMap, iterations: Int, stateStepSize: Double,
-        controlStepSize: Double, tolerance: Double, preconditioned: Bool
+        controlStepSize: Double, tolerance: Double, preconditioned: Bool, deadline: Double?
     ) -> InferenceOutcome {
         var warnings: AgentWarnings = []
         var energy = evaluate(model, outcomeMap: outcomeMap, gradients: true)
@@ -40,6 +42,7 @@ extension HorizonWorkspace {
                 largest = max(largest, abs(controlGradient[i] / (preconditioned ? controlCurvature[i] : 1)))
             }
             if largest < tolerance { converged = true; break }
+            if let deadline, monotonicSeconds() >= deadline { warnings.insert(.deadlineExceeded); break }
             performed += 1
 
             // Step, keeping the current iterate to undo a bad one.

@@ -16,7 +16,6 @@
 final class HorizonWorkspace {
     let n: Int, m: Int, p: Int, horizon: Int, samples: Int
     private let memory: UnsafeMutablePointer<Double>
-    private let count: Int
 
     // Trajectory and inference buffers.
     let x, u, eps, goalError, stateJacobians, controlJacobians: UnsafeMutablePointer<Double>
@@ -30,9 +29,10 @@ final class HorizonWorkspace {
     let modelPrecision, goal, goalPrecision, controlPrior, controlPrecision: UnsafeMutablePointer<Double>
     let lower, upper, outcomeJacobians, noiseScale: UnsafeMutablePointer<Double>
 
-    init(n: Int, m: Int, p: Int, horizon h: Int, samples k: Int) {
-        self.n = n; self.m = m; self.p = p; self.horizon = h; self.samples = k
-        let sizes = [
+    /// The Double count of each buffer, in the order above (in Double arithmetic, so that the memory
+    /// estimate of unvalidated sizes cannot overflow).
+    static func sizes(n: Double, m: Double, p: Double, horizon h: Double, samples k: Double) -> [Double] {
+        [
             (h + 1) * n, h * m, (h + 1) * n, (h + 1) * p, h * n * n, h * n * m,
             (h + 1) * n, h * m, (h + 1) * n, h * m,
             (h + 1) * n, h * m, h * m,
@@ -41,6 +41,14 @@ final class HorizonWorkspace {
             n, p, (h + 1) * p, m, m,
             m, m, (h + 1) * p * n, m,
         ]
+    }
+
+    /// The number of Doubles the arena holds.
+    let count: Int
+
+    init(n: Int, m: Int, p: Int, horizon h: Int, samples k: Int) {
+        self.n = n; self.m = m; self.p = p; self.horizon = h; self.samples = k
+        let sizes = Self.sizes(n: Double(n), m: Double(m), p: Double(p), horizon: Double(h), samples: Double(k)).map { Int($0) }
         count = sizes.reduce(0, +)
         memory = .allocate(capacity: count)
         memory.initialize(repeating: 0, count: count)

@@ -4,7 +4,12 @@
 /// the total length L = Σ l (B6's normalisation of visual positions by ±Σ lengths), so the
 /// precisions and gains below are unit-free.
 public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
-    /// l_ℓ, link lengths, (N).
+    /// The largest number of links N: 256.
+    public static let maximumLinkCount = 256
+    /// The largest ``inferenceSteps``: 100,000 (``AgentLimits/maximumIterations``).
+    public static let maximumInferenceSteps = AgentLimits.maximumIterations
+
+    /// l_ℓ, link lengths, (N), N in 1…``maximumLinkCount``.
     public var lengths: [Double]
     /// Joint limits, (N) rad each; `nil` for none.
     public var lowerLimits: [Double]?
@@ -13,9 +18,9 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
     public var baseOrientation: Double = 0
     /// dt, the time step of belief and action (the plant's period; reference 0.3).
     public var timeStep: Double = 0.3
-    /// Perception (B2 Euler) steps per control step; the action is taken after the last (default 1).
+    /// Perception (B2 Euler) steps per control step, 1…``maximumInferenceSteps``; the action is taken after the last (default 1).
     public var inferenceSteps: Int = 1
-    /// κ, the perception gain (default 1).
+    /// κ, the perception gain, in (0, 10⁶] (default 1); every precision below is at most 10¹², every gain at most 10⁶.
     public var perceptionGain: Double = 1
     /// π_ext, precision of the kinematic errors ε_ext,ℓ = μ_ext,ℓ − g_ext (default 1).
     public var extrinsicPrecision: Double = 1
@@ -56,14 +61,15 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         return options
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case lengths, lowerLimits, upperLimits, baseOrientation, timeStep, inferenceSteps, perceptionGain
         case extrinsicPrecision, proprioceptivePrecision, visualPrecision, intentionGain, intentionPrecision
         case limitGain, intrinsicPrecision, actionGain, maximumVelocity
     }
 
-    /// Decodes; only `lengths` is required, any other field left out takes its default.
+    /// Decodes; only `lengths` is required, any other field left out takes its default, an unknown key is refused.
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lengths: try c.decode([Double].self, forKey: .lengths),
                   lowerLimits: try c.decodeIfPresent([Double].self, forKey: .lowerLimits),
@@ -77,12 +83,12 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         try read(.intentionGain, &intentionGain); try read(.intentionPrecision, &intentionPrecision)
         try read(.limitGain, &limitGain); try read(.intrinsicPrecision, &intrinsicPrecision)
         try read(.actionGain, &actionGain); try read(.maximumVelocity, &maximumVelocity)
-        if let v = try c.decodeIfPresent(Int.self, forKey: .inferenceSteps) { inferenceSteps = v }
+        if let v = try c.decodeIntegerIfPresent(.inferenceSteps, maximum: Self.maximumInferenceSteps) { inferenceSteps = v }
     }
 
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
     public func validate() throws {
-        try Validate.atLeast(lengths.count, 1, "lengths.count")
+        try Validate.within(lengths.count, 1, Self.maximumLinkCount, "lengths.count")
         try Validate.allPositive(lengths, "lengths")
         if let lowerLimits { try Validate.count(lowerLimits, lengths.count, "lowerLimits") }
         if let upperLimits { try Validate.count(upperLimits, lengths.count, "upperLimits") }
@@ -99,7 +105,16 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         try Validate.finite([baseOrientation], "baseOrientation")
         try Validate.positive(timeStep, "timeStep")
         try Validate.positive(perceptionGain, "perceptionGain")
-        try Validate.atLeast(inferenceSteps, 1, "inferenceSteps")
+        try Validate.within(inferenceSteps, 1, Self.maximumInferenceSteps, "inferenceSteps")
+        for (name, gain) in [("perceptionGain", perceptionGain), ("intentionGain", intentionGain), ("limitGain", limitGain),
+                             ("actionGain", actionGain)] {
+            try Validate.atMost(gain, AgentLimits.maximumStepSize, name)
+        }
+        for (name, precision) in [("extrinsicPrecision", extrinsicPrecision), ("proprioceptivePrecision", proprioceptivePrecision),
+                                  ("visualPrecision", visualPrecision), ("intentionPrecision", intentionPrecision),
+                                  ("intrinsicPrecision", intrinsicPrecision)] {
+            try Validate.atMost(precision, AgentLimits.maximumPrecision, name)
+        }
         try Validate.positive(extrinsicPrecision, "extrinsicPrecision")
         try Validate.positive(proprioceptivePrecision, "proprioceptivePrecision")
         try Validate.nonNegative(visualPrecision, "visualPrecision")
@@ -109,5 +124,17 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         try Validate.positive(intrinsicPrecision, "intrinsicPrecision")
         try Validate.positive(actionGain, "actionGain")
         try Validate.positive(maximumVelocity, "maximumVelocity")
+    }
+}
+
+extension KinematicHierarchyOptions {
+    /// An upper bound on the bytes building a ``KinematicHierarchy`` with these options allocates:
+    /// the intrinsic beliefs and gradients (6 N Doubles) and the extrinsic ones (4 · 3(N + 1)).
+    ///
+    /// An estimate for refusing sessions above a memory budget. Never traps.
+    /// - Returns: bytes, ≥ 8 × (6 N + 12 (N + 1)).
+    public func estimatedMemoryBytes() -> Int {
+        let links = Double(lengths.count)
+        return Int(8 * (6 * links + 12 * (links + 1)) + 1024)
     }
 }

@@ -13,7 +13,16 @@ import PCNumerics
 ///                                       angleIndices: [0], actionLower: [-2], actionUpper: [2])
 /// ```
 public struct ModelLearnerOptions: Sendable, Equatable, Codable {
-    /// Dimension n of the state x.
+    /// The largest number of hidden layers: 16.
+    public static let maximumHiddenLayers = 16
+    /// The largest hidden-layer width: 4096.
+    public static let maximumHiddenSize = 4096
+    /// The largest ``batchSize``: 4096.
+    public static let maximumBatchSize = 4096
+    /// The largest ``capacity`` (and ``heldOutEvery``): 1,000,000 transitions per set.
+    public static let maximumCapacity = 1_000_000
+
+    /// Dimension n of the state x, 1…``AgentLimits/maximumDimension`` (as is m).
     public var stateDimension: Int
     /// Dimension m of the action u.
     public var actionDimension: Int
@@ -28,18 +37,18 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     /// How observations encode the state (default: the in-place layout with `angleIndices`);
     /// used by ``ModelLearner/record(observation:action:nextObservation:)``.
     public var observation: ObservationLayout
-    /// Widths of the hidden layers (default [64, 64]).
+    /// Widths of the hidden layers, at most ``maximumHiddenLayers`` of 1…``maximumHiddenSize`` each (default [64, 64]).
     public var hiddenSizes: [Int]
     /// φ of the hidden layers (default tanh; gelu is not supported by the learned model's Jacobian).
     public var activation: Activation
     /// The PC learning rule, its inference settings and optimiser (default IL: γ = 0.1, T = 20, then one
     /// Adam step with α = 1e-3).
     public var learning: LearningOptions
-    /// Transitions per learning batch (default 64).
+    /// Transitions per learning batch, 1…``maximumBatchSize`` (default 64).
     public var batchSize: Int
     /// Every k-th recorded transition is held out of training to measure generalisation (default 10).
     public var heldOutEvery: Int
-    /// Transitions remembered; the oldest are overwritten beyond it (default 10,000, per set).
+    /// Transitions remembered, batchSize…``maximumCapacity``; the oldest are overwritten beyond it (default 10,000, per set).
     public var capacity: Int
     /// Seed of the generator that draws the initial weights and the batches (default 0).
     public var seed: UInt64
@@ -73,8 +82,8 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     /// Checks every field.
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
     public func validate() throws {
-        try Validate.atLeast(stateDimension, 1, "stateDimension")
-        try Validate.atLeast(actionDimension, 1, "actionDimension")
+        try Validate.within(stateDimension, 1, AgentLimits.maximumDimension, "stateDimension")
+        try Validate.within(actionDimension, 1, AgentLimits.maximumDimension, "actionDimension")
         try Validate.positive(timeStep, "timeStep")
         for (k, i) in angleIndices.enumerated() {
             guard (0..<stateDimension).contains(i), k == 0 || angleIndices[k - 1] < i else {
@@ -94,14 +103,65 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
             throw AgentConfigurationError.dimensionMismatch(field: "observation.stateDimension", expected: stateDimension,
                                                             got: observation.stateDimension)
         }
-        for (k, width) in hiddenSizes.enumerated() { try Validate.atLeast(width, 1, "hiddenSizes[\(k)]") }
+        try Validate.atMost(hiddenSizes.count, Self.maximumHiddenLayers, "hiddenSizes.count")
+        for (k, width) in hiddenSizes.enumerated() { try Validate.within(width, 1, Self.maximumHiddenSize, "hiddenSizes[\(k)]") }
         if case .gelu = activation {
             throw AgentConfigurationError.invalidValue(field: "activation", value: "gelu",
                                                       requirement: "must be identity, tanh, sigmoid, relu, leakyReLU or softplus")
         }
-        try Validate.atLeast(batchSize, 1, "batchSize")
-        try Validate.atLeast(heldOutEvery, 2, "heldOutEvery")
-        try Validate.atLeast(capacity, batchSize, "capacity")
+        try Validate.within(batchSize, 1, Self.maximumBatchSize, "batchSize")
+        try Validate.within(heldOutEvery, 2, Self.maximumCapacity, "heldOutEvery")
+        try Validate.within(capacity, batchSize, Self.maximumCapacity, "capacity")
+    }
+}
+
+extension ModelLearnerOptions {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case stateDimension, actionDimension, timeStep, angleIndices, actionLower, actionUpper, observation
+        case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed
+    }
+
+    /// Decodes every field (all are required, as they are encoded), refuses an unknown key, and validates.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        stateDimension = try c.decodeInteger(.stateDimension, maximum: AgentLimits.maximumDimension)
+        actionDimension = try c.decodeInteger(.actionDimension, maximum: AgentLimits.maximumDimension)
+        timeStep = try c.decode(Double.self, forKey: .timeStep)
+        angleIndices = try c.decodeIntegers(.angleIndices)
+        actionLower = try c.decode([Double].self, forKey: .actionLower)
+        actionUpper = try c.decode([Double].self, forKey: .actionUpper)
+        observation = try c.decode(ObservationLayout.self, forKey: .observation)
+        hiddenSizes = try c.decodeIntegers(.hiddenSizes)
+        activation = try c.decode(Activation.self, forKey: .activation)
+        learning = try c.decode(LearningOptions.self, forKey: .learning)
+        batchSize = try c.decodeInteger(.batchSize, maximum: Self.maximumBatchSize)
+        heldOutEvery = try c.decodeInteger(.heldOutEvery, maximum: Self.maximumCapacity)
+        capacity = try c.decodeInteger(.capacity, maximum: Self.maximumCapacity)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        try validate()
+    }
+
+    /// An upper bound on the bytes a ``ModelLearner`` with these options holds once its transition
+    /// memories are full: the network's weights and biases with four copies for the optimiser
+    /// (gradients, Adam moments), eight batch-sized activity buffers per layer for PC inference,
+    /// the batch matrices and both transition memories (capacity × (2n + m) each).
+    ///
+    /// An estimate for refusing sessions above a memory budget (PCCore's learner may use less). Never traps.
+    /// - Returns: bytes, ≥ 16 × capacity × (2 stateDimension + actionDimension).
+    public func estimatedMemoryBytes() -> Int {
+        let n = Double(max(stateDimension, 0)), m = Double(max(actionDimension, 0))
+        let features = n + Double(angleIndices.count) + m
+        let widths = [features] + hiddenSizes.map { Double(max($0, 0)) } + [n]
+        var parameters = 0.0, activities = 0.0
+        for k in 1..<widths.count {
+            parameters += widths[k - 1] * widths[k] + widths[k]
+            activities += widths[k - 1] + widths[k]
+        }
+        let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (2 * n + m)
+        let doubles = 5 * parameters + 8 * batch * activities + batch * (widths[0] + n) + memory + 4 * n
+        let bytes = 8 * doubles + 4096
+        return bytes < 0x1p62 ? Int(bytes) : Int.max
     }
 }
 

@@ -16,7 +16,7 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
         case angle(cos: Int, sin: Int)
     }
 
-    /// Dimension of the state x.
+    /// Dimension of the state x, 1…``AgentLimits/maximumDimension``.
     public let stateDimension: Int
     /// State coordinates observed as (cos, sin) pairs in place, ascending (the default layout).
     public let angleIndices: [Int]
@@ -26,7 +26,7 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
 
     /// - Throws: ``AgentConfigurationError`` for an out-of-range or repeated angle index.
     public init(stateDimension: Int, angleIndices: [Int] = []) throws {
-        try Validate.atLeast(stateDimension, 1, "observation.stateDimension")
+        try Validate.within(stateDimension, 1, AgentLimits.maximumDimension, "observation.stateDimension")
         let sorted = angleIndices.sorted()
         for (k, i) in sorted.enumerated() {
             guard (0..<stateDimension).contains(i), k == 0 || sorted[k - 1] != i else {
@@ -44,7 +44,8 @@ public struct ObservationLayout: Sendable, Equatable, Codable {
     /// A layout given coordinate by coordinate.
     /// - Throws: ``AgentConfigurationError`` when a source index lies outside the observation.
     public init(observationDimension: Int, sources: [Source]) throws {
-        try Validate.atLeast(sources.count, 1, "observation.sources.count")
+        try Validate.within(sources.count, 1, AgentLimits.maximumDimension, "observation.sources.count")
+        try Validate.within(observationDimension, 1, 2 * AgentLimits.maximumDimension, "observation.observationDimension")
         for (i, source) in sources.enumerated() {
             let indices: [Int]
             switch source {
@@ -104,15 +105,16 @@ import Darwin
 #endif
 
 extension ObservationLayout {
-    enum CodingKeys: String, CodingKey { case stateDimension, angleIndices, sources, observationDimension }
-    /// Decodes and validates (a bad index throws ``AgentConfigurationError``).
+    enum CodingKeys: String, CodingKey, CaseIterable { case stateDimension, angleIndices, sources, observationDimension }
+    /// Decodes and validates (a bad index or an unknown key throws ``AgentConfigurationError``).
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let sources = try c.decodeIfPresent([Source].self, forKey: .sources) {
-            try self.init(observationDimension: try c.decode(Int.self, forKey: .observationDimension), sources: sources)
+            try self.init(observationDimension: try c.decodeInteger(.observationDimension, maximum: 2 * AgentLimits.maximumDimension), sources: sources)
         } else {
-            try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
-                          angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [])
+            try self.init(stateDimension: try c.decodeInteger(.stateDimension, maximum: AgentLimits.maximumDimension),
+                          angleIndices: try c.decodeIntegersIfPresent(.angleIndices) ?? [])
         }
     }
 
@@ -124,6 +126,32 @@ extension ObservationLayout {
             try c.encode(observationDimension, forKey: .observationDimension)
         } else {
             try c.encode(angleIndices, forKey: .angleIndices)
+        }
+    }
+}
+
+extension ObservationLayout.Source {
+    private enum SourceKeys: String, CodingKey, CaseIterable { case value, angle }
+    private enum ValueKeys: String, CodingKey, CaseIterable { case index = "_0" }
+    private enum AngleKeys: String, CodingKey, CaseIterable { case cos, sin }
+
+    /// Decodes `{"value": {"_0": k}}` or `{"angle": {"cos": c, "sin": s}}`; an unknown key is refused.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(SourceKeys.self)
+        let c = try decoder.container(keyedBy: SourceKeys.self)
+        guard c.allKeys.count == 1, let kind = c.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a source needs exactly one of `value`, `angle`"))
+        }
+        let inner = try c.superDecoder(forKey: kind)
+        switch kind {
+        case .value:
+            try inner.rejectUnknownKeys(ValueKeys.self)
+            self = .value(try inner.container(keyedBy: ValueKeys.self).decodeInteger(.index))
+        case .angle:
+            try inner.rejectUnknownKeys(AngleKeys.self)
+            let a = try inner.container(keyedBy: AngleKeys.self)
+            self = .angle(cos: try a.decodeInteger(.cos), sin: try a.decodeInteger(.sin))
         }
     }
 }

@@ -28,9 +28,9 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
     }
     /// The optional nonlinear reach rows (first two outcome coordinates).
     public let reach: PlanarReach?
-    /// Dimension of the state x.
+    /// Dimension of the state x, 1…``AgentLimits/maximumDimension``.
     public let stateDimension: Int
-    /// Dimension of the outcome o = g(x).
+    /// Dimension of the outcome o = g(x) (at most ``AgentLimits/maximumDimension`` + 2).
     public let outcomeDimension: Int
     /// C, (outcomeDimension × stateDimension), row-major.
     public let matrix: [Double]
@@ -40,10 +40,10 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
     /// Creates g(x) = C·w(x).
     /// - Throws: ``AgentConfigurationError`` when C has the wrong size or an angle index is out of range.
     public init(stateDimension: Int, matrix: [Double], angleIndices: [Int] = [], reach: PlanarReach? = nil) throws {
-        try Validate.atLeast(stateDimension, 1, "outcome.stateDimension")
+        try Validate.within(stateDimension, 1, AgentLimits.maximumDimension, "outcome.stateDimension")
         if let reach {
             try Validate.allPositive(reach.lengths, "outcome.reach.lengths")
-            guard reach.firstAngleIndex >= 0, reach.firstAngleIndex + reach.lengths.count <= stateDimension else {
+            guard reach.firstAngleIndex >= 0, reach.firstAngleIndex <= stateDimension - reach.lengths.count else {
                 throw AgentConfigurationError.invalidValue(field: "outcome.reach.firstAngleIndex", value: "\(reach.firstAngleIndex)",
                                                            requirement: "the joint angles must lie within the state")
             }
@@ -57,7 +57,10 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                 field: "outcome.matrix", value: "\(matrix.count) entries",
                 requirement: "must hold a positive multiple of stateDimension = \(stateDimension) entries")
         }
+        try Validate.atMost(matrix.count / stateDimension, AgentLimits.maximumDimension, "outcome.matrix rows")
         try Validate.finite(matrix, "outcome.matrix")
+        // Each listed angle is wrapped on every evaluation: no more of them than coordinates.
+        try Validate.atMost(angleIndices.count, stateDimension, "outcome.angleIndices.count")
         for i in angleIndices where !(0..<stateDimension).contains(i) {
             throw AgentConfigurationError.invalidValue(field: "outcome.angleIndices", value: "\(i)",
                                                        requirement: "must lie in 0..<\(stateDimension)")
@@ -146,13 +149,26 @@ public func wrapAngle(_ x: Double) -> Double {
 }
 
 extension OutcomeMap {
-    enum CodingKeys: String, CodingKey { case stateDimension, matrix, angleIndices, reach }
-    /// Decodes and validates (a bad matrix or index throws ``AgentConfigurationError``).
+    enum CodingKeys: String, CodingKey, CaseIterable { case stateDimension, matrix, angleIndices, reach }
+    /// Decodes and validates (a bad matrix or index, or an unknown key, throws ``AgentConfigurationError``).
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(stateDimension: try c.decode(Int.self, forKey: .stateDimension),
+        try self.init(stateDimension: try c.decodeInteger(.stateDimension, maximum: AgentLimits.maximumDimension),
                       matrix: try c.decode([Double].self, forKey: .matrix),
-                      angleIndices: try c.decodeIfPresent([Int].self, forKey: .angleIndices) ?? [],
+                      angleIndices: try c.decodeIntegersIfPresent(.angleIndices) ?? [],
                       reach: try c.decodeIfPresent(PlanarReach.self, forKey: .reach))
+    }
+}
+
+extension OutcomeMap.PlanarReach {
+    enum CodingKeys: String, CodingKey, CaseIterable { case lengths, firstAngleIndex, targetIndices }
+    /// Decodes; an unknown key is refused (the ranges are checked by ``OutcomeMap``).
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(lengths: try c.decode([Double].self, forKey: .lengths),
+                  firstAngleIndex: try c.decodeInteger(.firstAngleIndex),
+                  targetIndices: try c.decodeIntegers(.targetIndices))
     }
 }

@@ -18,7 +18,12 @@ import PCNumerics
 /// Numerical trouble (non-finite energy, NaN plan) resets the warm start to ū and emits the safe
 /// action ū; a bad observation does the same. Both are recorded in ``StepDiagnostics``.
 /// After the first step nothing is allocated: all buffers live in one arena sized at `init`.
-public struct PredictiveController<Model: LinearizableModel>: Agent {
+///
+/// **Anytime planning**: with a ``planningDeadline`` set, the proposal stops drawing samples and
+/// inference stops iterating once the deadline has passed (one clock read per sample and per
+/// iteration); the step acts on the best plan so far and reports ``AgentWarnings/deadlineExceeded``.
+/// Without a deadline no clock is read and planning is unchanged.
+public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
     /// The dynamics f the controller plans with.
     public let model: Model
     /// The options this controller was built with (validated).
@@ -31,6 +36,9 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
     private var stepsSincePlan = 0
     private var heldAction: [Double]
     private var planned = false
+    /// The monotonic time (seconds, the clock of ``monotonicSeconds()``) by which ``plan()`` stops
+    /// refining and keeps its best plan so far; nil (the default): no deadline.
+    public var planningDeadline: Double?
 
     /// - Throws: ``AgentConfigurationError`` when the options do not fit the model.
     public init(model: Model, options: PredictiveControllerOptions) throws {
@@ -106,8 +114,9 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         // A sampled proposal moves the warm start (MPPI; the warm start itself is sample 0).
         var proposalEnergy = Double.infinity
         if options.proposal.samples > 0 {
-            let best = w.propose(model, outcomeMap: options.outcome, temperature: options.proposal.temperature,
-                                 generator: &generator)
+            let (best, stopped) = w.propose(model, outcomeMap: options.outcome, temperature: options.proposal.temperature,
+                                            deadline: planningDeadline, generator: &generator)
+            if stopped { diagnostics.warnings.insert(.deadlineExceeded) }
             if best.isFinite {
                 w.proposalControls.update(from: w.u, count: controlCount)
                 proposalEnergy = w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
@@ -121,10 +130,12 @@ public struct PredictiveController<Model: LinearizableModel>: Agent {
         case .collocation:
             outcome = w.infer(model, outcomeMap: options.outcome, iterations: options.iterations,
                               stateStepSize: options.stateStepSize, controlStepSize: options.controlStepSize,
-                              tolerance: options.tolerance, preconditioned: options.preconditioned)
+                              tolerance: options.tolerance, preconditioned: options.preconditioned,
+                              deadline: planningDeadline)
         case .shooting:
             outcome = w.inferShooting(model, outcomeMap: options.outcome, iterations: options.iterations,
-                                      controlStepSize: options.controlStepSize, tolerance: options.tolerance)
+                                      controlStepSize: options.controlStepSize, tolerance: options.tolerance,
+                                      deadline: planningDeadline)
         }
         diagnostics.freeEnergy = outcome.energy
         diagnostics.iterations = outcome.iterations

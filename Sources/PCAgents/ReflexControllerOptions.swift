@@ -12,14 +12,18 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         case unbiased
     }
 
+    /// The largest ``jointCount``: 512 (the decoded observation (q, q̇) then holds ``AgentLimits/maximumDimension`` values).
+    public static let maximumJointCount = AgentLimits.maximumDimension / 2
+
+    /// Which controller (default ``Variant/aic``).
     public var variant: Variant = .aic
-    /// Number of joints J; observations are (q (J), q̇ (J)) after decoding by ``observation``.
+    /// Number of joints J, 1…``maximumJointCount``; observations are (q (J), q̇ (J)) after decoding by ``observation``.
     public var jointCount: Int
-    /// h, the control period in seconds (Euler step of belief and action) (default 0.001).
+    /// h, the control period in seconds (Euler step of belief and action), > 0 (default 0.001).
     public var controlPeriod: Double = 0.001
     /// μ_d, the joint-angle goal, (J) rad.
     public var goal: [Double]
-    /// Π_q, precision of the angle sensors, (J) (default 1).
+    /// Π_q, precision of the angle sensors, (J), each in (0, 10¹²] (as are the other precisions) (default 1).
     public var sensoryPrecision: [Double]
     /// Π_q̇, precision of the velocity sensors, (J) (default 1).
     public var velocitySensoryPrecision: [Double]
@@ -27,11 +31,11 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     public var priorPrecision: [Double]
     /// Π_μ′, precision of the second-order belief dynamics, (J) (default 1).
     public var velocityPriorPrecision: [Double]
-    /// k, the gain of the AIC's goal attractor f(μ) = k(μ_d − μ) (B1; B4 uses k = 1), 1/s (default 1).
+    /// k, the gain of the AIC's goal attractor f(μ) = k(μ_d − μ) (B1; B4 uses k = 1), 1/s, in (0, 10⁶] (default 1).
     public var attractorGain: Double = 1
-    /// κ_μ, the perception gain, 1/s (default 200).
+    /// κ_μ, the perception gain, 1/s, in (0, 10⁶] (default 200).
     public var perceptionGain: Double = 200
-    /// κ_a, the action gain of the AIC, (J) (default 500).
+    /// κ_a, the action gain of the AIC, (J), each in [0, 10⁶] (as are K_p, K_d, K_i) (default 500).
     public var actionGain: [Double]
     /// K_p of the unbiased AIC, (J) (default 250).
     public var proportionalGain: [Double]
@@ -48,8 +52,11 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     public var observation: ObservationLayout
 
     /// Options with the defaults above for `jointCount` joints and goal μ_d.
+    ///
+    /// The per-joint vectors are sized for `jointCount` clamped to 1…``maximumJointCount``, so an
+    /// out-of-range count allocates nothing large; ``validate()`` then names it.
     public init(jointCount: Int, goal: [Double], variant: Variant = .aic) {
-        let j = max(jointCount, 1)
+        let j = min(max(jointCount, 1), Self.maximumJointCount)
         func v(_ x: Double) -> [Double] { [Double](repeating: x, count: j) }
         self.variant = variant
         self.jointCount = jointCount
@@ -108,10 +115,20 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     /// Checks every field.
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
     public func validate() throws {
-        try Validate.atLeast(jointCount, 1, "jointCount")
+        try Validate.within(jointCount, 1, Self.maximumJointCount, "jointCount")
         try Validate.positive(controlPeriod, "controlPeriod")
         try Validate.positive(perceptionGain, "perceptionGain")
+        try Validate.atMost(perceptionGain, AgentLimits.maximumStepSize, "perceptionGain")
         try Validate.positive(attractorGain, "attractorGain")
+        try Validate.atMost(attractorGain, AgentLimits.maximumStepSize, "attractorGain")
+        for (name, values) in [("sensoryPrecision", sensoryPrecision), ("velocitySensoryPrecision", velocitySensoryPrecision),
+                               ("priorPrecision", priorPrecision), ("velocityPriorPrecision", velocityPriorPrecision)] {
+            try Validate.allAtMost(values, AgentLimits.maximumPrecision, name)
+        }
+        for (name, values) in [("actionGain", actionGain), ("proportionalGain", proportionalGain),
+                               ("derivativeGain", derivativeGain), ("integralGain", integralGain)] {
+            try Validate.allAtMost(values, AgentLimits.maximumStepSize, name)
+        }
         let j = jointCount
         for (name, values) in [("goal", goal), ("sensoryPrecision", sensoryPrecision),
                                ("velocitySensoryPrecision", velocitySensoryPrecision), ("priorPrecision", priorPrecision),
@@ -157,7 +174,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case variant, jointCount, controlPeriod, goal, sensoryPrecision, velocitySensoryPrecision, priorPrecision
         case velocityPriorPrecision, attractorGain, perceptionGain, actionGain, proportionalGain, derivativeGain, integralGain
         case integralLimit, actionLower, actionUpper, observation
@@ -179,9 +196,13 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         if actionUpper.allSatisfy(\.isFinite) { try c.encode(actionUpper, forKey: .actionUpper) }
     }
 
+    /// Decodes; `jointCount` and `goal` are required, any other field left out takes its default,
+    /// an unknown key or a `jointCount` outside 1…``maximumJointCount`` is refused before anything is sized by it.
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let jointCount = try c.decode(Int.self, forKey: .jointCount)
+        let jointCount = try c.decodeInteger(.jointCount, maximum: Self.maximumJointCount)
+        try Validate.within(jointCount, 1, Self.maximumJointCount, "jointCount")
         let goal = try c.decode([Double].self, forKey: .goal)
         self.init(jointCount: jointCount, goal: goal)
         if let v = try c.decodeIfPresent(Variant.self, forKey: .variant) { variant = v }
@@ -200,5 +221,18 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         if let v = try c.decodeIfPresent([Double].self, forKey: .actionLower) { actionLower = v }
         if let v = try c.decodeIfPresent([Double].self, forKey: .actionUpper) { actionUpper = v }
         if let v = try c.decodeIfPresent(ObservationLayout.self, forKey: .observation) { observation = v }
+    }
+}
+
+extension ReflexControllerOptions {
+    /// An upper bound on the bytes building a ``ReflexController`` with these options allocates:
+    /// its per-joint belief, action, integral and sensor buffers (7 J Doubles) and their headers.
+    ///
+    /// An estimate for refusing sessions above a memory budget. Never traps.
+    /// - Returns: bytes, ≥ 56 × ``jointCount``.
+    public func estimatedMemoryBytes() -> Int {
+        let joints = Double(max(jointCount, 0))
+        let bytes = 8 * 7 * joints + 512
+        return bytes < 0x1p62 ? Int(bytes) : Int.max
     }
 }

@@ -12,12 +12,19 @@ import PCNumerics
 /// This only moves the starting point of the gradient inference: the plan the controller
 /// executes is the one PC inference on E settles to (or the proposal, when it scores better).
 extension HorizonWorkspace {
-    /// - Returns: the smallest sample energy min S.
+    /// - Parameter deadline: monotonic seconds after which no further sample is drawn (sample 0, the
+    ///   warm start, always is); nil: all K samples.
+    /// - Returns: the smallest sample energy min S, and whether the deadline cut the samples short.
     func propose<Model: TransitionModel>(_ model: Model, outcomeMap: OutcomeMap, temperature: Double,
-                                         generator: inout Xoshiro256) -> Double {
+                                         deadline: Double?, generator: inout Xoshiro256) -> (best: Double, stopped: Bool) {
         let length = horizon * m
         var best = Double.infinity
+        var drawn = samples
         for k in 0..<samples {
+            if k > 0, let deadline, monotonicSeconds() >= deadline {
+                drawn = k
+                break
+            }
             let sample = sampledControls + k * length
             for t in 0..<horizon {
                 for j in 0..<m {
@@ -30,11 +37,11 @@ extension HorizonWorkspace {
             sampleCosts[k] = cost.isFinite ? cost : .infinity
             best = min(best, sampleCosts[k])
         }
-        guard best.isFinite else { return best }
+        guard best.isFinite else { return (best, drawn < samples) }
         // Softmin average; the minimiser has weight 1 before normalisation, so Z ≥ 1.
         for i in 0..<length { u[i] = 0 }
         var normaliser = 0.0
-        for k in 0..<samples {
+        for k in 0..<drawn {
             let w = expDouble(-(sampleCosts[k] - best) / temperature)
             if w == 0 { continue }
             normaliser += w
@@ -42,7 +49,7 @@ extension HorizonWorkspace {
             for i in 0..<length { u[i] += w * sample[i] }
         }
         for i in 0..<length { u[i] /= normaliser }
-        return best
+        return (best, drawn < samples)
     }
 }
 

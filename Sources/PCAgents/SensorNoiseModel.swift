@@ -38,3 +38,36 @@ public enum SensorNoiseModel: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension SensorNoiseModel {
+    private enum ModelKeys: String, CodingKey, CaseIterable { case lightStrip, distance, constant }
+    private enum LightStripKeys: String, CodingKey, CaseIterable { case base, slope, stripX }
+    private enum DistanceKeys: String, CodingKey, CaseIterable { case base, slope }
+    private enum ConstantKeys: String, CodingKey, CaseIterable { case sigma = "_0" }
+
+    /// Decodes `{"lightStrip": {"base", "slope", "stripX"}}`, `{"distance": {"base", "slope"}}` or
+    /// `{"constant": {"_0": σ}}`; an unknown key is refused.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(ModelKeys.self)
+        let c = try decoder.container(keyedBy: ModelKeys.self)
+        guard c.allKeys.count == 1, let kind = c.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a noise model needs exactly one of `lightStrip`, `distance`, `constant`"))
+        }
+        let inner = try c.superDecoder(forKey: kind)
+        switch kind {
+        case .lightStrip:
+            try inner.rejectUnknownKeys(LightStripKeys.self)
+            let v = try inner.container(keyedBy: LightStripKeys.self)
+            self = .lightStrip(base: try v.decode(Double.self, forKey: .base), slope: try v.decode(Double.self, forKey: .slope),
+                               stripX: try v.decode(Double.self, forKey: .stripX))
+        case .distance:
+            try inner.rejectUnknownKeys(DistanceKeys.self)
+            let v = try inner.container(keyedBy: DistanceKeys.self)
+            self = .distance(base: try v.decode(Double.self, forKey: .base), slope: try v.decode(Double.self, forKey: .slope))
+        case .constant:
+            try inner.rejectUnknownKeys(ConstantKeys.self)
+            self = .constant(try inner.container(keyedBy: ConstantKeys.self).decode(Double.self, forKey: .sigma))
+        }
+    }
+}
