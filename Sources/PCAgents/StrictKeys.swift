@@ -113,3 +113,12 @@ extension KeyedDecodingContainer {
                           ?? "must be whole numbers from \(Int.min) to \(Int.max)")
     }
 }
+
+extension AgentConfigurationError {
+    /// The error for `key` found at `path` (its parent's JSON path, empty at the top level) where
+    /// only `known` keys are accepted, with the closest known key as a suggestion when one is close.
+    /// For JSON read outside these options types (e.g. the bridge's reference controllers).
+    public static func unknownKey(_ key: String, at path: String = "", known: [String]) -> AgentConfigurationError {
+        .unknownKey(path: path.isEmpty ? key : path + "." + key, suggestion: closestKey(to: key, in: known), known: known)
+    }
+}

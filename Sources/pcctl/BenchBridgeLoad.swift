@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PCAgents
 import PCBridge
@@ -116,9 +117,7 @@ extension BenchBridge {
         server.start()
         defer { server.stop() }
         let endpoint = server.endpoints[0]
-        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: robots)
-        counts.initialize(repeating: 0)
-        defer { counts.deallocate() }
+        let counts = StepCounts(robots)
         let start = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         let failures = ExpensiveStats()
         for r in 0..<robots {
@@ -135,7 +134,7 @@ extension BenchBridge {
                     while monotonicNanoseconds() < end {
                         i += 1
                         _ = try client.step([cos(0.01 * Double(i)), sin(0.01 * Double(i)), 0])
-                        counts[r] += 1
+                        counts.add(r)
                     }
                     try client.bye()
                 } catch {
@@ -148,7 +147,7 @@ extension BenchBridge {
         for _ in 0..<robots { start.signal() }
         for _ in 0..<robots { done.wait() }
         if let failure = failures.failure { throw ValidationError("throughput robot failed: \(failure)") }
-        return Double(counts.reduce(0, +)) / seconds
+        return Double(counts.total) / seconds
     }
 
     func throughputRows(seconds: Double) throws -> [BenchResult] {
@@ -186,4 +185,13 @@ final class ExpensiveStats: @unchecked Sendable {
         if late { self.late += 1 }
         self.deadline = deadline
     }
+}
+
+/// Steps counted per robot thread (each thread writes only its own slot).
+final class StepCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [Int]
+    init(_ robots: Int) { counts = [Int](repeating: 0, count: robots) }
+    func add(_ robot: Int) { lock.withLock { counts[robot] += 1 } }
+    var total: Int { lock.withLock { counts.reduce(0, +) } }
 }

@@ -18,6 +18,9 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     private let beliefWriter: ((Wrapped, UnsafeMutableBufferPointer<Double>) -> Void)?
     /// Belief values published on the telemetry socket per step (0 without a belief writer).
     public let beliefDimension: Int
+    /// Sets the wrapped agent's planning deadline when it is an ``PCAgents/AnytimeAgent``
+    /// (found once here, so a step neither casts nor allocates).
+    private let deadlineSetter: ((inout Wrapped, Double?) -> Void)?
 
     /// - Parameters:
     ///   - agent: the agent; its dimensions size the buffers.
@@ -31,6 +34,16 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         action = [Double](repeating: 0, count: agent.actionDimension)
         self.beliefDimension = beliefs == nil ? 0 : beliefDimension
         beliefWriter = beliefs
+        if let anytime = Wrapped.self as? any AnytimeAgent.Type {
+            deadlineSetter = Self.deadlineSetter(for: anytime) as? (inout Wrapped, Double?) -> Void
+        } else {
+            deadlineSetter = nil
+        }
+    }
+
+    private static func deadlineSetter<A: AnytimeAgent>(for _: A.Type) -> Any {
+        let set: (inout A, Double?) -> Void = { agent, deadline in agent.planningDeadline = deadline }
+        return set
     }
 
     /// Starts an episode: the agent clears its belief and warm start and reseeds its generator.
@@ -48,11 +61,18 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         }
         let diagnostics = agent.step(observation, action: &action)
         for j in 0..<output.count { output[j] = action[j] }
-        let recovered = diagnostics.warnings.subtracting(.notConverged)
+        let recovered = diagnostics.warnings.subtracting(.notConverged).subtracting(.deadlineExceeded)
         return AgentStepDiagnostics(freeEnergy: diagnostics.freeEnergy,
                                     iterations: UInt32(clamping: diagnostics.iterations),
                                     converged: diagnostics.converged,
-                                    warning: !recovered.isEmpty)
+                                    warning: !recovered.isEmpty,
+                                    deadlineExceeded: diagnostics.warnings.contains(.deadlineExceeded))
+    }
+
+    /// Passes the step's compute deadline to an anytime agent (``PCAgents/AnytimeAgent``); other
+    /// agents run to completion and the server flags a late step itself.
+    public func setComputeDeadline(_ monotonicSeconds: Double?) {
+        deadlineSetter?(&agent, monotonicSeconds)
     }
 
     /// Writes the agent's beliefs, (beliefDimension) values, through the belief writer.

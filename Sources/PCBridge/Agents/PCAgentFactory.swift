@@ -35,6 +35,32 @@ public struct PCAgentFactory: BridgeAgentFactory {
         self.fallback = fallback
     }
 
+    /// An upper bound on the bytes the hello's agent needs, from its options alone; options beyond
+    /// their maxima, unknown keys and unknown agents or tasks are refused here, before anything is built.
+    public func estimatedMemoryBytes(for request: SessionRequest) throws -> Int? {
+        let configuration = request.agentConfiguration
+        guard let name = configuration["agent"]?.stringValue, let kind = AgentConfiguration.Kind(rawValue: name) else {
+            return try fallback?.estimatedMemoryBytes(for: request)
+        }
+        switch kind {
+        case .predictiveController:
+            let task = configuration["task"]?.stringValue
+            guard let task, let model = models[task] else { throw AgentRequestError.unknownTask(task, known: models.keys.sorted()) }
+            let options = try predictiveOptions(configuration, model: model, task: task)
+            return options.estimatedMemoryBytes(stateDimension: model.stateDimension, actionDimension: model.actionDimension)
+        case .reflexController, .activeSensing, .kinematicHierarchy:
+            guard configuration[kind.rawValue] != nil else {
+                throw AgentRequestError.missingOptions(agent: kind.rawValue, task: configuration["task"]?.stringValue ?? "(none)")
+            }
+            let decoded: AgentConfiguration
+            do { decoded = try AgentConfiguration.decode(try JSONEncoder().encode(configuration), path: "hello.agent") } catch {
+                throw AgentRequestError.invalidOptions("\(error)")
+            }
+            return decoded.reflexController?.estimatedMemoryBytes() ?? decoded.activeSensing?.estimatedMemoryBytes()
+                ?? decoded.kinematicHierarchy?.estimatedMemoryBytes()
+        }
+    }
+
     /// Makes the agent a hello asks for.
     /// - Throws: ``AgentRequestError`` naming what does not fit (expected vs got), or the fallback's error.
     public func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
@@ -116,11 +142,15 @@ extension PCAgentFactory {
     /// The options block decoded as ``AgentConfiguration`` does for files, or the task's preset.
     private func predictiveOptions(_ configuration: JSONValue, model: PlantModel, task: String) throws -> PredictiveControllerOptions {
         let kind = AgentConfiguration.Kind.predictiveController.rawValue
-        guard configuration[kind] != nil else {
-            guard let preset = model.predictiveControllerPreset else {
+        var configuration = configuration
+        if configuration[kind] == nil {
+            // The task's preset, decoded like a block the robot sent, so the top level's keys are
+            // checked as strictly (a stray "mass" is refused by name, never ignored).
+            guard let preset = model.predictiveControllerPreset, case var .object(fields) = configuration else {
                 throw AgentRequestError.missingOptions(agent: kind, task: task)
             }
-            return preset
+            fields[kind] = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(preset))
+            configuration = .object(fields)
         }
         do {
             let data = try JSONEncoder().encode(configuration)
