@@ -98,7 +98,8 @@ public struct Hello: Sendable, Equatable, Codable {
 public struct Welcome: Sendable, Equatable, Codable {
     public var kind = "welcome"
     public var protocolVersion: String
-    /// The session id to put in every data frame of this session.
+    /// The session id to put in every data frame of this session, 1…``WireLimits/maximumSessionID``
+    /// (a welcome with any other id is refused when decoded).
     public var session: UInt64
     public var observationDimension: Int
     public var actionDimension: Int
@@ -144,8 +145,8 @@ public struct Welcome: Sendable, Equatable, Codable {
         kind = try c.decode(String.self, forKey: .kind)
         protocolVersion = try c.decode(String.self, forKey: .protocolVersion)
         session = try c.decodeWireInteger(.session, in: 1...WireLimits.maximumSessionID)
-        observationDimension = try c.decode(Int.self, forKey: .observationDimension)
-        actionDimension = try c.decode(Int.self, forKey: .actionDimension)
+        observationDimension = Int(try c.decodeWireInteger(.observationDimension, in: 1...UInt64(WireLimits.maximumValues)))
+        actionDimension = Int(try c.decodeWireInteger(.actionDimension, in: 1...UInt64(WireLimits.maximumValues)))
         heartbeatInterval = try c.decode(Double.self, forKey: .heartbeatInterval)
         idleTimeout = try c.decode(Double.self, forKey: .idleTimeout)
         warnings = try c.decode([String].self, forKey: .warnings)
@@ -160,7 +161,7 @@ public struct Welcome: Sendable, Equatable, Codable {
 /// echoes the message back as the acknowledgement.
 public struct Reset: Sendable, Equatable, Codable {
     public var kind = "reset"
-    /// 1…``WireLimits/maximumSessionID``.
+    /// The session (servers issue 1…``WireLimits/maximumSessionID``; any other id is unknown).
     public var session: UInt64
     /// Required; 0…``WireLimits/maximumSeed``. Seeds the agent's generator only.
     public var seed: UInt64
@@ -175,7 +176,9 @@ public struct Reset: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(String.self, forKey: .kind)
-        session = try c.decodeWireInteger(.session, in: 1...WireLimits.maximumSessionID)
+        // Any whole number: an id outside 1…maximumSessionID names no session (`unknownSession`),
+        // as in a data frame.
+        session = try c.decodeWireInteger(.session, in: 0...UInt64.max)
         seed = try c.decodeWireInteger(.seed, in: 0...WireLimits.maximumSeed)
     }
 }
@@ -183,7 +186,7 @@ public struct Reset: Sendable, Equatable, Codable {
 /// `bye`: end a session; the server drops it and echoes the message back.
 public struct Bye: Sendable, Equatable, Codable {
     public var kind = "bye"
-    /// 1…``WireLimits/maximumSessionID``.
+    /// The session (servers issue 1…``WireLimits/maximumSessionID``; any other id is unknown).
     public var session: UInt64
 
     enum CodingKeys: String, CodingKey { case kind, session }
@@ -193,7 +196,7 @@ public struct Bye: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(String.self, forKey: .kind)
-        session = try c.decodeWireInteger(.session, in: 1...WireLimits.maximumSessionID)
+        session = try c.decodeWireInteger(.session, in: 0...UInt64.max)  // see Reset
     }
 }
 

@@ -24,6 +24,8 @@ MAX_ACTION_VALIDITY = 60.0       # hello.actionValidity: seconds, finite, > 0, â
 KIND_CODES = {"hello": 1, "welcome": 2, "step": 3, "action": 4, "reset": 5, "bye": 6,
               "heartbeat": 7, "error": 8, "telemetry": 9}
 KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+# Control-message fields that hold integers (read as int even when written as 5.0).
+INTEGER_FIELDS = ("session", "sequence", "seed", "observationDimension", "actionDimension")
 DATA_KINDS = {"step", "action", "heartbeat", "telemetry"}
 
 FLAG_FLOAT64 = 1 << 0
@@ -184,6 +186,11 @@ def decode_control(data: bytes) -> dict:
         raise WireError("malformedJSON", str(error)) from None
     if not isinstance(message, dict) or not isinstance(message.get("kind"), str):
         raise WireError("malformedJSON", "not an object with a string kind")
+    # JSON does not tell 5 from 5.0: integer fields arrive as ints whichever way the sender wrote them.
+    for key in INTEGER_FIELDS:
+        value = message.get(key)
+        if isinstance(value, float) and value.is_integer():
+            message[key] = int(value)
     return message
 
 

@@ -43,3 +43,12 @@ def test_seed_check_names_the_range():
     for bad in (-1, 2 ** 53, 0.5, float("inf"), "1", False):
         with pytest.raises(ValueError, match="0…9007199254740991"):
             wire.check_seed(bad)
+
+
+def test_integer_fields_written_as_decimals_are_read_as_integers():
+    message = wire.decode_control(b'{"kind":"welcome","session":5.0,"observationDimension":3.0,'
+                                  b'"actionDimension":1,"heartbeatInterval":1,"idleTimeout":10.0}')
+    assert message["session"] == 5 and type(message["session"]) is int
+    assert type(message["observationDimension"]) is int and message["heartbeatInterval"] == 1.0
+    # A session read this way goes straight into a frame header.
+    assert wire.decode_frame(wire.encode_frame("step", message["session"], 1, [0.0])).session == 5
