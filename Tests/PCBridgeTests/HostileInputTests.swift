@@ -54,7 +54,7 @@ struct FrameFuzzer {
         case 0, 1:  // random bytes (never starting with the magic or '{')
             var bytes = (0..<Int.random(in: 0..<120, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             if let first = bytes.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "P") { bytes[0] = 0 }
-            return (bytes, .error(bytes.count < 4 ? [.malformedFrame] : [.badMagic]))
+            return (bytes, .error([.badMagic]))  // protocol 1.1: whatever the length
         case 2:  // bad magic
             var f = frame(flags: flags, session: session, sequence: sequence + 1, values: observation())
             f[Int.random(in: 0..<4, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
@@ -74,7 +74,8 @@ struct FrameFuzzer {
             } else {
                 f += (0..<Int.random(in: 1...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             }
-            return (f, .error(f.count < 4 ? [.malformedFrame] : f.count < 48 ? [.malformedFrame] : [.frameSizeMismatch]))
+            // Protocol 1.1: fewer than 4 bytes cannot hold the magic (badMagic); PCKW but short: malformedFrame.
+            return (f, .error(f.count < 4 ? [.badMagic] : f.count < 48 ? [.malformedFrame] : [.frameSizeMismatch]))
         case 6:  // huge or inconsistent count
             var f = frame(flags: flags, session: session, sequence: sequence + 1, values: observation())
             let count = Bool.random(using: &rng) ? UInt32.random(in: 4097...UInt32.max, using: &rng) : UInt32.random(in: 0...4096, using: &rng)
