@@ -3,7 +3,8 @@
 
 Independent of both the Swift (PCWire) and the Python (pckit_client) codecs, which each test that
 they decode these files to the values in manifest.json and encode those values back to the same
-bytes. Run once; the outputs are committed. Usage: python3 make_golden.py
+bytes. The outputs are committed; rerunning it replaces every file in golden/ (a test checks that
+the committed files are what it writes). Usage: python3 make_golden.py
 """
 import json
 import math
@@ -35,9 +36,10 @@ FLAG_FLOAT64, FLAG_CONVERGED, FLAG_WARNING, FLAG_REPLAYED = 1 << 0, 1 << 1, 1 <<
 FLAG_OUT_OF_BOUNDS, FLAG_DEADLINE_EXCEEDED = 1 << 4, 1 << 5
 
 
-def main():
-    HERE.mkdir(exist_ok=True)
-    for old in HERE.iterdir():
+def main(out=HERE):
+    out = pathlib.Path(out)
+    out.mkdir(exist_ok=True)
+    for old in out.iterdir():
         old.unlink()
     frames = {
         "step_f32.bin": dict(kind="step", flags=0, session=SESSION, sequence=42,
@@ -59,7 +61,7 @@ def main():
     for name, spec in frames.items():
         data = frame(spec["kind"], spec["flags"], spec["session"], spec["sequence"], spec["timestamp"],
                      spec["values"], spec.get("iterations", 0), spec.get("free_energy", 0.0))
-        (HERE / name).write_bytes(data)
+        (out / name).write_bytes(data)
         manifest["frames"][name] = {
             "kind": spec["kind"], "flags": spec["flags"], "session": spec["session"],
             "sequence": spec["sequence"], "timestamp": spec["timestamp"], "count": len(spec["values"]),
@@ -98,9 +100,9 @@ def main():
                                  "session": SESSION, "sequence": 44},
     }
     for name, obj in control.items():
-        (HERE / name).write_text(json.dumps(obj, sort_keys=True) + "\n")
+        (out / name).write_text(json.dumps(obj, sort_keys=True) + "\n")
         manifest["control"][name] = obj
-    (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -85,3 +85,14 @@ def test_golden_ids_and_versions_follow_1_1():
     rebuilt = wire.hello(hello["robot"], hello["observationSpace"], hello["actionSpace"], hello["controlPeriod"],
                          hello["agent"], hello["scalar"], action_validity=hello["actionValidity"])
     assert rebuilt == hello
+
+
+def test_committed_golden_files_are_what_make_golden_writes(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_golden", GOLDEN.parent / "make_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    fresh = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in GOLDEN.iterdir()}
+    assert fresh == committed
