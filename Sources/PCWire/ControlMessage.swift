@@ -32,6 +32,8 @@ public enum ControlMessage: Sendable, Equatable {
             case "error": return .error(try decoder.decode(ErrorMessage.self, from: data))
             default: break
             }
+        } catch let problem as FieldProblem {
+            throw problem.outOfRange ? .invalidMessage("\(kind): \(problem.text)") : .malformedJSON("\(kind): \(problem.text)")
         } catch {
             throw .malformedJSON("\(kind): \(describe(error))")
         }

@@ -33,17 +33,19 @@ public struct Hello: Sendable, Equatable, Codable {
     public var scalar: ScalarType
     /// The agent configuration, passed to the server's agent factory as is.
     public var agent: JSONValue
-    /// Seconds an action stays valid after the step's timestamp (default 3 × controlPeriod).
+    /// Seconds an action stays valid after the step it answers (protocol 1.1; optional): finite,
+    /// > 0 and ≤ ``WireLimits/maximumActionValidity``. `nil` means 3 × `controlPeriod`.
     public var actionValidity: Double?
 
     enum CodingKeys: String, CodingKey {
-        case kind, protocolVersion = "protocol", robot, observationSpace, actionSpace, controlPeriod, scalar, agent
-        case actionValidity
+        case kind, protocolVersion = "protocol", robot, observationSpace, actionSpace, controlPeriod, scalar, agent,
+             actionValidity
     }
 
     public init(protocolVersion: String = ProtocolVersion.current.description, robot: String,
                 observationSpace: WireSpace, actionSpace: WireSpace, controlPeriod: Double,
-                scalar: ScalarType = .float32, agent: JSONValue = .object([:])) {
+                scalar: ScalarType = .float32, agent: JSONValue = .object([:]), actionValidity: Double? = nil) {
+        self.actionValidity = actionValidity
         self.protocolVersion = protocolVersion
         self.robot = robot
         self.observationSpace = observationSpace
@@ -64,9 +66,10 @@ public struct Hello: Sendable, Equatable, Codable {
         guard controlPeriod.isFinite, controlPeriod > 0 else {
             throw .invalidMessage("controlPeriod \(controlPeriod) must be finite and > 0")
         }
-        if let validity = actionValidity {
-            guard validity.isFinite, validity > 0, validity <= WireLimits.maximumActionValidity else {
-                throw .invalidMessage("actionValidity \(validity) s must be in (0, \(WireLimits.maximumActionValidity)]")
+        if let actionValidity {
+            guard actionValidity.isFinite, actionValidity > 0, actionValidity <= WireLimits.maximumActionValidity else {
+                throw .invalidMessage("actionValidity \(actionValidity) must be seconds, finite, > 0 and ≤ "
+                    + "\(WireLimits.maximumActionValidity); leave it out for 3 × controlPeriod")
             }
         }
         for (name, space) in [("observationSpace", observationSpace), ("actionSpace", actionSpace)] {
@@ -85,13 +88,18 @@ public struct Hello: Sendable, Equatable, Codable {
         }
         return warning
     }
+
+    /// The action validity in force for this hello, in seconds: `actionValidity`, or 3 ×
+    /// `controlPeriod` when the hello leaves it out.
+    public var resolvedActionValidity: Double { actionValidity ?? 3 * controlPeriod }
 }
 
 /// `welcome`: the server's answer to a hello (server → robot).
 public struct Welcome: Sendable, Equatable, Codable {
     public var kind = "welcome"
     public var protocolVersion: String
-    /// The session id to put in every data frame of this session.
+    /// The session id to put in every data frame of this session, 1…``WireLimits/maximumSessionID``
+    /// (a welcome with any other id is refused when decoded).
     public var session: UInt64
     public var observationDimension: Int
     public var actionDimension: Int
@@ -104,9 +112,11 @@ public struct Welcome: Sendable, Equatable, Codable {
     /// When present, the endpoint the robot must use for the rest of this session (a worker
     /// behind a broker answers hellos forwarded by the broker with its own endpoint).
     public var endpoint: String?
-    /// Seconds an action stays valid after its step's timestamp (the action frame's validUntil).
+    /// Seconds each action stays valid after its step's timestamp: the value in force for this
+    /// session (protocol 1.1; absent from a 1.0 server's welcome).
     public var actionValidity: Double?
-    /// Seconds of compute the server allows each step of this session.
+    /// Seconds of compute the server gives each step of this session; planning stops there and the
+    /// action is flagged ``DataFrameFlags/deadlineExceeded`` (protocol 1.1; absent from 1.0).
     public var computeDeadline: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -116,7 +126,10 @@ public struct Welcome: Sendable, Equatable, Codable {
 
     public init(session: UInt64, observationDimension: Int, actionDimension: Int,
                 heartbeatInterval: Double, idleTimeout: Double, warnings: [String] = [], endpoint: String? = nil,
-                protocolVersion: String = ProtocolVersion.current.description) {
+                protocolVersion: String = ProtocolVersion.current.description,
+                actionValidity: Double? = nil, computeDeadline: Double? = nil) {
+        self.actionValidity = actionValidity
+        self.computeDeadline = computeDeadline
         self.endpoint = endpoint
         self.protocolVersion = protocolVersion
         self.session = session
@@ -126,27 +139,65 @@ public struct Welcome: Sendable, Equatable, Codable {
         self.idleTimeout = idleTimeout
         self.warnings = warnings
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        protocolVersion = try c.decode(String.self, forKey: .protocolVersion)
+        session = try c.decodeWireInteger(.session, in: 1...WireLimits.maximumSessionID)
+        observationDimension = Int(try c.decodeWireInteger(.observationDimension, in: 1...UInt64(WireLimits.maximumValues)))
+        actionDimension = Int(try c.decodeWireInteger(.actionDimension, in: 1...UInt64(WireLimits.maximumValues)))
+        heartbeatInterval = try c.decode(Double.self, forKey: .heartbeatInterval)
+        idleTimeout = try c.decode(Double.self, forKey: .idleTimeout)
+        warnings = try c.decode([String].self, forKey: .warnings)
+        endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint)
+        actionValidity = try c.decodeIfPresent(Double.self, forKey: .actionValidity)
+        computeDeadline = try c.decodeIfPresent(Double.self, forKey: .computeDeadline)
+    }
 }
 
-/// `reset`: start a new episode in a session; the server resets the agent with `seed` and echoes
-/// the message back as the acknowledgement.
+/// `reset`: start a new episode in the same session; the agent clears its belief and warm start
+/// and reseeds its generator with `seed` (what a learning agent has learned is kept). The server
+/// echoes the message back as the acknowledgement.
 public struct Reset: Sendable, Equatable, Codable {
     public var kind = "reset"
+    /// The session (servers issue 1…``WireLimits/maximumSessionID``; any other id is unknown).
     public var session: UInt64
+    /// Required; 0…``WireLimits/maximumSeed``. Seeds the agent's generator only.
     public var seed: UInt64
+
+    enum CodingKeys: String, CodingKey { case kind, session, seed }
 
     public init(session: UInt64, seed: UInt64) {
         self.session = session
         self.seed = seed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        // Any whole number: an id outside 1…maximumSessionID names no session (`unknownSession`),
+        // as in a data frame.
+        session = try c.decodeWireInteger(.session, in: 0...UInt64.max)
+        seed = try c.decodeWireInteger(.seed, in: 0...WireLimits.maximumSeed)
     }
 }
 
 /// `bye`: end a session; the server drops it and echoes the message back.
 public struct Bye: Sendable, Equatable, Codable {
     public var kind = "bye"
+    /// The session (servers issue 1…``WireLimits/maximumSessionID``; any other id is unknown).
     public var session: UInt64
 
+    enum CodingKeys: String, CodingKey { case kind, session }
+
     public init(session: UInt64) { self.session = session }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        session = try c.decodeWireInteger(.session, in: 0...UInt64.max)  // see Reset
+    }
 }
 
 /// `error`: the reply to any request the server could not honour.
@@ -160,10 +211,63 @@ public struct ErrorMessage: Sendable, Equatable, Codable {
     /// The sequence number of the request, when it could be read.
     public var sequence: UInt64?
 
+    enum CodingKeys: String, CodingKey { case kind, code, message, session, sequence }
+
     public init(code: ErrorCode, message: String, session: UInt64? = nil, sequence: UInt64? = nil) {
         self.code = code
         self.message = message
         self.session = session
         self.sequence = sequence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        code = try c.decode(ErrorCode.self, forKey: .code)
+        message = try c.decode(String.self, forKey: .message)
+        // An error may name whatever session id the request carried (even 0 or a huge one).
+        session = try c.decodeWireInteger(.session, in: 0...UInt64.max, required: false)
+        sequence = try c.decodeWireInteger(.sequence, in: 0...UInt64.max, required: false)
+    }
+}
+
+/// A control-message field that is missing, not a number, or outside its range; its text names
+/// the field and what would be accepted.
+struct FieldProblem: Error {
+    /// `true`: a number of the wrong value (→ `invalidMessage`); `false`: missing or not a number
+    /// (→ `malformedJSON`).
+    var outOfRange: Bool
+    var text: String
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes `key` as a JSON integer in `range`. `7` and `7.0` are the same number (JSON does not
+    /// tell integers from decimals); a fraction, a negative number or a number beyond the range is
+    /// refused with a ``FieldProblem`` naming the field and the range.
+    func decodeWireInteger(_ key: Key, in range: ClosedRange<UInt64>) throws -> UInt64 {
+        // `required: true` never returns nil.
+        try decodeWireInteger(key, in: range, required: true) ?? range.lowerBound
+    }
+
+    func decodeWireInteger(_ key: Key, in range: ClosedRange<UInt64>, required: Bool) throws -> UInt64? {
+        let name = (codingPath + [key]).map(\.stringValue).joined(separator: ".")
+        let expected = "an integer in \(range.lowerBound)…\(range.upperBound)"
+        guard contains(key), !((try? decodeNil(forKey: key)) ?? false) else {
+            if !required { return nil }
+            throw FieldProblem(outOfRange: false, text: "missing field \"\(name)\": expected \(expected)")
+        }
+        if let value = try? decode(UInt64.self, forKey: key) {
+            guard range.contains(value) else {
+                throw FieldProblem(outOfRange: true, text: "field \"\(name)\" is \(value): expected \(expected)")
+            }
+            return value
+        }
+        if let number = try? decode(Double.self, forKey: key) {
+            guard let value = UInt64(exactly: number), range.contains(value) else {
+                throw FieldProblem(outOfRange: true, text: "field \"\(name)\" is \(number): expected \(expected)")
+            }
+            return value
+        }
+        throw FieldProblem(outOfRange: false, text: "field \"\(name)\" is not a number: expected \(expected)")
     }
 }

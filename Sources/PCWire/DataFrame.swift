@@ -12,21 +12,25 @@ public enum DataFrame {
         bytes.count >= 4 && UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)) == magic
     }
 
-    /// Reads and validates a header.
+    /// Reads and validates a header. Checks, in order: size limit; magic (`badMagic` for any payload
+    /// not starting with `PCKW`, whatever its length); length ≥ 48 (`malformedFrame`); major version;
+    /// kind (`unknownKind` for an unknown byte, `unexpectedKind` for a JSON-plane kind 1, 2, 5, 6, 8);
+    /// count ≤ ``WireLimits/maximumValues``; exact length.
     /// - Parameter bytes: the whole frame.
     /// - Throws: ``WireError`` naming the first violated rule.
     public static func decodeHeader(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> DataFrameHeader {
         guard bytes.count <= WireLimits.maximumMessageBytes else {
             throw .tooLarge(length: bytes.count, limit: WireLimits.maximumMessageBytes)
         }
+        // Not PCKW, whatever the length (even 0–3 bytes): bad magic. PCKW but short: malformed.
+        guard hasMagic(bytes) else {
+            var found: UInt32 = 0
+            for i in 0..<min(4, bytes.count) { found |= UInt32(bytes[i]) << (8 * UInt32(i)) }
+            throw .badMagic(found: found)
+        }
         guard bytes.count >= WireLimits.headerBytes else {
-            if bytes.count >= 4, !hasMagic(bytes) {
-                throw .badMagic(found: UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
-            }
             throw .frameTooShort(length: bytes.count, minimum: WireLimits.headerBytes)
         }
-        let foundMagic = UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self))
-        guard foundMagic == magic else { throw .badMagic(found: foundMagic) }
         let major = Int(bytes[4])
         guard major == ProtocolVersion.current.major else {
             throw .unsupportedVersion(major: major, supported: ProtocolVersion.current.major)

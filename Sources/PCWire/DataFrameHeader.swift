@@ -11,9 +11,11 @@ public struct DataFrameFlags: OptionSet, Sendable, Hashable {
     public static let warning = DataFrameFlags(rawValue: 1 << 2)
     /// (action) This reply repeats the cached reply to a retried sequence number.
     public static let replayed = DataFrameFlags(rawValue: 1 << 3)
-    /// Action: an observation coordinate lay outside the hello's declared observation bounds.
+    /// (action) An observation coordinate was outside the hello's declared observation bounds
+    /// (the server accepted it; a server started to refuse such steps answers
+    /// ``ErrorCode/observationOutOfBounds`` instead).
     public static let outOfBounds = DataFrameFlags(rawValue: 1 << 4)
-    /// Action: planning stopped at the step's compute deadline; the action is the best plan so far.
+    /// (action) Planning stopped at the session's compute deadline; the action is the best plan so far.
     public static let deadlineExceeded = DataFrameFlags(rawValue: 1 << 5)
 }
 
@@ -27,7 +29,9 @@ public struct DataFrameFlags: OptionSet, Sendable, Hashable {
 ///  6     2    flags (DataFrameFlags)
 ///  8     8    session id
 /// 16     8    sequence number
-/// 24     8    timestamp, nanoseconds (sender's clock)
+/// 24     8    timestamp, nanoseconds: step = the robot's monotonic clock; action = validUntil
+///             (the step's timestamp + the session's action validity, saturating); heartbeat
+///             reply = the request's timestamp echoed
 /// 32     4    count of values
 /// 36     4    iterations (action, telemetry; else 0)
 /// 40     8    free energy, binary64 (action, telemetry; else 0)
@@ -58,9 +62,33 @@ public struct DataFrameHeader: Sendable, Equatable {
         self.freeEnergy = freeEnergy
     }
 
+    /// The action frame's timestamp field read as what it means: the robot-clock instant (ns) after
+    /// which the robot must stop applying this action.
+    @inlinable public var validUntilNanoseconds: UInt64 {
+        get { timestampNanoseconds }
+        set { timestampNanoseconds = newValue }
+    }
+
     /// Bytes per value: 8 with ``DataFrameFlags/float64``, else 4.
     @inlinable public var scalarBytes: Int { flags.contains(.float64) ? 8 : 4 }
 
     /// Total frame length implied by this header.
     @inlinable public var frameBytes: Int { WireLimits.headerBytes + count * scalarBytes }
+}
+
+extension DataFrame {
+    /// The validUntil of an action answering a step stamped `stepTimestamp` (ns, robot clock):
+    /// `stepTimestamp + actionValidity`, saturating at `UInt64.max` instead of wrapping.
+    /// - Parameters:
+    ///   - stepTimestamp: the step frame's timestamp, nanoseconds on the robot's clock.
+    ///   - actionValidity: seconds, finite and ≥ 0 (``Hello/validate()`` keeps it in (0, 60]).
+    @inlinable
+    public static func validUntil(stepTimestamp: UInt64, actionValidity: Double) -> UInt64 {
+        precondition(actionValidity.isFinite && actionValidity >= 0,
+                     "DataFrame.validUntil: actionValidity \(actionValidity) must be finite and >= 0")
+        let nanoseconds = (actionValidity * 1e9).rounded()
+        guard nanoseconds < 18_446_744_073_709_551_616.0 else { return .max }
+        let (sum, overflow) = stepTimestamp.addingReportingOverflow(UInt64(nanoseconds))
+        return overflow ? .max : sum
+    }
 }

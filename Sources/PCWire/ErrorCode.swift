@@ -1,8 +1,9 @@
 /// The error codes of the protocol, sent as their names in `error` replies (PROTOCOL.md §4).
 public enum ErrorCode: String, Sendable, Codable, CaseIterable {
-    /// A data frame shorter than its header, or a multipart shape the server cannot parse.
+    /// A payload starting with `PCKW` that is shorter than the 48-byte header, or a multipart shape
+    /// the server cannot parse.
     case malformedFrame
-    /// The first four bytes are neither the data-frame magic `PCKW` nor a JSON object.
+    /// The payload starts neither with the data-frame magic `PCKW` nor with `{`, whatever its length.
     case badMagic
     /// The major protocol version differs from the server's.
     case unsupportedVersion
@@ -34,11 +35,13 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case agentFailure
     /// The server has reached its session limit.
     case serverFull
-    /// A step, reset, bye or heartbeat for a session that another client identity opened.
+    /// A step, reset or bye named a session opened by another client identity; the owner's
+    /// session is unaffected.
     case notOwner
-    /// The peer already holds its maximum number of sessions.
+    /// This peer already holds its maximum number of sessions.
     case peerLimit
-    /// An observation lies outside the declared bounds and the server refuses such observations.
+    /// An observation coordinate is outside the hello's declared bounds and the server refuses such
+    /// observations (the message names the coordinate).
     case observationOutOfBounds
     /// Too many requests are queued for one session.
     case sessionBusy

@@ -8,7 +8,7 @@ public struct ProtocolVersion: Sendable, Equatable, CustomStringConvertible {
     public var patch: Int
 
     /// The version this build speaks.
-    public static let current = ProtocolVersion(major: 1, minor: 0, patch: 0)
+    public static let current = ProtocolVersion(major: 1, minor: 1, patch: 0)
 
     public init(major: Int, minor: Int, patch: Int) {
         self.major = major

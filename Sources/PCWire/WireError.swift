@@ -33,13 +33,15 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .frameTooShort(length, minimum):
-            "frame of \(length) bytes is shorter than the \(minimum)-byte header"
+            "frame starting with PCKW has \(length) bytes, shorter than the \(minimum)-byte header"
         case let .badMagic(found):
-            "bad magic 0x\(String(found, radix: 16)): expected \"PCKW\" or a JSON object"
+            "bad magic 0x\(String(found, radix: 16)) (first bytes, little-endian): a payload must start with \"PCKW\" (data frame) or \"{\" (JSON control message)"
         case let .unsupportedVersion(major, supported):
             "protocol major version \(major) is not supported (server speaks \(supported))"
-        case let .unknownKind(byte): "unknown message kind \(byte)"
-        case let .unexpectedKind(kind): "message kind \(kind.name) is not accepted here"
+        case let .unknownKind(byte): "unknown message kind \(byte): binary frames carry 3 (step), 4 (action), 7 (heartbeat) or 9 (telemetry)"
+        case let .unexpectedKind(kind):
+            kind.isDataPlane ? "message kind \(kind.name) (\(kind.rawValue)) is not accepted here"
+                : "kind \(kind.rawValue) (\(kind.name)) is a JSON control message: send it as JSON with \"kind\":\"\(kind.name)\", not as a binary frame"
         case let .frameSizeMismatch(length, expected, count):
             "frame has \(length) bytes but its header announces \(count) values (\(expected) bytes)"
         case let .tooManyValues(count, limit): "count \(count) exceeds the limit of \(limit) values"

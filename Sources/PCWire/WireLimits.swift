@@ -6,12 +6,12 @@ public enum WireLimits {
     public static let maximumValues = 4_096
     /// Longest robot name, in UTF-8 bytes.
     public static let maximumRobotNameBytes = 256
+    /// Largest `actionValidity` a hello may ask for, in seconds.
+    public static let maximumActionValidity: Double = 60
+    /// Largest `reset.seed` (2^53 − 1: exact in every JSON library's numbers).
+    public static let maximumSeed: UInt64 = (1 << 53) - 1
+    /// Largest session id (2^53 − 1); session ids are 1…maximumSessionID.
+    public static let maximumSessionID: UInt64 = (1 << 53) - 1
     /// Size of the fixed data-frame header, in bytes.
     public static let headerBytes = 48
-    /// Largest session id (2^53 − 1: exact in every JSON implementation); ids start at 1.
-    public static let maximumSessionID: UInt64 = (1 << 53) - 1
-    /// Largest `reset.seed` (2^53 − 1).
-    public static let maximumSeed: UInt64 = (1 << 53) - 1
-    /// Largest `hello.actionValidity`, in seconds.
-    public static let maximumActionValidity = 60.0
 }

@@ -62,8 +62,11 @@ import Testing
 
     @Test func versionRules() throws {
         let current = ProtocolVersion.current
-        #expect(try current.compatibility(with: ProtocolVersion(parsing: "1.0.9")) == nil)
+        #expect(current.description == "1.1.0")
+        #expect(try current.compatibility(with: ProtocolVersion(parsing: "1.1.9")) == nil)
         #expect(try current.compatibility(with: ProtocolVersion(parsing: "1.3.0")) != nil)
+        // A 1.0 peer is accepted with the minor-version warning.
+        #expect(try current.compatibility(with: ProtocolVersion(parsing: "1.0.0"))?.contains("minor") == true)
         #expect(throws: WireError.unsupportedVersion(major: 2, supported: 1)) {
             try current.compatibility(with: ProtocolVersion(parsing: "2.0.0"))
         }

@@ -51,6 +51,15 @@ enum Golden {
         let expectedStored = header.flags.contains(.float64) ? expectedValues : expectedValues.map { Double(Float($0)) }
         #expect(values == expectedStored)
 
+        if let origin = expected["validUntilOf"] as? String {
+            // An action's timestamp is validUntil: its step's timestamp + the action validity.
+            let step = try #require(frames[origin] as? [String: Any])
+            let stepTimestamp = try #require((step["timestamp"] as? NSNumber)?.uint64Value)
+            let validity = try #require((expected["actionValidity"] as? NSNumber)?.doubleValue)
+            #expect(header.kind == .action)
+            #expect(header.validUntilNanoseconds == DataFrame.validUntil(stepTimestamp: stepTimestamp, actionValidity: validity))
+        }
+
         var out = [UInt8](repeating: 0, count: header.frameBytes)
         let written = out.withUnsafeMutableBytes { buffer in
             values.withUnsafeBufferPointer { DataFrame.encode(header, values: $0, into: buffer) }
@@ -70,6 +79,9 @@ enum Golden {
         #expect(hello.controlPeriod == 0.05)
         #expect(hello.scalar == .float32)
         #expect(hello.agent["type"]?.stringValue == "linear")
+        #expect(hello.actionValidity == 0.15)
+        #expect(hello.resolvedActionValidity == 0.15)
+        #expect(hello.protocolVersion == ProtocolVersion.current.description)
         #expect(try hello.validate() == nil)
         try expectSameJSON(ControlMessage.hello(hello).encoded(), bytes)
     }
@@ -81,26 +93,44 @@ enum Golden {
         }
         #expect(hello.observationSpace.low == [nil, -1])
         #expect(hello.scalar == .float64)
+        #expect(hello.actionValidity == nil && hello.resolvedActionValidity == 3 * 0.001)
         let warning = try hello.validate()
         #expect(warning?.contains("minor") == true)
         try expectSameJSON(ControlMessage.hello(hello).encoded(), bytes)
     }
 
+    static let session: UInt64 = 0x0012_3456_789A_BCDE
+
+    static let replies: [(String, ControlMessage)] = [
+        ("welcome.json", .welcome(Welcome(session: session, observationDimension: 3, actionDimension: 1,
+                                          heartbeatInterval: 1, idleTimeout: 10,
+                                          actionValidity: 0.15, computeDeadline: 0.025))),
+        // A 1.0 server's welcome has neither actionValidity nor computeDeadline: still decodes.
+        ("welcome_1_0.json", .welcome(Welcome(session: session, observationDimension: 3, actionDimension: 1,
+                                              heartbeatInterval: 1, idleTimeout: 10, protocolVersion: "1.0.0"))),
+        ("reset.json", .reset(Reset(session: session, seed: 7))),
+        ("reset_max_seed.json", .reset(Reset(session: WireLimits.maximumSessionID, seed: WireLimits.maximumSeed))),
+        ("bye.json", .bye(Bye(session: session))),
+        ("error.json", .error(ErrorMessage(code: .dimensionMismatch, message: "observation has 2 values, expected 3",
+                                           session: session, sequence: 42))),
+        ("error_not_owner.json", .error(ErrorMessage(code: .notOwner,
+                                                     message: "session 5124095576030430 belongs to another client identity",
+                                                     session: session, sequence: 44))),
+    ]
+
     @Test func replyMessagesRoundTrip() throws {
-        let session: UInt64 = 0x0123_4567_89AB_CDEF
-        let cases: [(String, ControlMessage)] = [
-            ("welcome.json", .welcome(Welcome(session: session, observationDimension: 3, actionDimension: 1,
-                                              heartbeatInterval: 1, idleTimeout: 10))),
-            ("reset.json", .reset(Reset(session: session, seed: 7))),
-            ("bye.json", .bye(Bye(session: session))),
-            ("error.json", .error(ErrorMessage(code: .dimensionMismatch, message: "observation has 2 values, expected 3",
-                                               session: session, sequence: 42))),
-        ]
-        for (name, message) in cases {
+        for (name, message) in Self.replies {
             let bytes = try Golden.bytes(name)
             #expect(try ControlMessage.decode(Data(bytes)) == message, "\(name)")
             try expectSameJSON(message.encoded(), bytes)
         }
+    }
+
+    @Test func everyGoldenControlMessageIsChecked() throws {
+        let control = try #require(try Golden.manifest()["control"] as? [String: Any])
+        let checked = Set(Self.replies.map(\.0) + ["hello.json", "hello_unbounded.json"])
+        #expect(Set(control.keys) == checked)
+        #expect(Self.session < 1 << 53)
     }
 
     /// Compares two JSON documents as values (key order and spacing aside), integers exactly.

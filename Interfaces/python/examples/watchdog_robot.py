@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A simulated pendulum robot at 50 Hz that follows a PCKit agent, with a robot-side watchdog.
 
-The watchdog gives each request one control period (20 ms). When the agent is late or gone it
-applies the safe action (zero torque) instead, so the robot never waits on the network.
+The watchdog gives each request one control period (20 ms). When the agent is late or gone, or its
+action is past its validUntil (the step's time.monotonic_ns() stamp + the session's action
+validity), it applies the safe action (zero torque) instead, so the robot never waits on the network
+and never applies a stale action.
 
     pcctl serve --bind ipc:///tmp/pckit.sock &
     python watchdog_robot.py --endpoint ipc:///tmp/pckit.sock --seconds 5
@@ -47,7 +49,7 @@ def main():
     watchdog = Watchdog(agent, safe_action=[0.0], deadline=1 / args.rate)
     held = control_loop(watchdog, robot.sensors, robot.apply, period=1 / args.rate, steps=int(args.seconds * args.rate))
     upright = abs(math.remainder(robot.theta, 2 * math.pi)) < 0.1
-    print(f"steps {len(held)} held {sum(held)} upright {upright}")
+    print(f"steps {len(held)} held {sum(held)} upright {upright} expired {watchdog.expired}")
     agent.close()
 
 

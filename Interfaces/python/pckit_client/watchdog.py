@@ -18,6 +18,12 @@ class Watchdog:
     worker thread, and when no valid action has arrived by the deadline the watchdog returns
     ``safe_action`` (e.g. zero torque, or hold position) and counts a miss. Independent of the
     agent and the server; it lives entirely on the robot side.
+
+    An action is also refused once it has expired: a protocol 1.1 server stamps each action with
+    validUntil (the step's ``time.monotonic_ns()`` stamp + the session's action validity). When
+    ``time.monotonic_ns()`` has passed it by the time the reply is used, the watchdog returns the safe
+    action and counts it in ``expired`` (and ``misses``). The next fresh action is applied again.
+    Against a 1.0 server (no validUntil) only the reply deadline applies.
     """
 
     def __init__(self, agent: RemoteAgent, safe_action: Sequence[float], deadline: float):
@@ -25,14 +31,19 @@ class Watchdog:
         self.safe_action = np.asarray(safe_action, dtype=np.float64)
         self.deadline = float(deadline)
         self.misses = 0
+        self.expired = 0
         self.commands = 0
         self._pending: Optional[threading.Thread] = None
         self._result: Optional[np.ndarray] = None
+        self._valid_until: Optional[int] = None
         self._last_safe = False
 
     def _ask(self, observation: np.ndarray) -> None:
         try:
-            self._result = self.agent.step(observation)
+            result = self.agent.step(observation)
+            # Read on this thread, right after the step that set it.
+            self._valid_until = self.agent.valid_until_ns
+            self._result = result
         except (ServerLost, RemoteError, OSError):
             self._result = None
 
@@ -50,12 +61,19 @@ class Watchdog:
             self._last_safe = True
             return self.safe_action.copy()
         self._result = None
+        self._valid_until = None
         self._pending = threading.Thread(target=self._ask, args=(np.asarray(observation, dtype=np.float64),),
                                          daemon=True)
         self._pending.start()
         self._pending.join(self.deadline)
         if self._pending.is_alive() or self._result is None:
             self.misses += 1
+            self._last_safe = True
+            return self.safe_action.copy()
+        if self._valid_until is not None and time.monotonic_ns() > self._valid_until:
+            # The reply came, but the action is already past its validUntil on this robot's clock.
+            self.misses += 1
+            self.expired += 1
             self._last_safe = True
             return self.safe_action.copy()
         self._last_safe = False

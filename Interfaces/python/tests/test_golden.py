@@ -28,6 +28,11 @@ def test_frames(name):
     float64 = bool(frame.flags & wire.FLAG_FLOAT64)
     stored = np.asarray(expected["values"], dtype=np.float64 if float64 else np.float32)
     assert np.array_equal(frame.values, stored)
+    if "validUntilOf" in expected:
+        # An action's timestamp is validUntil: its step's timestamp + the action validity, in ns.
+        step = MANIFEST["frames"][expected["validUntilOf"]]
+        assert frame.kind == "action"
+        assert frame.valid_until_ns == step["timestamp"] + round(expected["actionValidity"] * 1e9)
     again = wire.encode_frame(frame.kind, frame.session, frame.sequence, expected["values"], float64=float64,
                               timestamp=frame.timestamp, flags=frame.flags, iterations=frame.iterations,
                               free_energy=frame.free_energy)
@@ -63,3 +68,31 @@ def test_hello_maps_infinite_bounds_to_null():
     assert space == {"low": [None, -1.0], "high": [None, 1.0]}
     golden = json.loads((GOLDEN / "hello_unbounded.json").read_text())
     assert golden["observationSpace"] == space
+
+
+def test_golden_ids_and_versions_follow_1_1():
+    for name, message in MANIFEST["control"].items():
+        if "session" in message:
+            assert 1 <= message["session"] <= wire.MAX_SESSION_ID, name
+    assert MANIFEST["control"]["hello.json"]["protocol"] == wire.PROTOCOL_VERSION
+    assert MANIFEST["control"]["welcome.json"]["actionValidity"] == 0.15
+    assert MANIFEST["control"]["reset_max_seed.json"]["seed"] == wire.MAX_SEED
+    assert wire.check_seed(MANIFEST["control"]["reset.json"]["seed"]) == 7
+    assert MANIFEST["control"]["error_not_owner.json"]["code"] in wire.ERROR_CODES
+    flags = MANIFEST["frames"]["action_flags_f64.bin"]["flags"]
+    assert flags & wire.FLAG_OUT_OF_BOUNDS and flags & wire.FLAG_DEADLINE_EXCEEDED
+    hello = MANIFEST["control"]["hello.json"]
+    rebuilt = wire.hello(hello["robot"], hello["observationSpace"], hello["actionSpace"], hello["controlPeriod"],
+                         hello["agent"], hello["scalar"], action_validity=hello["actionValidity"])
+    assert rebuilt == hello
+
+
+def test_committed_golden_files_are_what_make_golden_writes(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_golden", GOLDEN.parent / "make_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    fresh = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in GOLDEN.iterdir()}
+    assert fresh == committed

@@ -108,6 +108,7 @@ def test_curve_without_key_gets_nothing_with_key_works(start_server, tmp_path):
     keys = json.loads(pcctl_output("keygen"))
     key_file = tmp_path / "server-key.json"
     key_file.write_text(json.dumps(keys))
+    key_file.chmod(0o600)  # pcctl serve refuses a secret key others can read
     server, endpoint = start_server("--curve-key-file", str(key_file), lines=2)
     assert server.value("curve-public-key") == keys["publicKey"]
     with pytest.raises(ServerLost):
@@ -120,6 +121,7 @@ def test_curve_admits_only_authorized_client_keys(start_server, tmp_path):
     server_keys = json.loads(pcctl_output("keygen"))
     robot_keys = json.loads(pcctl_output("keygen"))
     (tmp_path / "server.json").write_text(json.dumps(server_keys))
+    (tmp_path / "server.json").chmod(0o600)
     (tmp_path / "clients.json").write_text(json.dumps([robot_keys["publicKey"]]))
     _, endpoint = start_server("--curve-key-file", str(tmp_path / "server.json"),
                                "--curve-authorized-keys", str(tmp_path / "clients.json"), lines=2)
