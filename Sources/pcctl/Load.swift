@@ -115,14 +115,17 @@ struct LoadRobot: ParsableCommand {
 
     func run() throws {
         let n = observationSize
-        let client = try BridgeClient(endpoint: endpoint, options: .init(timeoutMilliseconds: 2000, retries: 2))
-        let welcome = try client.hello(Hello(
-            robot: "load-\(index)", observationSpace: WireSpace(low: Array(repeating: -10, count: n), high: Array(repeating: 10, count: n)),
-            actionSpace: WireSpace(low: [-1], high: [1]), controlPeriod: 1 / rate,
-            agent: .object(["type": .string("linear"), "gain": .array([.array((0..<n).map { _ in .number(0.1) })])])))
+        // The session belongs to the socket that opens it, so the raw socket says hello itself.
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .dealer)
-        try socket.connect(client.endpoint)
+        try socket.connect(endpoint)
+        let hello = Hello(
+            robot: "load-\(index)", observationSpace: WireSpace(low: Array(repeating: -10, count: n), high: Array(repeating: 10, count: n)),
+            actionSpace: WireSpace(low: [-1], high: [1]), controlPeriod: 1 / rate,
+            agent: .object(["type": .string("linear"), "gain": .array([.array((0..<n).map { _ in .number(0.1) })])]))
+        guard case let .welcome(welcome) = try Self.request(ControlMessage.hello(hello), on: socket) else {
+            throw ValidationError("load robot \(index): no welcome")
+        }
 
         var report = RobotLoadReport()
         let ticks = Int(seconds * rate)
@@ -180,7 +183,24 @@ struct LoadRobot: ParsableCommand {
             let now = monotonicNanoseconds()
             if now > next { report.overruns += 1; next = now }
         }
-        try client.bye()
+        _ = try Self.request(.bye(Bye(session: welcome.session)), on: socket)
         print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+    }
+
+    /// Sends a control message as `[empty, json]` and decodes the reply (an error is thrown).
+    static func request(_ message: ControlMessage, on socket: ZMQSocket) throws -> ControlMessage {
+        try socket.send([], more: true)
+        try socket.send(Array(message.encoded()))
+        guard try socket.pollReadable(milliseconds: 5000) else { throw ValidationError("no reply to \(message)") }
+        var buffer = [UInt8](repeating: 0, count: WireLimits.maximumMessageBytes)
+        var length = 0
+        try buffer.withUnsafeMutableBytes { b in
+            var r = try socket.receive(into: b)
+            while r.more { r = try socket.receive(into: b) }
+            length = min(r.length, b.count)
+        }
+        let reply = try ControlMessage.decode(Data(buffer.prefix(length)))
+        if case let .error(error) = reply { throw ValidationError("\(error.code.rawValue): \(error.message)") }
+        return reply
     }
 }
