@@ -28,10 +28,15 @@ public struct BridgeServerConfiguration: Sendable {
     /// Receives one line per session event and refused request (default: discarded).
     public var log: (@Sendable (String) -> Void)?
 
-    /// Threads that run the agents (default: the number of active cores, 1…64). The socket
-    /// thread only receives, routes and replies; one session's requests run in order on one
-    /// worker at a time, different sessions in parallel.
+    /// Threads that run the agents, per pool (default: the number of active cores, 1…64). The
+    /// socket thread only receives, routes and replies; one session's requests run in order on
+    /// one worker at a time, different sessions in parallel. There are two pools of this size:
+    /// one for quick sessions, one at a lower OS priority (nice +10) for sessions whose steps
+    /// average more than ``slowStepThreshold``, so expensive planners yield the CPU to quick robots.
     public var workers: Int = max(1, min(64, ProcessInfo.processInfo.activeProcessorCount))
+    /// Average step compute time, in seconds, above which a session is served by the
+    /// low-priority pool (default 0.001, range (0, 10]); it returns below half of it.
+    public var slowStepThreshold: Double = 0.001
     /// Each step's compute deadline as a fraction of the session's control period (default 0.5,
     /// range (0, 1]). An anytime planner returns its best action at the deadline, flagged
     /// `deadlineExceeded`; the deadline counts from the moment the step was received.
@@ -70,6 +75,8 @@ public struct BridgeServerConfiguration: Sendable {
                     "computeFraction \(computeFraction) must be in (0, 1]")
         try require(maximumComputeDeadline.isFinite && maximumComputeDeadline > 0 && maximumComputeDeadline <= 10,
                     "maximumComputeDeadline \(maximumComputeDeadline) s must be in (0, 10]")
+        try require(slowStepThreshold.isFinite && slowStepThreshold > 0 && slowStepThreshold <= 10,
+                    "slowStepThreshold \(slowStepThreshold) s must be in (0, 10]")
         try require(maximumSessionsPerPeer >= 1, "maximumSessionsPerPeer \(maximumSessionsPerPeer) must be ≥ 1")
         try require(heartbeatOnlyTimeout.isFinite && heartbeatOnlyTimeout > 0,
                     "heartbeatOnlyTimeout \(heartbeatOnlyTimeout) s must be finite and > 0")

@@ -53,7 +53,7 @@ final class ServerCore: @unchecked Sendable {
         peerAddress = .allocate(byteCount: 128, alignment: 8)
         message = .allocate(capacity: 1)
         scratch = .allocate(byteCount: WireLimits.headerBytes + 8 * WireLimits.maximumValues, alignment: 8)
-        let scheduler = SessionScheduler(answer: { [publisher, configuration, factory] session, slot in
+        let scheduler = SessionScheduler(slowStepThreshold: configuration.slowStepThreshold, answer: { [publisher, configuration, factory] session, slot in
             ServerCore.answer(slot, of: session, configuration: configuration, factory: factory, telemetry: publisher != nil)
         })
         self.scheduler = scheduler

@@ -53,12 +53,16 @@ final class Session {
     var queueAnswered = 0
     /// Whether the session is in the scheduler's ready queue or being run by a worker.
     var scheduled = false
+    /// Whether the session's steps are expensive, so the low-priority pool serves it.
+    var isSlow = false
 
     // Worker (one at a time).
     /// The last step's sequence number, once a step has been answered.
     var lastSequence: UInt64?
     /// Steps answered.
     var steps: UInt64 = 0
+    /// Exponential average (weight 1/4) of the agent's compute time per step, in seconds.
+    var stepSecondsAverage = 0.0
     /// (observationDimension)
     let observation: UnsafeMutableBufferPointer<Double>
     /// (actionDimension)
@@ -165,8 +169,11 @@ final class Session {
 
         // The agent acts within its deadline; the action is made safe before it leaves.
         agent.setComputeDeadline(deadline)
+        let started = monotonicSeconds()
         let diagnostics = agent.step(observation: UnsafeBufferPointer(observation), action: action)
-        let late = diagnostics.deadlineExceeded || monotonicSeconds() > deadline
+        let finished = monotonicSeconds()
+        stepSecondsAverage += 0.25 * ((finished - started) - stepSecondsAverage)
+        let late = diagnostics.deadlineExceeded || finished > deadline
         var warning = diagnostics.warning
         for i in 0..<action.count {
             if action[i].isFinite {

@@ -1,18 +1,27 @@
 import Foundation
 
-/// The worker pool that runs the sessions' agents, off the socket thread.
+/// The worker pools that run the sessions' agents, off the socket thread.
 ///
-/// A session with queued requests sits in one shared ready queue; an idle worker takes it,
-/// answers its oldest request, and puts it back at the tail if more are queued. So one
-/// session's requests run in order and never concurrently, different sessions run in parallel on
-/// every worker, and a session that computes for long occupies one worker only. Answered slots go
-/// to a completion queue, and a byte on a pipe wakes the socket thread (which polls the pipe with
-/// its sockets) to send the replies. After warm-up nothing here allocates: the queues are rings
-/// that only grow past their largest size so far.
+/// A session with queued requests sits in a ready queue; an idle worker takes it, answers its
+/// oldest request, and puts it back at the tail if more are queued. So one session's requests
+/// run in order and never concurrently, and different sessions run in parallel.
+///
+/// There are two pools of equal size, each with its own queue. Sessions start *quick*; a session
+/// whose steps take longer than the slow-step threshold (on average) becomes *slow* and is served
+/// by the second pool, whose threads run at a lower OS priority (nice +10). On a machine with few
+/// cores, the scheduler then preempts an expensive planner as soon as a quick robot's step, the
+/// socket thread or a client needs the CPU, so one expensive robot cannot delay the others; the
+/// expensive ones share what is left. A session becomes quick again once its steps are short.
+///
+/// Answered slots go to a completion queue, and a byte on a pipe wakes the socket thread (which
+/// polls the pipe with its sockets) to send the replies. After warm-up nothing here allocates:
+/// the queues are rings that only grow past their largest size so far.
 final class SessionScheduler: @unchecked Sendable {
     // Guards every field below and the sessions' queue indices.
     private let condition = NSCondition()
-    private var ready = Ring()
+    /// Ready sessions by class: [quick, slow].
+    private var ready = [Ring(), Ring()]
+    private let slowCondition = NSCondition()
     private var completed = Ring()
     private var stopping = false
     private var threads: [Thread] = []
@@ -23,7 +32,11 @@ final class SessionScheduler: @unchecked Sendable {
     /// Answers one slot of a session (set by the server; runs on a worker thread).
     private let answer: (Session, RequestSlot) -> Void
 
-    init(answer: @escaping (Session, RequestSlot) -> Void) {
+    /// Seconds of average step compute above which a session is served by the slow pool.
+    private let slowStepThreshold: Double
+
+    init(slowStepThreshold: Double, answer: @escaping (Session, RequestSlot) -> Void) {
+        self.slowStepThreshold = slowStepThreshold
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0, "SessionScheduler: pipe() failed (errno \(errno))")
         for fd in fds {
@@ -41,17 +54,31 @@ final class SessionScheduler: @unchecked Sendable {
         close(wakeWriteFD)
     }
 
-    /// Starts `count` worker threads.
+    /// Starts `count` worker threads for quick sessions and `count` for slow ones.
     func start(workers count: Int) {
-        for i in 0..<count {
-            let thread = Thread { [self] in
-                while runNext(wait: true) {}
-                exited.signal()
+        for slow in [false, true] {
+            for i in 0..<count {
+                let thread = Thread { [self] in
+                    if slow { Self.lowerPriorityOfCallingThread() }
+                    while runNext(wait: true, slow: slow) {}
+                    exited.signal()
+                }
+                thread.name = "pckit-bridge-\(slow ? "slow" : "quick")-\(i)"
+                thread.stackSize = 8 << 20
+                threads.append(thread)
+                thread.start()
             }
-            thread.name = "pckit-bridge-worker-\(i)"
-            thread.stackSize = 8 << 20
-            threads.append(thread)
-            thread.start()
+        }
+    }
+
+    /// Puts the calling thread in Linux's `SCHED_IDLE` class, which any normal thread preempts at
+    /// once when it wakes (raising no privilege is needed to lower one's own priority); where
+    /// that fails, nice +19.
+    static func lowerPriorityOfCallingThread() {
+        var parameters = sched_param(sched_priority: 0)
+        let schedIdle: Int32 = 5  // SCHED_IDLE (linux/sched.h)
+        if sched_setscheduler(0, schedIdle, &parameters) != 0 {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         }
     }
 
@@ -62,6 +89,9 @@ final class SessionScheduler: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         condition.unlock()
+        slowCondition.lock()
+        slowCondition.broadcast()
+        slowCondition.unlock()
         if wasRunning { for _ in threads { exited.wait() } }
     }
 
@@ -81,10 +111,20 @@ final class SessionScheduler: @unchecked Sendable {
         session.queueCount += 1
         if !session.scheduled {
             session.scheduled = true
-            ready.push(session)
-            condition.signal()
+            makeReady(session)
         }
         condition.unlock()
+    }
+
+    /// Queues a session on its class's ready queue and wakes one of that pool's workers.
+    /// Called with `condition` held.
+    private func makeReady(_ session: Session) {
+        let slow = session.isSlow
+        ready[slow ? 1 : 0].push(session)
+        let pool = slow ? slowCondition : condition
+        if slow { slowCondition.lock() }
+        pool.signal()
+        if slow { slowCondition.unlock() }
     }
 
     /// The oldest answered slot whose reply has not been sent, with its session, or `nil`.
@@ -116,11 +156,25 @@ final class SessionScheduler: @unchecked Sendable {
     /// Takes one ready session and answers its oldest unanswered request.
     /// - Parameter wait: block until a session is ready (workers) or return at once (tests).
     /// - Returns: false when stopping (or, without waiting, when nothing was ready).
+    /// - Parameter slow: take from the slow sessions' queue (else the quick ones'); without
+    ///   waiting, either queue is served (tests).
     @discardableResult
-    func runNext(wait: Bool) -> Bool {
+    func runNext(wait: Bool, slow: Bool = false) -> Bool {
         condition.lock()
-        while ready.isEmpty && !stopping && wait { condition.wait() }
-        guard !stopping, let session = ready.pop() else {
+        if wait && slow {
+            // Slow workers sleep on their own condition, so quick work never wakes them.
+            while ready[1].isEmpty && !stopping {
+                slowCondition.lock()
+                condition.unlock()
+                slowCondition.wait(until: Date(timeIntervalSinceNow: 0.05))
+                slowCondition.unlock()
+                condition.lock()
+            }
+        } else {
+            while ready[0].isEmpty && !stopping && wait { condition.wait() }
+        }
+        let session = wait ? ready[slow ? 1 : 0].pop() : (ready[0].pop() ?? ready[1].pop())
+        guard !stopping, let session else {
             condition.unlock()
             return false
         }
@@ -131,10 +185,12 @@ final class SessionScheduler: @unchecked Sendable {
 
         condition.lock()
         session.queueAnswered += 1
+        // Reclassify with hysteresis: slow above the threshold, quick again below half of it.
+        if session.stepSecondsAverage > slowStepThreshold { session.isSlow = true }
+        if session.stepSecondsAverage < 0.5 * slowStepThreshold { session.isSlow = false }
         completed.push(session)
         if session.queueAnswered < session.queueCount {
-            ready.push(session)
-            condition.signal()
+            makeReady(session)
         } else {
             session.scheduled = false
         }
