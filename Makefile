@@ -1,6 +1,7 @@
 # PCKit's two commands:
 #   make run   — install what is missing, build in release mode, run the main job
-#   make test  — install what is missing, build, run every test (Swift and Python)
+#   make test  — install what is missing, build, run every test (Swift and Python; the bridge's
+#                timing test serves from the release build, as a robot lab deploys it)
 # Both work on a fresh Debian machine that has only Swift: missing Debian packages are installed
 # with apt-get when run as root, with sudo otherwise, or the exact command is printed.
 
@@ -21,10 +22,11 @@ RUN_ARGS     ?=
 run: deps build-release
 	$(PCCTL) run pendulum --plot pendulum.svg $(RUN_ARGS)
 
-test: deps build
+test: deps build build-release
 	$(SWIFT) build --product pcctl
 	$(SWIFT) test --disable-xctest
-	PCCTL="$(abspath $(PCCTL_DEBUG))" $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
+	PCCTL="$(abspath $(PCCTL_DEBUG))" PCKIT_TIMING_PCCTL="$(abspath $(PCCTL))" \
+	  $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
 
 deps: system-deps python-deps
 

@@ -14,7 +14,7 @@ import time
 import pytest
 import zmq
 
-from conftest import Process, pcctl_output, pcctl_path, unique_ipc
+from conftest import ROOT, pcctl_output, pcctl_path, unique_ipc
 
 HEADER = struct.Struct("<4sBBHQQQIId")
 KIND_STEP, KIND_ACTION, KIND_HEARTBEAT = 3, 4, 7
@@ -223,3 +223,166 @@ def test_a_world_readable_secret_key_is_refused(tmp_path):
     result = subprocess.run([pcctl_path(), "serve", "--bind", unique_ipc("key"), "--curve-key-file", str(key_file)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0 and "chmod 600" in result.stderr, result.stderr
+
+
+def max_compute_agent():
+    """The pendulum predictive controller with every budget option at its maximum (horizon 1000,
+    100,000 iterations, 4,096 proposal samples, no early stop): far more than any deadline."""
+    config = json.loads((ROOT / "Examples" / "configs" / "pendulum-predictive-mppi-seeded.json").read_text())
+    options = config["predictiveController"]
+    options.update({"horizon": 1000, "iterations": 100_000, "tolerance": 0})
+    options["proposal"]["samples"] = 4096
+    return {"agent": "predictiveController", "task": "pendulum", "predictiveController": options}
+
+
+EXPENSIVE_ROBOT = r"""
+import json, os, sys, time, struct, zmq
+endpoint, agent = sys.argv[1], json.loads(sys.argv[2])
+HEADER = struct.Struct("<4sBBHQQQIId")
+s = zmq.Context().socket(zmq.DEALER)
+s.setsockopt(zmq.ROUTING_ID, os.urandom(16))
+s.connect(endpoint)
+s.send_multipart([b"", json.dumps({"kind": "hello", "protocol": "1.1.0", "robot": "expensive",
+    "observationSpace": {"low": [-1, -1, -8], "high": [1, 1, 8]}, "actionSpace": {"low": [-2], "high": [2]},
+    "controlPeriod": 0.05, "scalar": "float64", "agent": agent}).encode()])
+welcome = json.loads(s.recv_multipart()[1])
+session, deadline = welcome["session"], welcome["computeDeadline"]
+print("ready", flush=True)
+sequence, late, worst = 0, 0, 0.0
+end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    sequence += 1
+    frame = HEADER.pack(b"PCKW", 1, 3, 1, session, sequence, time.monotonic_ns(), 3, 0, 0.0) + struct.pack("<3d", 1, 0, 0)
+    start = time.monotonic()
+    s.send_multipart([b"", frame])
+    reply = s.recv_multipart()[1]
+    worst = max(worst, time.monotonic() - start)
+    flags = HEADER.unpack_from(reply)[3]
+    late += bool(flags & (1 << 5))
+print(json.dumps({"steps": sequence, "late": late, "worst": worst, "deadline": deadline}), flush=True)
+"""
+
+
+def legitimate_round_trips(robot, ticks):
+    """Round trips (s) of a 100 Hz robot with a linear agent, paced on absolute ticks."""
+    samples, next_tick = [], time.monotonic()
+    for i in range(ticks):
+        next_tick += 0.01
+        time.sleep(max(0.0, next_tick - time.monotonic()))
+        start = time.monotonic()
+        reply = robot.request(step_frame(robot.session, robot.sequence + 1, [1.0, 0.0, 0.1 * (i % 10)]))
+        samples.append(time.monotonic() - start)
+        robot.sequence += 1
+        assert decode(reply)["kind"] == KIND_ACTION
+    return samples
+
+
+def p99(samples):
+    ordered = sorted(samples)
+    return ordered[max(0, int(0.99 * len(ordered) + 0.999999) - 1)]
+
+
+def test_a_maximum_compute_robot_does_not_delay_a_100_hz_robot(context):
+    """Beside a robot whose planner runs at its maximum compute, a 100 Hz robot's p99 round trip
+    stays under 2× its idle p99 and under its 10 ms period; the expensive steps return by their
+    deadline flagged deadlineExceeded. Idle and loaded rounds alternate so both see the same
+    machine; the comparison is made at most three times (a time measurement on a shared 2-core VM). `make test`
+    runs it against the release build ($PCKIT_TIMING_PCCTL), as a robot lab deploys it."""
+    endpoint = unique_ipc("timing")
+    server = subprocess.Popen([os.environ.get("PCKIT_TIMING_PCCTL") or pcctl_path(), "serve", "--bind", endpoint],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout.readline().startswith("listening")
+        measure_isolation(context, endpoint)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+
+
+def measure_isolation(context, endpoint):
+    legitimate = Robot(context, endpoint)
+    legitimate.hello(robot="legitimate", period=0.01)
+    legitimate_round_trips(legitimate, 50)  # warm-up
+    for attempt in range(3):
+        idle, loaded, expensive = [], [], []
+        for _ in range(4):
+            idle += legitimate_round_trips(legitimate, 150)
+            robot = subprocess.Popen([sys.executable, "-c", EXPENSIVE_ROBOT, endpoint, json.dumps(max_compute_agent()), "2.1"],
+                                     stdout=subprocess.PIPE, text=True)
+            assert robot.stdout.readline().strip() == "ready"
+            time.sleep(0.2)  # the expensive robot is at work
+            loaded += legitimate_round_trips(legitimate, 150)
+            expensive.append(json.loads(robot.stdout.readline()))
+            robot.wait(timeout=30)
+        for e in expensive:
+            assert e["steps"] > 10 and e["late"] == e["steps"], e
+            assert e["worst"] < e["deadline"] + 0.05, e
+        if p99(loaded) < 2 * p99(idle) and p99(loaded) < 0.01:
+            break
+    print(f"100 Hz robot p99: idle {p99(idle) * 1e6:.0f} µs ({sum(x > 0.003 for x in idle)} over 3 ms), beside max compute {p99(loaded) * 1e6:.0f} µs ({sum(x > 0.003 for x in loaded)} over 3 ms) (attempt {attempt + 1}); "
+          f"expensive steps {sum(e['steps'] for e in expensive)}, worst {max(e['worst'] for e in expensive) * 1e3:.1f} ms")
+    assert p99(loaded) < 2 * p99(idle), f"p99 beside the expensive robot {p99(loaded) * 1e6:.0f} µs, idle {p99(idle) * 1e6:.0f} µs"
+    assert p99(loaded) < 0.01, f"p99 {p99(loaded) * 1e6:.0f} µs exceeds the 10 ms period"
+
+
+def numeric_paths(value, path=()):
+    """Every numeric leaf of a JSON value, as a path of keys and indices."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from numeric_paths(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from numeric_paths(v, path + (i,))
+
+
+def with_value(config, path, value):
+    config = json.loads(json.dumps(config))
+    node = config
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return config
+
+
+def test_every_numeric_option_at_1e9_is_refused_or_bounded(start_server, context):
+    """Each numeric option of a served agent's config set to 10⁹ in turn: the hello is refused with
+    agentRejected naming the option and its maximum (or, for a value with no maximum such as a
+    goal, welcomed); the server's RSS never rises by more than its per-session budget (64 MiB) and
+    a bystander keeps getting actions."""
+    server, endpoint = start_server()
+    bystander = Robot(context, endpoint)
+    bystander.hello()
+    configs = {"pendulum-predictive.json": ({"task": "pendulum"}, dict(period=0.05)),
+               "pendulum-reflex-aic.json": ({}, dict(period=0.05))}
+    baseline = resident_bytes(server.proc.pid)
+    refused = welcomed = 0
+    for name, (extra, space) in configs.items():
+        config = json.loads((ROOT / "Examples" / "configs" / name).read_text())
+        config.update(extra)
+        paths = list(numeric_paths(config))
+        assert len(paths) > 10
+        for path in paths:
+            robot = Robot(context, endpoint)
+            reply = json.loads(robot.request(hello(agent=with_value(config, path, 1e9), **space)))
+            if reply["kind"] == "welcome":
+                welcomed += 1
+                assert json.loads(robot.request(json.dumps({"kind": "bye", "session": reply["session"]}).encode()))["kind"] == "bye"
+            else:
+                refused += 1
+                assert reply["code"] == "agentRejected", reply
+                key = str(path[-1]) if isinstance(path[-1], str) else str(path[-2])
+                if "at most" in reply["message"]:
+                    assert key in reply["message"], (path, reply["message"])
+            robot.close()
+            assert resident_bytes(server.proc.pid) - baseline < 64 << 20, path
+            assert bystander.step([0.0, 0.0, 1.0])["kind"] == KIND_ACTION
+    assert refused > 5 and welcomed > 0
+    horizon = json.loads(Robot(context, endpoint).request(
+        hello(agent=with_value({**json.loads((ROOT / "Examples" / "configs" / "pendulum-predictive.json").read_text()),
+                                "task": "pendulum"}, ("predictiveController", "horizon"), 1e9))))
+    assert horizon["code"] == "agentRejected" and "horizon" in horizon["message"] and "1000" in horizon["message"], horizon
