@@ -77,8 +77,13 @@ final class ServerCore: @unchecked Sendable {
         let wakeIndex = authenticator == nil ? 1 : 2
         var lastSweep = monotonicNanoseconds()
         var published = statistics
+        // After a request, poll without sleeping for up to 50 µs while replies are outstanding: a
+        // quick agent's reply is then sent without the socket thread being woken from sleep.
+        var spinUntil: UInt64 = 0
         while !shouldStop() {
-            if (try? pollSet.poll(milliseconds: 10)) ?? 0 > 0 {
+            let spinning = spinUntil > 0 && monotonicNanoseconds() < spinUntil && scheduler.hasOutstandingRequests
+            if !spinning { spinUntil = 0 }
+            if (try? pollSet.poll(milliseconds: spinning ? 0 : 10)) ?? 0 > 0 {
                 if let authenticator, pollSet.isReadable(1), let refusal = authenticator.answer() {
                     statistics.clientsRefused += 1
                     log(refusal)
@@ -91,6 +96,9 @@ final class ServerCore: @unchecked Sendable {
                     answered += 1
                     sendCompletedReplies()
                 }
+                if answered > 0 { spinUntil = monotonicNanoseconds() + 50_000 }
+            } else if spinning {
+                sendCompletedReplies()
             }
             let now = monotonicNanoseconds()
             if now &- lastSweep > 100_000_000 {

@@ -23,6 +23,8 @@ final class SessionScheduler: @unchecked Sendable {
     private var ready = [Ring(), Ring()]
     private let slowCondition = NSCondition()
     private var completed = Ring()
+    /// Requests submitted whose reply the socket thread has not yet taken.
+    private var outstanding = 0
     private var stopping = false
     private var threads: [Thread] = []
     private let exited = DispatchSemaphore(value: 0)
@@ -108,6 +110,7 @@ final class SessionScheduler: @unchecked Sendable {
     /// Queues the slot ``freeSlot(of:)`` returned, after the socket thread filled it.
     func submit(_ session: Session) {
         condition.lock()
+        outstanding += 1
         session.queueCount += 1
         if !session.scheduled {
             session.scheduled = true
@@ -133,6 +136,7 @@ final class SessionScheduler: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard let session = completed.pop() else { return nil }
+        outstanding -= 1
         return (session, session.slots[session.queueStart])
     }
 
@@ -143,6 +147,14 @@ final class SessionScheduler: @unchecked Sendable {
         session.queueCount -= 1
         session.queueAnswered -= 1
         condition.unlock()
+    }
+
+    /// Whether a submitted request still awaits its reply (the socket thread then polls without
+    /// sleeping for a moment, sparing a wake-up on quick steps).
+    var hasOutstandingRequests: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return outstanding > 0
     }
 
     /// Empties the wake pipe (the socket thread calls it when the pipe polled readable).
