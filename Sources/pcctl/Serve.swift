@@ -73,7 +73,14 @@ struct Serve: ParsableCommand {
           {"agent": "predictiveController", "task": "pendulum", "predictiveController": {...}}
         The first uses the task's preset. The hello's observation and action dimensions and control period must fit the agent, else the robot gets an agentRejected error naming expected and got.
 
-        Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]} and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets the --agent/--task default, else the --config file's "agent".
+        Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]} and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets the --agent/--task default, else the --config file's "agent"; with neither, it is refused with agentRejected saying how to name an agent.
+
+        Served tasks and their coordinates:
+          pendulum  observation [cos θ, sin θ, θ̇ (rad/s)] in [-1,1]×[-1,1]×[-8,8]; action [torque N·m] in [-2, 2]; control period 0.05 s (θ = 0 upright, Gymnasium Pendulum-v1)
+
+        Limits checked before anything is built (agentRejected names the option and its maximum): predictiveController horizon ≤ \(PredictiveControllerOptions.maximumHorizon), iterations ≤ \(PredictiveControllerOptions.maximumIterations), proposal.samples ≤ \(PredictiveControllerOptions.ProposalOptions.maximumSamples), replanInterval ≤ \(PredictiveControllerOptions.maximumReplanInterval); every dimension ≤ \(AgentLimits.maximumDimension); unknown keys are refused by name. Each session needs at most --session-memory-mib (its agent's estimate), all together at most --server-memory-mib.
+
+        Sessions belong to the client identity (routing id, and CURVE key) that opened them; each peer holds at most --max-sessions-per-peer. Agents run on worker threads, each step within a compute deadline (--compute-fraction of the control period, at most --max-compute-deadline seconds); sessions whose steps average over 1 ms run at idle OS priority. Interfaces/protocol/PROTOCOL.md has the full rules.
         """)
 
     @Option(name: .long, help: "Endpoint to bind (repeatable). Loopback and ipc:// only unless --allow-remote.")

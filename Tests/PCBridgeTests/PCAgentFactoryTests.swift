@@ -55,6 +55,54 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
 }
 
 @Suite struct PCAgentFactoryTests {
+    /// A typo'd or unknown key in a hello's agent object, at the top level, in the options block or
+    /// in a reference controller's object, is refused by name with the closest known key; the
+    /// memory estimate refuses it first, before anything is built.
+    @Test func typoedKeysAreRefusedWithASuggestion() throws {
+        func message(_ agent: JSONValue, factory: any BridgeAgentFactory = cartFactory) throws -> String {
+            let request = try cartRequest(agent: agent)
+            do { _ = try factory.estimatedMemoryBytes(for: request) } catch { return "\(error)" }
+            return "accepted"
+        }
+        #expect(try message(["agent": "predictiveController", "task": "cart", "mass": 1.3]).contains("unknown key `mass`"))
+        var block = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(cartOptions))
+        if case var .object(fields) = block { fields["horizn"] = 5; block = .object(fields) }
+        let typo = try message(["agent": "predictiveController", "task": "cart", "predictiveController": block])
+        #expect(typo.contains("predictiveController.horizn") && typo.contains("did you mean `horizon`"), "\(typo)")
+        let reference = #expect(throws: AgentConfigurationError.self) {
+            _ = try ReferenceAgentFactory().makeAgent(for: try cartRequest(agent: ["type": "linear", "gian": [[1.0, 0.0]]]))
+        }
+        #expect("\(reference!)".contains("did you mean `gain`"))
+        // A correct hello is estimated, and the estimate grows with the horizon.
+        var long = cartOptions
+        long.horizon = 400
+        let longBlock = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(long))
+        let short = try cartFactory.estimatedMemoryBytes(for: try cartRequest()) ?? 0
+        let bigger = try cartFactory.estimatedMemoryBytes(for: try cartRequest(
+            agent: ["agent": "predictiveController", "task": "cart", "predictiveController": longBlock])) ?? 0
+        #expect(short > 0 && bigger > short)
+    }
+
+    /// A hello whose agent needs more than the per-session memory budget is refused with
+    /// agentRejected naming the estimate and the budget, before its agent is built.
+    @Test func sessionsAboveTheMemoryBudgetAreRefused() throws {
+        var configuration = BridgeServerConfiguration(bind: [])
+        configuration.sessionMemoryBudget = 1 << 20
+        let context = try ZMQContext()
+        let core = ServerCore(configuration: configuration, factory: cartFactory, router: try ZMQSocket(context: context, type: .router),
+                              publisher: nil)
+        core.useEnvelope(identity: Array("robot-identity-02".utf8))
+        var large = cartOptions
+        large.horizon = 1000
+        large.proposal = .init(samples: 4096, noiseScale: [1], temperature: 0.1)
+        var hello = cartHello()
+        hello.agent = ["agent": "predictiveController", "task": "cart",
+                       "predictiveController": try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(large))]
+        // Refused on the socket thread: no worker ran, nothing was queued.
+        #expect(core.serveSynchronously(.hello(hello)).isEmpty)
+        #expect(core.sessions.isEmpty && core.statistics.errors[.agentRejected] == 1)
+        #expect(core.serveSynchronously(.hello(cartHello())).first.map { if case .welcome = $0 { true } else { false } } == true)
+    }
     /// Over a real server, the hosted controller's actions equal those of the same controller in
     /// process, bit for bit (float64 frames), and it brings the plant to rest at the origin.
     @Test func servedControllerMatchesInProcessAndRegulates() throws {

@@ -13,11 +13,20 @@ public struct DefaultingAgentFactory: BridgeAgentFactory {
     }
 
     public func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
+        try base.makeAgent(for: resolved(request))
+    }
+
+    public func estimatedMemoryBytes(for request: SessionRequest) throws -> Int? {
+        try base.estimatedMemoryBytes(for: resolved(request))
+    }
+
+    /// The request with the default configuration when it names none.
+    private func resolved(_ request: SessionRequest) -> SessionRequest {
         var request = request
         switch request.agentConfiguration {
         case .null, .object([:]): request.agentConfiguration = defaultConfiguration
         default: break
         }
-        return try base.makeAgent(for: request)
+        return request
     }
 }

@@ -1,3 +1,4 @@
+import PCAgents
 import PCWire
 
 /// The factory of the bridge's reference agents, chosen by `agent.type`:
@@ -10,8 +11,16 @@ public struct ReferenceAgentFactory: BridgeAgentFactory {
 
     public init() {}
 
+    /// The keys each reference controller reads; any other key is refused by name.
+    static let knownKeys: [String: [String]] = ["linear": ["type", "gain", "target", "bias"], "pendulumSwingUp": ["type", "energyGain"]]
+
     public func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
         let configuration = request.agentConfiguration
+        if let type = configuration["type"]?.stringValue, let known = Self.knownKeys[type], case let .object(fields) = configuration {
+            for key in fields.keys.sorted() where !known.contains(key) {
+                throw AgentConfigurationError.unknownKey(key, known: known)
+            }
+        }
         switch configuration["type"]?.stringValue {
         case "linear":
             return try LinearFeedbackAgent(configuration: configuration, request: request)
