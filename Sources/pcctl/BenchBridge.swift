@@ -19,8 +19,8 @@ struct BenchBridge: ParsableCommand {
     var loopSeconds: Double = 5
     @Option(name: .long, help: "Ticks of the 100 Hz robot, alone and beside a maximum-compute robot (0: skip).")
     var isolationTicks: Int = 300
-    @Option(name: .long, help: "Seconds of each CPU-bound throughput run, 1 worker vs one per core (0: skip).")
-    var throughputSeconds: Double = 3
+    @Option(name: .long, help: "Seconds of CPU-bound throughput per configuration (1 worker, one per core), alternated in 3 rounds (0: skip).")
+    var throughputSeconds: Double = 6
 
     func run() throws {
         var report = BenchReport(suite: "bridge")

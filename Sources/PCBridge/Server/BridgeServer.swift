@@ -23,7 +23,8 @@ import PCWire
 /// server.stop()
 /// ```
 public final class BridgeServer: @unchecked Sendable {
-    // Thread-safety: `core` is touched only by the server thread after `start()`;
+    // Thread-safety: `core`'s sockets and session table are touched only by the server (socket)
+    // thread after `start()`; its workers touch only sessions handed to them by the scheduler;
     // `lock` guards `stopRequested`, `sharedStatistics` and `thread`.
     private let core: ServerCore
     private let lock = NSLock()
