@@ -27,6 +27,60 @@ import PCWire
         #expect(server.statistics.sessionsExpired == 1 && server.statistics.activeSessions == 1)
     }
 
+    /// Heartbeats alone keep a session for at most the heartbeat-only timeout; a step renews it.
+    @Test func heartbeatsAloneKeepASessionOnlySoLong() throws {
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("hb")])
+        configuration.heartbeatOnlyTimeout = 0.4
+        let server = try BridgeServer(configuration: configuration, factory: ReferenceAgentFactory())
+        server.start()
+        defer { server.stop() }
+        let client = try BridgeClient(endpoint: server.endpoints[0])
+        try client.hello(linearHello())
+        _ = try client.step([1, 0, 0])
+        for _ in 0..<3 {  // 0.3 s of heartbeats, then a step: still there
+            Thread.sleep(forTimeInterval: 0.1)
+            try client.heartbeat()
+        }
+        _ = try client.step([1, 0, 0])
+        for _ in 0..<8 {  // 0.8 s of heartbeats alone: dropped
+            Thread.sleep(forTimeInterval: 0.1)
+            if remoteCode({ try client.heartbeat() }) == .unknownSession { break }
+        }
+        #expect(remoteCode { _ = try client.step([1, 0, 0]) } == .unknownSession)
+        server.stop()
+        #expect(server.statistics.sessionsExpired == 1)
+    }
+
+    /// Every action carries validUntil = the step's timestamp + the action validity, on the
+    /// robot's clock; the Swift client applies the safe action once it has passed.
+    @Test func actionsExpireAndTheClientHoldsTheSafeAction() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let client = try BridgeClient(endpoint: server.endpoints[0])
+        var hello = linearHello()
+        hello.actionValidity = 0.2
+        let welcome = try client.hello(hello)
+        #expect(welcome.actionValidity == 0.2 && welcome.computeDeadline == 0.005)  // half the 10 ms period
+        var observation = [1.0, 0.0, 0.0], action = [0.0], held = [0.0]
+        let safe = [0.0]
+        let stamp: UInt64 = 5_000_000_000
+        let header = try observation.withUnsafeMutableBufferPointer { o in
+            try action.withUnsafeMutableBufferPointer { a in
+                try client.step(observation: UnsafeBufferPointer(o), action: a, timestampNanoseconds: stamp)
+            }
+        }
+        #expect(header.timestampNanoseconds == stamp + 200_000_000)
+        #expect(abs(action[0] - expectedLinearAction(observation)) < 1e-12 && action[0] != 0)
+        let valid = held.withUnsafeMutableBufferPointer { h in
+            safe.withUnsafeBufferPointer { client.heldAction(into: h, safeAction: $0, now: stamp + 199_000_000) }
+        }
+        #expect(valid && held == action)
+        let expired = held.withUnsafeMutableBufferPointer { h in
+            safe.withUnsafeBufferPointer { client.heldAction(into: h, safeAction: $0, now: stamp + 201_000_000) }
+        }
+        #expect(!expired && held == safe)
+    }
+
     @Test func serverLimitIsReported() throws {
         let server = try startServer(maximumSessions: 2)
         defer { server.stop() }
