@@ -21,7 +21,9 @@ struct Run: ParsableCommand {
         the learned model; lightdark: all, efe, epistemic, goToMean, random, stay;
         arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
         pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
-        With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`).
+        With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`);
+        an environment without an agent needs --policy (it never falls back to a random policy), and an
+        agent a task cannot use is an error listing the agents it can use.
         """)
 
     static let agentTasks = ["pendulum", "cartpole-swingup", "reacher", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
@@ -73,8 +75,35 @@ struct Run: ParsableCommand {
         }
     }
 
+    /// The agents each agent task can use (names; every task also takes a .json config of the same kind).
+    static let agentsByTask: [String: [String]] = [
+        "pendulum": ["predictive", "learned"], "cartpole-swingup": ["predictive"], "reacher": ["predictive"],
+        "lightdark": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
+        "lightdark-counter": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
+        "lightdark-countercheck": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
+        "kinematic-arm": ["hierarchy"], "arm-uaic": ["aic", "unbiased"],
+    ]
+
     func run() throws {
-        guard policy == nil, Self.agentTasks.contains(task) else { return try forwardToSimulator() }
+        if let policy {
+            // A simple policy is asked for by name; an agent beside it would be ignored, so refuse.
+            guard agent == nil else {
+                throw ValidationError("give either --agent or --policy, not both (got --agent \(agent!) and --policy \(policy))")
+            }
+            return try forwardToSimulator()
+        }
+        guard Self.agentTasks.contains(task) else {
+            // Never fall back to a random policy silently.
+            let withAgents = Self.agentTasks.filter { $0 != "lightdark-countercheck" }.joined(separator: ", ")
+            throw ValidationError("""
+                \(task) has no PCKit agent in pcctl run yet\(agent.map { " (asked for --agent \($0))" } ?? ""); \
+                tasks with agents: \(withAgents). To run \(task) under a simple policy, ask for it: --policy random or --policy zero
+                """)
+        }
+        if let agent, !agent.hasSuffix(".json"), let known = Self.agentsByTask[task], !known.contains(agent),
+           !(known.contains("predictive") && ["PredictiveController", "predictiveController"].contains(agent)) {
+            throw ValidationError("\(task) cannot use agent `\(agent)`; it can use: \(known.joined(separator: ", ")), or a .json config (Examples/configs/)")
+        }
         let count = episodes ?? 100
         switch task {
         case "pendulum" where agent == "learned":
@@ -199,7 +228,7 @@ struct Run: ParsableCommand {
     }
 
     func hierarchyOptions() throws -> KinematicHierarchyOptions {
-        guard let agent, agent.hasSuffix(".json") else { return .referenceArm }
+        guard let agent, agent.hasSuffix(".json") else { return .referenceArm }  // `hierarchy` or none (checked in run)
         let configuration = try AgentConfiguration.load(path: agent)
         guard let options = configuration.kinematicHierarchy else {
             throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a kinematic hierarchy")
