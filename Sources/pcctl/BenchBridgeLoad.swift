@@ -11,12 +11,14 @@ import PCWire
 ///   maximum compute (stepping back to back, each step cut at its compute deadline);
 /// - throughput: robots with CPU-bound planners served by one worker, then by one per core.
 extension BenchBridge {
-    /// A pendulum predictive controller made expensive: a long horizon, many iterations, no early stop.
-    static func heavyModel(horizon: Int, iterations: Int) -> PlantModel {
+    /// A pendulum predictive controller made expensive: a long horizon, many iterations, no early
+    /// stop, and optionally a sampled proposal.
+    static func heavyModel(horizon: Int, iterations: Int, samples: Int = 0) -> PlantModel {
         var options = PredictiveControllerOptions.pendulumSwingUp
         options.horizon = horizon
         options.iterations = iterations
         options.tolerance = 0
+        options.proposal = .init(samples: samples, noiseScale: [1], temperature: 0.1)
         return PlantModel(predictiveControllerPreset: options) { FiniteDifferenceLinearization(PendulumModel.gymnasium) }
     }
 
@@ -50,10 +52,14 @@ extension BenchBridge {
         return samples.sorted()
     }
 
-    /// Isolation: the 100 Hz robot idle, then beside a maximum-compute robot.
+    /// Isolation: the 100 Hz robot idle, then beside a maximum-compute robot (horizon, iterations
+    /// and proposal samples at their maxima, stepping back to back, each step cut at its deadline).
     func isolation(ticks: Int) throws -> [BenchResult] {
         let period = 0.05  // the pendulum model's time step: the compute deadline is 25 ms
-        let factory = PCAgentFactory(models: ["heavy": Self.heavyModel(horizon: 1000, iterations: 10_000)])
+        // Every budget option at its maximum: far more work than any deadline allows.
+        let factory = PCAgentFactory(models: ["heavy": Self.heavyModel(horizon: PredictiveControllerOptions.maximumHorizon,
+                                                                       iterations: PredictiveControllerOptions.maximumIterations,
+                                                                       samples: PredictiveControllerOptions.ProposalOptions.maximumSamples)])
         let server = try BridgeServer(configuration: BridgeServerConfiguration(bind: ["ipc:///tmp/pckit-bench-\(getpid())-iso.sock"]),
                                       factory: factory)
         server.start()

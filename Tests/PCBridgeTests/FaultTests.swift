@@ -187,6 +187,30 @@ import PCWire
         #expect(server.statistics.clientsRefused >= 1 && server.statistics.sessionsCreated == 1)
     }
 
+    /// With CURVE, a peer is its public key: one key's sessions are capped (peerLimit) while another
+    /// key on the same machine is welcomed; and each client is named by its key even with no
+    /// authorized-keys list.
+    @Test func withCurveThePeerLimitCountsPerClientKey() throws {
+        let serverKeys = try CurveKeyPair.generate(), a = try CurveKeyPair.generate(), b = try CurveKeyPair.generate()
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("peer")], curveSecretKey: serverKeys.secretKey)
+        configuration.maximumSessionsPerPeer = 2
+        let server = try BridgeServer(configuration: configuration, factory: ReferenceAgentFactory())
+        server.start()
+        defer { server.stop() }
+        func client(_ keys: CurveKeyPair) throws -> BridgeClient {
+            try BridgeClient(endpoint: server.endpoints[0], options: .init(curveServerKey: serverKeys.publicKey, curveClientKeys: keys))
+        }
+        let first = try client(a), second = try client(a), third = try client(a)
+        try first.hello(linearHello())
+        try second.hello(linearHello())
+        #expect(remoteCode { try third.hello(linearHello()) } == .peerLimit)
+        let other = try client(b)
+        try other.hello(linearHello())
+        #expect(abs(try other.step([0.5, 0, 0])[0] - 0.25) < 1e-12)
+        try first.bye()
+        try third.hello(linearHello())
+    }
+
     @Test func authorizedKeysNeedCurveAndValidKeys() {
         var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("zap")])
         configuration.curveAuthorizedClients = []
