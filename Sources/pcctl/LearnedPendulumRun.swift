@@ -21,6 +21,8 @@ struct LearnedPendulumRun {
     var batchesPerEpisode = 1_000
     var learnerOptions: ModelLearnerOptions
     var controllerOptions: PredictiveControllerOptions
+    /// The pendulum the learner interacts with (default Pendulum-v1; `--param` changes it).
+    var model: PendulumModel = .gymnasium
 
     /// What the learning phase did.
     struct Summary: Codable {
@@ -49,7 +51,7 @@ struct LearnedPendulumRun {
         let start = monotonicNanoseconds()
         var learner = try ModelLearner(options: learnerOptions)
         var summary = Summary()
-        var environment = Pendulum()
+        var environment = Pendulum(model: model)
         var babbling = try MotorBabbling(lower: [-2], upper: [2], holdSteps: holdSteps, seed: learnerOptions.seed)
         var observation = [0.0, 0.0, 0.0], next = observation, action = [0.0]
 

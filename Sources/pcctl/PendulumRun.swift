@@ -9,10 +9,12 @@ struct PendulumRun<A: Agent> {
     var episodes: Int
     var firstSeed: Int
     var ownRandomStarts: Bool
+    /// The pendulum's physics (default Pendulum-v1's; `--param` changes it).
+    var model: PendulumModel = .gymnasium
 
     func run() throws -> RunReport {
         var agent = self.agent
-        var environment = Pendulum()
+        var environment = Pendulum(model: model)
         var observation = [0.0, 0.0, 0.0]
         var action = [0.0]
         var returns: [Double] = [], successes: [Bool] = [], stepTimes: [Double] = []

@@ -67,6 +67,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Pendulum with --agent learned: hidden layer widths of the learned model's PC network.")
     var hiddenSizes: [Int] = []
 
+    @Option(name: .customLong("param"), help: ArgumentHelp("A physical parameter, name=value (repeatable): \(TaskParameters.help). The environment and the true-model planner both use it.", valueName: "name=value"))
+    var parameters: [String] = []
+
     func validate() throws {
         if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
         guard seed >= 0 else { throw ValidationError("--seed must be ≥ 0 (got \(seed))") }
@@ -92,6 +95,10 @@ struct Run: ParsableCommand {
             }
             return try forwardToSimulator()
         }
+        let taskParameters = try TaskParameters(task: task, pairs: parameters)
+        if !taskParameters.values.isEmpty {
+            for (name, value) in taskParameters.values.sorted(by: { $0.key < $1.key }) where !json { print("  \(task) \(name) = \(value)") }
+        }
         guard Self.agentTasks.contains(task) else {
             // Never fall back to a random policy silently.
             let withAgents = Self.agentTasks.filter { $0 != "lightdark-countercheck" }.joined(separator: ", ")
@@ -110,10 +117,10 @@ struct Run: ParsableCommand {
             try runLearnedPendulum(episodes: count)
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
-            let controller = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
-                                                      options: options)
+            let model = try pendulumModel()
+            let controller = try PredictiveController(model: FiniteDifferenceLinearization(model), options: options)
             try finish(try PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
-                                       firstSeed: seed, ownRandomStarts: ownRng).run())
+                                       firstSeed: seed, ownRandomStarts: ownRng, model: model).run())
         case "cartpole-swingup":
             try finish(try CartPoleRun(options: try predictiveOptions(default: .cartPoleSwingUp), episodes: count,
                                        firstSeed: seed).run())
@@ -164,11 +171,12 @@ struct Run: ParsableCommand {
         }
         var run = LearnedPendulumRun(learnerOptions: learnerOptions,
                                      controllerOptions: .pendulumSwingUp)
+        run.model = try pendulumModel()
         run.learningSteps = learningSteps
         run.babblingSteps = babblingSteps
         let (learner, summary) = try run.learn(log: { line in if !json { print("  learn: " + line) } })
         var report = try PendulumRun(agent: try run.controller(for: learner), agentName: "learned", episodes: episodes,
-                                     firstSeed: seed, ownRandomStarts: ownRng).run()
+                                     firstSeed: seed, ownRandomStarts: ownRng, model: run.model).run()
         report.extra["learn.interactionSteps"] = Double(summary.interactionSteps)
         report.extra["learn.babblingSteps"] = Double(summary.babblingSteps)
         report.extra["learn.onPolicySteps"] = Double(summary.onPolicySteps)
@@ -225,6 +233,13 @@ struct Run: ParsableCommand {
             throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a predictive controller")
         }
         return options
+    }
+
+    /// Pendulum-v1 with the `--param` values.
+    func pendulumModel() throws -> PendulumModel {
+        do { return try TaskParameters(task: task, pairs: parameters).pendulumModel() } catch let error as ValidationError {
+            throw error
+        } catch { throw ValidationError("\(error)") }
     }
 
     func hierarchyOptions() throws -> KinematicHierarchyOptions {

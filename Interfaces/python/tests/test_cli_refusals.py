@@ -45,3 +45,25 @@ def test_a_typo_in_a_config_is_refused_with_a_suggestion(tmp_path):
     result = run("pendulum", "--agent", str(path), "--episodes", "1")
     assert result.returncode != 0
     assert "predictiveController.horizn" in result.stderr and "did you mean `horizon`" in result.stderr, result.stderr
+
+
+def test_physical_parameters_are_validated_by_name_and_range():
+    result = run("pendulum", "--param", "mas=1.3")
+    assert result.returncode != 0 and "did you mean `mass`" in result.stderr, result.stderr
+    result = run("pendulum", "--param", "mass=1000")
+    assert result.returncode != 0 and "0.01…100.0 kg" in result.stderr, result.stderr
+    result = run("pendulum", "--param", "mass")
+    assert result.returncode != 0 and "expected name=value" in result.stderr, result.stderr
+    result = run("cartpole-swingup", "--param", "mass=1")
+    assert result.returncode != 0 and "no settable parameters" in result.stderr, result.stderr
+
+
+def test_parameters_reach_the_environment_and_the_true_model_planner():
+    """A heavier, longer pendulum scores differently from Pendulum-v1, and the true-model planner
+    (which plans with the same parameters) still swings it up and balances it."""
+    default = json.loads(run("pendulum", "--episodes", "2", "--json").stdout)["statistics"]
+    heavy = run("pendulum", "--param", "mass=1.3", "--param", "length=1.2", "--episodes", "2", "--json")
+    assert heavy.returncode == 0, heavy.stderr
+    heavy = json.loads(heavy.stdout)["statistics"]
+    assert heavy["meanReturn"] != default["meanReturn"]
+    assert heavy["successRate"] == 1.0, heavy

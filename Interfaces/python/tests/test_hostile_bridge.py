@@ -248,18 +248,21 @@ s.send_multipart([b"", json.dumps({"kind": "hello", "protocol": "1.1.0", "robot"
 welcome = json.loads(s.recv_multipart()[1])
 session, deadline = welcome["session"], welcome["computeDeadline"]
 print("ready", flush=True)
-sequence, late, worst = 0, 0, 0.0
-end = time.monotonic() + float(sys.argv[3])
-while time.monotonic() < end:
-    sequence += 1
-    frame = HEADER.pack(b"PCKW", 1, 3, 1, session, sequence, time.monotonic_ns(), 3, 0, 0.0) + struct.pack("<3d", 1, 0, 0)
-    start = time.monotonic()
-    s.send_multipart([b"", frame])
-    reply = s.recv_multipart()[1]
-    worst = max(worst, time.monotonic() - start)
-    flags = HEADER.unpack_from(reply)[3]
-    late += bool(flags & (1 << 5))
-print(json.dumps({"steps": sequence, "late": late, "worst": worst, "deadline": deadline}), flush=True)
+sequence = 0
+# Each line "go SECONDS" runs the robot back to back for that long, then reports; EOF ends it.
+for line in sys.stdin:
+    late, worst, steps = 0, 0.0, 0
+    end = time.monotonic() + float(line.split()[1])
+    while time.monotonic() < end:
+        sequence += 1
+        frame = HEADER.pack(b"PCKW", 1, 3, 1, session, sequence, time.monotonic_ns(), 3, 0, 0.0) + struct.pack("<3d", 1, 0, 0)
+        start = time.monotonic()
+        s.send_multipart([b"", frame])
+        reply = s.recv_multipart()[1]
+        worst = max(worst, time.monotonic() - start)
+        late += bool(HEADER.unpack_from(reply)[3] & (1 << 5))
+        steps += 1
+    print(json.dumps({"steps": steps, "late": late, "worst": worst, "deadline": deadline}), flush=True)
 """
 
 
@@ -304,22 +307,29 @@ def measure_isolation(context, endpoint):
     legitimate = Robot(context, endpoint)
     legitimate.hello(robot="legitimate", period=0.01)
     legitimate_round_trips(legitimate, 50)  # warm-up
-    for attempt in range(3):
-        idle, loaded, expensive = [], [], []
-        for _ in range(4):
-            idle += legitimate_round_trips(legitimate, 150)
-            robot = subprocess.Popen([sys.executable, "-c", EXPENSIVE_ROBOT, endpoint, json.dumps(max_compute_agent()), "2.1"],
-                                     stdout=subprocess.PIPE, text=True)
-            assert robot.stdout.readline().strip() == "ready"
-            time.sleep(0.2)  # the expensive robot is at work
-            loaded += legitimate_round_trips(legitimate, 150)
-            expensive.append(json.loads(robot.stdout.readline()))
-            robot.wait(timeout=30)
-        for e in expensive:
-            assert e["steps"] > 10 and e["late"] == e["steps"], e
-            assert e["worst"] < e["deadline"] + 0.05, e
-        if p99(loaded) < 2 * p99(idle) and p99(loaded) < 0.01:
-            break
+    robot = subprocess.Popen([sys.executable, "-c", EXPENSIVE_ROBOT, endpoint, json.dumps(max_compute_agent())],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert robot.stdout.readline().strip() == "ready"
+        for attempt in range(3):
+            # Short alternating rounds (0.5 s alone, 0.5 s beside the expensive robot), so that
+            # both halves see the same machine.
+            idle, loaded, expensive = [], [], []
+            for _ in range(24):
+                idle += legitimate_round_trips(legitimate, 50)
+                robot.stdin.write("go 0.62\n")
+                robot.stdin.flush()
+                time.sleep(0.08)  # the expensive robot is at work
+                loaded += legitimate_round_trips(legitimate, 50)
+                expensive.append(json.loads(robot.stdout.readline()))
+            for e in expensive:
+                assert e["steps"] >= 5 and e["late"] == e["steps"], e
+                assert e["worst"] < e["deadline"] + 0.05, e
+            if p99(loaded) < 2 * p99(idle) and p99(loaded) < 0.01:
+                break
+    finally:
+        robot.stdin.close()
+        robot.wait(timeout=30)
     print(f"100 Hz robot p99: idle {p99(idle) * 1e6:.0f} µs ({sum(x > 0.003 for x in idle)} over 3 ms), beside max compute {p99(loaded) * 1e6:.0f} µs ({sum(x > 0.003 for x in loaded)} over 3 ms) (attempt {attempt + 1}); "
           f"expensive steps {sum(e['steps'] for e in expensive)}, worst {max(e['worst'] for e in expensive) * 1e3:.1f} ms")
     assert p99(loaded) < 2 * p99(idle), f"p99 beside the expensive robot {p99(loaded) * 1e6:.0f} µs, idle {p99(idle) * 1e6:.0f} µs"
