@@ -25,6 +25,10 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
     /// The plant model a served predictive controller plans with; used by `pcctl serve` hellos
     /// (e.g. `"pendulum"`); nil in agent files, which leave the task to the command line.
     public var task: String?
+    /// The task's physical parameters by name (e.g. `{"mass": 1.3, "length": 1.2}` for the
+    /// pendulum), for served predictive controllers; nil: the task's defaults. The serving program
+    /// checks names and ranges against its plant model.
+    public var parameters: [String: Double]?
     /// The options of each agent; the one named by ``agent`` must be present.
     public var predictiveController: PredictiveControllerOptions?
     public var reflexController: ReflexControllerOptions?
@@ -49,7 +53,7 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case agent, task, predictiveController, reflexController, activeSensing, kinematicHierarchy
+        case agent, task, parameters, predictiveController, reflexController, activeSensing, kinematicHierarchy
     }
 
     /// Decodes the top level; any key other than ``CodingKeys`` is refused.
@@ -58,6 +62,7 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         agent = try c.decode(Kind.self, forKey: .agent)
         task = try c.decodeIfPresent(String.self, forKey: .task)
+        parameters = try c.decodeIfPresent([String: Double].self, forKey: .parameters)
         predictiveController = try c.decodeIfPresent(PredictiveControllerOptions.self, forKey: .predictiveController)
         reflexController = try c.decodeIfPresent(ReflexControllerOptions.self, forKey: .reflexController)
         activeSensing = try c.decodeIfPresent(ActiveSensingOptions.self, forKey: .activeSensing)

@@ -6,8 +6,15 @@
 extension PlantModel {
     /// Gymnasium's Pendulum-v1 (state (θ, θ̇), torque ±2 N·m, Δt = 0.05 s), linearised by central
     /// differences; preset ``PCAgents/PredictiveControllerOptions/pendulumSwingUp``.
-    public static let pendulum = PlantModel(predictiveControllerPreset: .pendulumSwingUp) {
-        FiniteDifferenceLinearization(PendulumModel.gymnasium)
+    ///
+    /// Settable in a hello's `"parameters"`: `mass` (kg, 0.01…100, default 1), `length` (m,
+    /// 0.01…100, default 1), `gravity` (m/s², 0…100, default 10).
+    public static let pendulum = PlantModel(predictiveControllerPreset: .pendulumSwingUp, parameters: [
+        PlantParameter(name: "mass", defaultValue: 1, range: 0.01...100, unit: "kg"),
+        PlantParameter(name: "length", defaultValue: 1, range: 0.01...100, unit: "m"),
+        PlantParameter(name: "gravity", defaultValue: 10, range: 0...100, unit: "m/s²"),
+    ]) { values in
+        FiniteDifferenceLinearization(try PendulumModel(gravity: values["gravity"]!, mass: values["mass"]!, length: values["length"]!))
     }
 
     /// Every built-in plant model by task name.

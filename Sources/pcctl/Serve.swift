@@ -76,7 +76,7 @@ struct Serve: ParsableCommand {
         Reference controllers for testing the transport: {"type": "linear", "gain": [[...]]} and {"type": "pendulumSwingUp"}. A hello with an empty agent ({}) gets the --agent/--task default, else the --config file's "agent"; with neither, it is refused with agentRejected saying how to name an agent.
 
         Served tasks and their coordinates:
-          pendulum  observation [cos θ, sin θ, θ̇ (rad/s)] in [-1,1]×[-1,1]×[-8,8]; action [torque N·m] in [-2, 2]; control period 0.05 s (θ = 0 upright, Gymnasium Pendulum-v1)
+          pendulum  observation [cos θ, sin θ, θ̇ (rad/s)] in [-1,1]×[-1,1]×[-8,8]; action [torque N·m] in [-2, 2]; control period 0.05 s (θ = 0 upright, Gymnasium Pendulum-v1); "parameters": {"mass": kg 0.01…100 (1), "length": m 0.01…100 (1), "gravity": m/s² 0…100 (10)}
 
         Limits checked before anything is built (agentRejected names the option and its maximum): predictiveController horizon ≤ \(PredictiveControllerOptions.maximumHorizon), iterations ≤ \(PredictiveControllerOptions.maximumIterations), proposal.samples ≤ \(PredictiveControllerOptions.ProposalOptions.maximumSamples), replanInterval ≤ \(PredictiveControllerOptions.maximumReplanInterval); every dimension ≤ \(AgentLimits.maximumDimension); unknown keys are refused by name. Each session needs at most --session-memory-mib (its agent's estimate), all together at most --server-memory-mib.
 

@@ -22,10 +22,10 @@ SEEDS = range(int(os.environ.get("PCKIT_E2E_SEEDS", "20")))
 AGENT = {"agent": "predictiveController", "task": "pendulum"}
 
 
-def in_process_returns(seeds) -> list:
+def in_process_returns(seeds, *params) -> list:
     """`pcctl run pendulum --json`: the same preset on PCKit's Pendulum from Gymnasium's initial states."""
     result = subprocess.run([pcctl_path(), "run", "pendulum", "--episodes", str(len(seeds)), "--seed", str(seeds[0]),
-                             "--json"], capture_output=True, text=True, timeout=120)
+                             "--json", *params], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["initialStates"].startswith("Gymnasium"), report["initialStates"]
@@ -55,6 +55,33 @@ def test_predictive_controller_over_zeromq_matches_in_process(start_server):
     # It is the swing-up agent, not a trivially matching one: zero torque scores about −1180 here.
     assert remote_mean > -250, summary(remote)
     assert retried == 0
+
+
+def test_a_heavier_longer_pendulum_over_zeromq_matches_in_process(start_server):
+    """Gymnasium's Pendulum-v1 with m = 1.3, l = 1.2, driven over ZeroMQ by a served predictive
+    controller whose hello sets the same parameters, scores within 2% of `pcctl run pendulum
+    --param mass=1.3 --param length=1.2` on the same initial states; the hello's parameters are
+    checked by name and range."""
+    _, endpoint = start_server()
+    seeds = range(10)
+    env = gym.make("Pendulum-v1")
+    env.unwrapped.m, env.unwrapped.l = 1.3, 1.2
+    agent_config = {**AGENT, "parameters": {"mass": 1.3, "length": 1.2}}
+    with remote_agent_for(env, endpoint, agent_config, scalar="float64", timeout=5.0) as agent:
+        remote = evaluate(env, agent, seeds)
+    env.close()
+    local = in_process_returns(seeds, "--param", "mass=1.3", "--param", "length=1.2")
+    default = in_process_returns(seeds)
+    remote_mean, local_mean = float(np.mean(remote)), float(np.mean(local))
+    print(f"\nPendulum-v1 m=1.3 l=1.2 seeds 0..9: remote mean {remote_mean:.4f}, in-process {local_mean:.4f}, "
+          f"default parameters {float(np.mean(default)):.4f}")
+    assert abs(remote_mean - local_mean) <= 0.02 * abs(local_mean), (remote, local)
+    assert abs(float(np.mean(default)) - local_mean) > 1.0  # the parameters changed the plant
+    for bad, words in [({"mas": 1.3}, "did you mean `mass`"), ({"mass": 1000}, "0.01…100.0 kg")]:
+        with pytest.raises(RemoteError) as refused:
+            with remote_agent_for(gym.make("Pendulum-v1"), endpoint, {**AGENT, "parameters": bad}, timeout=5.0):
+                pass
+        assert refused.value.code == "agentRejected" and words in str(refused.value), str(refused.value)
 
 
 @pytest.mark.parametrize("observation_dimension, action_dimension, expected", [

@@ -47,6 +47,7 @@ public struct PCAgentFactory: BridgeAgentFactory {
             let task = configuration["task"]?.stringValue
             guard let task, let model = models[task] else { throw AgentRequestError.unknownTask(task, known: models.keys.sorted()) }
             let options = try predictiveOptions(configuration, model: model, task: task)
+            try model.checkParameters(try Self.parameters(configuration))
             return options.estimatedMemoryBytes(stateDimension: model.stateDimension, actionDimension: model.actionDimension)
         case .reflexController, .activeSensing, .kinematicHierarchy:
             guard configuration[kind.rawValue] != nil else {
@@ -83,11 +84,18 @@ public struct PCAgentFactory: BridgeAgentFactory {
             }
             let options = try predictiveOptions(configuration, model: model, task: task)
             try check(request, observationDimension: options.observation.observationDimension, model: model)
-            do { return try model.makePredictiveController(options: options) } catch {
+            let parameters = try Self.parameters(configuration)
+            try model.checkParameters(parameters)
+            do { return try model.makePredictiveController(options: options, parameters: parameters) } catch let error as AgentRequestError {
+                throw error
+            } catch {
                 throw AgentRequestError.invalidOptions("\(error)")
             }
         case .reflexController, .activeSensing, .kinematicHierarchy:
             // Model-free agents: built from their options block alone.
+            guard configuration["parameters"] == nil else {
+                throw AgentRequestError.invalidOptions("\"parameters\" set a task's plant model, which only a predictiveController uses; \(kind.rawValue) takes its options block alone")
+            }
             let agent = try modelFreeAgent(kind, configuration)
             guard request.observationSpace.dimension == agent.observationDimension else {
                 throw AgentRequestError.observationDimension(expected: agent.observationDimension,
@@ -163,6 +171,22 @@ extension PCAgentFactory {
         } catch {
             throw AgentRequestError.invalidOptions("\(error)")
         }
+    }
+
+    /// The hello's `"parameters"` object: numbers by name.
+    static func parameters(_ configuration: JSONValue) throws -> [String: Double] {
+        guard let value = configuration["parameters"] else { return [:] }
+        guard case let .object(fields) = value else {
+            throw AgentRequestError.invalidOptions("parameters must be an object of numbers by name, e.g. {\"mass\": 1.3}")
+        }
+        var values: [String: Double] = [:]
+        for (name, field) in fields {
+            guard let number = field.numberValue else {
+                throw AgentRequestError.invalidOptions("parameters.\(name) must be a number")
+            }
+            values[name] = number
+        }
+        return values
     }
 
     private func check(_ request: SessionRequest, observationDimension: Int, model: PlantModel) throws {
