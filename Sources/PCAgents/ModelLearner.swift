@@ -81,6 +81,10 @@ public struct ModelLearner: Sendable {
     var batchInput: Matrix<Double>
     var batchTarget: Matrix<Double>
     var onlineSquares: [Double]
+    /// Scratch of `recordChecked` (predicted x′ and Δx, (stateDimension)) and of `fillBatch` (rows, (batchSize)).
+    var scratchPredicted: [Double], scratchDelta: [Double], batchRows: [Int]
+    /// The input map of the fitted standardisation (nil before it is fitted).
+    var featureMap: FeatureMap?
 
     /// A learner with a freshly initialised network.
     /// - Throws: ``AgentConfigurationError`` for bad options; ``ModelLearnerError/learningFailed(_:)``
@@ -103,6 +107,9 @@ public struct ModelLearner: Sendable {
         heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
         onlineError = PredictionError(rootMeanSquare: [Double](repeating: 0, count: n), count: 0)
         onlineSquares = [Double](repeating: 0, count: n)
+        scratchPredicted = [Double](repeating: 0, count: n)
+        scratchDelta = [Double](repeating: 0, count: n)
+        batchRows = [Int](repeating: 0, count: options.batchSize)
     }
 
     /// Transitions available for training and held out.
@@ -117,33 +124,52 @@ public struct ModelLearner: Sendable {
     /// - Throws: ``ModelLearnerError`` for a wrong length or a non-finite value (nothing is recorded).
     public mutating func record(state: [Double], action: [Double], next: [Double]) throws {
         let n = options.stateDimension, m = options.actionDimension
-        for (what, vector, count) in [("state", state, n), ("action", action, m), ("next", next, n)] {
-            guard vector.count == count else { throw ModelLearnerError.dimensionMismatch(what: what, expected: count, got: vector.count) }
-            if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
+        try Self.check(state, "state", n)
+        try Self.check(action, "action", m)
+        try Self.check(next, "next", n)
+        state.withUnsafeBufferPointer { x in
+            action.withUnsafeBufferPointer { u in
+                next.withUnsafeBufferPointer { recordChecked(state: x, action: u, next: $0) }
+            }
         }
+    }
+
+    /// Throws unless `vector` holds `count` finite values.
+    static func check(_ vector: [Double], _ what: String, _ count: Int) throws {
+        guard vector.count == count else { throw ModelLearnerError.dimensionMismatch(what: what, expected: count, got: vector.count) }
+        if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
+    }
+
+    /// Records a transition whose lengths and values the caller has checked. Allocates nothing once
+    /// the memories are reserved (``reserveMemory()``) or full.
+    mutating func recordChecked(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                next: UnsafeBufferPointer<Double>) {
+        let n = options.stateDimension
         // Online error: predict before learning.
         if let dynamics {
-            var predicted = [Double](repeating: 0, count: n)
-            state.withUnsafeBufferPointer { x in
-                action.withUnsafeBufferPointer { u in
-                    predicted.withUnsafeMutableBufferPointer { dynamics.transition(state: x, action: u, next: $0) }
-                }
-            }
+            scratchPredicted.withUnsafeMutableBufferPointer { dynamics.transition(state: state, action: action, next: $0) }
             for i in 0..<n {
-                let e = difference(predicted[i], next[i], coordinate: i)
+                let e = difference(scratchPredicted[i], next[i], coordinate: i)
                 onlineSquares[i] += e * e
             }
             onlineError.count += 1
-            onlineError.rootMeanSquare = onlineSquares.map { ($0 / Double(onlineError.count)).squareRoot() }
+            for i in 0..<n { onlineError.rootMeanSquare[i] = (onlineSquares[i] / Double(onlineError.count)).squareRoot() }
         }
-        var delta = [Double](repeating: 0, count: n)
-        for i in 0..<n { delta[i] = difference(next[i], state[i], coordinate: i) }
+        for i in 0..<n { scratchDelta[i] = difference(next[i], state[i], coordinate: i) }
         transitionCount += 1
-        if transitionCount % options.heldOutEvery == 0 {
-            heldOut.append(state: state, action: action, delta: delta)
-        } else {
-            training.append(state: state, action: action, delta: delta)
+        scratchDelta.withUnsafeBufferPointer { delta in
+            if transitionCount % options.heldOutEvery == 0 {
+                heldOut.append(state: state, action: action, delta: delta)
+            } else {
+                training.append(state: state, action: action, delta: delta)
+            }
         }
+    }
+
+    /// Reserves both transition memories at full capacity now, so recording never allocates later.
+    mutating func reserveMemory() {
+        training.reserve()
+        heldOut.reserve()
     }
 
     /// Records one transition given as observations, decoded by ``ModelLearnerOptions/observation``.
@@ -176,22 +202,56 @@ public struct ModelLearner: Sendable {
         guard training.count >= options.batchSize else {
             throw ModelLearnerError.insufficientData(required: options.batchSize, available: training.count)
         }
-        if normalization == nil { normalization = fitNormalization() }
+        fitNormalizationIfNeeded()
         let window = max(1, batches / 10)
         var report = TrainingReport(batches: batches, initialEnergy: 0, finalEnergy: 0, divergedBatches: 0)
         for b in 0..<batches {
-            fillBatch()
-            let result: BatchResult
-            do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
-                throw ModelLearnerError.learningFailed("\(error)")
-            }
+            let result = try learnBatch()
             if b < window { report.initialEnergy += result.energy / Double(window) }
             if b >= batches - window { report.finalEnergy += result.energy / Double(window) }
             if result.diverged { report.divergedBatches += 1 }
         }
-        batchesLearned += batches
-        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization!)
+        refreshDynamics()
         return report
+    }
+
+    /// Fits the standardisation to the training transitions held now, once.
+    mutating func fitNormalizationIfNeeded() {
+        guard normalization == nil else { return }
+        let fitted = fitNormalization()
+        normalization = fitted
+        featureMap = FeatureMap(options: options, normalization: fitted)
+    }
+
+    /// Draws and learns one batch (the standardisation must be fitted); counts it in ``batchesLearned``.
+    mutating func learnBatch() throws -> BatchResult {
+        fillBatch()
+        let result: BatchResult
+        do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
+            throw ModelLearnerError.learningFailed("\(error)")
+        }
+        batchesLearned += 1
+        return result
+    }
+
+    /// Freezes the current network as ``dynamics`` (allocates the model's parameter copy).
+    mutating func refreshDynamics() {
+        guard let normalization else { return }
+        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization)
+    }
+
+    /// Restores a learned state: the network (same sizes as this learner's), its standardisation and
+    /// optionally the transition memories; ``dynamics`` is rebuilt from them.
+    mutating func restore(network: PCNetwork<Double>, normalization: Normalization, batchesLearned: Int,
+                          transitionCount: Int, training: TransitionMemory?, heldOut: TransitionMemory?) {
+        self.network = network
+        self.normalization = normalization
+        featureMap = FeatureMap(options: options, normalization: normalization)
+        self.batchesLearned = batchesLearned
+        self.transitionCount = transitionCount
+        if let training { self.training = training }
+        if let heldOut { self.heldOut = heldOut }
+        refreshDynamics()
     }
 
     /// The RMS one-step prediction error of the current ``dynamics`` on the training set or the
@@ -257,10 +317,10 @@ public struct ModelLearner: Sendable {
     mutating func fillBatch() {
         let n = options.stateDimension, m = options.actionDimension
         let norm = normalization!
-        let memory = training
-        let map = FeatureMap(options: options, normalization: norm)
-        var rows = [Int](repeating: 0, count: options.batchSize)
-        for r in 0..<options.batchSize { rows[r] = generator.nextInt(below: memory.count) }
+        let map = featureMap!
+        let available = training.count
+        for r in 0..<options.batchSize { batchRows[r] = generator.nextInt(below: available) }
+        let memory = training, rows = batchRows
         batchInput.withUnsafeMutableStorage { z, ld in
             memory.states.withUnsafeBufferPointer { s in
                 memory.actions.withUnsafeBufferPointer { a in
