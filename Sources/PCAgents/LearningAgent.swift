@@ -83,7 +83,8 @@ public struct LearningAgent: AnytimeAgent {
     /// The network the planner's model was frozen from (what ``save(to:includeMemory:)`` writes).
     var plannerNetwork: PCNetwork<Double>?
     var babbling: MotorBabbling
-    var previousObservation: [Double], previousAction: [Double]
+    /// The previous observation (n), the previous action (m) and the current observation (n).
+    var previous: ScratchStorage
     var hasPrevious = false
     var observationValid = false
     var stepsSinceSwap = 0
@@ -101,8 +102,7 @@ public struct LearningAgent: AnytimeAgent {
         learner.reserveMemory()
         babbling = try MotorBabbling(lower: options.actionLower, upper: options.actionUpper,
                                      holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, 0))
-        previousObservation = [Double](repeating: 0, count: options.observationDimension)
-        previousAction = [Double](repeating: 0, count: options.actionDimension)
+        previous = ScratchStorage(count: 2 * options.observationDimension + options.actionDimension)
     }
 
     public var observationDimension: Int { options.observationDimension }
@@ -145,27 +145,43 @@ public struct LearningAgent: AnytimeAgent {
         lastStepBatches = 0
         lastStepLearningSeconds = 0
         lastStepSwappedModel = false
-        var valid = observation.count == options.observationDimension
-        if valid { for x in observation where !x.isFinite { valid = false } }
+        let n = options.observationDimension, m = options.actionDimension
+        if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
+        var valid = observation.count == n
+        if valid { for i in 0..<n where !observation[i].isFinite { valid = false } }
         observationValid = valid
+        // The previous observation and action live in raw scratch (no closures, no copies: this
+        // runs every step and allocates nothing).
+        let previousObservation = previous.base, previousAction = previous.base + n
         if !valid {
             diagnostics.warnings.insert(.invalidObservation)
-        } else if hasPrevious {
-            previousObservation.withUnsafeBufferPointer { x in
-                previousAction.withUnsafeBufferPointer { u in
-                    observation.withUnsafeBufferPointer { learner.recordChecked(state: x, action: u, next: $0) }
-                }
+        } else {
+            let current = previous.base + n + m
+            for i in 0..<n { current[i] = observation[i] }
+            if hasPrevious {
+                learner.recordChecked(state: UnsafeBufferPointer(start: previousObservation, count: n),
+                                      action: UnsafeBufferPointer(start: previousAction, count: m),
+                                      next: UnsafeBufferPointer(start: current, count: n))
             }
+            for i in 0..<n { previousObservation[i] = current[i] }
         }
-        if valid { for i in 0..<observation.count { previousObservation[i] = observation[i] } }
-        if phase == .controlling { controller!.perceive(observation) }
+        if phase == .controlling {
+            // Moved out of the optional so its workspace stays uniquely referenced (no copy).
+            var planner = controller!
+            controller = nil
+            planner.perceive(observation)
+            controller = planner
+        }
     }
 
     /// Plans on the learned model (controlling); nothing while exploring.
     public mutating func plan() {
         guard phase == .controlling else { return }
-        controller!.planningDeadline = planningDeadline
-        controller!.plan()
+        var planner = controller!
+        controller = nil
+        planner.planningDeadline = planningDeadline
+        planner.plan()
+        controller = planner
     }
 
     /// Writes the action, (actionDimension): babbling while exploring, the planner's u₀ while
@@ -176,7 +192,10 @@ public struct LearningAgent: AnytimeAgent {
         precondition(action.count == actionDimension,
                      "LearningAgent.act: action buffer holds \(action.count) values, expected \(actionDimension)")
         if phase == .controlling {
-            diagnostics = controller!.act(into: &action)
+            var planner = controller!
+            controller = nil
+            diagnostics = planner.act(into: &action)
+            controller = planner
         } else if observationValid {
             babbling.action(into: &action)
         } else {
@@ -185,7 +204,8 @@ public struct LearningAgent: AnytimeAgent {
             }
         }
         hasPrevious = observationValid
-        if observationValid { for j in 0..<actionDimension { previousAction[j] = action[j] } }
+        if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
+        if observationValid { for j in 0..<actionDimension { previous.base[options.observationDimension + j] = action[j] } }
         stepCount += 1
         learnSlice()
         switch phase {
@@ -240,7 +260,10 @@ public struct LearningAgent: AnytimeAgent {
     /// Replaces the planner's model by the network trained so far.
     mutating func swapModel() {
         learner.refreshDynamics()
-        controller!.replaceModel(learner.dynamics!)
+        var planner = controller!
+        controller = nil
+        planner.replaceModel(learner.dynamics!)
+        controller = planner
         plannerNetwork = learner.network
         batchesAtSwap = learner.batchesLearned
         modelVersion += 1

@@ -66,13 +66,18 @@ public struct ModelLearner: Sendable {
     /// The standardisation, once fitted.
     public private(set) var normalization: Normalization?
     /// The learned model at the last ``train(batches:)`` (nil before the first).
-    public private(set) var dynamics: LearnedDynamics?
+    public internal(set) var dynamics: LearnedDynamics?
     /// Transitions recorded (training and held-out).
     public private(set) var transitionCount = 0
     /// Batches learned so far.
     public private(set) var batchesLearned = 0
     /// Online error: each transition recorded after the first training, predicted before it is learned.
-    public private(set) var onlineError: PredictionError
+    public var onlineError: PredictionError {
+        PredictionError(rootMeanSquare: onlineSquares.map { onlineCount > 0 ? ($0 / Double(onlineCount)).squareRoot() : 0 },
+                        count: onlineCount)
+    }
+    /// Transitions in ``onlineError``.
+    var onlineCount = 0
 
     var learner: PCLearner<Double>
     var generator: Xoshiro256
@@ -81,8 +86,11 @@ public struct ModelLearner: Sendable {
     var batchInput: Matrix<Double>
     var batchTarget: Matrix<Double>
     var onlineSquares: [Double]
-    /// Scratch of `recordChecked` (predicted x′ and Δx, (stateDimension)) and of `fillBatch` (rows, (batchSize)).
-    var scratchPredicted: [Double], scratchDelta: [Double], batchRows: [Int]
+    /// Scratch of `recordChecked` (predicted x′ then Δx, (2 stateDimension)) and of `fillBatch` (rows, (batchSize)).
+    var scratch: ScratchStorage
+    /// Whether each state coordinate is an angle, (stateDimension).
+    let isAngle: [Bool]
+    var batchRows: [Int]
     /// The input map of the fitted standardisation (nil before it is fitted).
     var featureMap: FeatureMap?
 
@@ -105,10 +113,11 @@ public struct ModelLearner: Sendable {
         }
         training = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
         heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
-        onlineError = PredictionError(rootMeanSquare: [Double](repeating: 0, count: n), count: 0)
         onlineSquares = [Double](repeating: 0, count: n)
-        scratchPredicted = [Double](repeating: 0, count: n)
-        scratchDelta = [Double](repeating: 0, count: n)
+        scratch = ScratchStorage(count: 2 * n)
+        var angle = [Bool](repeating: false, count: n)
+        for i in options.angleIndices { angle[i] = true }
+        isAngle = angle
         batchRows = [Int](repeating: 0, count: options.batchSize)
     }
 
@@ -145,24 +154,25 @@ public struct ModelLearner: Sendable {
     mutating func recordChecked(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                                 next: UnsafeBufferPointer<Double>) {
         let n = options.stateDimension
-        // Online error: predict before learning.
+        // Online error: predict before learning. Scratch through raw pointers, no closures: this
+        // path runs every control step of a LearningAgent and allocates nothing.
+        if !isKnownUniquelyReferenced(&scratch) { scratch = scratch.copy() }
+        let predicted = scratch.base, delta = scratch.base + n
         if let dynamics {
-            scratchPredicted.withUnsafeMutableBufferPointer { dynamics.transition(state: state, action: action, next: $0) }
+            dynamics.transition(state: state, action: action, next: UnsafeMutableBufferPointer(start: predicted, count: n))
             for i in 0..<n {
-                let e = difference(scratchPredicted[i], next[i], coordinate: i)
+                let e = difference(predicted[i], next[i], coordinate: i)
                 onlineSquares[i] += e * e
             }
-            onlineError.count += 1
-            for i in 0..<n { onlineError.rootMeanSquare[i] = (onlineSquares[i] / Double(onlineError.count)).squareRoot() }
+            onlineCount += 1
         }
-        for i in 0..<n { scratchDelta[i] = difference(next[i], state[i], coordinate: i) }
+        for i in 0..<n { delta[i] = difference(next[i], state[i], coordinate: i) }
         transitionCount += 1
-        scratchDelta.withUnsafeBufferPointer { delta in
-            if transitionCount % options.heldOutEvery == 0 {
-                heldOut.append(state: state, action: action, delta: delta)
-            } else {
-                training.append(state: state, action: action, delta: delta)
-            }
+        let deltas = UnsafeBufferPointer(start: delta, count: n)
+        if transitionCount % options.heldOutEvery == 0 {
+            heldOut.append(state: state, action: action, delta: deltas)
+        } else {
+            training.append(state: state, action: action, delta: deltas)
         }
     }
 
@@ -284,7 +294,8 @@ public struct ModelLearner: Sendable {
     /// a − b, wrapped to (−π, π] for angle coordinates.
     func difference(_ a: Double, _ b: Double, coordinate i: Int) -> Double {
         let d = a - b
-        guard options.angleIndices.contains(i) else { return d }
+        // A flag lookup: `angleIndices.contains` allocates in unoptimised builds, and this runs every control step.
+        guard isAngle[i] else { return d }
         return d - 2 * Double.pi * (d / (2 * Double.pi)).rounded()
     }
 
@@ -338,4 +349,26 @@ public struct ModelLearner: Sendable {
             }
         }
     }
+}
+
+/// Scratch memory a value type owns, read and written through a raw pointer; the owner copies it
+/// before writing when it is shared (`isKnownUniquelyReferenced`), so copies of the owner stay independent.
+final class ScratchStorage: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+    let count: Int
+
+    init(count: Int) {
+        self.count = max(count, 1)
+        base = .allocate(capacity: self.count)
+        base.initialize(repeating: 0, count: self.count)
+    }
+
+    /// A new storage with the same values.
+    func copy() -> ScratchStorage {
+        let other = ScratchStorage(count: count)
+        other.base.update(from: base, count: count)
+        return other
+    }
+
+    deinit { base.deallocate() }
 }

@@ -22,7 +22,9 @@ struct TransitionMemory: Sendable {
                          delta: UnsafeBufferPointer<Double>) {
         let n = stateDimension, m = actionDimension
         if count < capacity {
-            states.append(contentsOf: state); actions.append(contentsOf: action); deltas.append(contentsOf: delta)
+            // Element by element: `append(contentsOf:)` allocates in unoptimised builds even with room reserved.
+            for i in 0..<n { states.append(state[i]); deltas.append(delta[i]) }
+            for j in 0..<m { actions.append(action[j]) }
             count += 1
         } else {
             for i in 0..<n { states[cursor * n + i] = state[i]; deltas[cursor * n + i] = delta[i] }

@@ -121,4 +121,202 @@ import _PCTestSupport
         #expect(abs(reference.finalAngle) < 0.1)
         #expect(mean >= 1.1 * reference.return, "mean return \(mean) vs true-model planner \(reference.return)")
     }
+
+    /// Drives `agent` for `steps` steps on the plant from random starts (a new one every 100
+    /// steps); returns the actions. The observations depend only on the seed and the actions.
+    static func drive(_ agent: inout LearningAgent, steps: Int, seed: UInt64) -> [Double] {
+        var generator = Xoshiro256(seed: seed)
+        var state = [0.0, 0.0], action = [0.0], actions: [Double] = []
+        for t in 0..<steps {
+            if t % 100 == 0 {
+                state = randomStart(&generator)
+                agent.reset(seed: seed &+ UInt64(t))
+            }
+            _ = agent.step(state, action: &action)
+            actions.append(action[0])
+            _ = advance(&state, action)
+        }
+        return actions
+    }
+
+    /// 2. No step learns more than its slice: ≤ batchesPerStep batches, only on every
+    /// learningInterval-th step; a time budget cuts the slice to one batch.
+    @Test func learningNeverExceedsTheSliceBudget() throws {
+        var agent = try LearningAgent(options: Self.options(seed: 4, explorationSteps: 200, batchesPerStep: 3, learningInterval: 2))
+        var generator = Xoshiro256(seed: 4)
+        var state = Self.randomStart(&generator), action = [0.0]
+        var histogram = [Int](repeating: 0, count: 4), maxStep = 0.0, maxLearning = 0.0
+        agent.reset(seed: 4)
+        for t in 0..<500 {
+            if t % 100 == 0 { state = Self.randomStart(&generator); agent.reset(seed: UInt64(t)) }
+            let diagnostics = agent.step(state, action: &action)
+            #expect(agent.lastStepBatches <= 3)
+            if agent.stepCount % 2 == 1 { #expect(agent.lastStepBatches == 0) }
+            histogram[min(agent.lastStepBatches, 3)] += 1
+            maxStep = max(maxStep, diagnostics.computeTime)
+            maxLearning = max(maxLearning, agent.lastStepLearningSeconds)
+            _ = Self.advance(&state, action)
+        }
+        // Learning starts at half the exploration (step 100); from then every second step learns 3 batches.
+        #expect(histogram[3] == 200 && histogram[1] == 0 && histogram[2] == 0, "batches per step: \(histogram)")
+        #expect(agent.batchesLearned == 600)
+        print("LearningAgent slices (debug): max step \(maxStep * 1e3) ms, max learning slice \(maxLearning * 1e3) ms")
+
+        var options = try Self.options(seed: 4, explorationSteps: 200, batchesPerStep: 50)
+        options.learningTimeBudget = 1e-9
+        var budgeted = try LearningAgent(options: options)
+        state = [1, 0]
+        var learningSteps = 0
+        for _ in 0..<150 {
+            _ = budgeted.step(state, action: &action)
+            #expect(budgeted.lastStepBatches <= 1, "a spent time budget still runs exactly one batch")
+            if budgeted.lastStepBatches == 1 { learningSteps += 1 }
+            _ = Self.advance(&state, action)
+        }
+        #expect(learningSteps == 50 && budgeted.batchesLearned == 50)
+    }
+
+    /// Reaches the controlling phase quickly (200 babbling steps), with no swap for 1,000 steps.
+    static func trainedAgent(seed: UInt64) throws -> LearningAgent {
+        var agent = try LearningAgent(options: Self.options(seed: seed, explorationSteps: 200, swapInterval: 1000))
+        _ = drive(&agent, steps: 230, seed: seed)
+        #expect(agent.phase == .controlling && agent.modelVersion == 1)
+        return agent
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "pckit-\(name)-\(ProcessInfo.processInfo.processIdentifier).pcla"
+    }
+
+    /// 3. A saved agent, loaded, acts as the original bit for bit; damaged files give typed errors.
+    @Test func savedAgentActsAsTheOriginalAndDamageIsNamed() throws {
+        var original = try Self.trainedAgent(seed: 6)
+        let path = Self.temporaryPath("save")
+        defer { unlink(path) }
+        try original.save(to: path, includeMemory: true)
+        var loaded = try LearningAgent.load(from: path, observationDimension: 2, actionDimension: 1)
+        #expect(loaded.options == original.options)
+        #expect(loaded.phase == .controlling && loaded.modelVersion == original.modelVersion)
+        #expect(loaded.transitionCount == original.transitionCount && loaded.batchesLearned == original.batchesLearned)
+        let originalActions = Self.drive(&original, steps: 60, seed: 77)
+        let loadedActions = Self.drive(&loaded, steps: 60, seed: 77)
+        #expect(original.modelVersion == 1 && loaded.modelVersion == 1, "no swap inside the comparison")
+        #expect(originalActions.map(\.bitPattern) == loadedActions.map(\.bitPattern))
+        #expect(Set(originalActions).count > 10, "the compared actions vary")
+
+        // Without the memory the file is smaller and the model the same.
+        let small = try original.encoded(includeMemory: false), large = try original.encoded(includeMemory: true)
+        #expect(small.count < large.count)
+        var fromSmall = try LearningAgent.decode(small)
+        #expect(fromSmall.transitionCount == original.transitionCount)
+        var reference = try LearningAgent.decode(large)
+        #expect(Self.drive(&fromSmall, steps: 20, seed: 9) == Self.drive(&reference, steps: 20, seed: 9))
+
+        var corrupted = large
+        corrupted[corrupted.count / 2] ^= 0x10
+        #expect(throws: LearningAgentFileError.self) { try LearningAgent.decode(corrupted) }
+        do { _ = try LearningAgent.decode(corrupted); Issue.record("a flipped byte was accepted") } catch let error as LearningAgentFileError {
+            guard case .checksumMismatch = error else { Issue.record("expected checksumMismatch, got \(error)"); return }
+            #expect(error.description.contains("checksum"))
+        }
+        var wrongMagic = large
+        wrongMagic[0] = UInt8(ascii: "X")
+        #expect(throws: LearningAgentFileError.notALearningAgentFile(path: "<bytes>")) { try LearningAgent.decode(wrongMagic) }
+        #expect(LearningAgentFileError.notALearningAgentFile(path: "f").description.contains("PCLA"))
+        #expect(throws: LearningAgentFileError.dimensionMismatch(field: "observationDimension", expected: 3, found: 2)) {
+            try LearningAgent.load(from: path, observationDimension: 3)
+        }
+        #expect(throws: LearningAgentFileError.dimensionMismatch(field: "actionDimension", expected: 2, found: 1)) {
+            try LearningAgent.load(from: path, actionDimension: 2)
+        }
+        var newer = large
+        newer[4] = 2
+        #expect(throws: LearningAgentFileError.unsupportedVersion(found: 2, supported: 1)) { try LearningAgent.decode(newer) }
+        #expect(throws: LearningAgentFileError.truncated(expected: 4, got: 3)) { try LearningAgent.decode(Array(large[0..<3])) }
+        let exploring = try LearningAgent(options: Self.options(seed: 1))
+        #expect(throws: LearningAgentFileError.nothingLearned) { try exploring.save(to: path) }
+        #expect(throws: LearningAgentFileError.self) { try LearningAgent.load(from: path + ".missing") }
+    }
+
+    /// 4. Strict keys and documented ranges.
+    @Test func optionsAreStrictAndRanged() throws {
+        let options = try Self.options(seed: 0)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
+        let decoded = try JSONDecoder().decode(LearningAgentOptions.self,
+                                               from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded == options)
+
+        var typo = json
+        typo["explorationStep"] = typo.removeValue(forKey: "explorationSteps")
+        do {
+            _ = try JSONDecoder().decode(LearningAgentOptions.self, from: JSONSerialization.data(withJSONObject: typo))
+            Issue.record("a typo'd key was accepted")
+        } catch let AgentConfigurationError.unknownKey(path, suggestion, _) {
+            #expect(path == "explorationStep" && suggestion == "explorationSteps")
+        }
+
+        var tooLong = json
+        tooLong["explorationSteps"] = 2_000_000
+        #expect(throws: AgentConfigurationError.invalidValue(field: "explorationSteps", value: "2000000",
+                                                            requirement: "must be at most 1000000")) {
+            try JSONDecoder().decode(LearningAgentOptions.self, from: JSONSerialization.data(withJSONObject: tooLong))
+        }
+        #expect(throws: AgentConfigurationError.invalidValue(field: "batchesPerStep", value: "1001", requirement: "must be at most 1000")) {
+            try Self.options(seed: 0, batchesPerStep: 1001)
+        }
+        #expect(throws: AgentConfigurationError.invalidValue(field: "swapInterval", value: "0", requirement: "must be at least 1")) {
+            try Self.options(seed: 0, swapInterval: 0)
+        }
+        var mismatched = options
+        mismatched.controlPeriod = 0.02
+        #expect(throws: AgentConfigurationError.invalidValue(field: "learner.timeStep", value: "0.05",
+                                                            requirement: "must equal controlPeriod 0.02")) { try mismatched.validate() }
+        var decoding = options
+        decoding.planner = .pendulumSwingUp   // observations (cos θ, sin θ, θ̇): not observation = state
+        #expect(throws: AgentConfigurationError.self) { try decoding.validate() }
+        #expect(options.estimatedMemoryBytes() > options.learner.estimatedMemoryBytes())
+        var huge = options
+        huge.learner.capacity = ModelLearnerOptions.maximumCapacity
+        huge.learner.hiddenSizes = [4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096]
+        #expect(throws: AgentConfigurationError.self) { try huge.validate() }
+    }
+
+    /// 5. The same seeds give the same actions, through exploration, learning and swaps.
+    @Test func sameSeedGivesTheSameActions() throws {
+        let options = try Self.options(seed: 8, explorationSteps: 200, swapInterval: 20)
+        var first = try LearningAgent(options: options), second = try LearningAgent(options: options)
+        let a = Self.drive(&first, steps: 300, seed: 3), b = Self.drive(&second, steps: 300, seed: 3)
+        #expect(first.modelVersion >= 5)
+        #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+        // A copy is independent: stepping the copy leaves the original's next action unchanged.
+        var copy = first
+        _ = Self.drive(&copy, steps: 7, seed: 11)
+        var fresh = second
+        #expect(Self.drive(&first, steps: 30, seed: 12) == Self.drive(&fresh, steps: 30, seed: 12))
+        var other = try LearningAgent(options: Self.options(seed: 9, explorationSteps: 200, swapInterval: 20))
+        #expect(Self.drive(&other, steps: 300, seed: 3) != a)
+    }
+
+    /// After warm-up a controlling step without a learning slice or a swap allocates nothing;
+    /// learning steps are counted and reported.
+    @Test func controlStepWithoutLearningAllocatesNothing() throws {
+        var agent = try LearningAgent(options: Self.options(seed: 2, explorationSteps: 200, learningInterval: 4, swapInterval: 1000))
+        _ = Self.drive(&agent, steps: 240, seed: 2)
+        #expect(agent.phase == .controlling)
+        #expect(pck_allocation_counter_active() != 0, "the allocation counter must be linked")
+        var state = [2.0, 0.5], action = [0.0]
+        var quiet: UInt64 = 0, learning: UInt64 = 0, learningSteps = 0
+        for _ in 0..<40 {
+            let learns = (agent.stepCount + 1) % 4 == 0
+            let before = pck_thread_allocation_count()
+            _ = agent.step(state, action: &action)
+            let count = pck_thread_allocation_count() - before
+            #expect(!agent.lastStepSwappedModel)
+            if learns { learning += count; learningSteps += 1; #expect(agent.lastStepBatches == 2) } else { quiet += count; #expect(agent.lastStepBatches == 0) }
+            let next = Self.plant.advance(angle: state[0], velocity: state[1], torque: action[0])
+            state[0] = next.angle; state[1] = next.velocity
+        }
+        #expect(quiet == 0, "\(quiet) allocations in 30 non-learning controlling steps")
+        print("LearningAgent allocations: \(quiet) in 30 non-learning steps, \(learning) in \(learningSteps) learning steps (2 batches each)")
+    }
 }
