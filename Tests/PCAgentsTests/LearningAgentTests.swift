@@ -101,22 +101,31 @@ import _PCTestSupport
     }
 
     /// 1. Within 5,000 steps (1,000 babbling, then on-policy episodes, the last 200 from the hanging
-    /// start) the agent swings the heavier, longer pendulum up and holds it on most seeds.
+    /// start) the agent swings the heavier, longer pendulum up and holds it on at least two thirds of
+    /// the seeds, with a mean return within 10 % of the same planner on the true plant.
+    /// `PCKIT_LEARNING_AGENT_SEEDS=k` runs seeds 1…k (default 4) and `PCKIT_LEARNING_AGENT_STEPS=s`
+    /// gives each s ≤ 5,000 interaction steps (default 2,400: 1,000 babbling, then 1,200 on-policy and
+    /// the final 200 from the hanging start); the release measurement uses more seeds and 5,000 steps.
     @Test func swingsUpAnUnknownPendulumWithinFiveThousandSteps() throws {
-        let seeds: [UInt64] = [1, 2, 3]
+        let count = ProcessInfo.processInfo.environment["PCKIT_LEARNING_AGENT_SEEDS"].flatMap { Int($0) } ?? 4
+        let seeds = (1...max(count, 1)).map { UInt64($0) }
+        let budget = ProcessInfo.processInfo.environment["PCKIT_LEARNING_AGENT_STEPS"].flatMap { Int($0) } ?? 2400
         var upright = 0, returns: [Double] = []
         for seed in seeds {
-            let run = try Self.learnAndSwingUp(seed: seed, options: Self.options(seed: seed))
-            #expect(run.steps == 5000)
+            let start = monotonicSeconds()
+            let run = try Self.learnAndSwingUp(seed: seed, budget: budget, options: Self.options(seed: seed))
+            let seconds = monotonicSeconds() - start
+            #expect(run.steps == budget && budget <= 5000)
+            #expect(run.maxBatchesPerStep <= 2)
             #expect(run.agent.phase == .controlling)
             if abs(run.finalAngle) < 0.1 { upright += 1 }
             returns.append(run.evaluationReturn)
-            print("LearningAgent seed \(seed): final |θ| \(abs(run.finalAngle)), return \(run.evaluationReturn), model version \(run.agent.modelVersion), batches \(run.agent.batchesLearned), online RMS \(run.agent.onlinePredictionError.rootMeanSquare)")
+            print("LearningAgent seed \(seed): \(seconds) s, max slice \(run.maxLearningSeconds * 1e3) ms, final |θ| \(abs(run.finalAngle)), return \(run.evaluationReturn), model version \(run.agent.modelVersion), batches \(run.agent.batchesLearned), online RMS \(run.agent.onlinePredictionError.rootMeanSquare)")
         }
         let reference = try Self.trueModelRun()
         let mean = returns.reduce(0, +) / Double(returns.count)
         print("LearningAgent: \(upright)/\(seeds.count) upright, mean return \(mean) vs true-model planner \(reference.return)")
-        #expect(upright >= 2, "only \(upright) of \(seeds.count) seeds ended upright")
+        #expect(3 * upright >= 2 * seeds.count, "only \(upright) of \(seeds.count) seeds ended upright")
         // The reference swings up too; the learned agent's return is within 10 % of its return.
         #expect(abs(reference.finalAngle) < 0.1)
         #expect(mean >= 1.1 * reference.return, "mean return \(mean) vs true-model planner \(reference.return)")
@@ -305,18 +314,20 @@ import _PCTestSupport
         #expect(agent.phase == .controlling)
         #expect(pck_allocation_counter_active() != 0, "the allocation counter must be linked")
         var state = [2.0, 0.5], action = [0.0]
-        var quiet: UInt64 = 0, learning: UInt64 = 0, learningSteps = 0
-        for _ in 0..<40 {
+        var quiet: UInt64 = 0, learning: UInt64 = 0, learningSteps = 0, allocatingSteps: [Int] = []
+        allocatingSteps.reserveCapacity(40)
+        for t in 0..<40 {
             let learns = (agent.stepCount + 1) % 4 == 0
             let before = pck_thread_allocation_count()
             _ = agent.step(state, action: &action)
             let count = pck_thread_allocation_count() - before
+            if count > 0 && !learns { allocatingSteps.append(t) }
             #expect(!agent.lastStepSwappedModel)
             if learns { learning += count; learningSteps += 1; #expect(agent.lastStepBatches == 2) } else { quiet += count; #expect(agent.lastStepBatches == 0) }
             let next = Self.plant.advance(angle: state[0], velocity: state[1], torque: action[0])
             state[0] = next.angle; state[1] = next.velocity
         }
-        #expect(quiet == 0, "\(quiet) allocations in 30 non-learning controlling steps")
+        #expect(quiet == 0, "\(quiet) allocations in 30 non-learning controlling steps, on steps \(allocatingSteps)")
         print("LearningAgent allocations: \(quiet) in 30 non-learning steps, \(learning) in \(learningSteps) learning steps (2 batches each)")
     }
 }
