@@ -30,8 +30,9 @@ import PCNumerics
 ///
 /// **Allocation.** After warm-up, a controlling step on which no learning slice runs and no model
 /// is swapped allocates nothing (the transition memories are reserved at full capacity at `init`;
-/// `LearningAgentTests` counts it). A learning slice allocates: measured one heap allocation per
-/// batch on the pendulum's 4–32–2 network (PCCore's learner step). A swap builds a new frozen model
+/// `LearningAgentTests` counts it). In an unoptimised (debug) build a learning slice allocates
+/// one block per batch (measured on the pendulum's 4–32–2 network); in a release build the
+/// measured learning slices allocate nothing. A swap builds a new frozen model
 /// (its parameter copy), and the first learning slice after it copies the network once (it is
 /// shared with the snapshot of the model in use that ``save(to:includeMemory:)`` writes).
 ///

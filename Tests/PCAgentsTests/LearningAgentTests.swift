@@ -103,11 +103,11 @@ import _PCTestSupport
     /// 1. Within 5,000 steps (1,000 babbling, then on-policy episodes, the last 200 from the hanging
     /// start) the agent swings the heavier, longer pendulum up and holds it on at least two thirds of
     /// the seeds, with a mean return within 10 % of the same planner on the true plant.
-    /// `PCKIT_LEARNING_AGENT_SEEDS=k` runs seeds 1…k (default 4) and `PCKIT_LEARNING_AGENT_STEPS=s`
+    /// `PCKIT_LEARNING_AGENT_SEEDS=k` runs seeds 1…k (default 3) and `PCKIT_LEARNING_AGENT_STEPS=s`
     /// gives each s ≤ 5,000 interaction steps (default 2,400: 1,000 babbling, then 1,200 on-policy and
     /// the final 200 from the hanging start); the release measurement uses more seeds and 5,000 steps.
     @Test func swingsUpAnUnknownPendulumWithinFiveThousandSteps() throws {
-        let count = ProcessInfo.processInfo.environment["PCKIT_LEARNING_AGENT_SEEDS"].flatMap { Int($0) } ?? 4
+        let count = ProcessInfo.processInfo.environment["PCKIT_LEARNING_AGENT_SEEDS"].flatMap { Int($0) } ?? 3
         let seeds = (1...max(count, 1)).map { UInt64($0) }
         let budget = ProcessInfo.processInfo.environment["PCKIT_LEARNING_AGENT_STEPS"].flatMap { Int($0) } ?? 2400
         var upright = 0, returns: [Double] = []
@@ -154,7 +154,7 @@ import _PCTestSupport
         var agent = try LearningAgent(options: Self.options(seed: 4, explorationSteps: 200, batchesPerStep: 3, learningInterval: 2))
         var generator = Xoshiro256(seed: 4)
         var state = Self.randomStart(&generator), action = [0.0]
-        var histogram = [Int](repeating: 0, count: 4), maxStep = 0.0, maxLearning = 0.0
+        var histogram = [Int](repeating: 0, count: 4), maxStep = 0.0, maxLearning = 0.0, totalStep = 0.0, totalLearning = 0.0
         agent.reset(seed: 4)
         for t in 0..<500 {
             if t % 100 == 0 { state = Self.randomStart(&generator); agent.reset(seed: UInt64(t)) }
@@ -164,12 +164,14 @@ import _PCTestSupport
             histogram[min(agent.lastStepBatches, 3)] += 1
             maxStep = max(maxStep, diagnostics.computeTime)
             maxLearning = max(maxLearning, agent.lastStepLearningSeconds)
+            totalStep += diagnostics.computeTime
+            totalLearning += agent.lastStepLearningSeconds
             _ = Self.advance(&state, action)
         }
         // Learning starts at half the exploration (step 100); from then every second step learns 3 batches.
         #expect(histogram[3] == 200 && histogram[1] == 0 && histogram[2] == 0, "batches per step: \(histogram)")
         #expect(agent.batchesLearned == 600)
-        print("LearningAgent slices (debug): max step \(maxStep * 1e3) ms, max learning slice \(maxLearning * 1e3) ms")
+        print("LearningAgent slices of 3 batches on every 2nd step, 500 steps: step mean \(totalStep / 500 * 1e3) ms, max \(maxStep * 1e3) ms; learning slice mean \(totalLearning / 200 * 1e3) ms, max \(maxLearning * 1e3) ms")
 
         var options = try Self.options(seed: 4, explorationSteps: 200, batchesPerStep: 50)
         options.learningTimeBudget = 1e-9
@@ -314,6 +316,9 @@ import _PCTestSupport
         #expect(agent.phase == .controlling)
         #expect(pck_allocation_counter_active() != 0, "the allocation counter must be linked")
         var state = [2.0, 0.5], action = [0.0]
+        // Warm up the test's own buffers too: in optimised builds a constant array literal is a
+        // static object, copied on its first write.
+        _ = agent.step(state, action: &action)
         var quiet: UInt64 = 0, learning: UInt64 = 0, learningSteps = 0, allocatingSteps: [Int] = []
         allocatingSteps.reserveCapacity(40)
         for t in 0..<40 {
