@@ -335,4 +335,30 @@ import _PCTestSupport
         #expect(quiet == 0, "\(quiet) allocations in 30 non-learning controlling steps, on steps \(allocatingSteps)")
         print("LearningAgent allocations: \(quiet) in 30 non-learning steps, \(learning) in \(learningSteps) learning steps (2 batches each)")
     }
+
+    /// A NaN or wrong-length observation is learned from nowhere: it gets the safe action (the
+    /// planner's control prior) and the warning, and no transition spans it.
+    @Test func invalidObservationGetsTheSafeActionAndIsNotRecorded() throws {
+        var agent = try LearningAgent(options: Self.options(seed: 3, explorationSteps: 200))
+        var action = [0.0]
+        agent.reset(seed: 0)
+        _ = agent.step([0.5, 0.1], action: &action)
+        _ = agent.step([0.52, 0.2], action: &action)
+        #expect(agent.transitionCount == 1)
+        for bad in [[Double.nan, 0], [0.5], [0.5, .infinity, 1]] {
+            let diagnostics = agent.step(bad, action: &action)
+            #expect(diagnostics.warnings.contains(.invalidObservation))
+            #expect(action == [0])
+        }
+        _ = agent.step([0.6, 0.3], action: &action)
+        #expect(agent.transitionCount == 1, "no transition spans an invalid observation")
+        _ = agent.step([0.62, 0.3], action: &action)
+        #expect(agent.transitionCount == 2)
+        // While controlling, too.
+        var trained = try Self.trainedAgent(seed: 3)
+        let count = trained.transitionCount
+        let diagnostics = trained.step([.nan, 0], action: &action)
+        #expect(diagnostics.warnings.contains(.invalidObservation) && action == [0])
+        #expect(trained.transitionCount == count)
+    }
 }
