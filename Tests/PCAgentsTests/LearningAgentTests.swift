@@ -230,6 +230,13 @@ import _PCTestSupport
             guard case .checksumMismatch = error else { Issue.record("expected checksumMismatch, got \(error)"); return }
             #expect(error.description.contains("checksum"))
         }
+        // The same through a file.
+        let damaged = Self.temporaryPath("damaged")
+        defer { unlink(damaged) }
+        try Data(corrupted).write(to: URL(fileURLWithPath: damaged))
+        do { _ = try LearningAgent.load(from: damaged); Issue.record("a damaged file was accepted") } catch let error as LearningAgentFileError {
+            guard case .checksumMismatch = error else { Issue.record("expected checksumMismatch, got \(error)"); return }
+        }
         var wrongMagic = large
         wrongMagic[0] = UInt8(ascii: "X")
         #expect(throws: LearningAgentFileError.notALearningAgentFile(path: "<bytes>")) { try LearningAgent.decode(wrongMagic) }
@@ -289,7 +296,13 @@ import _PCTestSupport
         var huge = options
         huge.learner.capacity = ModelLearnerOptions.maximumCapacity
         huge.learner.hiddenSizes = [4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096]
-        #expect(throws: AgentConfigurationError.self) { try huge.validate() }
+        do {
+            try huge.validate()
+            Issue.record("a 2 GB agent was accepted")
+        } catch let AgentConfigurationError.invalidValue(field, _, requirement) {
+            #expect(field == "learner.capacity, learner.hiddenSizes, planner.horizon")
+            #expect(requirement.contains("\(AgentLimits.maximumMemoryBytes) bytes"))
+        }
     }
 
     /// 5. The same seeds give the same actions, through exploration, learning and swaps.
