@@ -66,13 +66,18 @@ public struct ModelLearner: Sendable {
     /// The standardisation, once fitted.
     public private(set) var normalization: Normalization?
     /// The learned model at the last ``train(batches:)`` (nil before the first).
-    public private(set) var dynamics: LearnedDynamics?
+    public internal(set) var dynamics: LearnedDynamics?
     /// Transitions recorded (training and held-out).
     public private(set) var transitionCount = 0
     /// Batches learned so far.
     public private(set) var batchesLearned = 0
     /// Online error: each transition recorded after the first training, predicted before it is learned.
-    public private(set) var onlineError: PredictionError
+    public var onlineError: PredictionError {
+        PredictionError(rootMeanSquare: onlineSquares.map { onlineCount > 0 ? ($0 / Double(onlineCount)).squareRoot() : 0 },
+                        count: onlineCount)
+    }
+    /// Transitions in ``onlineError``.
+    var onlineCount = 0
 
     var learner: PCLearner<Double>
     var generator: Xoshiro256
@@ -81,6 +86,13 @@ public struct ModelLearner: Sendable {
     var batchInput: Matrix<Double>
     var batchTarget: Matrix<Double>
     var onlineSquares: [Double]
+    /// Scratch of `recordChecked` (predicted x′ then Δx, (2 stateDimension)) and of `fillBatch` (rows, (batchSize)).
+    var scratch: ScratchStorage
+    /// Whether each state coordinate is an angle, (stateDimension).
+    let isAngle: [Bool]
+    var batchRows: [Int]
+    /// The input map of the fitted standardisation (nil before it is fitted).
+    var featureMap: FeatureMap?
 
     /// A learner with a freshly initialised network.
     /// - Throws: ``AgentConfigurationError`` for bad options; ``ModelLearnerError/learningFailed(_:)``
@@ -101,8 +113,12 @@ public struct ModelLearner: Sendable {
         }
         training = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
         heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
-        onlineError = PredictionError(rootMeanSquare: [Double](repeating: 0, count: n), count: 0)
         onlineSquares = [Double](repeating: 0, count: n)
+        scratch = ScratchStorage(count: 2 * n)
+        var angle = [Bool](repeating: false, count: n)
+        for i in options.angleIndices { angle[i] = true }
+        isAngle = angle
+        batchRows = [Int](repeating: 0, count: options.batchSize)
     }
 
     /// Transitions available for training and held out.
@@ -117,33 +133,53 @@ public struct ModelLearner: Sendable {
     /// - Throws: ``ModelLearnerError`` for a wrong length or a non-finite value (nothing is recorded).
     public mutating func record(state: [Double], action: [Double], next: [Double]) throws {
         let n = options.stateDimension, m = options.actionDimension
-        for (what, vector, count) in [("state", state, n), ("action", action, m), ("next", next, n)] {
-            guard vector.count == count else { throw ModelLearnerError.dimensionMismatch(what: what, expected: count, got: vector.count) }
-            if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
-        }
-        // Online error: predict before learning.
-        if let dynamics {
-            var predicted = [Double](repeating: 0, count: n)
-            state.withUnsafeBufferPointer { x in
-                action.withUnsafeBufferPointer { u in
-                    predicted.withUnsafeMutableBufferPointer { dynamics.transition(state: x, action: u, next: $0) }
-                }
+        try Self.check(state, "state", n)
+        try Self.check(action, "action", m)
+        try Self.check(next, "next", n)
+        state.withUnsafeBufferPointer { x in
+            action.withUnsafeBufferPointer { u in
+                next.withUnsafeBufferPointer { recordChecked(state: x, action: u, next: $0) }
             }
+        }
+    }
+
+    /// Throws unless `vector` holds `count` finite values.
+    static func check(_ vector: [Double], _ what: String, _ count: Int) throws {
+        guard vector.count == count else { throw ModelLearnerError.dimensionMismatch(what: what, expected: count, got: vector.count) }
+        if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw ModelLearnerError.nonFiniteTransition(what: what, index: bad) }
+    }
+
+    /// Records a transition whose lengths and values the caller has checked. Allocates nothing once
+    /// the memories are reserved (``reserveMemory()``) or full.
+    mutating func recordChecked(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                next: UnsafeBufferPointer<Double>) {
+        let n = options.stateDimension
+        // Online error: predict before learning. Scratch through raw pointers, no closures: this
+        // path runs every control step of a LearningAgent and allocates nothing.
+        if !isKnownUniquelyReferenced(&scratch) { scratch = scratch.copy() }
+        let predicted = scratch.base, delta = scratch.base + n
+        if let dynamics {
+            dynamics.transition(state: state, action: action, next: UnsafeMutableBufferPointer(start: predicted, count: n))
             for i in 0..<n {
                 let e = difference(predicted[i], next[i], coordinate: i)
                 onlineSquares[i] += e * e
             }
-            onlineError.count += 1
-            onlineError.rootMeanSquare = onlineSquares.map { ($0 / Double(onlineError.count)).squareRoot() }
+            onlineCount += 1
         }
-        var delta = [Double](repeating: 0, count: n)
         for i in 0..<n { delta[i] = difference(next[i], state[i], coordinate: i) }
         transitionCount += 1
+        let deltas = UnsafeBufferPointer(start: delta, count: n)
         if transitionCount % options.heldOutEvery == 0 {
-            heldOut.append(state: state, action: action, delta: delta)
+            heldOut.append(state: state, action: action, delta: deltas)
         } else {
-            training.append(state: state, action: action, delta: delta)
+            training.append(state: state, action: action, delta: deltas)
         }
+    }
+
+    /// Reserves both transition memories at full capacity now, so recording never allocates later.
+    mutating func reserveMemory() {
+        training.reserve()
+        heldOut.reserve()
     }
 
     /// Records one transition given as observations, decoded by ``ModelLearnerOptions/observation``.
@@ -176,22 +212,56 @@ public struct ModelLearner: Sendable {
         guard training.count >= options.batchSize else {
             throw ModelLearnerError.insufficientData(required: options.batchSize, available: training.count)
         }
-        if normalization == nil { normalization = fitNormalization() }
+        fitNormalizationIfNeeded()
         let window = max(1, batches / 10)
         var report = TrainingReport(batches: batches, initialEnergy: 0, finalEnergy: 0, divergedBatches: 0)
         for b in 0..<batches {
-            fillBatch()
-            let result: BatchResult
-            do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
-                throw ModelLearnerError.learningFailed("\(error)")
-            }
+            let result = try learnBatch()
             if b < window { report.initialEnergy += result.energy / Double(window) }
             if b >= batches - window { report.finalEnergy += result.energy / Double(window) }
             if result.diverged { report.divergedBatches += 1 }
         }
-        batchesLearned += batches
-        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization!)
+        refreshDynamics()
         return report
+    }
+
+    /// Fits the standardisation to the training transitions held now, once.
+    mutating func fitNormalizationIfNeeded() {
+        guard normalization == nil else { return }
+        let fitted = fitNormalization()
+        normalization = fitted
+        featureMap = FeatureMap(options: options, normalization: fitted)
+    }
+
+    /// Draws and learns one batch (the standardisation must be fitted); counts it in ``batchesLearned``.
+    mutating func learnBatch() throws -> BatchResult {
+        fillBatch()
+        let result: BatchResult
+        do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
+            throw ModelLearnerError.learningFailed("\(error)")
+        }
+        batchesLearned += 1
+        return result
+    }
+
+    /// Freezes the current network as ``dynamics`` (allocates the model's parameter copy).
+    mutating func refreshDynamics() {
+        guard let normalization else { return }
+        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization)
+    }
+
+    /// Restores a learned state: the network (same sizes as this learner's), its standardisation and
+    /// optionally the transition memories; ``dynamics`` is rebuilt from them.
+    mutating func restore(network: PCNetwork<Double>, normalization: Normalization, batchesLearned: Int,
+                          transitionCount: Int, training: TransitionMemory?, heldOut: TransitionMemory?) {
+        self.network = network
+        self.normalization = normalization
+        featureMap = FeatureMap(options: options, normalization: normalization)
+        self.batchesLearned = batchesLearned
+        self.transitionCount = transitionCount
+        if let training { self.training = training }
+        if let heldOut { self.heldOut = heldOut }
+        refreshDynamics()
     }
 
     /// The RMS one-step prediction error of the current ``dynamics`` on the training set or the
@@ -224,7 +294,8 @@ public struct ModelLearner: Sendable {
     /// a − b, wrapped to (−π, π] for angle coordinates.
     func difference(_ a: Double, _ b: Double, coordinate i: Int) -> Double {
         let d = a - b
-        guard options.angleIndices.contains(i) else { return d }
+        // A flag lookup: `angleIndices.contains` allocates in unoptimised builds, and this runs every control step.
+        guard isAngle[i] else { return d }
         return d - 2 * Double.pi * (d / (2 * Double.pi)).rounded()
     }
 
@@ -257,10 +328,10 @@ public struct ModelLearner: Sendable {
     mutating func fillBatch() {
         let n = options.stateDimension, m = options.actionDimension
         let norm = normalization!
-        let memory = training
-        let map = FeatureMap(options: options, normalization: norm)
-        var rows = [Int](repeating: 0, count: options.batchSize)
-        for r in 0..<options.batchSize { rows[r] = generator.nextInt(below: memory.count) }
+        let map = featureMap!
+        let available = training.count
+        for r in 0..<options.batchSize { batchRows[r] = generator.nextInt(below: available) }
+        let memory = training, rows = batchRows
         batchInput.withUnsafeMutableStorage { z, ld in
             memory.states.withUnsafeBufferPointer { s in
                 memory.actions.withUnsafeBufferPointer { a in
@@ -278,4 +349,26 @@ public struct ModelLearner: Sendable {
             }
         }
     }
+}
+
+/// Scratch memory a value type owns, read and written through a raw pointer; the owner copies it
+/// before writing when it is shared (`isKnownUniquelyReferenced`), so copies of the owner stay independent.
+final class ScratchStorage: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+    let count: Int
+
+    init(count: Int) {
+        self.count = max(count, 1)
+        base = .allocate(capacity: self.count)
+        base.initialize(repeating: 0, count: self.count)
+    }
+
+    /// A new storage with the same values.
+    func copy() -> ScratchStorage {
+        let other = ScratchStorage(count: count)
+        other.base.update(from: base, count: count)
+        return other
+    }
+
+    deinit { base.deallocate() }
 }

@@ -24,8 +24,8 @@ import PCNumerics
 /// iteration); the step acts on the best plan so far and reports ``AgentWarnings/deadlineExceeded``.
 /// Without a deadline no clock is read and planning is unchanged.
 public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
-    /// The dynamics f the controller plans with.
-    public let model: Model
+    /// The dynamics f the controller plans with (``replaceModel(_:)`` swaps it).
+    public private(set) var model: Model
     /// The options this controller was built with (validated).
     public let options: PredictiveControllerOptions
     var workspace: HorizonWorkspace
@@ -187,6 +187,15 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
         if h > 1 { (w.u).update(from: w.u + m, count: (h - 1) * m) }
         for j in 0..<m { w.u[(h - 1) * m + j] = w.controlPrior[j] }
         return diagnostics
+    }
+
+    /// Plans with `model` from the next ``plan()`` on, keeping the warm start, the generator and the
+    /// held action (a learning agent swaps in a newly trained model this way). Allocates nothing.
+    /// - Precondition: `model` has this controller's state and action dimensions.
+    mutating func replaceModel(_ model: Model) {
+        precondition(model.stateDimension == self.model.stateDimension && model.actionDimension == self.model.actionDimension,
+                     "PredictiveController.replaceModel: the new model has other dimensions")
+        self.model = model
     }
 
     /// The plan restarts from the control prior ū.

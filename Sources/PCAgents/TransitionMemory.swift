@@ -11,10 +11,20 @@ struct TransitionMemory: Sendable {
         self.stateDimension = stateDimension; self.actionDimension = actionDimension; self.capacity = capacity
     }
 
-    mutating func append(state: [Double], action: [Double], delta: [Double]) {
+    /// Reserves room for `capacity` transitions, so appending never allocates.
+    mutating func reserve() {
+        states.reserveCapacity(capacity * stateDimension)
+        actions.reserveCapacity(capacity * actionDimension)
+        deltas.reserveCapacity(capacity * stateDimension)
+    }
+
+    mutating func append(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                         delta: UnsafeBufferPointer<Double>) {
         let n = stateDimension, m = actionDimension
         if count < capacity {
-            states += state; actions += action; deltas += delta
+            // Element by element: `append(contentsOf:)` allocates in unoptimised builds even with room reserved.
+            for i in 0..<n { states.append(state[i]); deltas.append(delta[i]) }
+            for j in 0..<m { actions.append(action[j]) }
             count += 1
         } else {
             for i in 0..<n { states[cursor * n + i] = state[i]; deltas[cursor * n + i] = delta[i] }

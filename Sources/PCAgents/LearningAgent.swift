@@ -1,0 +1,275 @@
+import PCCore
+import PCEnvironment
+import PCNumerics
+
+/// An agent for a robot PCKit has no model of: it explores by motor babbling, learns the robot's
+/// dynamics with a predictive-coding network (``ModelLearner``), and plans on the learned model with
+/// a ``PredictiveController`` whose goal prior is the robot's goal on observations — learning
+/// on from its own transitions while it controls.
+///
+/// The state is the observation (n = ``LearningAgentOptions/observationDimension``); coordinates
+/// listed in ``LearningAgentOptions/angleIndices`` are angles. Each step the agent records the
+/// transition (o_{t−1}, u_{t−1}, o_t) it just observed, then:
+/// 1. **exploring** (the first ``LearningAgentOptions/explorationSteps`` steps): the action is drawn
+///    uniformly inside the action box and held for ``LearningAgentOptions/explorationHoldSteps``
+///    steps (``MotorBabbling``). Once half the exploration is recorded (and at least one batch), the
+///    learner fits its standardisation to those transitions and starts learning. At the end of
+///    exploration the network becomes the planner's first model (``modelVersion`` 1) and the agent
+///    switches to **controlling** (if no batch has been learned yet it explores on until one has).
+/// 2. **controlling**: the ``PredictiveController`` plans on the learned model (x′ = f_θ(x, u)),
+///    with the goal prior, control prior and bounds of ``LearningAgentOptions/planner``.
+///
+/// **Learning in bounded slices.** After the action is written, every
+/// ``LearningAgentOptions/learningInterval``-th step learns at most
+/// ``LearningAgentOptions/batchesPerStep`` batches (fewer if ``LearningAgentOptions/learningTimeBudget``
+/// runs out), so no step waits for more learning than that; ``lastStepBatches`` reports how many
+/// ran. Every ``LearningAgentOptions/swapInterval``-th controlling step the planner's model is
+/// replaced by the network trained so far (keeping the planner's warm start) and ``modelVersion``
+/// increments; ``onlinePredictionError`` measures each new transition against the model in use
+/// before it is learned.
+///
+/// **Allocation.** After warm-up, a controlling step on which no learning slice runs and no model
+/// is swapped allocates nothing (the transition memories are reserved at full capacity at `init`;
+/// `LearningAgentTests` counts it). In an unoptimised (debug) build a learning slice allocates
+/// one block per batch (measured on the pendulum's 4–32–2 network); in a release build the
+/// measured learning slices allocate nothing. A swap builds a new frozen model
+/// (its parameter copy), and the first learning slice after it copies the network once (it is
+/// shared with the snapshot of the model in use that ``save(to:includeMemory:)`` writes).
+///
+/// **Determinism.** Every random draw comes from seeded generators: the babbling generator (seeded
+/// from ``LearningAgentOptions/seed`` mixed with the seed of ``reset(seed:)``), the learner's
+/// (``ModelLearnerOptions/seed``) and the planner's. Two agents with the same options and seeds that
+/// see the same observations act the same, bit for bit — unless a ``LearningAgentOptions/learningTimeBudget``
+/// is set, which makes the number of batches depend on the machine.
+///
+/// ```swift
+/// var agent = try LearningAgent(options: options)
+/// agent.reset(seed: 0)
+/// var action = [Double](repeating: 0, count: agent.actionDimension)
+/// let diagnostics = agent.step(observation, action: &action)   // phase, modelVersion: agent.phase, agent.modelVersion
+/// try agent.save(to: "robot.pcla")
+/// ```
+public struct LearningAgent: AnytimeAgent {
+    /// What the agent is doing.
+    public enum Phase: String, Sendable, Equatable, Codable {
+        /// Motor babbling inside the action bounds, recording transitions.
+        case exploring
+        /// Planning on the learned model (and learning on).
+        case controlling
+    }
+
+    /// The options (validated).
+    public let options: LearningAgentOptions
+    /// The current phase.
+    public private(set) var phase: Phase = .exploring
+    /// The version of the model the planner uses: 0 before the first, then +1 per swap.
+    public internal(set) var modelVersion = 0
+    /// Training batches the last step learned (0 on a step without a learning slice), ≤ ``LearningAgentOptions/batchesPerStep``.
+    public private(set) var lastStepBatches = 0
+    /// Seconds the last step's learning slice took (0 on a step without one).
+    public private(set) var lastStepLearningSeconds = 0.0
+    /// Whether the last step replaced the planner's model.
+    public internal(set) var lastStepSwappedModel = false
+    /// Steps taken since `init` (all phases).
+    public private(set) var stepCount = 0
+    /// Exploration steps taken so far.
+    public internal(set) var explorationStepsTaken = 0
+    /// Why learning stopped, if the PC core failed on a batch (learning is then off; planning goes on
+    /// with the last model).
+    public private(set) var learningFailure: ModelLearnerError?
+    /// The time by which ``plan()`` must return (passed to the planner); nil: no deadline.
+    public var planningDeadline: Double?
+
+    var learner: ModelLearner
+    var controller: PredictiveController<LearnedDynamics>?
+    /// The network the planner's model was frozen from (what ``save(to:includeMemory:)`` writes).
+    var plannerNetwork: PCNetwork<Double>?
+    var babbling: MotorBabbling
+    /// The previous observation (n), the previous action (m) and the current observation (n).
+    var previous: ScratchStorage
+    var hasPrevious = false
+    var observationValid = false
+    var stepsSinceSwap = 0
+    var batchesAtSwap = 0
+    var episodeSeed: UInt64 = 0
+    var diagnostics = StepDiagnostics()
+
+    /// A fresh agent in the exploring phase.
+    /// - Throws: ``AgentConfigurationError`` naming a bad option (all checked before anything is
+    ///   allocated); ``ModelLearnerError/learningFailed(_:)`` if the PC core refuses the network.
+    public init(options: LearningAgentOptions) throws {
+        try options.validate()
+        self.options = options
+        learner = try ModelLearner(options: options.learner)
+        learner.reserveMemory()
+        babbling = try MotorBabbling(lower: options.actionLower, upper: options.actionUpper,
+                                     holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, 0))
+        previous = ScratchStorage(count: 2 * options.observationDimension + options.actionDimension)
+    }
+
+    public var observationDimension: Int { options.observationDimension }
+    public var actionDimension: Int { options.actionDimension }
+
+    /// RMS error of the model in use on each transition recorded since it existed, measured before
+    /// the transition is learned, per observation coordinate (angles wrapped).
+    public var onlinePredictionError: ModelLearner.PredictionError { learner.onlineError }
+    /// Training batches learned so far.
+    public var batchesLearned: Int { learner.batchesLearned }
+    /// Transitions recorded so far (training and held out).
+    public var transitionCount: Int { learner.transitionCount }
+    /// The model the planner uses (nil while exploring).
+    public var model: LearnedDynamics? { controller?.model }
+    /// RMS one-step error of the model in use on the held-out transitions (nil before a model).
+    public var heldOutPredictionError: ModelLearner.PredictionError? { learner.predictionError(heldOut: true) }
+
+    static func babblingSeed(_ optionsSeed: UInt64, _ seed: UInt64) -> UInt64 {
+        optionsSeed ^ (seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Starts an episode: forgets the previous observation (no transition spans the reset), reseeds
+    /// the babbling and the planner, clears the planner's warm start. What was learned, the phase
+    /// and the model stay.
+    public mutating func reset(seed: UInt64) {
+        episodeSeed = seed
+        babbling = try! MotorBabbling(lower: options.actionLower, upper: options.actionUpper,  // bounds validated at init
+                                      holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, seed))
+        controller?.reset(seed: seed)
+        hasPrevious = false
+        observationValid = false
+        diagnostics = StepDiagnostics()
+    }
+
+    /// Records the transition from the previous step to `observation`, (observationDimension), and
+    /// perceives it. A wrong-length or non-finite observation is recorded nowhere, reported as
+    /// ``AgentWarnings/invalidObservation``, and gets the safe action.
+    public mutating func perceive(_ observation: [Double]) {
+        diagnostics = StepDiagnostics()
+        lastStepBatches = 0
+        lastStepLearningSeconds = 0
+        lastStepSwappedModel = false
+        let n = options.observationDimension, m = options.actionDimension
+        if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
+        var valid = observation.count == n
+        if valid { for i in 0..<n where !observation[i].isFinite { valid = false } }
+        observationValid = valid
+        // The previous observation and action live in raw scratch (no closures, no copies: this
+        // runs every step and allocates nothing).
+        let previousObservation = previous.base, previousAction = previous.base + n
+        if !valid {
+            diagnostics.warnings.insert(.invalidObservation)
+        } else {
+            let current = previous.base + n + m
+            for i in 0..<n { current[i] = observation[i] }
+            if hasPrevious {
+                learner.recordChecked(state: UnsafeBufferPointer(start: previousObservation, count: n),
+                                      action: UnsafeBufferPointer(start: previousAction, count: m),
+                                      next: UnsafeBufferPointer(start: current, count: n))
+            }
+            for i in 0..<n { previousObservation[i] = current[i] }
+        }
+        if phase == .controlling {
+            // Moved out of the optional so its workspace stays uniquely referenced (no copy).
+            var planner = controller!
+            controller = nil
+            planner.perceive(observation)
+            controller = planner
+        }
+    }
+
+    /// Plans on the learned model (controlling); nothing while exploring.
+    public mutating func plan() {
+        guard phase == .controlling else { return }
+        var planner = controller!
+        controller = nil
+        planner.planningDeadline = planningDeadline
+        planner.plan()
+        controller = planner
+    }
+
+    /// Writes the action, (actionDimension): babbling while exploring, the planner's u₀ while
+    /// controlling, the safe action (the planner's control prior, clipped to the bounds) after an
+    /// invalid observation. Then runs this step's learning slice and, when due, the phase change
+    /// or the model swap.
+    public mutating func act(into action: inout [Double]) -> StepDiagnostics {
+        precondition(action.count == actionDimension,
+                     "LearningAgent.act: action buffer holds \(action.count) values, expected \(actionDimension)")
+        if phase == .controlling {
+            var planner = controller!
+            controller = nil
+            diagnostics = planner.act(into: &action)
+            controller = planner
+        } else if observationValid {
+            babbling.action(into: &action)
+        } else {
+            for j in 0..<actionDimension {
+                action[j] = min(max(options.planner.controlPrior[j], options.actionLower[j]), options.actionUpper[j])
+            }
+        }
+        hasPrevious = observationValid
+        if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
+        if observationValid { for j in 0..<actionDimension { previous.base[options.observationDimension + j] = action[j] } }
+        stepCount += 1
+        learnSlice()
+        switch phase {
+        case .exploring:
+            explorationStepsTaken += 1
+            if explorationStepsTaken >= options.explorationSteps && learner.batchesLearned > 0 { startControlling() }
+        case .controlling:
+            stepsSinceSwap += 1
+            if stepsSinceSwap >= options.swapInterval && learner.batchesLearned > batchesAtSwap { swapModel() }
+        }
+        return diagnostics
+    }
+
+    /// Learns up to `batchesPerStep` batches on every `learningInterval`-th step, once enough
+    /// transitions are recorded (half the exploration, and one batch of training transitions).
+    mutating func learnSlice() {
+        guard learningFailure == nil, stepCount % options.learningInterval == 0,
+              learner.trainingCount >= options.learner.batchSize,
+              learner.transitionCount >= (options.explorationSteps + 1) / 2 else { return }
+        learner.fitNormalizationIfNeeded()
+        let start = monotonicSeconds()
+        for b in 0..<options.batchesPerStep {
+            if b > 0, let budget = options.learningTimeBudget, monotonicSeconds() - start > budget { break }
+            do {
+                _ = try learner.learnBatch()
+            } catch {
+                learningFailure = (error as? ModelLearnerError) ?? .learningFailed("\(error)")
+                break
+            }
+            lastStepBatches += 1
+        }
+        lastStepLearningSeconds = monotonicSeconds() - start
+    }
+
+    /// The end of exploration: the first model and the planner.
+    mutating func startControlling() {
+        learner.refreshDynamics()
+        do {
+            controller = try PredictiveController(model: learner.dynamics!, options: options.planner)
+        } catch {
+            preconditionFailure("LearningAgent: the validated planner options were refused: \(error)")
+        }
+        controller!.reset(seed: episodeSeed)
+        plannerNetwork = learner.network
+        batchesAtSwap = learner.batchesLearned
+        modelVersion += 1
+        stepsSinceSwap = 0
+        phase = .controlling
+        lastStepSwappedModel = true
+    }
+
+    /// Replaces the planner's model by the network trained so far.
+    mutating func swapModel() {
+        learner.refreshDynamics()
+        var planner = controller!
+        controller = nil
+        planner.replaceModel(learner.dynamics!)
+        controller = planner
+        plannerNetwork = learner.network
+        batchesAtSwap = learner.batchesLearned
+        modelVersion += 1
+        stepsSinceSwap = 0
+        lastStepSwappedModel = true
+    }
+}
