@@ -17,7 +17,7 @@ import Foundation
 public struct AgentConfiguration: Sendable, Equatable, Codable {
     /// Which agent the file configures.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case predictiveController, reflexController, activeSensing, kinematicHierarchy
+        case predictiveController, reflexController, activeSensing, kinematicHierarchy, learning
     }
 
     /// Which agent the file configures.
@@ -34,6 +34,8 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
     public var reflexController: ReflexControllerOptions?
     public var activeSensing: ActiveSensingOptions?
     public var kinematicHierarchy: KinematicHierarchyOptions?
+    /// A ``LearningAgent``: explores, learns the robot's dynamics and plans on what it learned.
+    public var learning: LearningAgentOptions?
 
     public init(predictiveController options: PredictiveControllerOptions) {
         agent = .predictiveController
@@ -51,9 +53,13 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         agent = .kinematicHierarchy
         kinematicHierarchy = options
     }
+    public init(learning options: LearningAgentOptions) {
+        agent = .learning
+        learning = options
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case agent, task, parameters, predictiveController, reflexController, activeSensing, kinematicHierarchy
+        case agent, task, parameters, predictiveController, reflexController, activeSensing, kinematicHierarchy, learning
     }
 
     /// Decodes the top level; any key other than ``CodingKeys`` is refused.
@@ -67,6 +73,7 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         reflexController = try c.decodeIfPresent(ReflexControllerOptions.self, forKey: .reflexController)
         activeSensing = try c.decodeIfPresent(ActiveSensingOptions.self, forKey: .activeSensing)
         kinematicHierarchy = try c.decodeIfPresent(KinematicHierarchyOptions.self, forKey: .kinematicHierarchy)
+        learning = try c.decodeIfPresent(LearningAgentOptions.self, forKey: .learning)
     }
 
     /// Decodes a configuration from JSON bytes.
@@ -110,6 +117,9 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
             try options.validate()
         case .kinematicHierarchy:
             guard let options = configuration.kinematicHierarchy else { throw missing("kinematicHierarchy") }
+            try options.validate()
+        case .learning:
+            guard let options = configuration.learning else { throw missing("learning") }
             try options.validate()
         }
         return configuration

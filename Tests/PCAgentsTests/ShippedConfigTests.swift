@@ -26,6 +26,7 @@ import PCSims
             case .reflexController: _ = try ReflexController(options: try #require(configuration.reflexController))
             case .activeSensing: _ = try ActiveSensingAgent(options: try #require(configuration.activeSensing))
             case .kinematicHierarchy: _ = try KinematicHierarchy(options: try #require(configuration.kinematicHierarchy))
+            case .learning: _ = try LearningAgent(options: try #require(configuration.learning))
             }
         }
     }

@@ -242,3 +242,52 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         return allocations
     }
 }
+
+/// A learning agent served over a real server acts exactly as the same agent in process, step for
+/// step (float64 frames), through exploration, learning and model swaps; its hello's spaces and
+/// control period are checked against its options.
+@Suite struct ServedLearningAgentTests {
+    static let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples/configs/pendulum-state-learning.json")
+
+    /// A heavier pendulum (m 1.3, l 1.2, Gymnasium's equations) observed as (θ, θ̇).
+    static func advance(_ x: inout [Double], torque: Double) {
+        let u = min(max(torque, -2), 2)
+        var velocity = x[1] + (3 * 10 / (2 * 1.2) * sin(x[0]) + 3 / (1.3 * 1.2 * 1.2) * u) * 0.05
+        velocity = min(max(velocity, -8), 8)
+        x = [x[0] + velocity * 0.05, velocity]
+    }
+
+    @Test func servedLearningAgentActsAsInProcess() throws {
+        let data = try Data(contentsOf: Self.config)
+        let agentJSON = try JSONDecoder().decode(JSONValue.self, from: data)
+        var local = try LearningAgent(options: try #require(try AgentConfiguration.decode(data).learning))
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("learn")])
+        configuration.computeFraction = 1
+        let server = try BridgeServer(configuration: configuration, factory: PCAgentFactory(models: [:]))
+        server.start()
+        defer { server.stop() }
+        let client = try BridgeClient(endpoint: server.endpoints[0], options: .init(timeoutMilliseconds: 5000))
+        let hello = Hello(robot: "learner", observationSpace: WireSpace(low: [nil, -8], high: [nil, 8]),
+                          actionSpace: WireSpace(low: [-2], high: [2]), controlPeriod: 0.05, scalar: .float64, agent: agentJSON)
+        try client.hello(hello)
+        try client.reset(seed: 0)
+        local.reset(seed: 0)
+        var x = [Double.pi, 0.0], action = [0.0]
+        var late = 0
+        for _ in 0..<1_200 {
+            let remote = try client.step(x)
+            _ = local.step(x, action: &action)
+            if client.lastAction?.flags.contains(.deadlineExceeded) == true { late += 1 }
+            #expect(remote == action)
+            if remote != action { break }
+            Self.advance(&x, torque: remote[0])
+        }
+        #expect(late == 0, "steps cut by the deadline make the comparison meaningless")
+        #expect(local.phase == .controlling && local.modelVersion >= 2)
+        // The hello must fit the options: a wrong period is refused by name.
+        var wrong = hello
+        wrong.controlPeriod = 0.02
+        #expect(remoteCode { try BridgeClient(endpoint: server.endpoints[0]).hello(wrong) } == .agentRejected)
+    }
+}

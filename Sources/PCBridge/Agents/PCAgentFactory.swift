@@ -49,7 +49,7 @@ public struct PCAgentFactory: BridgeAgentFactory {
             let options = try predictiveOptions(configuration, model: model, task: task)
             try model.checkParameters(try Self.parameters(configuration))
             return options.estimatedMemoryBytes(stateDimension: model.stateDimension, actionDimension: model.actionDimension)
-        case .reflexController, .activeSensing, .kinematicHierarchy:
+        case .reflexController, .activeSensing, .kinematicHierarchy, .learning:
             guard configuration[kind.rawValue] != nil else {
                 throw AgentRequestError.missingOptions(agent: kind.rawValue, task: configuration["task"]?.stringValue ?? "(none)")
             }
@@ -58,7 +58,7 @@ public struct PCAgentFactory: BridgeAgentFactory {
                 throw AgentRequestError.invalidOptions("\(error)")
             }
             return decoded.reflexController?.estimatedMemoryBytes() ?? decoded.activeSensing?.estimatedMemoryBytes()
-                ?? decoded.kinematicHierarchy?.estimatedMemoryBytes()
+                ?? decoded.kinematicHierarchy?.estimatedMemoryBytes() ?? decoded.learning?.estimatedMemoryBytes()
         }
     }
 
@@ -91,8 +91,8 @@ public struct PCAgentFactory: BridgeAgentFactory {
             } catch {
                 throw AgentRequestError.invalidOptions("\(error)")
             }
-        case .reflexController, .activeSensing, .kinematicHierarchy:
-            // Model-free agents: built from their options block alone.
+        case .reflexController, .activeSensing, .kinematicHierarchy, .learning:
+            // Agents built from their options block alone (a learning agent learns its own model).
             guard configuration["parameters"] == nil else {
                 throw AgentRequestError.invalidOptions("\"parameters\" set a task's plant model, which only a predictiveController uses; \(kind.rawValue) takes its options block alone")
             }
@@ -103,6 +103,9 @@ public struct PCAgentFactory: BridgeAgentFactory {
             }
             guard request.actionSpace.dimension == agent.actionDimension else {
                 throw AgentRequestError.actionDimension(expected: agent.actionDimension, got: request.actionSpace.dimension)
+            }
+            if let period = agent.controlPeriod, abs(request.controlPeriod - period) > 1e-6 * period {
+                throw AgentRequestError.controlPeriod(expected: period, got: request.controlPeriod)
             }
             return agent.bridged
         }
@@ -125,6 +128,11 @@ public struct PCAgentFactory: BridgeAgentFactory {
             case .reflexController: return ModelFreeAgent(try ReflexController(options: decoded.reflexController!))
             case .activeSensing: return ModelFreeAgent(try ActiveSensingAgent(options: decoded.activeSensing!))
             case .kinematicHierarchy: return ModelFreeAgent(try KinematicHierarchy(options: decoded.kinematicHierarchy!))
+            case .learning:
+                let options = decoded.learning!
+                var agent = ModelFreeAgent(try LearningAgent(options: options))
+                agent.controlPeriod = options.controlPeriod
+                return agent
             case .predictiveController: preconditionFailure("predictive controllers need a plant model")
             }
         } catch {
@@ -138,6 +146,8 @@ private struct ModelFreeAgent {
     let observationDimension: Int
     let actionDimension: Int
     let bridged: any BridgeAgent
+    /// The control period the agent was configured for (learning agents), checked against the hello's.
+    var controlPeriod: Double?
 
     init<A: Agent>(_ agent: A) {
         observationDimension = agent.observationDimension
