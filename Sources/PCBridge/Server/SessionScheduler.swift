@@ -178,7 +178,7 @@ final class SessionScheduler: @unchecked Sendable {
             while ready[1].isEmpty && !stopping {
                 slowCondition.lock()
                 condition.unlock()
-                slowCondition.wait(until: Date(timeIntervalSinceNow: 0.05))
+                slowCondition.wait()
                 slowCondition.unlock()
                 condition.lock()
             }
