@@ -191,6 +191,8 @@ final class ExpensiveStats: @unchecked Sendable {
     var failure: String?
     let action = UnsafeMutablePointer<Double>.allocate(capacity: 1)
 
+    deinit { action.deallocate() }
+
     func record(latency: Double, late: Bool, deadline: Double) {
         latencies.append(latency)
         if late { self.late += 1 }

@@ -22,42 +22,19 @@ struct ServeConfigurationFile: Decodable {
     var sessionMemoryBudget: Int?
     var serverMemoryBudget: Int?
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case agent, idleTimeout, heartbeatInterval, maximumSessions, telemetry, workers, computeFraction
         case maximumComputeDeadline, maximumSessionsPerPeer, heartbeatOnlyTimeout, refuseOutOfBounds
         case sessionMemoryBudget, serverMemoryBudget
     }
 
-    init() {}
-
-    init(from decoder: Decoder) throws {
-        // An unknown key is an error naming it, never silently ignored.
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        let all = try decoder.container(keyedBy: AnyKey.self)
-        for key in all.allKeys where !known.contains(key.stringValue) {
-            throw ValidationError("unknown key `\(key.stringValue)`; known keys: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// Decodes a `--config` file; an unknown key is an error naming it, never silently ignored.
+    static func decode(_ data: Data) throws -> ServeConfigurationFile {
+        let known = CodingKeys.allCases.map(\.rawValue)
+        for key in try JSONDecoder().decode([String: JSONValue].self, from: data).keys.sorted() where !known.contains(key) {
+            throw ValidationError("\(AgentConfigurationError.unknownKey(key, known: known))")
         }
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        agent = try c.decodeIfPresent(JSONValue.self, forKey: .agent)
-        idleTimeout = try c.decodeIfPresent(Double.self, forKey: .idleTimeout)
-        heartbeatInterval = try c.decodeIfPresent(Double.self, forKey: .heartbeatInterval)
-        maximumSessions = try c.decodeIfPresent(Int.self, forKey: .maximumSessions)
-        telemetry = try c.decodeIfPresent(String.self, forKey: .telemetry)
-        workers = try c.decodeIfPresent(Int.self, forKey: .workers)
-        computeFraction = try c.decodeIfPresent(Double.self, forKey: .computeFraction)
-        maximumComputeDeadline = try c.decodeIfPresent(Double.self, forKey: .maximumComputeDeadline)
-        maximumSessionsPerPeer = try c.decodeIfPresent(Int.self, forKey: .maximumSessionsPerPeer)
-        heartbeatOnlyTimeout = try c.decodeIfPresent(Double.self, forKey: .heartbeatOnlyTimeout)
-        refuseOutOfBounds = try c.decodeIfPresent(Bool.self, forKey: .refuseOutOfBounds)
-        sessionMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .sessionMemoryBudget)
-        serverMemoryBudget = try c.decodeIfPresent(Int.self, forKey: .serverMemoryBudget)
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+        return try JSONDecoder().decode(ServeConfigurationFile.self, from: data)
     }
 }
 
@@ -127,7 +104,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         var file = ServeConfigurationFile()
         if let config {
-            do { file = try JSONDecoder().decode(ServeConfigurationFile.self, from: Data(contentsOf: URL(fileURLWithPath: config))) } catch {
+            do { file = try ServeConfigurationFile.decode(Data(contentsOf: URL(fileURLWithPath: config))) } catch {
                 throw ValidationError("cannot read --config \(config): \(error)")
             }
         }

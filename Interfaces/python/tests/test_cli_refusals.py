@@ -67,3 +67,11 @@ def test_parameters_reach_the_environment_and_the_true_model_planner():
     heavy = json.loads(heavy.stdout)["statistics"]
     assert heavy["meanReturn"] != default["meanReturn"]
     assert heavy["successRate"] == 1.0, heavy
+
+
+def test_a_typo_in_a_serve_config_is_refused_with_a_suggestion(tmp_path):
+    path = tmp_path / "serve.json"
+    path.write_text(json.dumps({"idleTimout": 5}))
+    result = subprocess.run([pcctl_path(), "serve", "--bind", f"ipc://{tmp_path}/s.sock", "--config", str(path)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "did you mean `idleTimeout`" in result.stderr, result.stderr

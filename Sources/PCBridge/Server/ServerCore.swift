@@ -52,7 +52,7 @@ final class ServerCore: @unchecked Sendable {
         userID = .allocate(byteCount: 128, alignment: 8)
         peerAddress = .allocate(byteCount: 128, alignment: 8)
         message = .allocate(capacity: 1)
-        scratch = .allocate(byteCount: WireLimits.headerBytes + 8 * WireLimits.maximumValues, alignment: 8)
+        scratch = .allocate(byteCount: WireLimits.headerBytes, alignment: 8)
         let scheduler = SessionScheduler(slowStepThreshold: configuration.slowStepThreshold, answer: { [publisher, configuration, factory] session, slot in
             ServerCore.answer(slot, of: session, configuration: configuration, factory: factory, telemetry: publisher != nil)
         })
