@@ -55,12 +55,50 @@ public protocol BridgeAgent: AnyObject {
     /// ``AgentStepDiagnostics/deadlineExceeded``. Seconds on `CLOCK_MONOTONIC`; `nil`: none.
     /// The default ignores it (agents whose step is cheap and fixed).
     func setComputeDeadline(_ monotonicSeconds: Double?)
+
+    /// Whether the agent learns a model of the robot that ``learnedModel(includeMemory:)`` can save.
+    var learnsModel: Bool { get }
+
+    /// What the agent has learned, as the bytes of its model file (a learning agent's versioned,
+    /// checksummed file; see `LearningAgent.encoded(includeMemory:)`).
+    /// - Parameter includeMemory: also save the transition memory, so a restored agent learns on from it.
+    /// - Throws: ``LearnedModelError/notLearning(_:)`` for an agent that learns nothing; the agent's
+    ///   own file error while it has nothing to save yet (still exploring).
+    func learnedModel(includeMemory: Bool) throws -> [UInt8]
+
+    /// Replaces what the agent has learned by a saved model: the agent then controls with it at once,
+    /// without exploring again.
+    /// - Parameter bytes: a file written by ``learnedModel(includeMemory:)`` for a robot of the same
+    ///   observation and action dimensions.
+    /// - Throws: ``LearnedModelError/notLearning(_:)``; the agent's typed file error naming what does
+    ///   not match (magic, version, checksum, dimensions).
+    func restoreLearnedModel(_ bytes: [UInt8]) throws
+}
+
+/// Why a learned model could not be saved into or restored from a bridge agent.
+public enum LearnedModelError: Error, Equatable, CustomStringConvertible {
+    /// The agent (named) learns no model; only learning agents (`"agent": "learning"`) do.
+    case notLearning(String)
+
+    public var description: String {
+        switch self {
+        case let .notLearning(agent):
+            "the \(agent) agent learns no model; only a learning agent (\"agent\": \"learning\") saves and restores one"
+        }
+    }
 }
 
 extension BridgeAgent {
     public var beliefDimension: Int { 0 }
     public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {}
     public func setComputeDeadline(_ monotonicSeconds: Double?) {}
+    public var learnsModel: Bool { false }
+    public func learnedModel(includeMemory: Bool) throws -> [UInt8] {
+        throw LearnedModelError.notLearning(String(describing: type(of: self)))
+    }
+    public func restoreLearnedModel(_ bytes: [UInt8]) throws {
+        throw LearnedModelError.notLearning(String(describing: type(of: self)))
+    }
 }
 
 /// Everything a robot's hello says about the agent it wants, validated.

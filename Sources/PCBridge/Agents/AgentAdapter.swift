@@ -79,4 +79,24 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     public func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {
         beliefWriter?(agent, beliefs)
     }
+
+    /// True when the wrapped agent is a ``PCAgents/LearningAgent``.
+    public var learnsModel: Bool { agent is LearningAgent }
+
+    /// The learning agent's model file bytes (``PCAgents/LearningAgent/encoded(includeMemory:)``).
+    public func learnedModel(includeMemory: Bool) throws -> [UInt8] {
+        guard let learning = agent as? LearningAgent else { throw LearnedModelError.notLearning(String(describing: Wrapped.self)) }
+        return try learning.encoded(includeMemory: includeMemory)
+    }
+
+    /// Replaces the learning agent by the one saved in `bytes` (same observation and action dimensions).
+    public func restoreLearnedModel(_ bytes: [UInt8]) throws {
+        guard let learning = agent as? LearningAgent else { throw LearnedModelError.notLearning(String(describing: Wrapped.self)) }
+        let restored = try LearningAgent.decode(bytes, observationDimension: learning.observationDimension,
+                                                actionDimension: learning.actionDimension)
+        var replacement = restored as! Wrapped
+        // Keep the session's deadline behaviour: the restored agent starts without one.
+        deadlineSetter?(&replacement, nil)
+        agent = replacement
+    }
 }
