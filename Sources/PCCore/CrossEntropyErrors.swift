@@ -4,7 +4,7 @@ import PCNumerics
 ///
 /// With targets y (one-hot or soft) and output predictions μ_L, the output layer is not a value
 /// node: its error is ε_L = y − softmax(μ_L) and its energy is the cross-entropy
-/// F_L = −Σ_i yᵢᵀ log softmax(μ_i) = Σ_i Σ_j y_ij (logsumexp(μ_i) − μ_ij) (ALGORITHMS.md A1).
+/// F_L = −Σ_i yᵢᵀ log softmax(μ_i) = Σ_i Σ_j y_ij (logsumexp(μ_i) − μ_ij) (<doc:EnergyAndInference#Energy>).
 ///
 /// - Parameters:
 ///   - targets: y, (batch × classes).

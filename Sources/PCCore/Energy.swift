@@ -1,6 +1,6 @@
 import PCNumerics
 
-// Energy: predictions μ_ℓ, errors ε_ℓ and the free energy F (ALGORITHMS.md A1).
+// Energy: predictions μ_ℓ, errors ε_ℓ and the free energy F (PCCore article EnergyAndInference, section Energy).
 // Every function here writes into the state and the workspace and allocates nothing.
 
 extension PCNetwork {
@@ -26,7 +26,7 @@ extension PCNetwork {
         }
     }
 
-    /// The feedforward initialisation (A3): x_ℓ = μ_ℓ(x_{ℓ−1}) for the hidden layers, and for the
+    /// The feedforward initialisation (<doc:EnergyAndInference#Feedforward-start>): x_ℓ = μ_ℓ(x_{ℓ−1}) for the hidden layers, and for the
     /// free entries of the output; the input and clamped output entries keep their values.
     /// Leaves every rate and prediction current.
     /// - Parameters:
@@ -138,7 +138,7 @@ extension PCNetwork {
             ? state.errors[l] : workspace.weightedErrors[l]
     }
 
-    /// The batch-mean free energy F_B of `state` (ALGORITHMS.md A1), computed from scratch
+    /// The batch-mean free energy F_B of `state` (<doc:EnergyAndInference#Energy>), computed from scratch
     /// (allocates a workspace; for tests and diagnostics, not for hot loops).
     /// - Parameters:
     ///   - state: the activities x_ℓ, (B × n_ℓ) each; predictions and errors are recomputed.

@@ -1,7 +1,7 @@
 import PCNumerics
 
 extension PCNetwork {
-    /// FPA (ALGORITHMS.md A8): the parameter gradients of one batch under the fixed-prediction assumption.
+    /// FPA (<doc:LearningRules#Fixed-prediction-assumption>): the parameter gradients of one batch under the fixed-prediction assumption.
     ///
     /// Predictions μ̂_ℓ and Jacobians Ĵ_ℓ stay at their feedforward values; the output error is fixed
     /// at ε_L = −∂L/∂ŷ (y − ŷ, or y − softmax(ŷ) for cross-entropy). Each of `iterations` sweeps

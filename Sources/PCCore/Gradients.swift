@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// Gradients of the batch-mean free energy F_B with respect to the parameters, one entry per layer
-/// ℓ = 1…L at index ℓ − 1 (ALGORITHMS.md A4, A5).
+/// ℓ = 1…L at index ℓ − 1 (<doc:LearningRules#Inference-learning>, <doc:LearningRules#Learned-precisions>).
 ///
 /// ∂F_B/∂W_ℓ = −(1/B) Σ_i (Π_ℓ ε_iℓ) φ(x_i,ℓ−1)ᵀ, ∂F_B/∂b_ℓ = −(1/B) Σ_i Π_ℓ ε_iℓ,
 /// ∂F_B/∂s_ℓj = (1/B) Σ_i ½ (1 − ε_iℓj² e^{−s_ℓj}).
@@ -51,7 +51,7 @@ public struct ParameterGradients<Scalar: PCScalar>: Sendable {
 }
 
 extension PCNetwork {
-    /// Writes ∂F/∂x_ℓ (per sample, ALGORITHMS.md A2) of every free node into the workspace:
+    /// Writes ∂F/∂x_ℓ (per sample, <doc:EnergyAndInference#Gradients>) of every free node into the workspace:
     /// hidden ℓ: Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ [(Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}]; free input: λ x₀ − φ′(x₀) ⊙ [(Π₁ε₁) W₁];
     /// free output: Π_L ε_L (zero on clamped entries of a mask). Errors must be current.
     /// Hidden layers below `firstHidden` are skipped (their gradients are known to be zero).
@@ -154,7 +154,7 @@ extension PCNetwork {
         }
     }
 
-    /// Writes ∂F_B/∂θ of every layer (A4, A5) at the current errors into `gradients`.
+    /// Writes ∂F_B/∂θ of every layer (<doc:LearningRules#Inference-learning>) at the current errors into `gradients`.
     /// - Parameters:
     ///   - state: a state whose errors are current (e.g. after ``settle(_:workspace:clamps:options:)``).
     ///   - workspace: the workspace of that settle (its rates are current).

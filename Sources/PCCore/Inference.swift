@@ -1,10 +1,10 @@
 import PCNumerics
 
 // Inference: gradient flow of the free activities on F with an explicit stopping rule
-// (ALGORITHMS.md A2). Nothing here allocates once the workspace exists.
+// (PCCore article EnergyAndInference). Nothing here allocates once the workspace exists.
 
 extension PCNetwork {
-    /// Settles the free activities of `state` on the free energy F (ALGORITHMS.md A2, A3).
+    /// Settles the free activities of `state` on the free energy F (<doc:EnergyAndInference>).
     ///
     /// From the feedforward state (or the state given), repeats: compute ε and F_B; stop on the
     /// budget, the tolerance or divergence; compute ∂F/∂x for the free nodes; update them
@@ -153,7 +153,7 @@ extension PCNetwork {
         }
     }
 
-    /// One SeqIL sweep (A2c): from the top free layer down, x_ℓ ← x_ℓ − γ_t ∂F/∂x_ℓ with the layer
+    /// One SeqIL sweep (<doc:EnergyAndInference#Sequential-inference>): from the top free layer down, x_ℓ ← x_ℓ − γ_t ∂F/∂x_ℓ with the layer
     /// above already updated (its error recomputed against the unchanged μ_{ℓ+1}) and the layer
     /// below not yet updated; the predictions are refreshed after the sweep.
     func sequentialSweep(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,

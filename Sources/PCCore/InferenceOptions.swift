@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// How the free activities move during inference (ALGORITHMS.md A2).
+/// How the free activities move during inference (<doc:EnergyAndInference>).
 public enum InferenceMethod: Sendable, Hashable, Codable {
     /// Synchronous gradient descent: all ∂F/∂x_ℓ from one snapshot, then x ← x − γ ∂F/∂x.
     case gradientDescent
@@ -13,7 +13,7 @@ public enum InferenceMethod: Sendable, Hashable, Codable {
 
 /// Where inference starts.
 public enum InferenceInitialization: Sendable, Hashable, Codable {
-    /// x_ℓ = μ_ℓ(x_{ℓ−1}) for the hidden layers and the free output entries (A3).
+    /// x_ℓ = μ_ℓ(x_{ℓ−1}) for the hidden layers and the free output entries (<doc:EnergyAndInference#Feedforward-start>).
     case feedforward
     /// The activities already in the state (warm start, or set by a learning rule).
     case keep

@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// Scratch memory of inference and learning, sized once for a network and a batch size, so that
-/// no inference iteration allocates (DESIGN.md §3).
+/// no inference iteration allocates (<doc:EnergyAndInference#Workspaces>).
 ///
 /// Arrays are indexed by layer ℓ = 0…L; each matrix is (batch × n_ℓ) unless stated.
 public struct InferenceWorkspace<Scalar: PCScalar>: Sendable {

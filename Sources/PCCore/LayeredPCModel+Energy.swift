@@ -1,6 +1,6 @@
 import PCNumerics
 
-// Energy of a layered model: rates, predictions μ_ℓ, errors ε_ℓ and F (ALGORITHMS.md A1, A3).
+// Energy of a layered model: rates, predictions μ_ℓ, errors ε_ℓ and F (PCCore article EnergyAndInference, sections Energy and Feedforward start).
 // Nothing here allocates once the workspace exists.
 
 extension LayeredPCModel {
@@ -25,7 +25,7 @@ extension LayeredPCModel {
         }
     }
 
-    /// The feedforward initialisation (A3): x_ℓ = μ_ℓ for the hidden layers ℓ = 1…L−1; x₀ and the
+    /// The feedforward initialisation (<doc:EnergyAndInference#Feedforward-start>): x_ℓ = μ_ℓ for the hidden layers ℓ = 1…L−1; x₀ and the
     /// clamped output x_L keep their values. Leaves every rate and prediction current.
     /// - Parameter state: x₀ (B × n₀) and the target x_L (B × n_L) set.
     public func feedforward(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>) throws {

@@ -1,7 +1,7 @@
 import PCNumerics
 
 // Inference for a layered model: gradient flow of the hidden activities on F, input and output
-// clamped (ALGORITHMS.md A2). Nothing here allocates once the workspace exists.
+// clamped (PCCore article EnergyAndInference). Nothing here allocates once the workspace exists.
 
 extension LayeredPCModel {
     /// ∂F/∂x_ℓ = ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (per sample) for the hidden layers
@@ -22,7 +22,7 @@ extension LayeredPCModel {
         }
     }
 
-    /// Settles the hidden activities x₁…x_{L−1} on F with x₀ and x_L clamped (ALGORITHMS.md A2, A3).
+    /// Settles the hidden activities x₁…x_{L−1} on F with x₀ and x_L clamped (<doc:EnergyAndInference>).
     ///
     /// From the feedforward state (or the state given), repeats: compute ε and F_B; stop on the
     /// budget, the tolerance or divergence; x_ℓ ← x_ℓ − γ ∂F/∂x_ℓ for every hidden layer from one

@@ -1,10 +1,10 @@
 import PCNumerics
 
-// Parameter gradients of a layered model: IL at the settled state (A4), Z-IL (A7) and the
+// Parameter gradients of a layered model: IL at the settled state, Z-IL and the
 // backprop reference. Nothing here allocates once the workspace and gradients exist.
 
 extension LayeredPCModel {
-    /// Writes ∂F_B/∂θ = −(1/B) Σ_ℓ Σ_i (∂μ_iℓ/∂θ)ᵀ ε_iℓ (ALGORITHMS.md A4) at the current errors into
+    /// Writes ∂F_B/∂θ = −(1/B) Σ_ℓ Σ_i (∂μ_iℓ/∂θ)ᵀ ε_iℓ (<doc:LearningRules#Inference-learning>) at the current errors into
     /// `gradients`, multiplied by `scale`. Shared parameters (a recurrent network's) sum over layers.
     /// - Parameters:
     ///   - state: errors current (e.g. after ``settle(_:workspace:options:)``).
@@ -32,7 +32,7 @@ extension LayeredPCModel {
         return gradients
     }
 
-    /// Z-IL (ALGORITHMS.md A7; CNN and RNN: Salvatori, Song et al. 2021): the parameter gradients of
+    /// Z-IL (<doc:LearningRules#Zero-divergence-inference-learning>; CNN and RNN: Salvatori, Song et al. 2021): the parameter gradients of
     /// one batch by zero-divergence inference.
     ///
     /// C1: feedforward start, so only ε_L ≠ 0. C2: at inference step t = 0…L−1 the gradient of layer

@@ -6,7 +6,7 @@ import PCNumerics
 ///
 /// Convolutional networks (``ConvolutionalNetwork``) and unrolled recurrent networks
 /// (``RecurrentNetwork``) conform; one engine then gives them energy, inference, the IL, Z-IL and
-/// backprop gradients and training (ALGORITHMS.md A1–A4, A7). Precisions are the identity:
+/// backprop gradients and training (<doc:EnergyAndInference>, <doc:LearningRules>). Precisions are the identity:
 ///
 ///   F = Σ_{ℓ=1..L} ½‖ε_ℓ‖²,   ε_ℓ = x_ℓ − μ_ℓ(r_{ℓ−1}, x₀)   (per sample; batch energy F_B = mean),
 ///

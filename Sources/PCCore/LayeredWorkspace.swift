@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// Scratch memory of inference and learning for a ``LayeredPCModel``, sized once for a model and a
-/// batch size, so that no inference iteration allocates (DESIGN.md §3).
+/// batch size, so that no inference iteration allocates (<doc:EnergyAndInference#Workspaces>).
 ///
 /// Arrays are indexed by layer ℓ = 0…L; each matrix is (batch × n_ℓ).
 public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {

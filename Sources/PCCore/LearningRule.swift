@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// How a batch updates the parameters (ALGORITHMS.md A4–A8, A11).
+/// How a batch updates the parameters (<doc:LearningRules>).
 public enum LearningRule: Sendable, Hashable, Codable {
     /// IL (Whittington & Bogacz 2017): settle for T steps, then one optimiser step on ∂F_B/∂θ at the final x.
     case il
@@ -28,14 +28,14 @@ public struct LearningOptions: Sendable, Hashable, Codable {
     public var inference: InferenceOptions
     /// The weight optimiser (default Adam, α = 1e-3).
     public var optimizer: OptimizerKind
-    /// PCX output nudging β (A11): x_L = (1 − β)μ_L + βy, held fixed, gradients × 1/β.
+    /// PCX output nudging β (<doc:LearningRules#Output-nudging>): x_L = (1 − β)μ_L + βy, held fixed, gradients × 1/β.
     /// `nil` (default) is the hard clamp, identical to β = 1.
     public var outputNudging: Double?
-    /// α_s for learned log-variances (default 1e-3, A5).
+    /// α_s for learned log-variances (default 1e-3, <doc:LearningRules#Learned-precisions>).
     public var precisionLearningRate: Double
     /// The input's role while learning (IL and SeqIL): `.clamped` (default, supervised) or `.free`
     /// for a generative model whose top latent is inferred per batch from the value passed as input
-    /// (A13: train generatively on patterns, e.g. for associative memory).
+    /// (<doc:ModesAndMemory#Generative-mode>: train generatively on patterns, e.g. for associative memory).
     public var input: InputClamp
     /// Threads that settle parts of the batch concurrently (IL and SeqIL without nudging; default 1).
     /// Samples are independent during inference, so the batch is split into `threads` contiguous

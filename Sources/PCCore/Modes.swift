@@ -1,12 +1,12 @@
 import PCNumerics
 
-// Modes as clamp patterns of the one inference engine (DESIGN.md §4, ALGORITHMS.md A13).
+// Modes as clamp patterns of the one inference engine (PCCore article ModesAndMemory, section Clamp patterns).
 // A generative model is a PCNetwork whose input x₀ is the cause (a label or a latent) and whose
 // output x_L is the data: the chain reversed, μ_data = W φ(x_above) + b.
 
 extension PCNetwork {
     /// Generative mode: the cause x₀ clamped (e.g. a one-hot label), the data x_L free; settles and
-    /// returns x_L. With every node but x₀ free, the feedforward state is the energy minimum (A3),
+    /// returns x_L. With every node but x₀ free, the feedforward state is the energy minimum (<doc:EnergyAndInference#Feedforward-start>),
     /// so this returns the model's prediction of the data given the cause; inference confirms it
     /// (the report's final energy is 0 up to rounding).
     /// - Parameters:

@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// A weight optimiser and its hyper-parameters (ALGORITHMS.md A4, A10). Gradients are those of
+/// A weight optimiser and its hyper-parameters (<doc:LearningRules#Optimisers>). Gradients are those of
 /// F_B (batch means); every rule moves against them.
 public enum OptimizerKind: Sendable, Hashable, Codable {
     /// θ ← θ − α g.
@@ -15,7 +15,7 @@ public enum OptimizerKind: Sendable, Hashable, Codable {
     /// MQ (Alonso et al. 2023): one scalar vᵢ per layer (weights and bias together), N the batch count:
     /// ηᵢ = α/(vᵢ + r) + lr_min; θᵢ ← θᵢ − ηᵢ gᵢ; ρ = min(N/(N+1), ρ_max); vᵢ ← ρvᵢ + (1−ρ) mean|gᵢ|;
     /// N incremented before the update, vᵢ(0) = α. With `warmUpSteps` = K > 0, ηᵢ is multiplied by
-    /// min(1, N/K) (A10 advises a warm-up: with vᵢ(0) = α the first step is ≈ 1 + lr_min); K = 0 is
+    /// min(1, N/K) (a warm-up helps, <doc:LearningRules#Optimisers>: with vᵢ(0) = α the first step is ≈ 1 + lr_min); K = 0 is
     /// the reference rule.
     case mq(alpha: Double, r: Double, minimumLearningRate: Double, maximumDecay: Double, warmUpSteps: Int)
 
@@ -188,7 +188,7 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
 }
 
 extension PCNetwork {
-    /// s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ, [−10, 10]) for every learned precision (ALGORITHMS.md A5).
+    /// s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ, [−10, 10]) for every learned precision (<doc:LearningRules#Learned-precisions>).
     /// - Parameters:
     ///   - gradients: gradients whose `logVariances` are set.
     ///   - learningRate: α_s (PCKit default 1e-3).

@@ -1,12 +1,12 @@
 import PCNumerics
 
 // Graphs built from familiar architectures: a layered network as a chain, and the masked N×N
-// form of ALGORITHMS.md A14 (one node, a masked self-edge).
+// form (PCCore article GraphsAndMuPC, section Masked form: one node, a masked self-edge).
 
 extension PCGraph {
     /// The layered network `network` as a graph: nodes x₀…x_L (node ℓ has layer ℓ's bias and
     /// precision), edges ℓ−1 → ℓ with W_ℓ and φ_{ℓ−1}, scale 1. Energies, activity gradients and
-    /// weight gradients equal the layered network's (ALGORITHMS.md A14 test).
+    /// weight gradients equal the layered network's (<doc:GraphsAndMuPC#Masked-form>).
     /// - Throws: ``PCCoreError/unsupported(_:)`` for a cross-entropy output or a learned precision.
     public init(layered network: PCNetwork<Scalar>) throws {
         guard network.outputEnergy == .squaredError else {

@@ -1,6 +1,6 @@
 import PCNumerics
 
-// Energy on a graph: rates φ(x_u), predictions μ_v, errors ε_v and F (ALGORITHMS.md A14).
+// Energy on a graph: rates φ(x_u), predictions μ_v, errors ε_v and F (PCCore article GraphsAndMuPC, section Graph energy).
 // Everything here writes into the state and workspace and allocates nothing.
 
 extension PCGraph {
@@ -76,7 +76,7 @@ extension PCGraph {
         }
     }
 
-    /// The feedforward initialisation of an acyclic graph (A3 generalised): in topological order,
+    /// The feedforward initialisation of an acyclic graph (the feedforward start generalised): in topological order,
     /// the free units of every node with an energy take x_v = μ_v; clamped units and parentless
     /// free nodes keep their values. Leaves every rate and prediction current (each edge's rate is
     /// refreshed when its target is reached, after its source is final).

@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// Gradients of F_B with respect to a graph's parameters (ALGORITHMS.md A14):
+/// Gradients of F_B with respect to a graph's parameters (<doc:GraphsAndMuPC#Graph-energy>):
 /// ∂F_B/∂W_uv = −(a_uv/B) Σ_i (Π_v ε_iv) φ_uv(x_iu)ᵀ ⊙ M_uv, ∂F_B/∂b_v = −(1/B) Σ_i Π_v ε_iv.
 public struct PCGraphGradients<Scalar: PCScalar>: Sendable {
     /// ∂F_B/∂W_e per edge, (n_v × n_u); `nil` for an identity edge.

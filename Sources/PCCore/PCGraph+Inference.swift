@@ -1,7 +1,7 @@
 import PCNumerics
 
 // Inference on a graph: gradient flow of the free units on F with an explicit stopping rule
-// (ALGORITHMS.md A2, A14). Nothing here allocates once the workspace exists.
+// (PCCore article GraphsAndMuPC, section Graph energy). Nothing here allocates once the workspace exists.
 
 extension PCGraph {
     /// Settles the free units of `state` on the free energy F.

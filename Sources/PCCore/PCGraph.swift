@@ -4,7 +4,7 @@ import PCNumerics
 /// precision Π_v of its prediction error.
 ///
 /// A node has an energy ½ ε_vᵀ Π_v ε_v (ε_v = x_v − μ_v) when it has at least one incoming edge or
-/// a bias; a parentless node without bias contributes nothing (ALGORITHMS.md A14: only nodes with a
+/// a bias; a parentless node without bias contributes nothing (<doc:GraphsAndMuPC#Graph-energy>: only nodes with a
 /// prior count — the bias of a parentless node is its prior mean).
 public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
     /// A name for messages and diagnostics (e.g. "input", "z12").
@@ -42,10 +42,10 @@ public enum PCGraphEdgeKind: Sendable, Hashable, Codable {
 }
 
 /// A directed edge u → v of a ``PCGraph``: it adds a_uv W_uv φ_uv(x_u) to the prediction μ_v
-/// (ALGORITHMS.md A14, node/edge form), or a_uv φ_uv(x_u) for an identity edge.
+/// (<doc:GraphsAndMuPC#Graph-energy>), or a_uv φ_uv(x_u) for an identity edge.
 ///
 /// A mask M_uv ∈ {0, 1}^(n_v × n_u) removes connections: masked weights are zero from the start and
-/// their gradients are zeroed, so they never change (the masked N×N form of A14 is one node with a
+/// their gradients are zeroed, so they never change (the masked N×N form, <doc:GraphsAndMuPC#Masked-form>, is one node with a
 /// masked self-edge).
 public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
     /// u, the index of the presynaptic node.
@@ -56,7 +56,7 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
     public let kind: PCGraphEdgeKind
     /// φ_uv, applied to x_u before the weight.
     public let activation: Activation
-    /// a_uv, the fixed multiplier of the edge (1 in the standard parameterisation; A9 for μPC).
+    /// a_uv, the fixed multiplier of the edge (1 in the standard parameterisation; μPC: <doc:GraphsAndMuPC#Residual-parameterisation>).
     public let scale: Scalar
     /// β of a competitive rate, or `nil`. When set, the edge carries φ_uv(x_u) = softmax(β x_u) per
     /// sample (instead of an elementwise activation, which is then the identity); its Jacobian is
@@ -140,7 +140,7 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
 }
 
 /// A predictive-coding network on an arbitrary directed graph (cycles allowed): the model,
-/// immutable during inference (ALGORITHMS.md A14).
+/// immutable during inference (<doc:GraphsAndMuPC#Graph-energy>).
 ///
 /// Per sample, μ_v = Σ_{edges u→v} a_uv W_uv φ_uv(x_u) + b_v, ε_v = x_v − μ_v and
 /// F = Σ_v ½ ε_vᵀ Π_v ε_v over the nodes with an energy. Any set of units can be clamped

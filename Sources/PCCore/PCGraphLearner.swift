@@ -1,7 +1,7 @@
 import Foundation
 import PCNumerics
 
-/// Trains a ``PCGraph`` one batch at a time with IL (ALGORITHMS.md A4 on a graph, A14): settle the
+/// Trains a ``PCGraph`` one batch at a time with IL (<doc:GraphsAndMuPC#Graph-energy>): settle the
 /// free units, then one optimiser step on ∂F_B/∂θ at the settled state. Owns the batch's state,
 /// workspace, gradients and optimiser, all sized once.
 ///
@@ -55,7 +55,7 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
 
 extension PCGraph {
     /// The feedforward prediction of node `output` with node `input` clamped to `inputs` and every
-    /// other node free (A3 on an acyclic graph); allocates.
+    /// other node free (the feedforward start on an acyclic graph); allocates.
     /// - Parameters:
     ///   - inputs: x_input, (B × n_input).
     /// - Returns: x_output = μ_output, (B × n_output).

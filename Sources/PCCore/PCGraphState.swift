@@ -11,7 +11,7 @@ public enum NodeClamp<Scalar: PCScalar>: Sendable, Equatable {
     case masked(Matrix<Scalar>)
 }
 
-/// Which units of a graph are clamped: one ``NodeClamp`` per node (the mode, DESIGN.md §4).
+/// Which units of a graph are clamped: one ``NodeClamp`` per node (the mode, <doc:ModesAndMemory#Clamp-patterns>).
 public struct PCGraphClamps<Scalar: PCScalar>: Sendable, Equatable {
     /// The role of each node. (nodes.count)
     public var nodes: [NodeClamp<Scalar>]
@@ -67,11 +67,11 @@ public struct PCGraphState<Scalar: PCScalar>: Sendable {
         }
     }
 
-    /// Draws the free units of every node from N(0, σ²) (A14: with cycles there is no feedforward
+    /// Draws the free units of every node from N(0, σ²) (<doc:GraphsAndMuPC#Graph-energy>: with cycles there is no feedforward
     /// state, so inference starts from small noise); clamped units keep their values.
     /// - Parameters:
     ///   - clamps: which units are free.
-    ///   - standardDeviation: σ (A14 suggests 0.05).
+    ///   - standardDeviation: σ (0.05 is typical).
     ///   - generator: the seeded source of the draws.
     public mutating func randomizeFreeUnits(_ clamps: PCGraphClamps<Scalar>, standardDeviation: Double,
                                             using generator: inout Xoshiro256) {

@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// Scratch memory of inference and learning on a ``PCGraph``, sized once for a graph and a batch
-/// size, so that no inference iteration allocates (DESIGN.md §3).
+/// size, so that no inference iteration allocates (<doc:EnergyAndInference#Workspaces>).
 ///
 /// Per-node arrays are (B × n_v); per-edge arrays (B × n_u) of the edge's source u.
 public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {

@@ -85,7 +85,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         }
     }
 
-    /// IL and SeqIL: settle, then one optimiser step on ∂F_B/∂θ (A4), with optional nudging (A11).
+    /// IL and SeqIL: settle, then one optimiser step on ∂F_B/∂θ (<doc:LearningRules#Inference-learning>), with optional nudging (<doc:LearningRules#Output-nudging>).
     private mutating func inferenceLearning(_ network: inout PCNetwork<Scalar>, method: InferenceMethod) throws -> BatchResult {
         var inference = options.inference
         inference.method = method
@@ -227,7 +227,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         return ran
     }
 
-    /// iPC (A6): T joint steps, ∂F/∂x and ∂F/∂θ from one snapshot, then both applied.
+    /// iPC (<doc:LearningRules#Incremental-PC>): T joint steps, ∂F/∂x and ∂F/∂θ from one snapshot, then both applied.
     private mutating func incremental(_ network: inout PCNetwork<Scalar>) throws -> BatchResult {
         let L = network.depth
         let clamps = Clamps<Scalar>.supervised

@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// The energy of the output layer x_L (ALGORITHMS.md A1).
+/// The energy of the output layer x_L (<doc:EnergyAndInference#Energy>).
 public enum OutputEnergy: Sendable, Hashable, Codable {
     /// Gaussian: ½ ε_Lᵀ Π_L ε_L with ε_L = x_L − μ_L; x_L is a node (clamped to the target, or free).
     case squaredError
@@ -51,7 +51,7 @@ public struct DenseLayer<Scalar: PCScalar>: Sendable, Equatable {
 ///
 /// Layers ℓ = 0…L hold activities x_ℓ (n_ℓ units). x₀ is the input, x_L the output; layer
 /// `layers[ℓ − 1]` predicts x_ℓ by μ_ℓ = W_ℓ φ_{ℓ−1}(x_{ℓ−1}) + b_ℓ. The free energy of a sample is
-/// F = Σ_ℓ ½ ε_ℓᵀ Π_ℓ ε_ℓ (+ ½ Σ s_j for learned precisions), ε_ℓ = x_ℓ − μ_ℓ (ALGORITHMS.md A1).
+/// F = Σ_ℓ ½ ε_ℓᵀ Π_ℓ ε_ℓ (+ ½ Σ s_j for learned precisions), ε_ℓ = x_ℓ − μ_ℓ (<doc:EnergyAndInference#Energy>).
 ///
 /// ```swift
 /// var rng = Xoshiro256(seed: 0)

@@ -20,7 +20,7 @@ public enum OutputClamp<Scalar: PCScalar>: Sendable, Equatable {
     case masked(Matrix<Scalar>)
 }
 
-/// Which nodes are clamped: the mode of the one inference engine (DESIGN.md §4).
+/// Which nodes are clamped: the mode of the one inference engine (<doc:ModesAndMemory#Clamp-patterns>).
 /// Supervised = input and output clamped; generative = input (e.g. a label) clamped, output
 /// (the data) free; associative memory = part of the data clamped, the rest inferred.
 public struct Clamps<Scalar: PCScalar>: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// How the weights of a deep (residual) PC network are initialised and scaled in the forward model
-/// (ALGORITHMS.md A9). The scalings a_ℓ are part of the model μ_ℓ = z_{ℓ−1} + a_ℓ W_ℓ φ(z_{ℓ−1}).
+/// (<doc:GraphsAndMuPC#Residual-parameterisation>). The scalings a_ℓ are part of the model μ_ℓ = z_{ℓ−1} + a_ℓ W_ℓ φ(z_{ℓ−1}).
 public enum Parameterization: Sendable, Hashable, Codable {
     /// Every a_ℓ = 1 and W from a standard fan-in initialiser (``ResidualNetworkConfiguration/standardInitializer``).
     case standard

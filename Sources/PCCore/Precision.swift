@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// How the precision Π_ℓ = Σ_ℓ⁻¹ of one layer's prediction errors is set (ALGORITHMS.md A1, A5).
+/// How the precision Π_ℓ = Σ_ℓ⁻¹ of one layer's prediction errors is set (<doc:EnergyAndInference#Precisions>).
 ///
 /// Precisions are diagonal. A learned precision is parameterised by the log-variance
 /// s_j = ln σ_j², so Π = diag(e^{−s}); its energy term is ½ Σ_j s_j per sample (the log-determinant

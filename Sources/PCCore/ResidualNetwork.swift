@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// The shape and parameterisation of a residual PC MLP (ALGORITHMS.md A9).
+/// The shape and parameterisation of a residual PC MLP (<doc:GraphsAndMuPC#Residual-parameterisation>).
 public struct ResidualNetworkConfiguration: Sendable, Hashable, Codable {
     /// D, the input width.
     public var inputSize: Int
@@ -46,7 +46,7 @@ public struct ResidualNetworkConfiguration: Sendable, Hashable, Codable {
     }
 }
 
-/// A residual PC MLP as a ``PCGraph`` chain x → z₁ → … → z_H → ŷ (ALGORITHMS.md A9):
+/// A residual PC MLP as a ``PCGraph`` chain x → z₁ → … → z_H → ŷ (<doc:GraphsAndMuPC#Residual-parameterisation>):
 /// μ(z₁) = a₁ W₁ x, μ(z_ℓ) = z_{ℓ−1} + a_ℓ W_ℓ φ(z_{ℓ−1}) (ℓ = 2…H; the skip is an identity edge),
 /// μ(ŷ) = a_L W_L φ(z_H); no biases, unit precisions. Node 0 is the input, node H + 1 the output.
 ///

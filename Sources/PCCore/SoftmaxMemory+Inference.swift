@@ -1,6 +1,6 @@
 import PCNumerics
 
-// Energy, gradients and inference of the softmax memory (ALGORITHMS.md A1–A2, A13).
+// Energy, gradients and inference of the softmax memory (PCCore article ModesAndMemory, section Softmax memory).
 // Every function here writes into the workspace and allocates nothing.
 
 extension SoftmaxMemory {

@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// How ``SoftmaxMemory/store(_:codes:options:)`` learns (IL, ALGORITHMS.md A4 and A13).
+/// How ``SoftmaxMemory/store(_:codes:options:)`` learns (IL, <doc:ModesAndMemory#Softmax-memory>).
 public struct SoftmaxMemoryStorageOptions: Sendable, Hashable {
     /// Full-batch IL steps (default 200).
     public var epochs: Int
@@ -27,7 +27,7 @@ extension SoftmaxMemory {
     /// (−∂F/∂W summed over the batch).
     ///
     /// The starting latents `codes` choose which unit each pattern is first drawn to; with one unit
-    /// per pattern, codes = α·eᵢ (a label, as in generative mode, A13) make column i of W converge to
+    /// per pattern, codes = α·eᵢ (a label, as in generative mode, <doc:ModesAndMemory#Generative-mode>) make column i of W converge to
     /// pattern i. The latents stay free during storage: the codes are where inference starts.
     /// - Parameters:
     ///   - patterns: the P patterns, (P × n).

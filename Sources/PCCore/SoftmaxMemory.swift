@@ -1,7 +1,7 @@
 import PCNumerics
 
 /// A predictive-coding associative memory with a competitive latent: the PC analogue of a modern
-/// Hopfield network (ALGORITHMS.md A13 with a softmax rate on the latent; A1–A2 for the energy and
+/// Hopfield network (<doc:ModesAndMemory#Softmax-memory>; <doc:EnergyAndInference> for the energy and
 /// the inference).
 ///
 /// Two nodes per sample: a latent z ∈ ℝᴷ (one unit per stored pattern, or more) and the data

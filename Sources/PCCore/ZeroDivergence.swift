@@ -1,7 +1,7 @@
 import PCNumerics
 
 extension PCNetwork {
-    /// Z-IL (ALGORITHMS.md A7): the parameter gradients of one batch by zero-divergence inference.
+    /// Z-IL (<doc:LearningRules#Zero-divergence-inference-learning>): the parameter gradients of one batch by zero-divergence inference.
     ///
     /// C1: feedforward start, so only ε_L ≠ 0. C2: at inference step t = 0…L−1 the gradient of
     /// layer L − t is taken from the current snapshot, −(1/B) ε_{L−t}(t) φ(x_{L−t−1}(t))ᵀ, and the

@@ -1,7 +1,7 @@
 // Fused settle loop of a dense predictive-coding network (pck_pc_dense_settle_*).
 //
 // The same mathematics as PCCore's generic `PCNetwork.settle` for synchronous gradient descent
-// with the input and output clamped (ALGORITHMS.md A1–A3), in one call instead of one kernel call
+// with the input and output clamped (PCCore article EnergyAndInference, sections Energy to Fused kernel), in one call instead of one kernel call
 // per operation:
 //   energy   ε_ℓ = x_ℓ − μ_ℓ (and Π_ℓ ε_ℓ) and Σ ε·Πε in one vectorised pass;
 //   update   x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), with φ(x_ℓ) (and φ′(x_ℓ), except for the

@@ -112,7 +112,7 @@ PCK_DECLARE(double, f64)
 #undef PCK_DECLARE
 
 // ---------------------------------------------------------------------------------------------
-// Fused inference of a dense predictive-coding network (ALGORITHMS.md A1–A3): the whole settle
+// Fused inference of a dense predictive-coding network (PCCore article EnergyAndInference, section Fused kernel): the whole settle
 // loop of synchronous gradient descent with the input and the output clamped and squared-error
 // energies, in one call (the hot path of PC training). Layers ℓ = 1…L; batches are row-major
 // B × n_ℓ with leading dimension n_ℓ.
