@@ -1,6 +1,6 @@
 import PCNumerics
 
-/// Active sensing by expected free energy on a grid belief (ALGORITHMS.md B8).
+/// Active sensing by expected free energy on a grid belief (<doc:ActiveSensing>).
 ///
 /// - **perceive**: the observation is (p_x, p_y, y_x, y_y, π) (LightDark's layout: sensor position,
 ///   reading of x − p, and the reading's precision; π = 0 marks "no reading" at reset). The grid
@@ -135,7 +135,7 @@ public struct ActiveSensingAgent: Agent {
         return diagnostics
     }
 
-    /// Kalman update for y = x − p + v, R = σ² I (B8): K = Σ(Σ + R)⁻¹, μ ← μ + K(y + p − μ), Σ ← (I − K)Σ.
+    /// Kalman update for y = x − p + v, R = σ² I (<doc:ActiveSensing#Gaussian-belief>): K = Σ(Σ + R)⁻¹, μ ← μ + K(y + p − μ), Σ ← (I − K)Σ.
     private mutating func kalmanUpdate(readingX: Double, readingY: Double) {
         let (m, c) = (gaussianMean, gaussianCovariance)
         let r = options.noise.standardDeviation(targetX: m.x, targetY: m.y, sensorX: sensor.x, sensorY: sensor.y)

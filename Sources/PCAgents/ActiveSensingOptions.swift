@@ -1,4 +1,4 @@
-/// Options of the ``ActiveSensingAgent`` (ALGORITHMS.md B8, TASKS.md §8).
+/// Options of the ``ActiveSensingAgent`` (<doc:ActiveSensing>; the task: PCSims article Tasks, section Light-dark).
 public struct ActiveSensingOptions: Sendable, Equatable, Codable {
     /// How the next move is chosen. The baselines share the belief and the candidate moves.
     public enum Policy: String, Sendable, Codable, CaseIterable {
@@ -14,7 +14,7 @@ public struct ActiveSensingOptions: Sendable, Equatable, Codable {
         case stay
     }
 
-    /// The belief: an exact grid (MC epistemic term) or a Gaussian (closed forms of B8).
+    /// The belief: an exact grid (MC epistemic term) or a Gaussian (closed forms, <doc:ActiveSensing#Gaussian-belief>).
     public enum BeliefModel: String, Sendable, Codable {
         /// Exact Bayes on an N × N grid; epistemic value by Monte Carlo with M samples.
         case grid

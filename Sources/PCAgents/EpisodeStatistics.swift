@@ -1,4 +1,4 @@
-/// Summary statistics of a set of episode returns and per-step compute times (TASKS.md §0).
+/// Summary statistics of a set of episode returns and per-step compute times (PCSims article Tasks, section Scoring protocol).
 ///
 /// Mean ± population sd, median, worst, n; success rate over a per-episode flag; compute time per
 /// step as median and 99th percentile (nearest rank) over all steps of all episodes.

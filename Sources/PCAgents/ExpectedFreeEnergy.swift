@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Expected free energy of a sensing action (ALGORITHMS.md B8): G(a) = pragmatic(a) − epistemic(a).
+/// Expected free energy of a sensing action (<doc:ActiveSensing#Expected-free-energy>): G(a) = pragmatic(a) − epistemic(a).
 ///
 /// The outcome is the reading's mean o = x − p_a (target relative to the moved sensor); the goal
 /// prior is N(o* = 0, Λ⁻¹ I), i.e. "the sensor on the target".
@@ -30,7 +30,7 @@ public enum ExpectedFreeEnergy {
     /// given as cell indices and yᵐ = xᵐ − p_a + σ(xᵐ, p_a) zᵐ, zᵐ ~ N(0, I) given as `normals`
     /// (2M values). Each posterior is an exact Bayes update on the grid. Reusing the same xᵐ and zᵐ
     /// for every action (common random numbers) makes the comparison across actions exact when σ
-    /// does not depend on the action (B8 test (i)).
+    /// does not depend on the action (<doc:ActiveSensing#Why-the-noise-must-depend-on-the-action>).
     public static func monteCarloEpistemic(belief: GridBelief, priorEntropy: Double, sensorX: Double, sensorY: Double,
                                            noise: SensorNoiseModel, sampleCells: UnsafeBufferPointer<Int>,
                                            normals: UnsafeBufferPointer<Double>) -> Double {

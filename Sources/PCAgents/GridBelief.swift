@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A belief over a 2-D target on a regular grid of N × N cell centres covering [0, L]², updated by
-/// exact Bayes (ALGORITHMS.md B8; TASKS.md §8 uses N = 81, L = 10).
+/// exact Bayes (<doc:ActiveSensing#Grid-belief>; light-dark uses N = 81, L = 10).
 ///
 /// Stores log-probabilities, so long runs of sharp readings never underflow. Entropies are of the
 /// cell masses; the log cell-area constant cancels in every entropy difference.

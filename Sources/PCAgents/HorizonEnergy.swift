@@ -1,6 +1,6 @@
 import PCEnvironment
 
-/// The free energy of the predictive controller and its gradients (ALGORITHMS.md B7).
+/// The free energy of the predictive controller and its gradients (<doc:PredictiveControl#Horizon-energy>, <doc:PredictiveControl#Gradients>).
 ///
 /// With x₀ clamped to the perceived state, latents x_{1:H} and u_{0:H−1}:
 /// ```text

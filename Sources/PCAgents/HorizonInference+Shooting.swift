@@ -1,6 +1,6 @@
 import PCEnvironment
 
-/// Gradient inference on E in the stiff-dynamics limit Π_x → ∞ (ALGORITHMS.md B7, "shooting").
+/// Gradient inference on E in the stiff-dynamics limit Π_x → ∞ (<doc:PredictiveControl#Collocation-and-shooting>).
 ///
 /// The states are clamped to the rollout x_{t+1} = f(x_t, u_t), and the precision-weighted dynamics
 /// errors ξ_t = Π_x ε_t take their equilibrium values, i.e. the values at which ∂E/∂x_t = 0:

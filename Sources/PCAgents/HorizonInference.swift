@@ -1,4 +1,4 @@
-/// Gradient inference on the horizon energy E (ALGORITHMS.md B7): the PC "settle" of the controller.
+/// Gradient inference on the horizon energy E (<doc:PredictiveControl#Inference>): the PC "settle" of the controller.
 ///
 /// Each iteration takes a preconditioned gradient step on every latent,
 /// ```text

@@ -1,4 +1,4 @@
-/// Hierarchical kinematic inference for N-link arm reaching (ALGORITHMS.md B6, after Priorelli & Stoianov).
+/// Hierarchical kinematic inference for N-link arm reaching (<doc:KinematicReaching>, after Priorelli & Stoianov).
 ///
 /// Each joint ℓ holds an intrinsic belief θ_ℓ (with velocity θ′_ℓ) and an extrinsic belief
 /// e_ℓ = (p_ℓ, φ_ℓ) (with velocity e′_ℓ); the base e₀ = (0, 0, φ₀) is fixed. Positions are divided
@@ -9,7 +9,7 @@
 ///   + ½π_μ‖p′_N − k_ext(i − p_N)‖²                             the intention: reach the target i
 ///   + ½π_lim‖θ′ − k_lim(clamp(θ, θ_min, θ_max) − θ)‖²          joint limits as an attractor
 /// ```
-/// Perception is B2's Euler step μ̃ ← μ̃ + dt(Dμ̃ − κ ∂F/∂μ̃) on all beliefs; the kinematic errors
+/// Perception is the generalized-coordinate Euler step μ̃ ← μ̃ + dt(Dμ̃ − κ ∂F/∂μ̃) on all beliefs; the kinematic errors
 /// reach θ_ℓ and e_{ℓ−1} through the Jacobian of g_ext. Action (velocity level) is the reflex that
 /// cancels the predicted proprioceptive error: a = clip(θ′ + k_a(θ − y_q)/dt, ±a_max).
 ///
@@ -85,7 +85,7 @@ public struct KinematicHierarchy: Agent {
         }
     }
 
-    /// One Euler step of B2, μ̃ ← μ̃ + dt(Dμ̃ − κ∂F/∂μ̃), on every belief (e₀ stays clamped); returns F before the step.
+    /// One Euler step of perception (<doc:KinematicReaching#Perception-and-action>), μ̃ ← μ̃ + dt(Dμ̃ − κ∂F/∂μ̃), on every belief (e₀ stays clamped); returns F before the step.
     private mutating func perceptionStep() -> Double {
         let n = linkCount
         let energy = computeGradients()

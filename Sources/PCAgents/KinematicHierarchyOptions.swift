@@ -1,7 +1,7 @@
-/// Options of the ``KinematicHierarchy`` (ALGORITHMS.md B6), for an N-link planar arm.
+/// Options of the ``KinematicHierarchy`` (<doc:KinematicReaching>), for an N-link planar arm.
 ///
 /// Lengths are in any unit (the reference arm uses pixels); internally every position is divided by
-/// the total length L = Σ l (B6's normalisation of visual positions by ±Σ lengths), so the
+/// the total length L = Σ l (<doc:KinematicReaching#Beliefs>), so the
 /// precisions and gains below are unit-free.
 public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
     /// The largest number of links N: 256.
@@ -18,7 +18,7 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
     public var baseOrientation: Double = 0
     /// dt, the time step of belief and action (the plant's period; reference 0.3).
     public var timeStep: Double = 0.3
-    /// Perception (B2 Euler) steps per control step, 1…``maximumInferenceSteps``; the action is taken after the last (default 1).
+    /// Perception (generalized-coordinate Euler) steps per control step, 1…``maximumInferenceSteps``; the action is taken after the last (default 1).
     public var inferenceSteps: Int = 1
     /// κ, the perception gain, in (0, 10⁶] (default 1); every precision below is at most 10¹², every gain at most 10⁶.
     public var perceptionGain: Double = 1
@@ -47,7 +47,7 @@ public struct KinematicHierarchyOptions: Sendable, Equatable, Codable {
         self.upperLimits = upperLimits
     }
 
-    /// The 4-link reference arm of TASKS.md §7 (lengths 50, 70, 90, 20 px; limits in degrees
+    /// The 4-link reference arm (PCSims article Tasks, section Kinematic arm; lengths 50, 70, 90, 20 px; limits in degrees
     /// (−5, 10), (−5, 130), (−5, 130), (−90, 90)), dt = 0.3, tuned here: κ = 1, π_ext = 1,
     /// π_prop = 0.02, 40 inference steps per control step (one step per control step reaches
     /// 2 of 30 targets in 500 steps: the kinematic errors spread slowly down the chain).

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The kinematic link of B6: the extrinsic state (p, φ) of joint ℓ predicted from its parent's and
+/// The kinematic link of <doc:KinematicReaching#Kinematic-link>: the extrinsic state (p, φ) of joint ℓ predicted from its parent's and
 /// its own angle.
 /// ```text
 /// g_ext(p_{ℓ−1}, φ_{ℓ−1}, θ_ℓ) = (p_{ℓ−1} + l_ℓ (cos φ_ℓ, sin φ_ℓ), φ_ℓ),   φ_ℓ = φ_{ℓ−1} + θ_ℓ

@@ -11,7 +11,7 @@ import PCNumerics
 /// the network's feedforward fixed point.
 ///
 /// With the output free, the feedforward state x_ℓ = μ_ℓ(x_{ℓ−1}) has every ε_ℓ = 0, so it is the
-/// minimum of F and the network's prediction (ALGORITHMS.md A3). The model is
+/// minimum of F and the network's prediction (PCCore article EnergyAndInference, section Feedforward start). The model is
 /// ```text
 /// z   = (features(x, clip(u)) − offset) ⊘ scale                (standardised inputs, (featureDimension))
 /// x₁  = W₁ z + b₁,   x_ℓ = W_ℓ φ(x_{ℓ−1}) + b_ℓ   (ℓ = 2…L)     (the PC network's predictions μ_ℓ)

@@ -3,7 +3,7 @@ import PCEnvironment
 /// A transition model that also gives its local linearisation, A = ∂f/∂x and B = ∂f/∂u.
 ///
 /// The predictive controller needs A and B to pass prediction errors backward through time
-/// (ALGORITHMS.md B7: ∂E/∂x_t ∋ −A_tᵀΠ_x ε_{t+1}, ∂E/∂u_t ∋ −B_tᵀΠ_x ε_{t+1}). Models with
+/// (<doc:PredictiveControl#Gradients>: ∂E/∂x_t ∋ −A_tᵀΠ_x ε_{t+1}, ∂E/∂u_t ∋ −B_tᵀΠ_x ε_{t+1}). Models with
 /// analytic derivatives conform directly; any ``TransitionModel`` gains central differences by
 /// ``FiniteDifferenceLinearization``.
 public protocol LinearizableModel: TransitionModel {

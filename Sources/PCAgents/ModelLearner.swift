@@ -17,7 +17,7 @@ import PCNumerics
 /// ```
 /// Each batch is learned by the PC rule of ``ModelLearnerOptions/learning`` (default IL: x₀ = z and
 /// x_L = y clamped, hidden activities settled on F = Σ_ℓ ½‖x_ℓ − μ_ℓ‖², then one optimiser step on
-/// ∂F/∂θ = −ε_ℓ φ(x_{ℓ−1})ᵀ; ALGORITHMS.md A2, A4). The standardisation is fitted to the training
+/// ∂F/∂θ = −ε_ℓ φ(x_{ℓ−1})ᵀ; <doc:ModelLearning#Learning-rule>). The standardisation is fitted to the training
 /// transitions held when ``train(batches:)`` first runs, and fixed afterwards.
 ///
 /// **Prediction error is tracked three ways**: on the training set and on the held-out set (every

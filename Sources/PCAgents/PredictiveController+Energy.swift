@@ -1,6 +1,6 @@
 /// The horizon energy at a given trajectory, with its gradients (allocating; for tests and tools).
 public struct HorizonEvaluation: Sendable, Equatable {
-    /// E, the free energy of B7 at the trajectory.
+    /// E, the free energy of <doc:PredictiveControl#Horizon-energy> at the trajectory.
     public var energy: Double
     /// ∂E/∂x_t for t = 1…H, (H·stateDimension).
     public var stateGradient: [Double]

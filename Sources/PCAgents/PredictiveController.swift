@@ -1,7 +1,7 @@
 import PCEnvironment
 import PCNumerics
 
-/// Predictive control by PC inference over a horizon (ALGORITHMS.md B7).
+/// Predictive control by PC inference over a horizon (<doc:PredictiveControl>).
 ///
 /// The latents are the future states x_{1:H} and controls u_{0:H−1}; goals are a prior on future
 /// outcomes g(x_t), controls have a prior N(ū, Π_u⁻¹) and hard bounds, and the dynamics are a

@@ -24,7 +24,7 @@ extension PredictiveControllerOptions {
         return options
     }
 
-    /// Swing-up and balance of PCKit's CartPoleSwingUp (TASKS.md §3): state (x, ẋ, θ, θ̇), force
+    /// Swing-up and balance of PCKit's CartPoleSwingUp (PCSims article Tasks, section Cart-pole swing-up): state (x, ẋ, θ, θ̇), force
     /// F = 10·clip(a, −1, 1), observation (x, ẋ, cos θ, sin θ, θ̇). Plan with
     /// `ActionRepeat(CartPoleModel.swingUp, count: 5)` (one latent step = 0.05 s): H = 40 (2 s),
     /// replanning every 5 environment steps. The goal prior is on (x, wrap θ, ẋ, θ̇) at 0.
@@ -43,7 +43,7 @@ extension PredictiveControllerOptions {
         return options
     }
 
-    /// Reaching with Reacher-v5's 2-link arm (TASKS.md §5): state (q₁, q₂, q̇₁, q̇₂, target x, y),
+    /// Reaching with Reacher-v5's 2-link arm (PCSims article Tasks, section Reacher): state (q₁, q₂, q̇₁, q̇₂, target x, y),
     /// a ∈ [−1, 1]², Δt = 0.02 s, observation (cos q, sin q, target, q̇, tip − target). The goal
     /// prior is on the fingertip-minus-target (``OutcomeMap/PlanarReach``, Π = 2000) and on the joint
     /// velocities (Π = 0.1, so the arm stops there); Π_u = 1. H = 10 (0.2 s), 20 iterations, shooting mode.

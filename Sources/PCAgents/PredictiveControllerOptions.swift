@@ -1,7 +1,7 @@
 /// Options of the ``PredictiveController``: the horizon energy's precisions, the inference budget
 /// and the optional sampled proposal. Decodable from JSON; any field left out takes its default.
 ///
-/// Precisions are cost weights (ALGORITHMS.md B7): Π_g ↔ Q, Π_u ↔ R, and Π_x is the trust in the
+/// Precisions are cost weights (<doc:PredictiveControl#Precisions-as-cost-weights>): Π_g ↔ Q, Π_u ↔ R, and Π_x is the trust in the
 /// model (Π_x → ∞ is shooting, finite Π_x collocation). Vectors are diagonals; their lengths are
 /// checked against the model by ``validate(stateDimension:actionDimension:)``.
 public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
@@ -20,7 +20,7 @@ public struct PredictiveControllerOptions: Sendable, Equatable, Codable {
     /// Collocation (finite Π_x, states free) or shooting (Π_x → ∞, errors at equilibrium) (default collocation).
     public var mode: InferenceMode = .collocation
 
-    /// How the horizon's states are treated during inference (ALGORITHMS.md B7, "Relations").
+    /// How the horizon's states are treated during inference (<doc:PredictiveControl#Collocation-and-shooting>).
     public enum InferenceMode: String, Sendable, Codable {
         /// States are free latents with dynamics precision Π_x; each iteration updates x and u.
         case collocation

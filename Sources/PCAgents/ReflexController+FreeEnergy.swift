@@ -1,5 +1,5 @@
 extension ReflexController {
-    /// ∂F/∂(μ, μ′, μ″) of joint i at sensors (q, q̇) and the current belief (B4 for the AIC; B5, with
+    /// ∂F/∂(μ, μ′, μ″) of joint i at sensors (q, q̇) and the current belief (<doc:ReflexControl#AIC>; <doc:ReflexControl#Unbiased-AIC>, with
     /// μ_past, μ′_past the current belief, for the unbiased AIC, whose μ″ is unused and gets 0).
     func gradient(joint i: Int, q: Double, qdot: Double) -> (Double, Double, Double) {
         let o = options
@@ -21,7 +21,7 @@ extension ReflexController {
         }
     }
 
-    /// F at the decoded sensors and the current belief, summed over joints (B4/B5, up to the log-precision constants).
+    /// F at the decoded sensors and the current belief, summed over joints (<doc:ReflexControl>, up to the log-precision constants).
     func freeEnergyOfSensors() -> Double {
         let j = options.jointCount
         var total = 0.0

@@ -1,4 +1,4 @@
-/// Reflex control by active inference in generalized coordinates of order 2 (ALGORITHMS.md B4, B5).
+/// Reflex control by active inference in generalized coordinates of order 2 (<doc:ReflexControl>).
 ///
 /// Per joint, the sensors are y = (q, q̇) and the belief is μ̃ = (μ, μ′, μ″).
 ///
@@ -7,7 +7,7 @@
 /// F = ½Π_q(q−μ)² + ½Π_q̇(q̇−μ′)² + ½Π_μ(μ′ − k(μ_d−μ))² + ½Π_μ′(μ″ + kμ′)²
 /// μ̃ ← μ̃ + h(Dμ̃ − κ_μ ∂F/∂μ̃),        u ← u − h κ_a [Π_q̇(q̇−μ′) + Π_q(q−μ)]
 /// ```
-/// The action is the reflex arc ȧ = −κ_a (∂ỹ/∂a)ᵀ Π̃_y ε̃_y with ∂ỹ/∂a = I (B3).
+/// The action is the reflex arc ȧ = −κ_a (∂ỹ/∂a)ᵀ Π̃_y ε̃_y with ∂ỹ/∂a = I (<doc:ReflexControl#AIC>).
 ///
 /// **Unbiased AIC** (Baioumy et al.): the goal leaves the perception prior, which becomes the
 /// previous estimate propagated one tick:

@@ -1,8 +1,8 @@
-/// Options of the ``ReflexController``: the AIC (ALGORITHMS.md B4) or the unbiased AIC (B5), per joint.
+/// Options of the ``ReflexController``: the AIC or the unbiased AIC, per joint (<doc:ReflexControl>).
 ///
 /// Every per-joint vector holds `jointCount` values. Precisions are inverse variances Π = 1/σ².
-/// Defaults are the 2-DOF simulation tunings of the papers' reference code (B4: all Π = 1,
-/// κ_μ = 200, κ_a = 500; B5: K_p = 250, K_d = 100, K_i = 0.05 per tick, I saturated at 1000).
+/// Defaults are the 2-DOF simulation tunings of the papers' reference code (AIC: all Π = 1,
+/// κ_μ = 200, κ_a = 500; unbiased AIC: K_p = 250, K_d = 100, K_i = 0.05 per tick, I saturated at 1000).
 public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     /// Which controller (default ``Variant/aic``).
     public enum Variant: String, Sendable, Codable {
@@ -31,7 +31,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
     public var priorPrecision: [Double]
     /// Π_μ′, precision of the second-order belief dynamics, (J) (default 1).
     public var velocityPriorPrecision: [Double]
-    /// k, the gain of the AIC's goal attractor f(μ) = k(μ_d − μ) (B1; B4 uses k = 1), 1/s, in (0, 10⁶] (default 1).
+    /// k, the gain of the AIC's goal attractor f(μ) = k(μ_d − μ) (<doc:ReflexControl#Generalized-coordinates>; the AIC paper uses k = 1), 1/s, in (0, 10⁶] (default 1).
     public var attractorGain: Double = 1
     /// κ_μ, the perception gain, 1/s, in (0, 10⁶] (default 200).
     public var perceptionGain: Double = 200
@@ -69,7 +69,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
         observation = (try? ObservationLayout(stateDimension: 2 * j)) ?? (try! ObservationLayout(stateDimension: 2))
     }
 
-    /// The 2-link plant of the unbiased-AIC paper (TASKS.md §6) at 1 kHz, tuned here to settle a
+    /// The 2-link plant of the unbiased-AIC paper (PCSims article Tasks, section Two-link test plant) at 1 kHz, tuned here to settle a
     /// step within 2 s. AIC: all Π = 1, k = 2.5, κ_μ = 100, κ_a = 4000 (the paper's k = 1 and κ_a = 500
     /// settle in 3.7 s: the attractor's unit rate bounds the belief's speed). Unbiased AIC: Π = 1,
     /// κ_μ = 200, K_p = 2000, K_d = 100, K_i = 4 per tick (the MATLAB gains 250/100/0.05 leave a
@@ -91,7 +91,7 @@ public struct ReflexControllerOptions: Sendable, Equatable, Codable {
 
     /// Holding Gymnasium's Pendulum-v1 upright (state (θ, θ̇), observation (cos θ, sin θ, θ̇),
     /// h = 0.05 s, torque ±2 N·m). AIC: κ_μ = 5, κ_a = 40, k = 1. Unbiased AIC: κ_μ = 8, K_p = 10,
-    /// K_d = 2, K_i = 0.05 per tick with |I| ≤ 40. A reflex cannot swing the pendulum up (B7).
+    /// K_d = 2, K_i = 0.05 per tick with |I| ≤ 40. A reflex cannot swing the pendulum up (<doc:ReflexControl#Limits>).
     public static func pendulumHold(variant: Variant) -> ReflexControllerOptions {
         var options = ReflexControllerOptions(jointCount: 1, goal: [0], variant: variant)
         options.observation = try! ObservationLayout(stateDimension: 2, angleIndices: [0])

@@ -1,7 +1,7 @@
 import PCEnvironment
 import PCNumerics
 
-/// The sampled proposal that seeds PC inference (ALGORITHMS.md B7, "sampling alternative", MPPI).
+/// The sampled proposal that seeds PC inference (<doc:PredictiveControl#Sampled-proposal>, MPPI).
 ///
 /// Around the warm-started plan u, draw K control sequences uᵏ = clip(u + δᵏ), δᵏ ~ N(0, diag σ²)
 /// (the first sample has δ = 0, so the warm start itself competes), score each by the energy

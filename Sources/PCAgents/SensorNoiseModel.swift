@@ -1,12 +1,12 @@
 /// The agent's model of an action-dependent sensor: y = x − p + v, v ~ N(0, σ(x, p)² I) in 2-D,
-/// with x the hidden target and p the sensor position (ALGORITHMS.md B8: information gain needs
+/// with x the hidden target and p the sensor position (<doc:ActiveSensing#Why-the-noise-must-depend-on-the-action>: information gain needs
 /// R(a) to depend on the action).
 public enum SensorNoiseModel: Sendable, Equatable, Codable {
-    /// σ = base + slope·|p_x − stripX|: a light strip at p_x = stripX (light-dark, TASKS.md §8).
+    /// σ = base + slope·|p_x − stripX|: a light strip at p_x = stripX (light-dark; PCSims article Tasks, section Light-dark).
     case lightStrip(base: Double, slope: Double, stripX: Double)
     /// σ = base + slope·‖x − p‖: noise grows with the distance to the target (the counter-check).
     case distance(base: Double, slope: Double)
-    /// σ constant: the epistemic value of every action is the same (B8 test (i)).
+    /// σ constant: the epistemic value of every action is the same (<doc:ActiveSensing#Why-the-noise-must-depend-on-the-action>).
     case constant(Double)
 
     /// σ at target (x₁, x₂) and sensor (p₁, p₂).
