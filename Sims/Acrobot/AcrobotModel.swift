@@ -7,15 +7,15 @@ import PCEnvironment
 
 /// How the acrobot's action becomes the elbow torque.
 public enum AcrobotTorque: String, Sendable, Codable {
-    /// Acrobot-v1's three torques {−1, 0, +1} N·m: τ = sign(a) when |a| ≥ 1/3, else 0 (TASKS.md §4
-    /// dead band); Gymnasium's action k ∈ {0, 1, 2} is a = k − 1.
+    /// Acrobot-v1's three torques {−1, 0, +1} N·m: τ = sign(a) when |a| ≥ 1/3, else 0 (the dead band
+    /// of <doc:Tasks#Acrobot>); Gymnasium's action k ∈ {0, 1, 2} is a = k − 1.
     case discrete
     /// τ = clip(a, −1, 1) N·m (PCKit's continuous option).
     case continuous
 }
 
 /// The two-link acrobot of Sutton & Barto (1998) with the "book" dynamics, as in Gymnasium's
-/// Acrobot-v1 (TASKS.md §4).
+/// Acrobot-v1 (<doc:Tasks#Acrobot>).
 ///
 /// State (θ₁, θ₂, θ̇₁, θ̇₂); θ₁ = 0 hangs down, θ₂ is relative to link 1; only the elbow is actuated:
 /// ```text

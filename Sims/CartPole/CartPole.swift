@@ -7,7 +7,7 @@ import PCEnvironment
 import PCNumerics
 
 /// A pole hinged on a cart that moves along a track: Gymnasium's CartPole-v1 balance task, or
-/// PCKit's swing-up variant with continuous force (TASKS.md §3). See ``CartPoleModel`` for the equations.
+/// PCKit's swing-up variant with continuous force (<doc:Tasks#Cart-pole-swing-up>). See ``CartPoleModel`` for the equations.
 ///
 /// | | dimension | bounds | meaning |
 /// |---|---|---|---|

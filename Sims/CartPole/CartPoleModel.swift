@@ -5,7 +5,7 @@ import Darwin
 #endif
 import PCEnvironment
 
-/// Which cart-pole task: Gymnasium's balance task or PCKit's swing-up variant (TASKS.md §3).
+/// Which cart-pole task: Gymnasium's balance task or PCKit's swing-up variant (<doc:Tasks#Cart-pole-swing-up>).
 public enum CartPoleTask: String, Sendable, Codable, CaseIterable {
     /// CartPole-v1: explicit Euler at τ = 0.02 s, bang-bang force ±10 N, terminate at |x| > 2.4 m
     /// or |θ| > 12°, +1 per step.
@@ -59,7 +59,7 @@ public struct CartPoleModel: TransitionModel, Sendable, Equatable {
     let totalMass: Double
     let poleMassLength: Double
 
-    /// Creates a model; the defaults give CartPole-v1 for `.balance` and TASKS.md's swing-up for `.swingUp`.
+    /// Creates a model; the defaults give CartPole-v1 for `.balance` and PCKit's swing-up (<doc:Tasks#Cart-pole-swing-up>) for `.swingUp`.
     /// - Throws: ``EnvironmentError/invalidConfiguration(_:)`` for non-positive masses, lengths, force or step.
     public init(task: CartPoleTask = .balance, force: CartPoleForce? = nil, gravity: Double = 9.8,
                 cartMass: Double = 1.0, poleMass: Double = 0.1, halfLength: Double = 0.5,
@@ -87,7 +87,7 @@ public struct CartPoleModel: TransitionModel, Sendable, Equatable {
 
     /// CartPole-v1.
     public static let balance = try! CartPoleModel(task: .balance)
-    /// TASKS.md §3 swing-up.
+    /// PCKit's swing-up variant (<doc:Tasks#Cart-pole-swing-up>).
     public static let swingUp = try! CartPoleModel(task: .swingUp)
 
     public var stateDimension: Int { 4 }

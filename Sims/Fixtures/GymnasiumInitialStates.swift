@@ -5,7 +5,7 @@
 /// bit-exact float64, exported once by `Sims/Fixtures/export_gymnasium.py`.
 ///
 /// Row s is the start of seed s, in each environment's state order; pass it to the
-/// environment's `reset(state:)` to evaluate on the same starts as Gymnasium (TASKS.md §0).
+/// environment's `reset(state:)` to evaluate on the same starts as Gymnasium (<doc:Tasks#Scoring-protocol>).
 /// ```swift
 /// var env = Pendulum()
 /// let observation = try env.reset(state: GymnasiumInitialStates.pendulum[seed])

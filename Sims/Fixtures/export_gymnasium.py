@@ -10,7 +10,7 @@ It writes two kinds of files:
 1. Sims/Fixtures/GymnasiumInitialStates.swift -- the physical states that Gymnasium's
    ``reset(seed=s)`` produces for seeds 0..99 of Pendulum-v1, CartPole-v1, Acrobot-v1 and
    MountainCarContinuous-v0, as Swift hexadecimal float literals (bit-exact float64). Agents are
-   scored on these starts (TASKS.md section 0); Swift cannot reproduce NumPy's PCG64 draws.
+   scored on these starts (PCSims article Tasks, section Scoring protocol); Swift cannot reproduce NumPy's PCG64 draws.
 
 2. Tests/PCSimsTests/Fixtures/<name>.trajectories.bin -- for seeds 0..9, 1000 steps of fixed
    random actions each, with Gymnasium's float64 physical state (``env.unwrapped.state``) after
@@ -107,7 +107,7 @@ def export_initial_states():
         "/// bit-exact float64, exported once by `Sims/Fixtures/export_gymnasium.py`.",
         "///",
         "/// Row s is the start of seed s, in each environment's state order; pass it to the",
-        "/// environment's `reset(state:)` to evaluate on the same starts as Gymnasium (TASKS.md §0).",
+        "/// environment's `reset(state:)` to evaluate on the same starts as Gymnasium (<doc:Tasks#Scoring-protocol>).",
         "/// ```swift",
         "/// var env = Pendulum()",
         "/// let observation = try env.reset(state: GymnasiumInitialStates.pendulum[seed])",

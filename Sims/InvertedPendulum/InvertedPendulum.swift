@@ -2,7 +2,7 @@ import PCEnvironment
 import PCNumerics
 
 /// Balance a rigid pole on a motorised cart: InvertedPendulum-v5's task, rebuilt from its MuJoCo
-/// geometry (TASKS.md §5). See ``InvertedPendulumModel``; report this engine's name next to its returns.
+/// geometry (<doc:Tasks#Inverted-pendulum>). See ``InvertedPendulumModel``; report this engine's name next to its returns.
 ///
 /// | | dimension | bounds | meaning |
 /// |---|---|---|---|

@@ -6,7 +6,7 @@ import Darwin
 import PCEnvironment
 
 /// A rigid pole hinged on a damped cart, rebuilt from Gymnasium's InvertedPendulum-v5 geometry
-/// (`assets/inverted_pendulum.xml`, TASKS.md §5) with PCKit's own integrator: returns are
+/// (`assets/inverted_pendulum.xml`, <doc:Tasks#Inverted-pendulum>) with PCKit's own integrator: returns are
 /// comparable to MuJoCo's only approximately (MuJoCo's soft joint limits and contact solver differ).
 ///
 /// State (x, θ, ẋ, θ̇) in MuJoCo's qpos/qvel order: cart position (m), pole angle from upright

@@ -7,7 +7,7 @@ import PCEnvironment
 import PCNumerics
 
 /// Reaching with an n-link kinematic planar arm (any n ≥ 1) under joint-velocity control:
-/// TASKS.md §7, after Priorelli et al.'s deep kinematic inference arm. See ``KinematicArmModel``.
+/// <doc:Tasks#Kinematic-arm>, after Priorelli et al.'s deep kinematic inference arm. See ``KinematicArmModel``.
 ///
 /// | | dimension | bounds | meaning |
 /// |---|---|---|---|
@@ -64,7 +64,7 @@ public struct KinematicArm: ModelBasedEnvironment, StateResettable, Sendable {
         actionSpace = try BoxSpace(dimension: n, low: -model.maxVelocity, high: model.maxVelocity)
     }
 
-    /// The reference arm of TASKS.md §7: trunk, shoulder, elbow, wrist of 50, 70, 90, 20 px;
+    /// The reference arm of <doc:Tasks#Kinematic-arm>: trunk, shoulder, elbow, wrist of 50, 70, 90, 20 px;
     /// limits (−5°, 10°), (−5°, 130°), (−5°, 130°), (−90°, 90°); start (0°, 20°, 40°, 30°);
     /// Δt = 0.3; reach distance 7.5 px; 500 steps per trial.
     public static func priorelliReference(seed: UInt64 = 0) -> KinematicArm {

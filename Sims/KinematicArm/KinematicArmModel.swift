@@ -5,7 +5,7 @@ import Darwin
 #endif
 import PCEnvironment
 
-/// A kinematic planar arm of any number of links under joint-velocity control (TASKS.md §7,
+/// A kinematic planar arm of any number of links under joint-velocity control (<doc:Tasks#Kinematic-arm>,
 /// after Priorelli et al.'s deep kinematic inference arm).
 ///
 /// State x = (q (n), target (2)); joint k turns link k relative to link k − 1 (link 0 relative to

@@ -6,7 +6,7 @@ import Darwin
 import PCEnvironment
 import PCNumerics
 
-/// 2-D light-dark active sensing (TASKS.md §8): find a hidden static target with a movable sensor
+/// 2-D light-dark active sensing (<doc:Tasks#Light-dark>): find a hidden static target with a movable sensor
 /// whose noise depends on where the sensor is (``LightDarkVariant/main``) or on its distance to
 /// the target (``LightDarkVariant/counterCheck``). See ``LightDarkModel``.
 ///
@@ -23,7 +23,7 @@ import PCNumerics
 /// - **Start:** x* ~ U([0, 10]²); p₀ = (2, 5) (main) or (5, 5) (counter-check); or ``reset(state:)``.
 /// - **Episode end:** never terminates; T = 30 steps (``episodeSteps``) with ``TimeLimit``.
 /// - **Source:** the light-dark domain of Platt et al., *Belief space planning assuming maximum
-///   likelihood observations* (RSS 2010), in the form of TASKS.md §8 (project choices noted there).
+///   likelihood observations* (RSS 2010), in the form of <doc:Tasks#Light-dark> (PCKit's choices noted there).
 public struct LightDark: ModelBasedEnvironment, StateResettable, Sendable {
     /// The horizon T.
     public static let episodeSteps = 30

@@ -1,6 +1,6 @@
 import PCEnvironment
 
-/// Which light-dark task (TASKS.md §8).
+/// Which light-dark task (<doc:Tasks#Light-dark>, <doc:Tasks#Light-dark-counter-check>).
 public enum LightDarkVariant: String, Sendable, Codable, CaseIterable {
     /// σ(p) = 0.1 + 0.5·|p_x − 8| (a light strip at p_x = 8, away from the prior mean); start (2, 5).
     case main
@@ -65,7 +65,7 @@ public struct LightDarkModel: TransitionModel, Sendable, Equatable {
         next[0] = state[0]; next[1] = state[1]; next[2] = p.x; next[3] = p.y
     }
 
-    /// Always 0: the task is scored on the agent's belief, not on a reward (TASKS.md §8).
+    /// Always 0: the task is scored on the agent's belief, not on a reward (<doc:Tasks#Light-dark>).
     public func reward(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                        next: UnsafeBufferPointer<Double>) -> Double { 0 }
 }

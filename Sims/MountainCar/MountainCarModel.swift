@@ -5,7 +5,7 @@ import Darwin
 #endif
 import PCEnvironment
 
-/// The dynamics of Gymnasium's MountainCarContinuous-v0 (Moore 1990; TASKS.md §2).
+/// The dynamics of Gymnasium's MountainCarContinuous-v0 (Moore 1990; <doc:Tasks#Mountain-car>).
 ///
 /// State (x, v): position on the hill y = sin(3x)/3 (m) and velocity (m/step). Per step, with
 /// F = clip(a, −1, 1):

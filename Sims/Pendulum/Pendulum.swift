@@ -10,7 +10,7 @@ import PCNumerics
 ///
 /// A rod of length l with a point mass m turns about a fixed pivot; θ = 0 is upright, θ grows
 /// counter-clockwise and is never wrapped in the state. The equations, constants and their
-/// order of evaluation are those of `classic_control/pendulum.py` (TASKS.md §1); see ``PendulumModel``.
+/// order of evaluation are those of `classic_control/pendulum.py` (<doc:Tasks#Pendulum>); see ``PendulumModel``.
 ///
 /// | | dimension | bounds | meaning |
 /// |---|---|---|---|

@@ -1,5 +1,5 @@
 extension PlanarChain {
-    /// Reacher-v5's arm (TASKS.md §5): two capsules of 0.1 m and radius 0.01 in the horizontal
+    /// Reacher-v5's arm (<doc:Tasks#Reacher>): two capsules of 0.1 m and radius 0.01 in the horizontal
     /// plane (g = 0), fingertip 0.11 m from the elbow; armature 1 and damping 1 on both joints; the
     /// elbow limited to ±3 rad. Masses and inertias are derived from the capsule geometry at MuJoCo's
     /// density 1000 kg/m³ (m = ρ(πr²L + 4πr³/3) ≈ 0.0356 kg, I ≈ m(3r² + L²)/12 about the centre),
@@ -15,7 +15,7 @@ extension PlanarChain {
         ], gravity: 0)
     }()
 
-    /// The 2-link test plant of the unbiased-AIC paper (TASKS.md §6; cpezzato/unbiased_aic
+    /// The 2-link test plant of the unbiased-AIC paper (<doc:Tasks#Two-link-test-plant>; cpezzato/unbiased_aic
     /// `RealrobotDynamics.m`): vertical plane, g = 9.81, q₁ from the horizontal, viscous
     /// D = diag(101.519, 103.8566), no joint limits.
     public static let unbiasedAICPlant = try! PlanarChain(links: [
@@ -36,7 +36,7 @@ extension PlanarArm {
         return try! PlanarArm(model: model, task: task, seed: seed)
     }
 
-    /// The unbiased-AIC test plant (TASKS.md §6): actions are joint torques in N·m without limits
+    /// The unbiased-AIC test plant (<doc:Tasks#Two-link-test-plant>): actions are joint torques in N·m without limits
     /// (gear 1, no clipping), explicit Euler at h = 1 ms, start q = (−π/2, 0) hanging down at
     /// rest, target the end effector at the goal μ_d = (−0.2, 0.3), joint-space observation (q, q̇),
     /// 10 s = 10 000 steps. Set ``isBlocked`` from 2 s to 5 s for the collision test; add sensor

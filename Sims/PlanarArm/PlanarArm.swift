@@ -21,10 +21,10 @@ import PCNumerics
 /// - **Start:** q = startAngles + U[±startAngleNoise), q̇ = U[±startVelocityNoise), clamped into the
 ///   limits; the target from ``PlanarArmTargets``; or ``reset(state:)``.
 /// - **Episode end:** never terminates; ``PlanarArmTask/episodeSteps`` steps for ``TimeLimit``.
-/// - **Blocking:** while ``isBlocked`` is true a step holds q and zeroes q̇ (TASKS.md §6 collision test;
+/// - **Blocking:** while ``isBlocked`` is true a step holds q and zeroes q̇ (the collision test of <doc:Tasks#Two-link-test-plant>;
 ///   the ``model`` does not know about blocking).
-/// - **Presets:** ``reacher(seed:)`` (Reacher-v5 geometry, TASKS.md §5) and
-///   ``unbiasedAICPlant(seed:)`` (TASKS.md §6).
+/// - **Presets:** ``reacher(seed:)`` (Reacher-v5 geometry, <doc:Tasks#Reacher>) and
+///   ``unbiasedAICPlant(seed:)`` (<doc:Tasks#Two-link-test-plant>).
 /// - **Source:** rigid-body dynamics of a planar serial chain (Featherstone, *Rigid Body Dynamics
 ///   Algorithms*, 2008: composite inertia and recursive Newton–Euler); reward after Gymnasium Reacher-v5.
 public struct PlanarArm: ModelBasedEnvironment, StateResettable, Sendable {
