@@ -1,5 +1,5 @@
 /// An environment that can start an episode from a given physical state, e.g. one of the
-/// Gymnasium initial states agents are scored on (TASKS.md §0).
+/// Gymnasium initial states agents are scored on (PCSims article Tasks, section Scoring protocol).
 public protocol StateResettable: Environment {
     /// Starts an episode from `state` (the environment's physical state, in its documented order).
     /// - Returns: the first observation, (observationDimension).

@@ -1,4 +1,4 @@
-// PCKit, the umbrella: `import PCKit` gives every public module (DESIGN.md §2).
+// PCKit, the umbrella: `import PCKit` gives every public module (PCKit article <doc:Architecture>, section Import directions).
 //
 // Order follows the direction of imports, bottom up.
 @_exported import PCNumerics

@@ -2,7 +2,7 @@ import PCAgents
 import PCEnvironment
 import PCSims
 
-/// `pcctl run kinematic-arm`: the KinematicHierarchy on the 4-link reference arm (TASKS.md §7).
+/// `pcctl run kinematic-arm`: the KinematicHierarchy on the 4-link reference arm (PCSims article Tasks, section Kinematic arm).
 struct ReachingRun {
     var options: KinematicHierarchyOptions
     var trials: Int
@@ -57,7 +57,7 @@ struct ReachingRun {
     }
 }
 
-/// `pcctl run arm-uaic`: a step in the joint targets on the unbiased-AIC 2-link plant (TASKS.md §6).
+/// `pcctl run arm-uaic`: a step in the joint targets on the unbiased-AIC 2-link plant (PCSims article Tasks, section Two-link test plant).
 struct ReflexArmRun {
     var options: ReflexControllerOptions
 

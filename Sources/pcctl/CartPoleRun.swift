@@ -2,7 +2,7 @@ import PCAgents
 import PCEnvironment
 import PCSims
 
-/// `pcctl run cartpole-swingup`: the PredictiveController on CartPoleSwingUp (TASKS.md §3).
+/// `pcctl run cartpole-swingup`: the PredictiveController on CartPoleSwingUp (PCSims article Tasks, section Cart-pole swing-up).
 struct CartPoleRun {
     var options: PredictiveControllerOptions
     var episodes: Int

@@ -3,7 +3,7 @@ import PCAgents
 import PCEnvironment
 import PCSims
 
-/// Runs every sensing policy on light-dark (TASKS.md §8) on the same seeds, so the EFE agent and
+/// Runs every sensing policy on light-dark (PCSims article Tasks, section Light-dark) on the same seeds, so the EFE agent and
 /// its baselines are reported in one run.
 struct LightDarkRun {
     var variant: LightDarkVariant

@@ -2,7 +2,7 @@ import PCAgents
 import PCEnvironment
 import PCSims
 
-/// Runs an agent on Pendulum-v1 for a range of seeds (TASKS.md §1).
+/// Runs an agent on Pendulum-v1 for a range of seeds (PCSims article Tasks, sections Scoring protocol and Pendulum).
 struct PendulumRun<A: Agent> {
     var agent: A
     var agentName: String

@@ -2,7 +2,7 @@ import PCAgents
 import PCEnvironment
 import PCSims
 
-/// `pcctl run reacher`: the PredictiveController on the Reacher-v5 preset (TASKS.md §5), scored by
+/// `pcctl run reacher`: the PredictiveController on the Reacher-v5 preset (PCSims article Tasks, section Reacher), scored by
 /// the return and the final fingertip distance (success: < 0.01 m at step 50).
 struct ReacherRun {
     var options: PredictiveControllerOptions

@@ -94,7 +94,7 @@ struct Train: ParsableCommand {
         let (train, test) = try loadData()
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]
         var generator = Xoshiro256(seed: seed)
-        // Backprop's reference uses softmax cross-entropy; the PC rules a squared-error output (TASKS.md §9).
+        // Backprop's reference uses softmax cross-entropy; the PC rules a squared-error output (PCCore article DigitsBenchmark, section Reference configuration).
         let outputEnergy: OutputEnergy = rule == .bp ? .crossEntropy : .squaredError
         var network = try PCNetwork<Float>(sizes: sizes, activation: .relu, outputEnergy: outputEnergy, using: &generator)
         let optimizerKind: OptimizerKind = switch optimizer {

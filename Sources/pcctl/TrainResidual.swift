@@ -28,7 +28,7 @@ struct ResidualOptions: ParsableArguments {
 }
 
 extension Train {
-    /// Trains the residual MLP x → z₁ → … → z_H → ŷ (ALGORITHMS.md A9) on the digits with IL on its
+    /// Trains the residual MLP x → z₁ → … → z_H → ŷ (PCCore article GraphsAndMuPC, section Residual parameterisation) on the digits with IL on its
     /// PCGraph, for one or both parameterisations, and reports the test accuracy of each.
     /// Recommended μPC settings: `--steps 32 --step-size 0.2 --learning-rate 0.1 --batch-size 16`.
     func runResidual() throws {

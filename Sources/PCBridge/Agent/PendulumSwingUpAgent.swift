@@ -1,4 +1,4 @@
-/// The classical reference controller for Gymnasium's Pendulum-v1 (TASKS.md §1): energy swing-up,
+/// The classical reference controller for Gymnasium's Pendulum-v1 (PCSims article Tasks, section Pendulum): energy swing-up,
 /// then LQR near the top. Used to check the bridge end to end against known returns
 /// (about −143 mean over seeds 0..99); it is not a predictive-coding agent.
 ///
@@ -6,7 +6,7 @@
 /// Energy E = ½θ̇² + 15 cos θ, target E* = 15, swing-up u = clip((E* − E)·θ̇·k, −2, 2) with k = `energyGain`.
 /// LQR when |wrap θ| < 0.6 and |θ̇| < 4: u = clip(−(19.6932·wrap θ + 5.2625·θ̇), −2, 2).
 public final class PendulumSwingUpAgent: BridgeAgent {
-    /// The swing-up gain k (1 in TASKS.md's prototype, 0.3 in its Gymnasium check).
+    /// The swing-up gain k (default 1; 0.3 in the Gymnasium check quoted in PCSims article Tasks, section Pendulum).
     public let energyGain: Double
 
     public init(energyGain: Double = 1) { self.energyGain = energyGain }
