@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 //
 // PCKit: hierarchical predictive-coding networks as predictive controllers and active-sensing
-// agents for robots. The targets and the direction of imports follow DESIGN.md §2:
+// agents for robots. The targets and the direction of imports are explained in the PCKit
+// article Architecture (Sources/PCKit/Documentation.docc/Architecture.md):
 //
 //   pcctl, Examples ─► PCKit ─► PCBridge ─► PCWire, CZeroMQ, PCAgents ─► PCCore ─► PCNumerics ─► _PCKernels ─► CEigen
 //   PCSims ─► PCEnvironment        PCAgents ─► PCEnvironment

@@ -3,7 +3,7 @@
 //
 //   swift run -c release MuPCDepth [hiddenLayers] [epochs]
 //
-// μPC (ALGORITHMS.md A9) draws W ~ N(0, 1) and scales the input by 1/√D, each residual branch by
+// μPC (PCCore article GraphsAndMuPC, section Residual parameterisation) draws W ~ N(0, 1) and scales the input by 1/√D, each residual branch by
 // 1/√(N·L) and the output by 1/N, so activations stay O(1) at any depth. The standard
 // parameterisation (every scale 1, He init) lets the residual stream grow with depth, and stalls.
 import PCCore

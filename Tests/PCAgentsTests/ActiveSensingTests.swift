@@ -7,7 +7,8 @@ import PCSims
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// ALGORITHMS.md B8 tests (i)–(iii).
+/// Expected free energy and the grid belief (PCAgents article ActiveSensing): constant noise gives every action the
+/// same epistemic value, the closed form matches Monte Carlo, and epistemic beats go-to-mean on light-dark only.
 @Suite struct ActiveSensingTests {
     /// Draws M cells from the belief by inverse CDF and 2M standard normals.
     static func samples(_ belief: GridBelief, count: Int, seed: UInt64) -> (cells: [Int], normals: [Double]) {
@@ -71,7 +72,7 @@ import _PCTestSupport
     }
 
     @Test func bayesUpdateIsTheGaussianPosterior() {
-        // A Gaussian prior and a constant-noise reading give the Kalman posterior (B8 update rule).
+        // A Gaussian prior and a constant-noise reading give the Kalman posterior (PCAgents article ActiveSensing, section Gaussian belief).
         var belief = GridBelief(size: 81, extent: 10)
         belief.setGaussian(meanX: 5, meanY: 4, varianceX: 0.5, varianceY: 0.5)
         let prior = belief.covariance

@@ -5,7 +5,7 @@ import PCSims
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// B6 on the 4-link reference arm of TASKS.md §7 (the sims' `KinematicArm.priorelliReference`).
+/// Kinematic inference (PCAgents article KinematicReaching) on the 4-link reference arm of PCSims article Tasks, section Kinematic arm (the sims' `KinematicArm.priorelliReference`).
 @Suite struct KinematicHierarchyTests {
     struct Score { var reached: Int; var meanSteps: Double; var meanFinalError: Double }
 

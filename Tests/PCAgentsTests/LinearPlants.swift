@@ -1,7 +1,7 @@
 import PCAgents
 import PCEnvironment
 
-/// x′ = A x + B u with analytic Jacobians: the linear plant of the B7 oracle tests.
+/// x′ = A x + B u with analytic Jacobians: the linear plant of the LQR oracle tests (PCAgents article PredictiveControl).
 struct LinearPlant: LinearizableModel {
     let a: [Double]   // (n × n)
     let b: [Double]   // (n × m)

@@ -34,7 +34,7 @@ import PCSims
     }
 
     @Test func oneStepHorizonCannotSwingUp() throws {
-        // Counter-check: a one-step horizon is a myopic controller (B7: the reflex limit) and fails
+        // Counter-check: a one-step horizon is a myopic controller (PCAgents article PredictiveControl, section Limits of a reflex) and fails
         // from the bottom, so the score above comes from planning.
         var options = PredictiveControllerOptions.pendulumSwingUp
         options.horizon = 1

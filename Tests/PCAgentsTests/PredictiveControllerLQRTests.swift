@@ -2,7 +2,7 @@ import Testing
 import PCAgents
 import _PCTestSupport
 
-/// ALGORITHMS.md B7 oracle: for a linear plant and quadratic E, the minimiser of E as Π_x → ∞ is the
+/// The LQR oracle (PCAgents article PredictiveControl, section LQR oracle): for a linear plant and quadratic E, the minimiser of E as Π_x → ∞ is the
 /// finite-horizon LQR control sequence, and gradient inference converges to the direct solve of ∇E = 0.
 @Suite struct PredictiveControllerLQRTests {
     static let horizon = 12

@@ -5,7 +5,7 @@ import PCSims
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// The AIC and the unbiased AIC on the unbiased-AIC paper's 2-link plant (TASKS.md §6).
+/// The AIC and the unbiased AIC on the unbiased-AIC paper's 2-link plant (PCSims article Tasks, section Two-link test plant).
 @Suite struct ReflexArmTests {
     struct Run {
         var finalError: Double
@@ -51,12 +51,12 @@ import _PCTestSupport
 
     @Test func unbiasedAICHasNoEstimationBias() throws {
         // While the joints are blocked away from the goal (held hanging for the first 3 s), the AIC's
-        // belief is pulled toward μ_d; the u-AIC's belief stays on the measured q (B5).
+        // belief is pulled toward μ_d; the u-AIC's belief stays on the measured q (PCAgents article ReflexControl, section Unbiased AIC).
         let aic = try Self.run(.twoLinkArm(variant: .aic), blocked: 0...3, seconds: 3)
         let unbiased = try Self.run(.twoLinkArm(variant: .unbiased), blocked: 0...3, seconds: 3)
         #expect(aic.blockedBias > 1e-2, "AIC bias while blocked: \(aic.blockedBias)")
         #expect(unbiased.blockedBias < 1e-6, "u-AIC bias while blocked: \(unbiased.blockedBias)")
-        // And at rest after a collision from 2 s to 5 s (TASKS.md §6), μ = q to within 1e-6.
+        // And at rest after a collision from 2 s to 5 s (PCSims article Tasks, section Two-link test plant), μ = q to within 1e-6.
         let rest = try Self.run(.twoLinkArm(variant: .unbiased), blocked: 2...5)
         #expect(rest.finalBias < 1e-6)
         #expect(rest.finalError < 1e-3, "recovers after the collision")

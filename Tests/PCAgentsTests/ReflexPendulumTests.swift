@@ -4,7 +4,7 @@ import PCEnvironment
 import PCNumerics
 import PCSims
 
-/// TASKS.md §1 / issue 6: the reflex controller holds Pendulum-v1 upright from |θ| < 0.3.
+/// Issue 6 (PCAgents article ReflexControl, section Limits): the reflex controller holds Pendulum-v1 upright from |θ| < 0.3.
 @Suite struct ReflexPendulumTests {
     /// 100 episodes from θ ~ U(−0.3, 0.3), θ̇ = 0 (seeded); held = |wrap θ| < 0.1 at every one of the last 50 steps.
     static func heldEpisodes(_ options: ReflexControllerOptions) throws -> Int {
@@ -32,7 +32,7 @@ import PCSims
     }
 
     @Test func cannotSwingUp() throws {
-        // Counter-check (TASKS.md §1): from hanging down the torque limit defeats a reflex.
+        // Counter-check (PCSims article Tasks, section Pendulum): from hanging down the torque limit defeats a reflex.
         var agent = try ReflexController(options: .pendulumHold(variant: .unbiased))
         var environment = Pendulum()
         var observation = try environment.reset(state: [3.0, 0])

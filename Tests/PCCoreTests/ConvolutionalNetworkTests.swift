@@ -4,7 +4,7 @@ import PCNumerics
 import _PCTestSupport
 import _PCAllocationCounter
 
-/// Convolutional PC networks: finite differences of every PC gradient, Z-IL = backprop (A7), no
+/// Convolutional PC networks: finite differences of every PC gradient, Z-IL = backprop (PCCore article LearningRules), no
 /// allocation per inference iteration, and a short honest training run on the digits.
 struct ConvolutionalNetworkTests {
     /// 1×5×5 → conv 3×3 (2 filters, stride 2, padding 1) → 2×3×3 → pool 2×2 (stride 1) → 2×2×2 → dense 3.
@@ -93,7 +93,7 @@ struct ConvolutionalNetworkTests {
         #expect(try LayeredChecks.backpropError(deeperCNN(), batch: 2, seed: 42) < 1e-6)
     }
 
-    /// A7 on a CNN (conv → pool → dense): one Z-IL update equals one SGD-backprop update to ≤ 1e-10 relative.
+    /// Z-IL on a CNN (conv → pool → dense): one Z-IL update equals one SGD-backprop update to ≤ 1e-10 relative.
     @Test(arguments: [Pooling2D.Mode.average, .max], [Activation.tanh, .relu])
     func zeroDivergenceEqualsBackprop(pooling: Pooling2D.Mode, activation: Activation) throws {
         for output in [OutputEnergy.squaredError, .crossEntropy] {
@@ -129,7 +129,7 @@ struct ConvolutionalNetworkTests {
         #expect(try network.freeEnergy(of: &state) == report.finalEnergy)
     }
 
-    /// DESIGN §3: no inference iteration allocates (digits CNN, Float, batch 64, average and max pooling).
+    /// Workspaces (PCCore article EnergyAndInference): no inference iteration allocates (digits CNN, Float, batch 64, average and max pooling).
     @Test(arguments: [Pooling2D.Mode.average, .max])
     func inferenceIterationsDoNotAllocate(pooling: Pooling2D.Mode) throws {
         var rng = Xoshiro256(seed: 81)

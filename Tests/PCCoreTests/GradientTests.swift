@@ -3,7 +3,7 @@ import PCCore
 import PCNumerics
 import _PCTestSupport
 
-/// Finite differences of F against every analytic gradient (ALGORITHMS.md A1, A2, A4, A5).
+/// Finite differences of F against every analytic gradient (PCCore articles EnergyAndInference and LearningRules).
 struct GradientTests {
     /// A 3-layer tanh network with every kind of precision: diagonal, learned (s ≠ 0), scalar.
     func mixedNetwork(output: OutputEnergy = .squaredError) throws -> PCNetwork<Double> {

@@ -4,7 +4,7 @@ import PCNumerics
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// PC on arbitrary graphs (ALGORITHMS.md A14): the layered network as a chain, finite differences
+/// PC on arbitrary graphs (PCCore article GraphsAndMuPC): the layered network as a chain, finite differences
 /// on a cyclic graph with every edge kind, masks, invariants, allocation-free settles.
 struct GraphTests {
     /// A random 3-layer tanh network with biases and one diagonal precision (Double).
@@ -18,7 +18,7 @@ struct GraphTests {
         zip(a.elements, b.elements).map { abs($0 - $1) }.max()!
     }
 
-    /// A14: a 3-layer network written as a graph gives the same energy, activity gradients, settled
+    /// Masked form (PCCore article GraphsAndMuPC): a 3-layer network written as a graph gives the same energy, activity gradients, settled
     /// activities (activity updates) and weight updates as the layered implementation (≤ 1e-12).
     @Test func layeredNetworkAsGraphMatchesLayeredImplementation() throws {
         var network = try Self.layeredNetwork(seed: 1)
@@ -96,7 +96,7 @@ struct GraphTests {
         return state
     }
 
-    /// A1/A14: ∂F/∂x and ∂F/∂θ on a cyclic graph equal central finite differences of F_B
+    /// Graph energy: ∂F/∂x and ∂F/∂θ on a cyclic graph equal central finite differences of F_B
     /// (∂F/∂x per sample = B · ∂F_B/∂x).
     @Test func cyclicGraphGradientsMatchFiniteDifferences() throws {
         let graph = try Self.cyclicGraph(seed: 4)
@@ -202,7 +202,7 @@ struct GraphTests {
         #expect(throws: PCCoreError.self) { try PCGraphNode<Double>(name: "c", size: 2, precision: .learnedLogVariance(initial: 0)) }
     }
 
-    /// No allocation in a settle, whatever its length (DESIGN.md §3), on a residual μPC graph and a
+    /// No allocation in a settle, whatever its length (PCCore article EnergyAndInference, section Workspaces), on a residual μPC graph and a
     /// masked cyclic graph.
     @Test func graphInferenceIterationsDoNotAllocate() throws {
         var rng = Xoshiro256(seed: 9)

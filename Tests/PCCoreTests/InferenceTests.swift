@@ -4,9 +4,9 @@ import PCNumerics
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// Inference against closed forms and invariants (ALGORITHMS.md A2, A3, A12).
+/// Inference against closed forms and invariants (PCCore article EnergyAndInference).
 struct InferenceTests {
-    /// A12: GD inference on a deep linear network reaches F* = (1/2B) Σ rᵢᵀ S⁻¹ rᵢ,
+    /// Linear equilibrium: GD inference on a deep linear network reaches F* = (1/2B) Σ rᵢᵀ S⁻¹ rᵢ,
     /// S = I/λ + Σ_{ℓ=2..L} P_ℓ P_ℓᵀ, P_ℓ = W_L⋯W_ℓ, rᵢ = yᵢ − W_L⋯W₁ xᵢ.
     @Test(arguments: [(2, UInt64(1)), (3, 2), (4, 3), (6, 4)])
     func deepLinearNetworkReachesClosedFormEnergy(depth: Int, seed: UInt64) throws {
@@ -70,7 +70,7 @@ struct InferenceTests {
         }
     }
 
-    /// A3: with the output free, the feedforward state has every ε = 0, so inference does not move it.
+    /// Feedforward start: with the output free, the feedforward state has every ε = 0, so inference does not move it.
     @Test func feedforwardStateIsAFixedPointWithTheOutputFree() throws {
         var rng = Xoshiro256(seed: 31)
         let network = try PCNetwork<Double>(sizes: [5, 7, 6, 4], activation: .tanh, using: &rng)
@@ -85,7 +85,7 @@ struct InferenceTests {
         for l in 0...network.depth { #expect(state.activities[l] == before[l], "layer \(l) moved") }
     }
 
-    /// A2c: from the feedforward state, one SeqIL sweep reaches every hidden layer; one synchronous
+    /// Sequential inference: from the feedforward state, one SeqIL sweep reaches every hidden layer; one synchronous
     /// GD step changes only x_{L−1}.
     @Test func sequentialInferenceReachesEveryLayerInOneSweep() throws {
         var rng = Xoshiro256(seed: 41)
@@ -131,7 +131,7 @@ struct InferenceTests {
         #expect(abs(last - previous) <= 1e-6 * abs(previous))
     }
 
-    /// DESIGN §3: no inference iteration allocates (digits-sized Float network, every method).
+    /// Workspaces: no inference iteration allocates (digits-sized Float network, every method).
     @Test func inferenceIterationsDoNotAllocate() throws {
         var rng = Xoshiro256(seed: 71)
         let network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, using: &rng)

@@ -131,7 +131,7 @@ enum LayeredChecks {
     }
 }
 
-/// DESIGN §3: a settle of `network` (batch 64, 64 inputs, 10 outputs, Float) allocates nothing,
+/// Workspaces (PCCore article EnergyAndInference): a settle of `network` (batch 64, 64 inputs, 10 outputs, Float) allocates nothing,
 /// however many iterations it runs, for gradient descent and momentum.
 func expectSettleDoesNotAllocate<Model: LayeredPCModel>(_ network: Model, rng: inout Xoshiro256,
                                                         sourceLocation: SourceLocation = #_sourceLocation) throws

@@ -4,7 +4,7 @@ import PCNumerics
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// The learning rules against the backprop reference (ALGORITHMS.md A4, A6, A7, A8, A11).
+/// The learning rules against the backprop reference (PCCore article LearningRules).
 struct LearningRuleTests {
     func network(_ sizes: [Int], _ activation: Activation, seed: UInt64, output: OutputEnergy = .squaredError) throws -> PCNetwork<Double> {
         var rng = Xoshiro256(seed: seed)
@@ -57,7 +57,7 @@ struct LearningRuleTests {
         assertClose(analytic, numeric, rtol: 1e-6, atol: 1e-9)
     }
 
-    /// A7: one Z-IL update equals one SGD-backprop update (≤ 1e-10 relative) on 3- and 5-layer MLPs.
+    /// Z-IL: one Z-IL update equals one SGD-backprop update (≤ 1e-10 relative) on 3- and 5-layer MLPs.
     @Test(arguments: [3, 5], [Activation.tanh, .sigmoid, .relu])
     func zeroDivergenceEqualsBackprop(layers: Int, activation: Activation) throws {
         let sizes = [4] + [Int](repeating: 6, count: layers - 1) + [3]
@@ -79,7 +79,7 @@ struct LearningRuleTests {
         }
     }
 
-    /// A8: FPA with η = 1 and n = L sweeps equals backprop; too few sweeps leave the bottom layer wrong.
+    /// FPA with η = 1 and n = L sweeps equals backprop; too few sweeps leave the bottom layer wrong.
     @Test(arguments: [Activation.tanh, .sigmoid, .relu])
     func fixedPredictionEqualsBackprop(activation: Activation) throws {
         let net = try network([4, 6, 6, 6, 6, 3], activation, seed: 7)
@@ -94,7 +94,7 @@ struct LearningRuleTests {
         #expect(Fixtures.relativeDifference(Array(short[firstLayer...]), Array(bp[firstLayer...])) <= 1e-12)
     }
 
-    /// A11: β = 1 nudging reproduces the hard clamp bit for bit.
+    /// Output nudging: β = 1 reproduces the hard clamp bit for bit.
     @Test func unitNudgingIsTheHardClamp() throws {
         let net = try network([3, 5, 4, 2], .tanh, seed: 3)
         let (x, y) = try batch(net, 4, seed: 4)
@@ -106,11 +106,11 @@ struct LearningRuleTests {
         #expect(a == b)
     }
 
-    /// A4 (ii), the small-error limit (Whittington & Bogacz 2017): with the output clamped to y but
+    /// The small-error limit of IL (Whittington & Bogacz 2017): with the output clamped to y but
     /// its precision λ → 0⁺, inference to convergence and gradients × 1/λ, IL tends to backprop
     /// (cosine similarity > 0.999 at λ = 1e-4 on a 3-layer tanh MLP).
     ///
-    /// ALGORITHMS.md states this limit for PCX nudging (x_L = (1−β)μ_L + βy held fixed); that does
+    /// The same limit is sometimes stated for PCX nudging (x_L = (1−β)μ_L + βy held fixed); that does
     /// not hold: for a linear 2-layer net the equilibrium output error is (I + W₂W₂ᵀ)⁻¹ β(y − ŷ), an
     /// O(1) distortion of the backprop delta as β → 0. Scaling the output precision is the limit
     /// that holds, and the one tested here.
@@ -137,7 +137,7 @@ struct LearningRuleTests {
         #expect(Fixtures.relativeDifference(il, bp) < 1e-2)
     }
 
-    /// A6: iPC with one step applies the gradient of the feedforward state, exactly as IL with T = 0.
+    /// iPC with one step applies the gradient of the feedforward state, exactly as IL with T = 0.
     @Test func incrementalFirstStepEqualsILWithoutInference() throws {
         let net = try network([3, 5, 4, 2], .tanh, seed: 9)
         let (x, y) = try batch(net, 4, seed: 10)
@@ -151,7 +151,7 @@ struct LearningRuleTests {
         #expect(a == b)
     }
 
-    /// A6: for small γ and α, iPC's joint descent lowers F over its steps.
+    /// For small γ and α, iPC's joint descent lowers F over its steps.
     @Test func incrementalLowersTheEnergy() throws {
         var net = try network([3, 5, 4, 2], .tanh, seed: 11)
         let (x, y) = try batch(net, 4, seed: 12)

@@ -4,7 +4,7 @@ import PCNumerics
 import _PCAllocationCounter
 import _PCTestSupport
 
-/// Associative memory with a competitive (softmax) latent (ALGORITHMS.md A13, A14): the softmax
+/// Associative memory with a competitive (softmax) latent (PCCore articles ModesAndMemory and GraphsAndMuPC): the softmax
 /// memory, its graph form, finite differences through the softmax Jacobian, allocation-free
 /// settles, and recall of stored digits from their top half scored on the recalled half alone.
 struct MemoryTests {
@@ -70,7 +70,7 @@ struct MemoryTests {
         for i in 0..<3 { for j in 0..<3 { #expect(workspace.data[i, j] == data[i, j]) } }
     }
 
-    /// A14 with a softmax rate: ∂F/∂x and ∂F/∂θ of the fully connected memory graph equal central
+    /// Graph energy with a softmax rate (PCCore article GraphsAndMuPC): ∂F/∂x and ∂F/∂θ of the fully connected memory graph equal central
     /// finite differences of F_B (the softmax Jacobian β (diag(s) − s sᵀ) included).
     @Test func memoryGraphGradientsMatchFiniteDifferences() throws {
         var rng = Xoshiro256(seed: 32)
@@ -147,7 +147,7 @@ struct MemoryTests {
         #expect(graphLong == graphShort && graphLong == 0, "memory graph: \(graphShort) and \(graphLong) allocations")
     }
 
-    /// A13: 20 stored digits, stored by IL in the softmax memory, recalled from their top half: the
+    /// Associative recall (PCCore article ModesAndMemory): 20 stored digits, stored by IL in the softmax memory, recalled from their top half: the
     /// recalled bottom half alone (the clamped top half not counted) is nearest to the right
     /// pattern's bottom half for ≥ 18/20, with an error far below filling in the mean image.
     @Test func softmaxMemoryRecallsDigitsFromTheirTopHalf() throws {
@@ -171,7 +171,7 @@ struct MemoryTests {
         for i in 0..<p { for j in 0..<32 { #expect(workspace.data[i, j] == stored[i, j]) } }
     }
 
-    /// A14: the fully connected cyclic memory graph trained with IL on 20 digits recalls each from
+    /// The fully connected cyclic memory graph trained with IL on 20 digits recalls each from
     /// its top half: recalled bottom half nearest to its own for ≥ 18/20, error far below mean fill.
     @Test func fullyConnectedGraphRecallsDigitsFromTheirTopHalf() throws {
         let (train, _) = try Digits.split(as: Float.self)

@@ -2,7 +2,7 @@ import Testing
 import PCCore
 import PCNumerics
 
-/// Generative and associative-memory modes as clamp patterns (ALGORITHMS.md A13).
+/// Generative and associative-memory modes as clamp patterns (PCCore article ModesAndMemory).
 struct ModesTests {
     /// Label clamped, image free: generated digits are classified as their label by a backprop MLP.
     @Test func generatedDigitsAreClassifiedAsTheirLabel() throws {
@@ -29,7 +29,7 @@ struct ModesTests {
         #expect(correct >= 8, "\(correct)/10 generated digits classified as their label: \(predicted)")
     }
 
-    /// A13: 10 stored digits recalled from their top half: the recalled bottom half is nearest to
+    /// 10 stored digits recalled from their top half: the recalled bottom half is nearest to
     /// the right pattern's bottom half, with a small per-pixel error.
     @Test func storedDigitsAreRecalledFromTheirTopHalf() throws {
         let (train, _) = try Digits.split(as: Float.self)

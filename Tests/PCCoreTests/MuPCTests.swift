@@ -3,10 +3,10 @@ import PCCore
 import PCNumerics
 import _PCTestSupport
 
-/// μPC (ALGORITHMS.md A9): the scalings, O(1) activations and energies at any depth, and training
+/// μPC (PCCore article GraphsAndMuPC, section Residual parameterisation): the scalings, O(1) activations and energies at any depth, and training
 /// at depth where the standard parameterisation fails.
 struct MuPCTests {
-    /// A9: a₁ = 1/√D, a_ℓ = 1/√(N·L) with skips (1/√N without), a_L = 1/N; standard: all 1.
+    /// a₁ = 1/√D, a_ℓ = 1/√(N·L) with skips (1/√N without), a_L = 1/N; standard: all 1.
     @Test func muPCScalesFollowA9() throws {
         let a = Parameterization.muPC.scales(inputSize: 64, width: 128, weightLayers: 9, residual: true)
         #expect(a.count == 9)
@@ -43,7 +43,7 @@ struct MuPCTests {
         return (rms, report.initialEnergy, report.finalEnergy)
     }
 
-    /// A9 test: at initialisation every RMS(z_ℓ) ∈ [0.1, 10] and the energy is O(1) as depth grows
+    /// At initialisation every RMS(z_ℓ) ∈ [0.1, 10] and the energy is O(1) as depth grows
     /// 8 → 128 with μPC; the same check fails for the standard parameterisation at depth 128.
     @Test func muPCKeepsActivationsAndEnergiesOrderOneWithDepth() throws {
         func orderOne(_ s: (rms: [Double], energy: Double, settled: Double)) -> Bool {
@@ -60,7 +60,7 @@ struct MuPCTests {
     }
 
     /// ∂F/∂x of the residual graph equals the chain rule through the skip:
-    /// ∂F/∂z_ℓ = ε_ℓ − ε_{ℓ+1} − a φ′(z_ℓ) ⊙ (ε_{ℓ+1} W_{ℓ+1}) (ALGORITHMS.md A2 with J = I + a W diag φ′),
+    /// ∂F/∂z_ℓ = ε_ℓ − ε_{ℓ+1} − a φ′(z_ℓ) ⊙ (ε_{ℓ+1} W_{ℓ+1}) (the activity gradient of PCCore article EnergyAndInference with J = I + a W diag φ′),
     /// checked against finite differences.
     @Test func residualActivityGradientsMatchFiniteDifferences() throws {
         var rng = Xoshiro256(seed: 3)

@@ -3,7 +3,7 @@ import PCCore
 import PCNumerics
 import _PCTestSupport
 
-/// Optimisers against their update formulas (ALGORITHMS.md A4, A10).
+/// Optimisers against their update formulas (PCCore article LearningRules, section Optimisers).
 struct OptimizerTests {
     func setup() throws -> (PCNetwork<Double>, ParameterGradients<Double>) {
         var rng = Xoshiro256(seed: 1)
@@ -47,7 +47,7 @@ struct OptimizerTests {
         }
     }
 
-    /// A10: with lr_min = 0 and constant gradients 100× apart in two layers, MQ equalises the mean
+    /// MQ: with lr_min = 0 and constant gradients 100× apart in two layers, MQ equalises the mean
     /// |ΔW| of the layers; its state is one scalar per layer.
     @Test func mqEqualisesUpdateMagnitudes() throws {
         var rng = Xoshiro256(seed: 2)
@@ -73,7 +73,7 @@ struct OptimizerTests {
         assertClose(changes[0], 1e-3, rtol: 1e-2, atol: 0)  // |Δθ| → α mean|g| / mean|g| = α
     }
 
-    /// A5: with x and W frozen, the learned log-variance converges to ln of the empirical error variance.
+    /// Learned precisions: with x and W frozen, the learned log-variance converges to ln of the empirical error variance.
     @Test func learnedPrecisionConvergesToTheEmpiricalVariance() throws {
         var rng = Xoshiro256(seed: 3)
         let sigmas = [0.5, 1.0, 2.0]

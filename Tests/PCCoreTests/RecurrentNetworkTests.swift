@@ -10,7 +10,7 @@ import _PCTestSupport
 import _PCAllocationCounter
 
 /// Many-to-one recurrent PC networks: finite differences of every PC gradient, backprop through time
-/// against finite differences, Z-IL = backprop over 8 steps (A7), no allocation per inference iteration.
+/// against finite differences, Z-IL = backprop over 8 steps (PCCore article LearningRules), no allocation per inference iteration.
 struct RecurrentNetworkTests {
     /// T steps of 3 features → 5 hidden units → 4 outputs, non-zero biases.
     func smallRNN(steps: Int = 8, activation: Activation = .tanh, output: OutputEnergy = .squaredError,
@@ -84,7 +84,7 @@ struct RecurrentNetworkTests {
         #expect(error < 1e-6, "\(output): \(error)")
     }
 
-    /// A7 on a many-to-one RNN over 8 steps: one Z-IL update equals one SGD-backprop update to ≤ 1e-10 relative.
+    /// Z-IL on a many-to-one RNN over 8 steps: one Z-IL update equals one SGD-backprop update to ≤ 1e-10 relative.
     @Test(arguments: [Activation.tanh, .sigmoid, .relu])
     func zeroDivergenceEqualsBackprop(activation: Activation) throws {
         for output in [OutputEnergy.squaredError, .crossEntropy] {
@@ -106,7 +106,7 @@ struct RecurrentNetworkTests {
         #expect(Fixtures.relativeDifference(Array(withoutFirst[0..<15]), Array(full[0..<15])) > 1e-3)
     }
 
-    /// DESIGN §3: no inference iteration allocates (digits RNN, Float, batch 64, 8 steps).
+    /// Workspaces (PCCore article EnergyAndInference): no inference iteration allocates (digits RNN, Float, batch 64, 8 steps).
     @Test func inferenceIterationsDoNotAllocate() throws {
         var rng = Xoshiro256(seed: 91)
         let network = try RecurrentNetwork<Float>(steps: 8, inputSize: 8, hiddenSize: 128, outputSize: 10, using: &rng)

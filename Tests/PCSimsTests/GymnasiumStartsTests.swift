@@ -5,7 +5,7 @@ import PCSims
 /// Scoring on Gymnasium's starts through the wrappers agents use.
 @Suite struct GymnasiumStartsTests {
     @Test func zeroTorqueOnGymnasiumStartsReproducesTheTasksReference() throws {
-        // TASKS.md §1: zero torque on seeds 0..99 scores −1180.3 ± 350.8, median −1171.5, worst −1898.9.
+        // PCSims article Tasks, section Pendulum: zero torque on seeds 0..99 scores −1180.3 ± 350.8, median −1171.5, worst −1898.9.
         var env = OrderEnforcing(TimeLimit(Pendulum(), maxEpisodeSteps: Pendulum.episodeSteps))
         var returns: [Double] = []
         for start in GymnasiumInitialStates.pendulum {

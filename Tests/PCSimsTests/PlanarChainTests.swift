@@ -24,7 +24,7 @@ func isPositiveDefinite(_ a: [[Double]]) -> Bool {
 }
 
 @Suite struct PlanarChainTests {
-    // TASKS.md §6 closed forms for the unbiased-AIC plant.
+    // The closed forms of PCSims article Tasks, section Two-link test plant, for the unbiased-AIC plant.
     let I1 = 1.0209, I2 = 1.0218, m1 = 2.1368, m2 = 2.2418, L1 = 1.0446, Lg1 = 0.5451, Lg2 = 0.5075, g = 9.81
     let D = [101.519, 103.8566]
 
@@ -41,7 +41,7 @@ func isPositiveDefinite(_ a: [[Double]]) -> Bool {
     }
 
     @Test func twoLinkAccelerationMatchesTheClosedFormEquationsOfMotion() {
-        // q̈ = M⁻¹(τ − C q̇ − D q̇ − G) with the C and G of TASKS.md §6 (an independent derivation).
+        // q̈ = M⁻¹(τ − C q̇ − D q̇ − G) with the C and G of PCSims article Tasks, section Two-link test plant (an independent derivation).
         let chain = PlanarChain.unbiasedAICPlant
         var rng = Xoshiro256(seed: 3)
         for _ in 0..<20 {

@@ -2,7 +2,8 @@
 on the digits MLP 64-128-128-10 (ReLU), batch 64, T = 20 GD steps with γ = 0.1 on the activities
 (feedforward start, per-sample gradients), Adam 1e-3 on the weights (batch-mean gradients).
 
-Written from ALGORITHMS.md A2–A4 for timing only (float32, CPU). Run on the same machine at the
+Written from the equations of the PCCore articles EnergyAndInference and LearningRules
+(Sources/PCCore/Documentation.docc) for timing only (float32, CPU). Run on the same machine at the
 same time as `pcctl bench pc`:
     .venv/bin/pip install "jax[cpu]"
     .venv/bin/python Interfaces/python/crosschecks/jax_pc_reference.py

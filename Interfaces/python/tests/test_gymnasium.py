@@ -10,7 +10,7 @@ from pckit_client.gym_adapter import evaluate, remote_agent_for, run_episode, su
 
 
 def swing_up_lqr(observation, energy_gain=0.3):
-    """TASKS.md §1: energy swing-up, LQR (K = [19.6932, 5.2625]) when |θ| < 0.6 and |θ̇| < 4."""
+    """PCSims article Tasks, section Pendulum: energy swing-up, LQR (K = [19.6932, 5.2625]) when |θ| < 0.6 and |θ̇| < 4."""
     c, s, velocity = (float(x) for x in observation)
     theta = math.atan2(s, c)
     if abs(theta) < 0.6 and abs(velocity) < 4:
@@ -43,7 +43,7 @@ def test_pendulum_v1_remote_matches_in_process(start_server):
     for s, r, l in zip(seeds, remote, local):
         assert r == pytest.approx(l, rel=0.01), f"seed {s}: remote {r}, in-process {l}"
     stats = summary(remote)
-    # The controller swings up and balances: about −143 on 100 seeds (TASKS.md); zero torque is ≈ −1180.
+    # The controller swings up and balances: about −143 on 100 seeds (PCSims article Tasks, section Pendulum); zero torque is ≈ −1180.
     assert stats["n"] == 20 and stats["mean"] > -250, stats
     assert agent.retried == 0
 
