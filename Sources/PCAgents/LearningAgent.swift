@@ -79,6 +79,10 @@ public struct LearningAgent: AnytimeAgent {
     public private(set) var learningFailure: ModelLearnerError?
     /// The time by which ``plan()`` must return (passed to the planner); nil: no deadline.
     public var planningDeadline: Double?
+    /// Whether the agent learns (default true). Set it false to freeze the agent: it then records
+    /// no transition, learns nothing, never swaps its model and never ends its exploration — for
+    /// scoring a learned model on episodes that must not count as interaction.
+    public var isLearning = true
 
     var learner: ModelLearner
     var controller: PredictiveController<LearnedDynamics>?
@@ -160,7 +164,7 @@ public struct LearningAgent: AnytimeAgent {
         } else {
             let current = previous.base + n + m
             for i in 0..<n { current[i] = observation[i] }
-            if hasPrevious {
+            if hasPrevious && isLearning {
                 learner.recordChecked(state: UnsafeBufferPointer(start: previousObservation, count: n),
                                       action: UnsafeBufferPointer(start: previousAction, count: m),
                                       next: UnsafeBufferPointer(start: current, count: n))
@@ -209,6 +213,7 @@ public struct LearningAgent: AnytimeAgent {
         if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
         if observationValid { for j in 0..<actionDimension { previous.base[options.observationDimension + j] = action[j] } }
         stepCount += 1
+        guard isLearning else { return diagnostics }
         learnSlice()
         switch phase {
         case .exploring:

@@ -64,3 +64,60 @@ extension PredictiveControllerOptions {
         return options
     }
 }
+
+extension PredictiveControllerOptions {
+    /// MountainCarContinuous-v0 (state and observation (x, v), force a ∈ [−1, 1]), planned with
+    /// `ActionRepeat(model, count: 5)` (one latent step = 5 environment steps) and replanned every
+    /// 5 steps. The goal prior pulls x towards 0.5, just past the flag at 0.45 (Π = 1 per latent
+    /// step, 10× on the last one), leaves the velocity free, and Π_u = 0.1 keeps the task's
+    /// 0.1·a² cost low. H = 30 latent steps (150 environment steps) with a 64-sample proposal
+    /// (σ = 1, λ = 0.5): a local gradient alone cannot find that the car must back up first.
+    public static var mountainCar: PredictiveControllerOptions {
+        var options = PredictiveControllerOptions(
+            modelPrecision: [1e3, 1e3], goal: [0.5, 0], goalPrecision: [1, 0],
+            controlPrior: [0], controlPrecision: [0.1], controlLower: [-1], controlUpper: [1],
+            outcome: try! .identity(stateDimension: 2), observation: try! ObservationLayout(stateDimension: 2))
+        options.terminalGoalScale = 10
+        options.mode = .shooting
+        options.horizon = 30
+        options.iterations = 20
+        options.controlStepSize = 1
+        options.replanInterval = 5
+        options.proposal = ProposalOptions(samples: 64, noiseScale: [1], temperature: 0.5)
+        return options
+    }
+
+    /// InvertedPendulum-v5 (state and observation (x, θ, ẋ, θ̇), a ∈ [−3, 3], Δt = 0.04 s): the goal
+    /// prior holds the cart at 0 (Π = 1) and the pole upright (Π = 20) with small velocities
+    /// (Π = 0.1); Π_u = 0.01. H = 15 (0.6 s), 15 iterations, shooting mode.
+    public static var invertedPendulum: PredictiveControllerOptions {
+        var options = PredictiveControllerOptions(
+            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [0, 0, 0, 0], goalPrecision: [1, 20, 0.1, 0.1],
+            controlPrior: [0], controlPrecision: [0.01], controlLower: [-3], controlUpper: [3],
+            outcome: try! .identity(stateDimension: 4), observation: try! ObservationLayout(stateDimension: 4))
+        options.mode = .shooting
+        options.horizon = 15
+        options.iterations = 15
+        options.controlStepSize = 1
+        return options
+    }
+
+    /// Acrobot with continuous elbow torque (state (θ₁, θ₂, θ̇₁, θ̇₂), torque ∈ [−1, 1] N·m,
+    /// Δt = 0.2 s, observation Gymnasium's (cos θ₁, sin θ₁, cos θ₂, sin θ₂, θ̇₁, θ̇₂)). The goal
+    /// prior asks for both links up (θ₁ = π, θ₂ = 0, angle-aware, Π = 4 and 1) with small
+    /// velocities (Π = 0.02); Π_u = 0.01. H = 20 (4 s), 20 iterations, 64-sample proposal (σ = 1,
+    /// λ = 1): the energy must be pumped in over several swings.
+    public static var acrobotSwingUp: PredictiveControllerOptions {
+        var options = PredictiveControllerOptions(
+            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [Double.pi, 0, 0, 0], goalPrecision: [4, 1, 0.02, 0.02],
+            controlPrior: [0], controlPrecision: [0.01], controlLower: [-1], controlUpper: [1],
+            outcome: try! .identity(stateDimension: 4, angleIndices: [0, 1]),
+            observation: try! ObservationLayout(stateDimension: 4, angleIndices: [0, 1]))
+        options.mode = .shooting
+        options.horizon = 20
+        options.iterations = 20
+        options.controlStepSize = 1
+        options.proposal = ProposalOptions(samples: 64, noiseScale: [1], temperature: 1)
+        return options
+    }
+}

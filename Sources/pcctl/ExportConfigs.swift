@@ -34,8 +34,19 @@ struct ExportConfigs: ParsableCommand {
             ("lightdark-counter-efe.json", .init(activeSensing: .counterCheck(policy: .expectedFreeEnergy))),
             ("kinematic-arm-hierarchy.json", .init(kinematicHierarchy: .referenceArm)),
         ]
+        var all = files
+        // Every generic task: the true-model planner on state observations, and the learning agent
+        // with the task's goal prior (`pcctl run <task> --agent <file>`).
+        for name in ControlTasks.names {
+            let task = try ControlTasks.make(name, parameters: TaskParameters(task: name, pairs: []))
+            if ["mountaincar", "inverted-pendulum", "acrobot-continuous"].contains(name) {
+                all.append(("\(name)-predictive.json", .init(predictiveController: try task.learnedPlanner())))
+            }
+            all.append(("\(name)-learning.json", .init(learning: try ControlTaskRun.learningOptions(
+                for: task, explorationSteps: nil, hiddenSizes: nil, seed: 0))))
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (name, configuration) in files {
+        for (name, configuration) in all {
             let path = (directory as NSString).appendingPathComponent(name)
             try configuration.encoded().write(to: URL(fileURLWithPath: path))
             // Every written file must load back to the same configuration.

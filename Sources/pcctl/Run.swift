@@ -26,7 +26,7 @@ struct Run: ParsableCommand {
         agent a task cannot use is an error listing the agents it can use.
         """)
 
-    static let agentTasks = ["pendulum", "cartpole-swingup", "reacher", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
+    static let agentTasks = ["pendulum", "cartpole-swingup", "reacher", "mountaincar", "inverted-pendulum", "acrobot-continuous", "lightdark", "lightdark-counter", "lightdark-countercheck", "kinematic-arm", "arm-uaic"]
 
     @Argument(help: "The task or environment.")
     var task: String
@@ -58,14 +58,17 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
-    @Option(name: .long, help: "Pendulum with --agent learned: environment steps the ModelLearner may use (babbling, then on-policy).")
-    var learningSteps: Int = 5_000
+    @Option(name: .long, help: "--agent learned: environment steps of interaction (exploration + on-policy) before scoring; default the task's budget (pendulum 5,000, inverted-pendulum 10,000, cartpole-swingup, mountaincar and reacher 20,000, acrobot-continuous 30,000), at most 1,000,000.")
+    var learningSteps: Int?
 
-    @Option(name: .long, help: "Pendulum with --agent learned: of those, motor-babbling steps.")
-    var babblingSteps: Int = 2_000
+    @Option(name: .long, help: "--agent learned: agent steps of motor babbling at the start of the interaction (default per task, 1…1,000,000).")
+    var babblingSteps: Int?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Pendulum with --agent learned: hidden layer widths of the learned model's PC network.")
+    @Option(name: .long, parsing: .upToNextOption, help: "--agent learned: hidden layer widths of the learned model's PC network (default per task).")
     var hiddenSizes: [Int] = []
+
+    @Flag(name: .long, help: "--agent learned: skip scoring the true-model planner on the same starts.")
+    var noReference = false
 
     @Option(name: .customLong("param"), help: ArgumentHelp("A physical parameter, name=value (repeatable): \(TaskParameters.help). The environment and the true-model planner both use it.", valueName: "name=value"))
     var parameters: [String] = []
@@ -73,14 +76,19 @@ struct Run: ParsableCommand {
     func validate() throws {
         if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1 (got \(episodes))") }
         guard seed >= 0 else { throw ValidationError("--seed must be ≥ 0 (got \(seed))") }
-        guard babblingSteps >= 64, babblingSteps <= learningSteps else {
-            throw ValidationError("need 64 ≤ --babbling-steps ≤ --learning-steps (got \(babblingSteps) and \(learningSteps))")
+        if let learningSteps, !(1...1_000_000).contains(learningSteps) {
+            throw ValidationError("--learning-steps must be in 1…1,000,000 (got \(learningSteps))")
+        }
+        if let babblingSteps, !(1...1_000_000).contains(babblingSteps) {
+            throw ValidationError("--babbling-steps must be in 1…1,000,000 (got \(babblingSteps))")
         }
     }
 
     /// The agents each agent task can use (names; every task also takes a .json config of the same kind).
     static let agentsByTask: [String: [String]] = [
-        "pendulum": ["predictive", "learned"], "cartpole-swingup": ["predictive"], "reacher": ["predictive"],
+        "pendulum": ["predictive", "learned"], "cartpole-swingup": ["predictive", "learned"], "reacher": ["predictive", "learned"],
+        "mountaincar": ["predictive", "learned"], "inverted-pendulum": ["predictive", "learned"],
+        "acrobot-continuous": ["predictive", "learned"],
         "lightdark": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
         "lightdark-counter": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
         "lightdark-countercheck": ["all", "efe", "epistemic", "goToMean", "random", "stay"],
@@ -112,9 +120,14 @@ struct Run: ParsableCommand {
             throw ValidationError("\(task) cannot use agent `\(agent)`; it can use: \(known.joined(separator: ", ")), or a .json config (Examples/configs/)")
         }
         let count = episodes ?? 100
+        let configuration = try agent.flatMap { $0.hasSuffix(".json") ? try AgentConfiguration.load(path: $0) : nil }
         switch task {
-        case "pendulum" where agent == "learned":
-            try runLearnedPendulum(episodes: count)
+        case _ where agent == "learned" || (ControlTasks.names.contains(task) && configuration?.agent == .learning):
+            try runLearned(episodes: count, configured: configuration?.learning)
+        case "mountaincar", "inverted-pendulum", "acrobot-continuous":
+            var control = try ControlTasks.make(task, parameters: taskParameters)
+            var planner = try control.truePlanner(options: try predictiveOptions(default: nil))
+            try finish(try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed))
         case "pendulum":
             let options = try predictiveOptions(default: .pendulumSwingUp)
             let model = try pendulumModel()
@@ -163,33 +176,53 @@ struct Run: ParsableCommand {
     }
 
     /// Learn the pendulum's dynamics with a ModelLearner, then score the planner on the learned model.
-    func runLearnedPendulum(episodes: Int) throws {
-        var learnerOptions = try LearnedPendulumRun.defaultLearnerOptions()
-        if !hiddenSizes.isEmpty {
-            learnerOptions.hiddenSizes = hiddenSizes
-            try learnerOptions.validate()
-        }
-        var run = LearnedPendulumRun(learnerOptions: learnerOptions,
-                                     controllerOptions: .pendulumSwingUp)
-        run.model = try pendulumModel()
-        run.learningSteps = learningSteps
-        run.babblingSteps = babblingSteps
-        let (learner, summary) = try run.learn(log: { line in if !json { print("  learn: " + line) } })
-        var report = try PendulumRun(agent: try run.controller(for: learner), agentName: "learned", episodes: episodes,
-                                     firstSeed: seed, ownRandomStarts: ownRng, model: run.model).run()
-        report.extra["learn.interactionSteps"] = Double(summary.interactionSteps)
-        report.extra["learn.babblingSteps"] = Double(summary.babblingSteps)
-        report.extra["learn.onPolicySteps"] = Double(summary.onPolicySteps)
-        report.extra["learn.batches"] = Double(summary.batches)
-        report.extra["learn.seconds"] = summary.learningSeconds
-        report.extra["learn.onlineCount"] = Double(summary.onlineCount)
-        // The online error exists only for transitions recorded after the first training.
-        let online = summary.onlineCount > 0 ? summary.onlineError : []
-        for (name, values) in [("trainRMS", summary.trainingError), ("heldOutRMS", summary.heldOutError),
-                               ("onlineRMS", online)] {
-            for (i, coordinate) in ["theta", "thetaDot"].enumerated() where i < values.count {
-                report.extra["learn.\(name).\(coordinate)"] = values[i]
+    /// `--agent learned`: a ``LearningAgent`` explores, learns and controls within the task's
+    /// interaction budget, then is scored frozen; the true-model planner is scored on the same starts.
+    func runLearned(episodes: Int, configured: LearningAgentOptions?) throws {
+        var control = try ControlTasks.make(task, parameters: try TaskParameters(task: task, pairs: parameters))
+        let defaults = control.learning
+        let options: LearningAgentOptions
+        if let configured {
+            guard configured.observationDimension == control.stateDimension, configured.actionLower == control.actionLower,
+                  configured.actionUpper == control.actionUpper, configured.angleIndices == control.angleIndices,
+                  abs(configured.controlPeriod - control.controlPeriod) < 1e-12 else {
+                throw ValidationError("\(agent!) is a learning agent for another robot: \(task) observes its state "
+                    + "(observationDimension \(control.stateDimension), angleIndices \(control.angleIndices)) and acts in "
+                    + "[\(control.actionLower), \(control.actionUpper)] every \(control.controlPeriod) s; the config has "
+                    + "observationDimension \(configured.observationDimension), angleIndices \(configured.angleIndices), "
+                    + "actions [\(configured.actionLower), \(configured.actionUpper)], controlPeriod \(configured.controlPeriod)")
             }
+            guard babblingSteps == nil, hiddenSizes.isEmpty else {
+                throw ValidationError("--babbling-steps and --hidden-sizes set what \(agent!) already configures; give them in the file")
+            }
+            options = configured
+        } else {
+            options = try ControlTaskRun.learningOptions(for: control, explorationSteps: babblingSteps,
+                                                         hiddenSizes: hiddenSizes.isEmpty ? nil : hiddenSizes, seed: UInt64(seed))
+        }
+        var learning = try LearningAgent(options: options)
+        let budget = learningSteps ?? defaults.budget
+        let interaction = try ControlTaskRun.interact(&learning, with: &control, budget: budget, episodeSteps: defaults.episodeSteps,
+                                                      log: { line in if !json { print("  learn: " + line) } })
+        learning.isLearning = false
+        var agent: any Agent = learning
+        var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed)
+        report.extra["learn.environmentSteps"] = Double(interaction.environmentSteps)
+        report.extra["learn.agentSteps"] = Double(interaction.agentSteps)
+        report.extra["learn.explorationSteps"] = Double(interaction.explorationSteps)
+        report.extra["learn.episodes"] = Double(interaction.episodes)
+        report.extra["learn.modelVersion"] = Double(interaction.modelVersion)
+        report.extra["learn.batches"] = Double(interaction.batches)
+        report.extra["learn.seconds"] = interaction.learningSeconds
+        report.extra["learn.maxStepLearningSeconds"] = interaction.maxStepLearningSeconds
+        for (i, value) in interaction.onlineRMS.enumerated() { report.extra["learn.onlineRMS.\(i)"] = value }
+        if !noReference {
+            var reference = try control.truePlanner(options: nil)
+            let truth = try ControlTaskRun.score(&reference, on: &control, agentName: "predictive", episodes: episodes, firstSeed: seed)
+            report.extra["reference.meanReturn"] = truth.statistics.meanReturn
+            report.extra["reference.successRate"] = truth.statistics.successRate
+            report.extra["reference.medianStepTime"] = truth.statistics.medianStepTime
+            report.extra["learnedOverReference"] = report.statistics.meanReturn / truth.statistics.meanReturn
         }
         try finish(report)
     }
@@ -222,6 +255,11 @@ struct Run: ParsableCommand {
 
     /// The predictive controller's options: the task default, or a config file.
     func predictiveOptions(default preset: PredictiveControllerOptions) throws -> PredictiveControllerOptions {
+        try predictiveOptions(default: Optional(preset))!
+    }
+
+    /// The predictive controller's options from a config file, or `preset` (nil: the task's own).
+    func predictiveOptions(default preset: PredictiveControllerOptions?) throws -> PredictiveControllerOptions? {
         guard let agent, agent.hasSuffix(".json") else {
             if let agent, !["predictive", "PredictiveController", "predictiveController"].contains(agent) {
                 throw ValidationError("unknown agent `\(agent)` for \(task); use `predictive` or a .json config")

@@ -19,6 +19,14 @@ struct TaskParameters {
         "pendulum": [Parameter(name: "mass", defaultValue: 1, range: 0.01...100, unit: "kg"),
                      Parameter(name: "length", defaultValue: 1, range: 0.01...100, unit: "m"),
                      Parameter(name: "gravity", defaultValue: 10, range: 0...100, unit: "m/s²")],
+        "cartpole-swingup": [Parameter(name: "cartMass", defaultValue: 1, range: 0.01...100, unit: "kg"),
+                             Parameter(name: "poleMass", defaultValue: 0.1, range: 0.01...100, unit: "kg"),
+                             Parameter(name: "halfLength", defaultValue: 0.5, range: 0.05...10, unit: "m"),
+                             Parameter(name: "forceMagnitude", defaultValue: 10, range: 0.1...1000, unit: "N"),
+                             Parameter(name: "gravity", defaultValue: 9.8, range: 0...100, unit: "m/s²")],
+        "inverted-pendulum": [Parameter(name: "gravity", defaultValue: 9.81, range: 0...100, unit: "m/s²"),
+                              Parameter(name: "cartDamping", defaultValue: 1, range: 0...100, unit: "N·s/m"),
+                              Parameter(name: "poleDamping", defaultValue: 1, range: 0...100, unit: "N·m·s/rad")],
     ]
 
     /// One line per task for `--help`.
@@ -55,6 +63,19 @@ struct TaskParameters {
             values[parameter.name] = value
         }
         self.values = values
+    }
+
+    /// The cart-pole swing-up with these parameters (defaults for the rest).
+    func cartPoleModel() throws -> CartPoleModel {
+        try CartPoleModel(task: .swingUp, gravity: values["gravity"] ?? 9.8, cartMass: values["cartMass"] ?? 1,
+                          poleMass: values["poleMass"] ?? 0.1, halfLength: values["halfLength"] ?? 0.5,
+                          forceMagnitude: values["forceMagnitude"] ?? 10)
+    }
+
+    /// InvertedPendulum-v5's geometry with these parameters (defaults for the rest).
+    func invertedPendulumModel() -> InvertedPendulumModel {
+        InvertedPendulumModel(cartDamping: values["cartDamping"] ?? 1, poleDamping: values["poleDamping"] ?? 1,
+                              gravity: values["gravity"] ?? 9.81)
     }
 
     /// Gymnasium's Pendulum-v1 with these parameters (defaults for the rest).

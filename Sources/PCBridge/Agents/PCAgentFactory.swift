@@ -206,8 +206,8 @@ extension PCAgentFactory {
         guard request.actionSpace.dimension == model.actionDimension else {
             throw AgentRequestError.actionDimension(expected: model.actionDimension, got: request.actionSpace.dimension)
         }
-        guard abs(request.controlPeriod - model.timeStep) <= 1e-6 * model.timeStep else {
-            throw AgentRequestError.controlPeriod(expected: model.timeStep, got: request.controlPeriod)
+        guard abs(request.controlPeriod - model.controlPeriod) <= 1e-6 * model.controlPeriod else {
+            throw AgentRequestError.controlPeriod(expected: model.controlPeriod, got: request.controlPeriod)
         }
     }
 }

@@ -12,8 +12,12 @@ public struct PlantModel: Sendable {
     public let stateDimension: Int
     /// u, the model's action dimension.
     public let actionDimension: Int
-    /// Δt, the model's step in seconds; the robot's control period must match it.
+    /// Δt, the model's step in seconds (one latent step of the planner).
     public let timeStep: Double
+    /// The robot's control period, s: a hello's `control_period` must match it. Equal to
+    /// ``timeStep``, or a fraction of it for a model that plans with each action held for several
+    /// robot steps (its preset then replans every `timeStep / controlPeriod` steps).
+    public let controlPeriod: Double
     /// The ``PredictiveController`` options a hello gets when it names the task but no options.
     public let predictiveControllerPreset: PredictiveControllerOptions?
     /// The physical parameters a hello may set (`"parameters": {"mass": 1.3}`); empty: none.
@@ -34,14 +38,16 @@ public struct PlantModel: Sendable {
     ///   - parameters: the parameters a hello may set, with defaults and ranges.
     ///   - make: builds the model from a value for every parameter (called once here with the
     ///     defaults, and once per session); it may throw for combinations it refuses.
+    ///   - controlPeriod: the robot's control period, s (default: the model's time step).
     public init<Model: LinearizableModel>(predictiveControllerPreset preset: PredictiveControllerOptions? = nil,
-                                          parameters: [PlantParameter],
+                                          parameters: [PlantParameter], controlPeriod: Double? = nil,
                                           _ make: @escaping @Sendable ([String: Double]) throws -> Model) {
         let defaults = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.defaultValue) })
         guard let model = try? make(defaults) else { preconditionFailure("PlantModel: the defaults must build a model") }
         stateDimension = model.stateDimension
         actionDimension = model.actionDimension
         timeStep = model.timeStep
+        self.controlPeriod = controlPeriod ?? model.timeStep
         predictiveControllerPreset = preset
         self.parameters = parameters
         makePredictive = { options, values in
