@@ -31,8 +31,8 @@ import _PCAllocationCounter
             try decoded.withUnsafeMutableBufferPointer { try DataFrame.decodeValues(b, header: h, into: $0) }
         }
         #expect(decoded == values)
-        // PCBridge (+ the umbrella's catalog): the built-in factory knows the pendulum.
-        #expect(PCAgentFactory.builtIn.models.keys.sorted() == ["pendulum"])
+        // PCBridge (+ the umbrella's catalog): the built-in factory serves every simulator task.
+        #expect(PCAgentFactory.builtIn.models.keys.sorted() == ["acrobot-continuous", "cartpole-swingup", "inverted-pendulum", "mountaincar", "pendulum", "reacher"])
         #expect(WireSpace(pendulum.observationSpace).dimension == 3)
     }
 
