@@ -146,4 +146,28 @@ def test_telemetry_carries_free_energy_and_beliefs(start_server):
 def test_serve_refuses_an_unknown_task():
     result = subprocess.run([pcctl_path(), "serve", "--bind", unique_ipc("bad"), "--agent", "predictive",
                              "--task", "nonesuch"], capture_output=True, text=True, timeout=30)
-    assert result.returncode != 0 and "unknown --task `nonesuch`; known: pendulum" in result.stderr, result.stderr
+    assert result.returncode != 0 and "unknown --task `nonesuch`; known: acrobot-continuous, cartpole-swingup" in result.stderr, \
+        result.stderr
+
+
+def test_gymnasium_mountain_car_over_zeromq_matches_in_process(start_server):
+    """Gymnasium's own MountainCarContinuous-v0 (seeds 0..4), driven over ZeroMQ by the served
+    true-model planner (`"task": "mountaincar"`, control period 1 given explicitly: the environment
+    has no dt), scores within 2% of `pcctl run mountaincar --agent predictive` on the same starts,
+    and solves the task (return ≥ 90: the car must back up first)."""
+    _, endpoint = start_server()
+    seeds = range(5)
+    env = gym.make("MountainCarContinuous-v0")
+    with remote_agent_for(env, endpoint, {"agent": "predictiveController", "task": "mountaincar"},
+                          control_period=1.0, scalar="float64", timeout=10.0) as agent:
+        remote = evaluate(env, agent, seeds)
+    env.close()
+    result = subprocess.run([pcctl_path(), "run", "mountaincar", "--agent", "predictive", "--episodes", str(len(seeds)),
+                             "--json"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    local = json.loads(result.stdout)["returns"]
+    remote_mean, local_mean = float(np.mean(remote)), float(np.mean(local))
+    print(f"\nMountainCarContinuous-v0 seeds 0..4: remote {remote} (mean {remote_mean:.4f}), in-process {local} "
+          f"(mean {local_mean:.4f})")
+    assert abs(remote_mean - local_mean) <= 0.02 * abs(local_mean), (remote, local)
+    assert remote_mean >= 90, remote
