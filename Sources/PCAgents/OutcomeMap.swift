@@ -9,7 +9,8 @@
 ///
 /// Optionally (``reach``) two nonlinear rows come first: the tip of a planar chain minus a target,
 /// tip = Σ_k l_k (cos φ_k, sin φ_k), φ_k = q₁ + … + q_k, read from state coordinates, so a goal
-/// o* = 0 on them means "fingertip on the target". Their Jacobian is analytic:
+/// o* = 0 on them means "fingertip on the target" (without target indices the rows are the tip
+/// itself and o* is a fixed target). Their Jacobian is analytic:
 /// ∂tip/∂q_j = Σ_{k ≥ j} l_k (−sin φ_k, cos φ_k), ∂/∂target = −I.
 public struct OutcomeMap: Sendable, Equatable, Codable {
     /// A planar chain's fingertip-minus-target outcome.
@@ -18,7 +19,8 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
         public var lengths: [Double]
         /// State index of q₁; the joint angles are the next `lengths.count` coordinates.
         public var firstAngleIndex: Int
-        /// State indices of the target's (x, y).
+        /// State indices of the target's (x, y); empty: the rows are the tip itself, and a fixed
+        /// target is the goal prior's o* on them (e.g. an acrobot's tip straight up).
         public var targetIndices: [Int]
         public init(lengths: [Double], firstAngleIndex: Int, targetIndices: [Int]) {
             self.lengths = lengths
@@ -47,9 +49,10 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                 throw AgentConfigurationError.invalidValue(field: "outcome.reach.firstAngleIndex", value: "\(reach.firstAngleIndex)",
                                                            requirement: "the joint angles must lie within the state")
             }
-            guard reach.targetIndices.count == 2, reach.targetIndices.allSatisfy({ (0..<stateDimension).contains($0) }) else {
+            guard reach.targetIndices.isEmpty || reach.targetIndices.count == 2,
+                  reach.targetIndices.allSatisfy({ (0..<stateDimension).contains($0) }) else {
                 throw AgentConfigurationError.invalidValue(field: "outcome.reach.targetIndices", value: "\(reach.targetIndices)",
-                                                           requirement: "must be two state indices")
+                                                           requirement: "must be two state indices, or empty for a fixed target given by the goal")
             }
         }
         guard matrix.count % stateDimension == 0, !matrix.isEmpty || reach != nil else {
@@ -95,8 +98,9 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                 x += reach.lengths[k] * cosine(phi)
                 y += reach.lengths[k] * sine(phi)
             }
-            outcome[0] = x - state[reach.targetIndices[0]]
-            outcome[1] = y - state[reach.targetIndices[1]]
+            let moving = reach.targetIndices.count == 2
+            outcome[0] = moving ? x - state[reach.targetIndices[0]] : x
+            outcome[1] = moving ? y - state[reach.targetIndices[1]] : y
             row = 2
         }
         for j in 0..<n { wrapped[j] = state[j] }
@@ -129,8 +133,10 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
                     jacobian[n + reach.firstAngleIndex + j] += dy
                 }
             }
-            jacobian[reach.targetIndices[0]] -= 1
-            jacobian[n + reach.targetIndices[1]] -= 1
+            if reach.targetIndices.count == 2 {
+                jacobian[reach.targetIndices[0]] -= 1
+                jacobian[n + reach.targetIndices[1]] -= 1
+            }
             row = 2
         }
         matrix.withUnsafeBufferPointer { c in

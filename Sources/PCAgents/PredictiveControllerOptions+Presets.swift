@@ -102,22 +102,28 @@ extension PredictiveControllerOptions {
         return options
     }
 
-    /// Acrobot with continuous elbow torque (state (θ₁, θ₂, θ̇₁, θ̇₂), torque ∈ [−1, 1] N·m,
-    /// Δt = 0.2 s, observation Gymnasium's (cos θ₁, sin θ₁, cos θ₂, sin θ₂, θ̇₁, θ̇₂)). The goal
-    /// prior asks for both links up (θ₁ = π, θ₂ = 0, angle-aware, Π = 4 and 1) with small
-    /// velocities (Π = 0.02); Π_u = 0.01. H = 20 (4 s), 20 iterations, 64-sample proposal (σ = 1,
-    /// λ = 1): the energy must be pumped in over several swings.
+    /// Acrobot with continuous elbow torque (state (θ₁, θ₂, θ̇₁, θ̇₂), angles from hanging down,
+    /// torque ∈ [−1, 1] N·m, Δt = 0.2 s, observation Gymnasium's (cos θ₁, sin θ₁, cos θ₂, sin θ₂,
+    /// θ̇₁, θ̇₂)). The goal prior is on the tip of the two 1 m links (``OutcomeMap/PlanarReach``
+    /// without target indices: tip = (cos θ₁ + cos(θ₁ + θ₂), sin θ₁ + sin(θ₁ + θ₂)), its first
+    /// coordinate pointing down): o* = (−2, 0), the tip straight up, with Π = 1 on the vertical and
+    /// 0 on the lateral coordinate (so the energy rewards height), and Π = 0.01 on both joint
+    /// velocities; Π_u = 0.01. H = 30 (6 s), 20 iterations, 64-sample proposal (σ = 1, λ = 0.1):
+    /// the planner pumps energy in over several swings. An angle-space goal (θ₁ = π) does not
+    /// work here: from the bottom every plan settles on a constant torque.
     public static var acrobotSwingUp: PredictiveControllerOptions {
         var options = PredictiveControllerOptions(
-            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [Double.pi, 0, 0, 0], goalPrecision: [4, 1, 0.02, 0.02],
+            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [-2, 0, 0, 0], goalPrecision: [1, 0, 0.01, 0.01],
             controlPrior: [0], controlPrecision: [0.01], controlLower: [-1], controlUpper: [1],
-            outcome: try! .identity(stateDimension: 4, angleIndices: [0, 1]),
+            outcome: try! OutcomeMap(stateDimension: 4, matrix: [0, 0, 1, 0,
+                                                                 0, 0, 0, 1],
+                                     reach: .init(lengths: [1, 1], firstAngleIndex: 0, targetIndices: [])),
             observation: try! ObservationLayout(stateDimension: 4, angleIndices: [0, 1]))
         options.mode = .shooting
-        options.horizon = 20
+        options.horizon = 30
         options.iterations = 20
         options.controlStepSize = 1
-        options.proposal = ProposalOptions(samples: 64, noiseScale: [1], temperature: 1)
+        options.proposal = ProposalOptions(samples: 64, noiseScale: [1], temperature: 0.1)
         return options
     }
 }

@@ -25,6 +25,30 @@ import _PCTestSupport
         assertClose(jacobian, numeric, rtol: 1e-7, atol: 1e-9)
     }
 
+    /// Without target indices the reach rows are the tip itself: the acrobot preset's goal is on
+    /// the tip of its two 1 m links, (cos θ₁ + cos(θ₁ + θ₂), sin θ₁ + sin(θ₁ + θ₂)), whose first
+    /// coordinate is minus the height Acrobot's goal test uses.
+    @Test func reachWithoutTargetIsTheTipForTheAcrobot() throws {
+        let map = PredictiveControllerOptions.acrobotSwingUp.outcome
+        #expect(map.outcomeDimension == 4)
+        let x = [2.1, -0.7, 1.5, -3.0]
+        func g(_ x: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: 4), scratch = [Double](repeating: 0, count: 4)
+            x.withUnsafeBufferPointer { xs in out.withUnsafeMutableBufferPointer { o in
+                scratch.withUnsafeMutableBufferPointer { map.apply(xs.baseAddress!, into: o.baseAddress!, wrapped: $0.baseAddress!) } } }
+            return out
+        }
+        let height = -cos(x[0]) - cos(x[0] + x[1])
+        assertClose(g(x), [-height, sin(x[0]) + sin(x[0] + x[1]), 1.5, -3.0], rtol: 0, atol: 1e-14)
+        var jacobian = [Double](repeating: 0, count: 16)
+        x.withUnsafeBufferPointer { xs in jacobian.withUnsafeMutableBufferPointer { map.jacobian(xs.baseAddress!, into: $0.baseAddress!) } }
+        assertClose(jacobian, finiteDifferenceJacobian(at: x, g).flatMap { $0 }, rtol: 1e-7, atol: 1e-9)
+        // One target index alone is neither form.
+        #expect(throws: AgentConfigurationError.self) {
+            try OutcomeMap(stateDimension: 4, matrix: [], reach: .init(lengths: [1, 1], firstAngleIndex: 0, targetIndices: [3]))
+        }
+    }
+
     @Test func explicitObservationSourcesDecodeReachersLayout() throws {
         let layout = PredictiveControllerOptions.reacher.observation
         #expect(layout.observationDimension == 10 && layout.stateDimension == 6)
