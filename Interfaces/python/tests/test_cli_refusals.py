@@ -83,7 +83,7 @@ def test_a_typo_in_a_nested_learning_config_is_refused_with_a_suggestion(tmp_pat
     assert "horizn" in result.stderr and "did you mean `horizon`" in result.stderr, result.stderr
 
 
-RELEASE = os.environ.get("PCKIT_TIMING_PCCTL") or os.environ["PCCTL"]
+RELEASE = os.environ.get("PCKIT_TIMING_PCCTL") or pcctl_path()
 
 
 @pytest.mark.parametrize("task", ["pendulum", "cartpole-swingup", "mountaincar", "inverted-pendulum", "reacher",
