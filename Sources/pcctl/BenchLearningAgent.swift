@@ -8,8 +8,10 @@ import _PCAllocationCounter
 private enum LearningStepKind: CaseIterable {
     /// Controlling, no learning slice, no swap: the pure control step.
     case control
-    /// Controlling, with a learning slice, no swap.
+    /// Controlling, with a learning slice, no swap, not the first slice after a swap.
     case controlWithSlice
+    /// The first learning slice after a swap (it copies the network the snapshot shares).
+    case firstSliceAfterSwap
     /// The step that replaced the planner's model (it may also have run a slice).
     case swap
 }
@@ -47,6 +49,8 @@ extension BenchAgents {
     /// - `LearningAgent.<task>.controlWithSlice`: controlling steps that also ran a learning slice
     ///   (`overDeadline`: the fraction above half the control period, the server's default compute
     ///   deadline);
+    /// - `LearningAgent.<task>.firstSliceAfterSwap`: the first step with a learning slice after each
+    ///   swap, reported apart because that slice copies the network the saved snapshot shares;
     /// - `LearningAgent.<task>.swap`: the steps that replaced the planner's model (`allocates` is 1
     ///   when any of them allocated);
     /// - `LearningAgent.<task>.learningSlice`: the learning slice alone (the agent's
@@ -71,7 +75,7 @@ extension BenchAgents {
         }
         var sliceSeconds: [Double] = [], maxBatches = 0
         sliceSeconds.reserveCapacity(steps)
-        var observation: [Double] = [], controllingSteps = 0, t = 0, episode = 0
+        var observation: [Double] = [], controllingSteps = 0, t = 0, episode = 0, swappedSinceSlice = false
         while t < steps {
             if t % episodeSteps == 0 {
                 observation = try reset(episode)
@@ -88,7 +92,16 @@ extension BenchAgents {
             let allocated = pck_thread_allocation_count() - before
             if controlling { controllingSteps += 1 }
             if controlling && controllingSteps > 50 {
-                let kind: LearningStepKind = agent.lastStepSwappedModel ? .swap : agent.lastStepBatches > 0 ? .controlWithSlice : .control
+                let kind: LearningStepKind
+                if agent.lastStepSwappedModel {
+                    kind = .swap
+                    swappedSinceSlice = true  // the swap comes after this step's slice
+                } else if agent.lastStepBatches > 0 {
+                    kind = swappedSinceSlice ? .firstSliceAfterSwap : .controlWithSlice
+                    swappedSinceSlice = false
+                } else {
+                    kind = .control
+                }
                 wall[kind]!.append(Double(elapsed))
                 cpu[kind]!.append(Double(cpuElapsed))
                 allocations[kind, default: 0] += allocated
@@ -119,8 +132,8 @@ extension BenchAgents {
             let name: String
             switch kind {
             case .control: name = "control"
-            case .controlWithSlice:
-                name = "controlWithSlice"
+            case .controlWithSlice, .firstSliceAfterSwap:
+                name = kind == .controlWithSlice ? "controlWithSlice" : "firstSliceAfterSwap"
                 details["overDeadline"] = Double(times.filter { $0 > deadline }.count) / count
             case .swap:
                 name = "swap"
