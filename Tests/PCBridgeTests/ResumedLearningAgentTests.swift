@@ -85,13 +85,13 @@ import PCWire
         defer { try? FileManager.default.removeItem(at: root) }
         let log = Log()
         var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("resume")], idleTimeout: 1.5)
-        // The whole control period to compute, and the quick (normal-priority) pool throughout: a
-        // step cut by its deadline would make the bit-for-bit comparison meaningless.
+        // The quick (normal-priority) pool throughout and no planning deadline (NoDeadlineFactory): a
+        // step cut by its deadline on a busy machine would make the bit-for-bit comparison meaningless.
         configuration.computeFraction = 1
         configuration.slowStepThreshold = 10
         configuration.modelDirectory = directory.path
         configuration.log = { log.append($0) }
-        let server = try BridgeServer(configuration: configuration, factory: PCAgentFactory(models: [:]))
+        let server = try BridgeServer(configuration: configuration, factory: NoDeadlineFactory(base: PCAgentFactory(models: [:])))
         server.start()
         defer { server.stop() }
         let endpoint = server.endpoints[0]
@@ -132,7 +132,6 @@ import PCWire
         var action = [0.0]
         for t in 0..<30 {
             let remote = try second.step(x)
-            #expect(second.lastAction?.flags.contains(.deadlineExceeded) == false, "a step cut by the deadline at t = \(t)")
             _ = oracle.step(x, action: &action)
             #expect(remote == action, "step \(t): served \(remote), loaded in process \(action)")
             if remote != action { break }
@@ -192,6 +191,46 @@ import PCWire
         #expect(try LearningAgent.load(from: file.path).transitionCount == 259 + 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["models"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tmp.") }.isEmpty)
+    }
+
+    @Test func aRunningSessionIsSavedEveryNModelVersions() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pckit-periodic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = Log()
+        var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("periodic")])
+        configuration.computeFraction = 1
+        configuration.slowStepThreshold = 10
+        configuration.modelDirectory = directory.path
+        configuration.modelSaveInterval = 2
+        configuration.log = { log.append($0) }
+        let server = try BridgeServer(configuration: configuration, factory: PCAgentFactory(models: [:]))
+        server.start()
+        defer { server.stop() }
+        let agent = try Self.agentConfiguration()
+        let file = directory.appendingPathComponent(BridgeServer.modelFileName(robot: "arm", curveKey: nil, agentConfiguration: agent))
+        let client = try BridgeClient(endpoint: server.endpoints[0], options: .init(timeoutMilliseconds: 10_000, retries: 0))
+        try client.hello(Self.hello(robot: "arm", agent: agent))
+        var x = [Double.pi, 0.0]
+        // Versions 1 (end of exploration, step 200), 2 (220), 3 (240), 4 (260): saves at 2 and 4.
+        for _ in 0..<265 {
+            let action = try client.step(x)
+            ServedLearningAgentTests.advance(&x, torque: action[0])
+        }
+        #expect(Self.eventually { server.statistics.modelsSaved == 2 }, "\(server.statistics.modelsSaved) periodic saves")
+        let saved = try LearningAgent.load(from: file.path)
+        #expect(saved.modelVersion == 4, "the last periodic save is version 4")
+        #expect(log.all.filter { $0.contains("running (periodic save): saved model version") }.count == 2)
+        // Still running: the session steps on, and its bye saves once more.
+        _ = try client.step(x)
+        try client.bye()
+        #expect(server.statistics.modelsSaved == 3 && server.statistics.modelSaveFailures == 0)
+
+        var bad = configuration
+        bad.modelDirectory = nil
+        #expect(throws: BridgeError.invalidConfiguration("modelSaveInterval needs modelDirectory (where the models are saved)")) {
+            try bad.validate()
+        }
     }
 
     @Test func modelFileNamesStayInsideTheDirectory() throws {

@@ -27,6 +27,9 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     /// Sets the wrapped agent's planning deadline when it is an ``PCAgents/AnytimeAgent``
     /// (found once here, so a step neither casts nor allocates).
     private let deadlineSetter: ((inout Wrapped, Double?) -> Void)?
+    /// Reads a ``PCAgents/LearningAgent``'s model version (found once here, so reading it after a
+    /// step neither casts nor allocates); `nil` for other agents.
+    private let versionReader: ((Wrapped) -> Int)?
 
     /// - Parameters:
     ///   - agent: the agent; its dimensions size the buffers.
@@ -44,6 +47,11 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
             deadlineSetter = Self.deadlineSetter(for: anytime) as? (inout Wrapped, Double?) -> Void
         } else {
             deadlineSetter = nil
+        }
+        if Wrapped.self == LearningAgent.self {
+            versionReader = { agent in unsafeBitCast(agent, to: LearningAgent.self).modelVersion }
+        } else {
+            versionReader = nil
         }
     }
 
@@ -96,7 +104,7 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     }
 
     /// The learning agent's ``PCAgents/LearningAgent/modelVersion``; `nil` for other agents.
-    public var learnedModelVersion: Int? { (agent as? LearningAgent)?.modelVersion }
+    public var learnedModelVersion: Int? { versionReader?(agent) }
 
     /// The first top-level option (by coding key) in which two learning agents' options differ.
     static func firstDifference(_ a: LearningAgentOptions, _ b: LearningAgentOptions) -> String {

@@ -19,6 +19,9 @@ final class RequestSlot {
         /// The server ended the session (idle or heartbeat-only timeout): save its learned model on
         /// the worker; no reply is sent.
         case close(reason: String)
+        /// A periodic save of the running session's model (``BridgeServerConfiguration/modelSaveInterval``):
+        /// no reply is sent.
+        case save
     }
 
     /// What happened to a learning agent's saved model while the slot was answered.
@@ -55,8 +58,10 @@ final class RequestSlot {
     var errorCode: ErrorCode?
     /// Whether the reply is an action computed by the agent (not a cached retry, not an error).
     var answeredStep = false
-    /// The saved-model event of a hello, bye or close, for the statistics.
+    /// The saved-model event of a hello, bye, close or save, for the statistics.
     var modelEvent: ModelEvent?
+    /// Set by a step after which a periodic model save is due; the socket thread queues it.
+    var modelSaveDue = false
 
     /// Telemetry frames written by the worker (observation frame, then beliefs frame), when the
     /// server publishes telemetry; empty otherwise.
@@ -96,6 +101,7 @@ final class RequestSlot {
         errorCode = nil
         answeredStep = false
         modelEvent = nil
+        modelSaveDue = false
         telemetryObservationLength = 0
         telemetryBeliefsLength = 0
     }

@@ -110,6 +110,14 @@ extension ServerCore {
                 slot.reply.baseAddress!.copyMemory(from: reply.baseAddress!, byteCount: reply.count)
                 slot.replyLength = reply.count
                 slot.answeredStep = ran
+                // A periodic save once the model grew by the interval (checked without allocating;
+                // the save itself runs as the session's next request, after this reply).
+                if let interval = configuration.modelSaveInterval, ran, session.modelFileName != nil,
+                   let version = session.agent?.learnedModelVersion, version > session.lastRequestedSaveVersion,
+                   version >= session.lastSavedModelVersion + interval {
+                    session.lastRequestedSaveVersion = version
+                    slot.modelSaveDue = true
+                }
                 if ran && telemetry { writeTelemetry(slot, session: session, step: header) }
             case let .reset(reset):
                 guard !session.closed, let agent = session.agent else { throw .unknownSession(session.id) }
@@ -124,6 +132,10 @@ extension ServerCore {
                     slot.modelEvent = saveModel(of: session, store: store, why: "bye", log: configuration.log)
                 }
                 slot.jsonReply = Array(ControlMessage.bye(bye).encoded())
+            case .save:
+                if !session.closed, let store = ModelStore(configuration) {
+                    slot.modelEvent = saveModel(of: session, store: store, why: "periodic save", final: false, log: configuration.log)
+                }
             case let .close(reason):
                 // The socket thread already dropped the session; only its model is left to save.
                 session.closed = true
@@ -173,10 +185,11 @@ extension ServerCore {
     /// Writes the session's learned model (with its transition memory) to the model directory, at
     /// most once per session. Runs on the session's worker (bye, timeout) or, once the workers
     /// have stopped, on the stopping server's thread.
-    static func saveModel(of session: Session, store: ModelStore, why: String,
+    /// - Parameter final: the session ended (saved at most once); else a periodic save of a running session.
+    static func saveModel(of session: Session, store: ModelStore, why: String, final: Bool = true,
                           log: (@Sendable (String) -> Void)?) -> RequestSlot.ModelEvent? {
         guard let fileName = session.modelFileName, let agent = session.agent, !session.modelSaveAttempted else { return nil }
-        session.modelSaveAttempted = true
+        if final { session.modelSaveAttempted = true }
         let version = agent.learnedModelVersion ?? 0
         guard version > 0 else {
             log?("session \(session.id) (\(session.robot)) ended (\(why)) before its agent learned a model (still exploring): nothing saved")
@@ -185,10 +198,11 @@ extension ServerCore {
         do {
             let bytes = try agent.learnedModel(includeMemory: true)
             try store.write(bytes, to: fileName)
-            log?("session \(session.id) (\(session.robot)) ended (\(why)): saved model version \(version) to \(store.path(fileName)) (\(bytes.count) bytes)")
+            session.lastSavedModelVersion = version
+            log?("session \(session.id) (\(session.robot)) \(final ? "ended" : "running") (\(why)): saved model version \(version) to \(store.path(fileName)) (\(bytes.count) bytes)")
             return .saved(version: version)
         } catch {
-            log?("session \(session.id) (\(session.robot)) ended (\(why)): its model version \(version) was NOT saved: \(error)")
+            log?("session \(session.id) (\(session.robot)) \(final ? "ended" : "running") (\(why)): its model version \(version) was NOT saved: \(error)")
             return .saveFailed
         }
     }

@@ -173,6 +173,19 @@ final class ServerCore: @unchecked Sendable {
         scheduler.submit(session)
     }
 
+    /// Queues a periodic save of a live session's model behind its requests (on its worker, after
+    /// the reply to the step that made it due). With the session's queue full it is skipped; the
+    /// next model version asks again.
+    func queuePeriodicSave(_ session: Session) {
+        guard sessions[session.id] === session, let slot = scheduler.freeSlot(of: session) else { return }
+        slot.clearReply()
+        slot.request = .save
+        slot.received = monotonicNanoseconds()
+        slot.payloadLength = 0
+        slot.envelopeCount = 0
+        scheduler.submit(session)
+    }
+
     /// Counts a saved-model event in the statistics.
     func count(_ event: RequestSlot.ModelEvent?) {
         switch event {
@@ -355,6 +368,8 @@ final class ServerCore: @unchecked Sendable {
             if case .close = slot.request {
                 // The server's own request: nothing to send.
                 closing[session.id] = nil
+            } else if case .save = slot.request {
+                // The server's own request: nothing to send.
             } else if let json = slot.jsonReply {
                 json.withUnsafeBytes { bytes in sendReply(bytes, frames: slot.envelopeCount, frame: slot.envelopeFrame) }
             } else {
@@ -382,8 +397,10 @@ final class ServerCore: @unchecked Sendable {
                 remove(session)
             default: break
             }
+            let saveDue = slot.modelSaveDue
             slot.request = .step
             scheduler.release(session)
+            if saveDue { queuePeriodicSave(session) }
         }
     }
 
