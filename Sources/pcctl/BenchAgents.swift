@@ -19,27 +19,41 @@ struct BenchAgents: ParsableCommand {
     @Option(name: .long, help: "Episodes per agent (each step is timed individually).")
     var episodes: Int = 20
 
+    @Option(name: .long, help: "Run only the rows whose name starts with this prefix (e.g. LearningAgent).")
+    var only: String?
+
+    /// Whether rows named `name` (or starting with it) are wanted.
+    func wants(_ name: String) -> Bool {
+        guard let only else { return true }
+        return name.hasPrefix(only) || only.hasPrefix(name)
+    }
+
     func run() throws {
         var report = BenchReport(suite: "agents")
-        report.results.append(try benchPendulum())
-        report.results.append(try benchLearnedPendulum())
-        for variant in [ReflexControllerOptions.Variant.aic, .unbiased] {
+        if wants("PredictiveController.pendulum") { report.results.append(try benchPendulum()) }
+        if wants("PredictiveController.learned.pendulum") { report.results.append(try benchLearnedPendulum()) }
+        if wants("LearningAgent.pendulum") { report.results += try benchLearningPendulum() }
+        for variant in [ReflexControllerOptions.Variant.aic, .unbiased] where wants("ReflexController.\(variant.rawValue).arm-uaic") {
             let agent = try ReflexController(options: .twoLinkArm(variant: variant))
             report.results.append(try measure(name: "ReflexController.\(variant.rawValue).arm-uaic", agent: agent,
                                               environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
                 env.reset(seed: 0)
             })
         }
-        let hierarchy = try KinematicHierarchy(options: .referenceArm)
-        report.results.append(try measure(name: "KinematicHierarchy.kinematic-arm", agent: hierarchy,
-                                          environment: KinematicArm.priorelliReference(), steps: 500) { env, episode in
-            env.reset(seed: UInt64(episode))
-        })
-        let sensing = try ActiveSensingAgent(options: ActiveSensingOptions(policy: .expectedFreeEnergy))
-        report.results.append(try measure(name: "ActiveSensingAgent.efe.lightdark", agent: sensing,
-                                          environment: LightDark(), steps: LightDark.episodeSteps, episodes: 3) { env, episode in
-            env.reset(seed: UInt64(episode))
-        })
+        if wants("KinematicHierarchy.kinematic-arm") {
+            let hierarchy = try KinematicHierarchy(options: .referenceArm)
+            report.results.append(try measure(name: "KinematicHierarchy.kinematic-arm", agent: hierarchy,
+                                              environment: KinematicArm.priorelliReference(), steps: 500) { env, episode in
+                env.reset(seed: UInt64(episode))
+            })
+        }
+        if wants("ActiveSensingAgent.efe.lightdark") {
+            let sensing = try ActiveSensingAgent(options: ActiveSensingOptions(policy: .expectedFreeEnergy))
+            report.results.append(try measure(name: "ActiveSensingAgent.efe.lightdark", agent: sensing,
+                                              environment: LightDark(), steps: LightDark.episodeSteps, episodes: 3) { env, episode in
+                env.reset(seed: UInt64(episode))
+            })
+        }
         report.emit(json: options.json)
     }
 

@@ -21,11 +21,13 @@ struct ServeConfigurationFile: Decodable {
     var refuseOutOfBounds: Bool?
     var sessionMemoryBudget: Int?
     var serverMemoryBudget: Int?
+    var modelDirectory: String?
+    var modelSaveInterval: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case agent, idleTimeout, heartbeatInterval, maximumSessions, telemetry, workers, computeFraction
         case maximumComputeDeadline, maximumSessionsPerPeer, heartbeatOnlyTimeout, refuseOutOfBounds
-        case sessionMemoryBudget, serverMemoryBudget
+        case sessionMemoryBudget, serverMemoryBudget, modelDirectory, modelSaveInterval
     }
 
     /// Decodes a `--config` file; an unknown key is an error naming it, never silently ignored.
@@ -56,6 +58,8 @@ struct Serve: ParsableCommand {
           pendulum  observation [cos θ, sin θ, θ̇ (rad/s)] in [-1,1]×[-1,1]×[-8,8]; action [torque N·m] in [-2, 2]; control period 0.05 s (θ = 0 upright, Gymnasium Pendulum-v1); "parameters": {"mass": kg 0.01…100 (1), "length": m 0.01…100 (1), "gravity": m/s² 0…100 (10)}
 
         Limits checked before anything is built (agentRejected names the option and its maximum): predictiveController horizon ≤ \(PredictiveControllerOptions.maximumHorizon), iterations ≤ \(PredictiveControllerOptions.maximumIterations), proposal.samples ≤ \(PredictiveControllerOptions.ProposalOptions.maximumSamples), replanInterval ≤ \(PredictiveControllerOptions.maximumReplanInterval); every dimension ≤ \(AgentLimits.maximumDimension); unknown keys are refused by name. Each session needs at most --session-memory-mib (its agent's estimate), all together at most --server-memory-mib.
+
+        Learning agents ({"agent": "learning", ...}) resume across sessions with --model-dir DIR: when a session ends (bye, timeout, server stop) the model it learned is saved in DIR under the robot's CURVE key (else its hello name, only [A-Za-z0-9._-] kept) and a hash of its agent object; the same robot's next hello with the same agent object restores it and controls at once (the welcome's warnings say "resumed model version N"); --model-save-every N also saves a running session every N model versions. A file that does not fit (damaged, another robot's, other options, over \(BridgeServerConfiguration().maximumModelFileBytes >> 20) MiB) refuses the hello with agentRejected naming it: delete the file to learn afresh. Without --model-dir nothing is saved.
 
         Sessions belong to the client identity (routing id, and CURVE key) that opened them; each peer holds at most --max-sessions-per-peer. Agents run on worker threads, each step within a compute deadline (--compute-fraction of the control period, at most --max-compute-deadline seconds); sessions whose steps average over 1 ms run at idle OS priority. Interfaces/protocol/PROTOCOL.md has the full rules.
         """)
@@ -100,6 +104,10 @@ struct Serve: ParsableCommand {
     var sessionMemoryMib: Int?
     @Option(name: .long, help: "Most MiB all sessions together may need (default 2048).")
     var serverMemoryMib: Int?
+    @Option(name: .long, help: "Directory where learning agents' models are saved when a session ends and restored at the same robot's next hello (created if missing; default: none, nothing saved).")
+    var modelDir: String?
+    @Option(name: .long, help: "With --model-dir, also save a running session's model every N model versions (swaps), 1…1000000, so a crash loses little (default: only when the session ends).")
+    var modelSaveEvery: Int?
 
     func run() throws {
         var file = ServeConfigurationFile()
@@ -143,6 +151,13 @@ struct Serve: ParsableCommand {
             guard (1...(1 << 24)).contains(mib) else { throw ValidationError("--server-memory-mib \(mib) must be in 1…16777216") }
             configuration.serverMemoryBudget = mib << 20
         } else if let v = file.serverMemoryBudget { configuration.serverMemoryBudget = v }
+        if let directory = modelDir ?? file.modelDirectory {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw ValidationError("cannot create --model-dir \(directory): \(error.localizedDescription)")
+            }
+            configuration.modelDirectory = directory
+        }
+        configuration.modelSaveInterval = modelSaveEvery ?? file.modelSaveInterval
         do { try configuration.validate() } catch { throw ValidationError("\(error)") }
         if verbose {
             configuration.log = { line in FileHandle.standardError.write(Data(("pcctl serve: " + line + "\n").utf8)) }
@@ -156,11 +171,15 @@ struct Serve: ParsableCommand {
         for endpoint in server.endpoints { print("listening \(endpoint)") }
         if let t = server.telemetryEndpoint { print("telemetry \(t)") }
         if let keys { print("curve-public-key \(keys.publicKey)") }
+        if let directory = configuration.modelDirectory { print("models \(directory)") }
         fflush(nil)  // all streams: the parent reads the endpoints line by line
         waitForTerminationSignal()
         server.stop()
         let s = server.statistics
         print("served \(s.steps) steps in \(s.sessionsCreated) sessions; \(s.totalErrors) error replies; \(s.sessionsExpired) sessions expired")
+        if configuration.modelDirectory != nil {
+            print("models: \(s.modelsResumed) resumed, \(s.modelsSaved) saved, \(s.modelSaveFailures) not saved")
+        }
     }
 }
 

@@ -264,7 +264,12 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         var local = try LearningAgent(options: try #require(try AgentConfiguration.decode(data).learning))
         var configuration = BridgeServerConfiguration(bind: [uniqueIPCEndpoint("learn")])
         configuration.computeFraction = 1
-        let server = try BridgeServer(configuration: configuration, factory: PCAgentFactory(models: [:]))
+        // Stay in the normal-priority pool, and serve without planning deadlines: a debug build's
+        // learning steps average over 1 ms and take up to 50 ms while the other suites run in
+        // parallel, so steps were cut at their deadline and the bit-for-bit comparison failed for
+        // that reason alone (deadlines are tested by the hostile and timing suites).
+        configuration.slowStepThreshold = 10
+        let server = try BridgeServer(configuration: configuration, factory: NoDeadlineFactory(base: PCAgentFactory(models: [:])))
         server.start()
         defer { server.stop() }
         let client = try BridgeClient(endpoint: server.endpoints[0], options: .init(timeoutMilliseconds: 5000))
@@ -274,16 +279,13 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         try client.reset(seed: 0)
         local.reset(seed: 0)
         var x = [Double.pi, 0.0], action = [0.0]
-        var late = 0
         for _ in 0..<1_200 {
             let remote = try client.step(x)
             _ = local.step(x, action: &action)
-            if client.lastAction?.flags.contains(.deadlineExceeded) == true { late += 1 }
             #expect(remote == action)
             if remote != action { break }
             Self.advance(&x, torque: remote[0])
         }
-        #expect(late == 0, "steps cut by the deadline make the comparison meaningless")
         #expect(local.phase == .controlling && local.modelVersion >= 2)
         // The hello must fit the options: a wrong period is refused by name.
         var wrong = hello

@@ -83,3 +83,32 @@ extension ServerCore {
         return replies
     }
 }
+
+/// Serves `base`'s agents without compute deadlines: a test comparing a served agent bit for bit
+/// with the same agent in process must not see a step cut short because the machine was busy (the
+/// deadline itself is tested elsewhere). Everything else is forwarded.
+struct NoDeadlineFactory: BridgeAgentFactory {
+    let base: any BridgeAgentFactory
+
+    func makeAgent(for request: SessionRequest) throws -> any BridgeAgent {
+        NoDeadlineAgent(try base.makeAgent(for: request))
+    }
+
+    func estimatedMemoryBytes(for request: SessionRequest) throws -> Int? { try base.estimatedMemoryBytes(for: request) }
+}
+
+final class NoDeadlineAgent: BridgeAgent {
+    let base: any BridgeAgent
+    init(_ base: any BridgeAgent) { self.base = base }
+    func reset(seed: UInt64) throws { try base.reset(seed: seed) }
+    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics {
+        base.step(observation: observation, action: action)
+    }
+    var beliefDimension: Int { base.beliefDimension }
+    func writeBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) { base.writeBeliefs(into: beliefs) }
+    func setComputeDeadline(_ monotonicSeconds: Double?) {}
+    var learnsModel: Bool { base.learnsModel }
+    func learnedModel(includeMemory: Bool) throws -> [UInt8] { try base.learnedModel(includeMemory: includeMemory) }
+    func restoreLearnedModel(_ bytes: [UInt8]) throws { try base.restoreLearnedModel(bytes) }
+    var learnedModelVersion: Int? { base.learnedModelVersion }
+}

@@ -73,17 +73,26 @@ public protocol BridgeAgent: AnyObject {
     /// - Throws: ``LearnedModelError/notLearning(_:)``; the agent's typed file error naming what does
     ///   not match (magic, version, checksum, dimensions).
     func restoreLearnedModel(_ bytes: [UInt8]) throws
+
+    /// The version of the model the agent plans with (a learning agent's `modelVersion`: 0 while
+    /// exploring, +1 per model swap); `nil` for an agent that learns no model (the default).
+    var learnedModelVersion: Int? { get }
 }
 
 /// Why a learned model could not be saved into or restored from a bridge agent.
 public enum LearnedModelError: Error, Equatable, CustomStringConvertible {
     /// The agent (named) learns no model; only learning agents (`"agent": "learning"`) do.
     case notLearning(String)
+    /// The saved model was learned with other options than the agent's (the first differing field
+    /// named): restoring it would silently change the robot's agent.
+    case optionsMismatch(field: String)
 
     public var description: String {
         switch self {
         case let .notLearning(agent):
             "the \(agent) agent learns no model; only a learning agent (\"agent\": \"learning\") saves and restores one"
+        case let .optionsMismatch(field):
+            "the saved model was learned with other options than this agent's: \(field) differs"
         }
     }
 }
@@ -99,6 +108,7 @@ extension BridgeAgent {
     public func restoreLearnedModel(_ bytes: [UInt8]) throws {
         throw LearnedModelError.notLearning(String(describing: type(of: self)))
     }
+    public var learnedModelVersion: Int? { nil }
 }
 
 /// Everything a robot's hello says about the agent it wants, validated.

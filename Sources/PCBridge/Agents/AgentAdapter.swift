@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import PCAgents
+import PCWire
 
 /// A PCAgents ``Agent`` as a bridge session's ``BridgeAgent``: the robot's observation goes into
 /// a buffer sized once, the agent perceives, plans and acts, and its action is copied out.
@@ -21,6 +27,9 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     /// Sets the wrapped agent's planning deadline when it is an ``PCAgents/AnytimeAgent``
     /// (found once here, so a step neither casts nor allocates).
     private let deadlineSetter: ((inout Wrapped, Double?) -> Void)?
+    /// Reads a ``PCAgents/LearningAgent``'s model version (found once here, so reading it after a
+    /// step neither casts nor allocates); `nil` for other agents.
+    private let versionReader: ((Wrapped) -> Int)?
 
     /// - Parameters:
     ///   - agent: the agent; its dimensions size the buffers.
@@ -38,6 +47,11 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
             deadlineSetter = Self.deadlineSetter(for: anytime) as? (inout Wrapped, Double?) -> Void
         } else {
             deadlineSetter = nil
+        }
+        if Wrapped.self == LearningAgent.self {
+            versionReader = { agent in unsafeBitCast(agent, to: LearningAgent.self).modelVersion }
+        } else {
+            versionReader = nil
         }
     }
 
@@ -89,11 +103,27 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         return try learning.encoded(includeMemory: includeMemory)
     }
 
-    /// Replaces the learning agent by the one saved in `bytes` (same observation and action dimensions).
+    /// The learning agent's ``PCAgents/LearningAgent/modelVersion``; `nil` for other agents.
+    public var learnedModelVersion: Int? { versionReader?(agent) }
+
+    /// The first top-level option (by coding key) in which two learning agents' options differ.
+    static func firstDifference(_ a: LearningAgentOptions, _ b: LearningAgentOptions) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let x = try? JSONDecoder().decode([String: JSONValue].self, from: encoder.encode(a)),
+              let y = try? JSONDecoder().decode([String: JSONValue].self, from: encoder.encode(b)) else { return "the options" }
+        return Set(x.keys).union(y.keys).sorted().first { x[$0] != y[$0] } ?? "the options"
+    }
+
+    /// Replaces the learning agent by the one saved in `bytes` (same observation and action
+    /// dimensions, same options: ``LearnedModelError/optionsMismatch(field:)`` otherwise).
     public func restoreLearnedModel(_ bytes: [UInt8]) throws {
         guard let learning = agent as? LearningAgent else { throw LearnedModelError.notLearning(String(describing: Wrapped.self)) }
         let restored = try LearningAgent.decode(bytes, observationDimension: learning.observationDimension,
                                                 actionDimension: learning.actionDimension)
+        if restored.options != learning.options {
+            throw LearnedModelError.optionsMismatch(field: Self.firstDifference(restored.options, learning.options))
+        }
         var replacement = restored as! Wrapped
         // Keep the session's deadline behaviour: the restored agent starts without one.
         deadlineSetter?(&replacement, nil)

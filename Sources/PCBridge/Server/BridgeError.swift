@@ -39,6 +39,9 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
     case sessionBusy(session: UInt64, limit: Int)
     /// The session would need more memory than a budget allows.
     case memoryBudget(needed: Int, budget: Int, scope: String)
+    /// The robot's saved model (`file`, in the server's model directory) cannot be restored:
+    /// damaged, too large, another robot's, or learned with other options (`reason`).
+    case savedModel(file: String, reason: String)
 
     /// The protocol code sent back for this error.
     public var code: ErrorCode {
@@ -55,7 +58,7 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
         case .peerLimit: .peerLimit
         case .observationOutOfBounds: .observationOutOfBounds
         case .sessionBusy: .sessionBusy
-        case .memoryBudget: .agentRejected
+        case .memoryBudget, .savedModel: .agentRejected
         case .transport, .nonLoopbackEndpoint, .timeout, .unexpectedReply, .invalidConfiguration: .invalidMessage
         }
     }
@@ -79,6 +82,7 @@ public enum BridgeError: Error, Equatable, CustomStringConvertible {
         case let .peerLimit(peer, limit): "peer \(peer) already holds its limit of \(limit) sessions; close one with bye first"
         case let .observationOutOfBounds(i, v, lo, hi): "observation[\(i)] = \(v) is outside the declared bounds [\(lo), \(hi)]"
         case let .sessionBusy(id, limit): "session \(id) already has \(limit) requests queued; wait for their replies"
+        case let .savedModel(file, reason): "agent rejected: the saved model \(file) in the server's model directory cannot be restored: \(reason); delete that file to start learning afresh (this robot then explores again)"
         case let .memoryBudget(needed, budget, scope): "agent rejected: the session needs about \(needed) bytes, above the \(scope) memory budget of \(budget) bytes; choose smaller options (horizon, iterations, samples) or raise the budget"
         }
     }

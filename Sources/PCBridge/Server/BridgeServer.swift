@@ -13,7 +13,9 @@ import PCWire
 /// within a compute deadline, so an expensive robot never holds up the others' steps. A session
 /// belongs to the client identity that opened it; each peer may hold a bounded number of
 /// sessions; hellos are checked against memory budgets before anything is built; sessions idle
-/// past ``BridgeServerConfiguration/idleTimeout`` are dropped.
+/// past ``BridgeServerConfiguration/idleTimeout`` are dropped. With a
+/// ``BridgeServerConfiguration/modelDirectory``, a learning agent's model outlives its session:
+/// saved when the session ends, restored at the same robot's next hello.
 ///
 /// ```swift
 /// let server = try BridgeServer(configuration: .init(bind: ["ipc:///tmp/pckit.sock"]),

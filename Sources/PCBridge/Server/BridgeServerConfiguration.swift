@@ -57,6 +57,26 @@ public struct BridgeServerConfiguration: Sendable {
     /// Most bytes all sessions together may need (default 2 GiB).
     public var serverMemoryBudget: Int = 2 << 30
 
+    /// Directory where learning agents' models are kept between sessions (default `nil`: nothing is
+    /// saved or restored). When a session whose agent learns a model (``BridgeAgent/learnsModel``)
+    /// ends — bye, idle or heartbeat-only timeout, server stop — and its agent has a model, the
+    /// model and its transition memory are written there under ``BridgeServer/modelFileName(robot:curveKey:agentConfiguration:)``
+    /// (the robot's CURVE key, else its hello name, plus a hash of its agent configuration); a later
+    /// hello of the same robot with the same agent configuration restores it, so the robot
+    /// controls at once. A file that cannot be restored (damaged, another robot's, other options)
+    /// refuses the hello with `agentRejected` naming the file; delete the file to learn afresh.
+    /// The directory must exist when the server starts.
+    public var modelDirectory: String? = nil
+    /// Also save a running session's model each time its version has grown by this many swaps since
+    /// the last save (1…1,000,000; default `nil`: only when the session ends), so a server crash
+    /// loses little. Needs ``modelDirectory``. The save is queued behind the step that crossed the
+    /// interval, after that step's reply: the session's worker encodes and writes the file, so the
+    /// robot's next step may wait for it (a few milliseconds), never another robot's.
+    public var modelSaveInterval: Int? = nil
+    /// Largest model file written or read, in bytes (default 64 MiB, range 1 KiB…1 GiB). A larger
+    /// file is refused by its size, before it is read; a larger model is not saved (logged).
+    public var maximumModelFileBytes: Int = 64 << 20
+
     /// Requests queued per session before further ones get `sessionBusy`.
     public static let maximumQueuedRequests = 8
 
@@ -81,6 +101,19 @@ public struct BridgeServerConfiguration: Sendable {
         try require(heartbeatOnlyTimeout.isFinite && heartbeatOnlyTimeout > 0,
                     "heartbeatOnlyTimeout \(heartbeatOnlyTimeout) s must be finite and > 0")
         try require(sessionMemoryBudget >= 1 << 20, "sessionMemoryBudget \(sessionMemoryBudget) bytes must be ≥ 1 MiB")
+        try require((1 << 10 ... 1 << 30).contains(maximumModelFileBytes),
+                    "maximumModelFileBytes \(maximumModelFileBytes) must be in 1024…1073741824")
+        if let interval = modelSaveInterval {
+            try require((1...1_000_000).contains(interval), "modelSaveInterval \(interval) must be in 1…1000000 model versions")
+            try require(modelDirectory != nil, "modelSaveInterval needs modelDirectory (where the models are saved)")
+        }
+        if let directory = modelDirectory {
+            var isDirectory: ObjCBool = false
+            try require(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue,
+                        "modelDirectory \(directory) is not an existing directory; create it (mkdir -p) or leave it out to save no models")
+            try require(FileManager.default.isWritableFile(atPath: directory),
+                        "modelDirectory \(directory) is not writable by this process")
+        }
         try require(serverMemoryBudget >= sessionMemoryBudget,
                     "serverMemoryBudget \(serverMemoryBudget) bytes must be ≥ sessionMemoryBudget \(sessionMemoryBudget)")
     }

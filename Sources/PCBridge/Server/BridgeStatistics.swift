@@ -20,6 +20,14 @@ public struct BridgeStatistics: Sendable, Equatable {
     public var unattributable: UInt64 = 0
     /// CURVE handshakes refused because the client's key is not authorized.
     public var clientsRefused: UInt64 = 0
+    /// Sessions whose learning agent resumed a saved model at its hello (``BridgeServerConfiguration/modelDirectory``).
+    public var modelsResumed: UInt64 = 0
+    /// The model version the last resumed session started from (0 before any).
+    public var lastResumedModelVersion: Int = 0
+    /// Learned models written to the model directory when their session ended.
+    public var modelsSaved: UInt64 = 0
+    /// Learned models that could not be written (each logged with its path and reason).
+    public var modelSaveFailures: UInt64 = 0
     /// Error replies sent, by code.
     public var errors: [ErrorCode: UInt64] = [:]
 

@@ -16,6 +16,24 @@ final class RequestSlot {
         case step
         case reset(Reset)
         case bye(Bye)
+        /// The server ended the session (idle or heartbeat-only timeout): save its learned model on
+        /// the worker; no reply is sent.
+        case close(reason: String)
+        /// A periodic save of the running session's model (``BridgeServerConfiguration/modelSaveInterval``):
+        /// no reply is sent.
+        case save
+    }
+
+    /// What happened to a learning agent's saved model while the slot was answered.
+    enum ModelEvent: Equatable {
+        /// Restored at the hello, at this model version.
+        case resumed(version: Int)
+        /// Written when the session ended, at this model version.
+        case saved(version: Int)
+        /// The agent had learned nothing yet (still exploring): nothing written.
+        case nothingToSave
+        /// Writing failed (logged).
+        case saveFailed
     }
 
     var request: Request = .step
@@ -40,6 +58,10 @@ final class RequestSlot {
     var errorCode: ErrorCode?
     /// Whether the reply is an action computed by the agent (not a cached retry, not an error).
     var answeredStep = false
+    /// The saved-model event of a hello, bye, close or save, for the statistics.
+    var modelEvent: ModelEvent?
+    /// Set by a step after which a periodic model save is due; the socket thread queues it.
+    var modelSaveDue = false
 
     /// Telemetry frames written by the worker (observation frame, then beliefs frame), when the
     /// server publishes telemetry; empty otherwise.
@@ -78,6 +100,8 @@ final class RequestSlot {
         jsonReply = nil
         errorCode = nil
         answeredStep = false
+        modelEvent = nil
+        modelSaveDue = false
         telemetryObservationLength = 0
         telemetryBeliefsLength = 0
     }

@@ -84,6 +84,14 @@ extension ServerCore {
                     throw .agentRejected("\(error)")
                 }
                 session.attach(agent, telemetry: telemetry)
+                var warnings = warnings
+                if agent.learnsModel, let store = ModelStore(configuration) {
+                    if let resumed = try resumeModel(of: session, request: request, agent: agent, store: store,
+                                                     configuration: configuration) {
+                        slot.modelEvent = .resumed(version: resumed.version)
+                        warnings.append(resumed.note)
+                    }
+                }
                 let welcome = Welcome(session: session.id, observationDimension: session.observationSpace.dimension,
                                       actionDimension: session.actionSpace.dimension,
                                       heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout,
@@ -102,6 +110,14 @@ extension ServerCore {
                 slot.reply.baseAddress!.copyMemory(from: reply.baseAddress!, byteCount: reply.count)
                 slot.replyLength = reply.count
                 slot.answeredStep = ran
+                // A periodic save once the model grew by the interval (checked without allocating;
+                // the save itself runs as the session's next request, after this reply).
+                if let interval = configuration.modelSaveInterval, ran, session.modelFileName != nil,
+                   let version = session.agent?.learnedModelVersion, version > session.lastRequestedSaveVersion,
+                   version >= session.lastSavedModelVersion + interval {
+                    session.lastRequestedSaveVersion = version
+                    slot.modelSaveDue = true
+                }
                 if ran && telemetry { writeTelemetry(slot, session: session, step: header) }
             case let .reset(reset):
                 guard !session.closed, let agent = session.agent else { throw .unknownSession(session.id) }
@@ -112,7 +128,20 @@ extension ServerCore {
             case let .bye(bye):
                 guard !session.closed else { throw .unknownSession(session.id) }
                 session.closed = true
+                if let store = ModelStore(configuration) {
+                    slot.modelEvent = saveModel(of: session, store: store, why: "bye", log: configuration.log)
+                }
                 slot.jsonReply = Array(ControlMessage.bye(bye).encoded())
+            case .save:
+                if !session.closed, let store = ModelStore(configuration) {
+                    slot.modelEvent = saveModel(of: session, store: store, why: "periodic save", final: false, log: configuration.log)
+                }
+            case let .close(reason):
+                // The socket thread already dropped the session; only its model is left to save.
+                session.closed = true
+                if let store = ModelStore(configuration) {
+                    slot.modelEvent = saveModel(of: session, store: store, why: reason, log: configuration.log)
+                }
             }
         } catch {
             var sequence: UInt64?
@@ -122,6 +151,59 @@ extension ServerCore {
             slot.errorCode = error.code
             slot.jsonReply = Array(ErrorMessage(code: error.code, message: error.description, session: session.id,
                                                 sequence: sequence).jsonBytes())
+        }
+    }
+
+    /// Restores the robot's saved model into its new learning agent, if the model directory holds
+    /// one for this robot and agent configuration (worker thread, at the hello).
+    /// - Returns: the resumed model version and the welcome's note, or `nil` when there is no file.
+    /// - Throws: ``BridgeError/savedModel(file:reason:)`` for a file that is too large, damaged, another
+    ///   robot's or learned with other options (the session is then closed; the file is left as it is).
+    static func resumeModel(of session: Session, request: SessionRequest, agent: any BridgeAgent, store: ModelStore,
+                            configuration: BridgeServerConfiguration) throws(BridgeError) -> (version: Int, note: String)? {
+        let fileName = BridgeServer.modelFileName(
+            robot: request.robot, curveKey: session.ownerKey.isEmpty ? nil : String(decoding: session.ownerKey, as: UTF8.self),
+            agentConfiguration: request.agentConfiguration)
+        let bytes: [UInt8]?
+        do throws(BridgeError) {
+            bytes = try store.read(fileName)
+            if let bytes {
+                do { try agent.restoreLearnedModel(bytes) } catch { throw BridgeError.savedModel(file: fileName, reason: "\(error)") }
+            }
+        } catch {
+            session.closed = true
+            configuration.log?("session \(session.id) (\(session.robot)) refused: the saved model \(store.path(fileName)) cannot be restored: \(error)")
+            throw error
+        }
+        session.modelFileName = fileName
+        guard let bytes else { return nil }
+        let version = agent.learnedModelVersion ?? 0
+        configuration.log?("session \(session.id) (\(session.robot)) resumed model version \(version) from \(store.path(fileName)) (\(bytes.count) bytes)")
+        return (version, "resumed model version \(version) from the saved model \(fileName): this robot controls at once without exploring; delete that file in the server's model directory to learn afresh")
+    }
+
+    /// Writes the session's learned model (with its transition memory) to the model directory, at
+    /// most once per session. Runs on the session's worker (bye, timeout) or, once the workers
+    /// have stopped, on the stopping server's thread.
+    /// - Parameter final: the session ended (saved at most once); else a periodic save of a running session.
+    static func saveModel(of session: Session, store: ModelStore, why: String, final: Bool = true,
+                          log: (@Sendable (String) -> Void)?) -> RequestSlot.ModelEvent? {
+        guard let fileName = session.modelFileName, let agent = session.agent, !session.modelSaveAttempted else { return nil }
+        if final { session.modelSaveAttempted = true }
+        let version = agent.learnedModelVersion ?? 0
+        guard version > 0 else {
+            log?("session \(session.id) (\(session.robot)) ended (\(why)) before its agent learned a model (still exploring): nothing saved")
+            return .nothingToSave
+        }
+        do {
+            let bytes = try agent.learnedModel(includeMemory: true)
+            try store.write(bytes, to: fileName)
+            session.lastSavedModelVersion = version
+            log?("session \(session.id) (\(session.robot)) \(final ? "ended" : "running") (\(why)): saved model version \(version) to \(store.path(fileName)) (\(bytes.count) bytes)")
+            return .saved(version: version)
+        } catch {
+            log?("session \(session.id) (\(session.robot)) \(final ? "ended" : "running") (\(why)): its model version \(version) was NOT saved: \(error)")
+            return .saveFailed
         }
     }
 

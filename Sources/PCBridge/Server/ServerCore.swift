@@ -20,6 +20,10 @@ final class ServerCore: @unchecked Sendable {
     /// Bytes admitted across all sessions (their estimates).
     var memoryInUse = 0
     var statistics = BridgeStatistics()
+    /// Sessions dropped by a timeout whose model a worker has yet to save (by id).
+    var closing: [UInt64: Session] = [:]
+    /// The model directory, if the server saves learned models.
+    let modelStore: ModelStore?
 
     /// The routing envelope of the message being answered: up to `maximumEnvelopeFrames` frames.
     static let maximumEnvelopeFrames = 8
@@ -47,6 +51,7 @@ final class ServerCore: @unchecked Sendable {
         self.router = router
         self.publisher = publisher
         self.authenticator = authenticator
+        modelStore = ModelStore(configuration)
         envelope = .allocate(byteCount: Self.maximumEnvelopeFrames * Self.maximumEnvelopeFrameBytes, alignment: 8)
         payload = .allocate(byteCount: WireLimits.maximumMessageBytes + 1, alignment: 8)
         userID = .allocate(byteCount: 128, alignment: 8)
@@ -113,6 +118,14 @@ final class ServerCore: @unchecked Sendable {
         }
         scheduler.stop()
         sendCompletedReplies()
+        // The workers have stopped: save what the open sessions (and those dropped but not yet
+        // saved) learned, here, since no robot is served any more.
+        if let modelStore {
+            for session in sessions.values.sorted(by: { $0.id < $1.id }) + closing.values.sorted(by: { $0.id < $1.id }) {
+                count(Self.saveModel(of: session, store: modelStore, why: "server stop", log: configuration.log))
+            }
+            closing.removeAll()
+        }
         publish(statistics)
         sessions.removeAll()
         // Disconnect at once, so a broker stops routing to this worker.
@@ -131,13 +144,58 @@ final class ServerCore: @unchecked Sendable {
                 remove(session)
                 statistics.sessionsExpired += 1
                 log("session \(id) (\(session.robot)) dropped after \(configuration.idleTimeout) s idle")
+                queueModelSave(session, reason: "idle timeout", now: now)
             } else if now &- session.lastStepOrReset > heartbeatOnly {
                 remove(session)
                 statistics.sessionsExpired += 1
                 log("session \(id) (\(session.robot)) dropped: heartbeats alone for \(configuration.heartbeatOnlyTimeout) s")
+                queueModelSave(session, reason: "heartbeat-only timeout", now: now)
             }
         }
         statistics.activeSessions = sessions.count
+    }
+
+    /// Queues a dropped session's model save on its worker (never on this thread, so no robot
+    /// waits for the file system), when the server has a model directory.
+    func queueModelSave(_ session: Session, reason: String, now: UInt64) {
+        guard modelStore != nil else { return }
+        guard let slot = scheduler.freeSlot(of: session) else {
+            statistics.modelSaveFailures += 1
+            log("session \(session.id) (\(session.robot)): its model was NOT saved: \(session.slots.count) requests are still queued")
+            return
+        }
+        slot.clearReply()
+        slot.request = .close(reason: reason)
+        slot.received = now
+        slot.payloadLength = 0
+        slot.envelopeCount = 0
+        closing[session.id] = session
+        scheduler.submit(session)
+    }
+
+    /// Queues a periodic save of a live session's model behind its requests (on its worker, after
+    /// the reply to the step that made it due). With the session's queue full it is skipped; the
+    /// next model version asks again.
+    func queuePeriodicSave(_ session: Session) {
+        guard sessions[session.id] === session, let slot = scheduler.freeSlot(of: session) else { return }
+        slot.clearReply()
+        slot.request = .save
+        slot.received = monotonicNanoseconds()
+        slot.payloadLength = 0
+        slot.envelopeCount = 0
+        scheduler.submit(session)
+    }
+
+    /// Counts a saved-model event in the statistics.
+    func count(_ event: RequestSlot.ModelEvent?) {
+        switch event {
+        case let .resumed(version)?:
+            statistics.modelsResumed += 1
+            statistics.lastResumedModelVersion = version
+        case .saved?: statistics.modelsSaved += 1
+        case .saveFailed?: statistics.modelSaveFailures += 1
+        case .nothingToSave?, nil: break
+        }
     }
 
     /// Takes a session out of the table and returns its peer quota and memory.
@@ -306,7 +364,13 @@ final class ServerCore: @unchecked Sendable {
     /// Sends the replies the workers have finished, in each session's order, with their telemetry.
     func sendCompletedReplies() {
         while let (session, slot) = scheduler.nextCompleted() {
-            if let json = slot.jsonReply {
+            count(slot.modelEvent)
+            if case .close = slot.request {
+                // The server's own request: nothing to send.
+                closing[session.id] = nil
+            } else if case .save = slot.request {
+                // The server's own request: nothing to send.
+            } else if let json = slot.jsonReply {
                 json.withUnsafeBytes { bytes in sendReply(bytes, frames: slot.envelopeCount, frame: slot.envelopeFrame) }
             } else {
                 sendReply(UnsafeRawBufferPointer(rebasing: slot.reply[0..<slot.replyLength]), frames: slot.envelopeCount,
@@ -333,8 +397,10 @@ final class ServerCore: @unchecked Sendable {
                 remove(session)
             default: break
             }
+            let saveDue = slot.modelSaveDue
             slot.request = .step
             scheduler.release(session)
+            if saveDue { queuePeriodicSave(session) }
         }
     }
 

@@ -34,6 +34,16 @@ final class Session {
     var agent: (any BridgeAgent)?
     /// Set when the session ended (bye, or its agent could not be built): later requests get `unknownSession`.
     var closed = false
+    /// The model file this session's learning agent saves to when it ends (set by the worker that
+    /// built the agent, when the server has a model directory and the agent learns a model and no
+    /// saved model was refused); `nil` otherwise.
+    var modelFileName: String?
+    /// Whether the session's final save ran (or found nothing), so it runs at most once.
+    var modelSaveAttempted = false
+    /// The model version last written by a periodic save (worker).
+    var lastSavedModelVersion = 0
+    /// The model version whose periodic save a step last asked for (worker): one request per version.
+    var lastRequestedSaveVersion = 0
 
     // Socket thread only.
     /// Monotonic time of the last message, for the idle timeout.
