@@ -27,14 +27,15 @@ extension PredictiveControllerOptions {
     /// Swing-up and balance of PCKit's CartPoleSwingUp (PCSims article Tasks, section Cart-pole swing-up): state (x, ẋ, θ, θ̇), force
     /// F = 10·clip(a, −1, 1), observation (x, ẋ, cos θ, sin θ, θ̇). Plan with
     /// `ActionRepeat(CartPoleModel.swingUp, count: 5)` (one latent step = 0.05 s): H = 40 (2 s),
-    /// replanning every 5 environment steps. The goal prior is on (x, wrap θ, ẋ, θ̇) at 0.
+    /// replanning every 5 environment steps. The goal prior is on (x, ẋ, wrap θ, θ̇) at 0 with
+    /// Π = (4, 0.5, 8, 0.5): a firm hold on the cart's position keeps it off the track's ends
+    /// (which matters most for a learned model, which knows them only from a few collisions).
     public static var cartPoleSwingUp: PredictiveControllerOptions {
         var options = PredictiveControllerOptions(
-            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [0, 0, 0, 0], goalPrecision: [0.5, 0, 4, 0.05],
+            modelPrecision: [1e3, 1e3, 1e3, 1e3], goal: [0, 0, 0, 0], goalPrecision: [4, 0.5, 8, 0.5],
             controlPrior: [0], controlPrecision: [0.05], controlLower: [-1], controlUpper: [1],
             outcome: try! .identity(stateDimension: 4, angleIndices: [2]),
             observation: try! ObservationLayout(stateDimension: 4, angleIndices: [2]))
-        options.goalPrecision = [0.5, 0.05, 4, 0.05]
         options.mode = .shooting
         options.horizon = 40
         options.iterations = 30

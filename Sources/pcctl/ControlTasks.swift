@@ -239,7 +239,9 @@ struct MountainCarTask: ControlTask {
                                  options: override ?? learnedPlanner())
     }
     var learning: LearningDefaults {
-        LearningDefaults(budget: 20_000, explorationSteps: 600, holdSteps: 4, episodeSteps: 999)
+        // Babbled actions held 10 agent steps (50 environment steps) build enough momentum to
+        // reach the hills, so the model sees more than the valley floor.
+        LearningDefaults(budget: 20_000, explorationSteps: 2_000, holdSteps: 10, episodeSteps: 999)
     }
 }
 
@@ -347,7 +349,8 @@ struct ReacherTask: ControlTask {
             model: FiniteDifferenceLinearization(PlanarArm.reacher().model), options: options))
     }
     var learning: LearningDefaults {
-        LearningDefaults(budget: 20_000, explorationSteps: 1_000, holdSteps: 2, episodeSteps: 50)
+        LearningDefaults(budget: 20_000, explorationSteps: 1_000, holdSteps: 2, episodeSteps: 50, hiddenSizes: [64],
+                         batchesPerStep: 8)
     }
 }
 

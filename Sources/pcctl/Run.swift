@@ -126,19 +126,22 @@ struct Run: ParsableCommand {
             try runLearned(episodes: count, configured: configuration?.learning)
         case "mountaincar", "inverted-pendulum", "acrobot-continuous":
             var control = try ControlTasks.make(task, parameters: taskParameters)
-            var planner = try control.truePlanner(options: try predictiveOptions(default: nil))
+            let configured = try predictiveOptions(default: nil)
+            if let configured { _ = try observing(configured, control.stateDimension, "its state (identity layout)") }
+            var planner = try control.truePlanner(options: configured)
             try finish(try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed))
         case "pendulum":
-            let options = try predictiveOptions(default: .pendulumSwingUp)
+            let options = try observing(try predictiveOptions(default: .pendulumSwingUp), 3, "(cos θ, sin θ, θ̇)")
             let model = try pendulumModel()
             let controller = try PredictiveController(model: FiniteDifferenceLinearization(model), options: options)
             try finish(try PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
                                        firstSeed: seed, ownRandomStarts: ownRng, model: model).run())
         case "cartpole-swingup":
-            try finish(try CartPoleRun(options: try predictiveOptions(default: .cartPoleSwingUp), episodes: count,
+            try finish(try CartPoleRun(options: try observing(try predictiveOptions(default: .cartPoleSwingUp), 5, "(x, ẋ, cos θ, sin θ, θ̇)"), episodes: count,
                                        firstSeed: seed).run())
         case "reacher":
-            try finish(try ReacherRun(options: try predictiveOptions(default: .reacher), episodes: count, firstSeed: seed).run())
+            try finish(try ReacherRun(options: try observing(try predictiveOptions(default: .reacher), 10, "Reacher's (cos q, sin q, target, q̇, tip − target)"),
+                                      episodes: count, firstSeed: seed).run())
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
             var run = LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
                                    firstSeed: seed, policies: [])
@@ -269,6 +272,18 @@ struct Run: ParsableCommand {
         let configuration = try AgentConfiguration.load(path: agent)
         guard let options = configuration.predictiveController else {
             throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a predictive controller")
+        }
+        return options
+    }
+
+    /// Refuses a planner whose observation layout does not read the task's observation (it would
+    /// see every observation as invalid and only ever emit its safe action).
+    func observing(_ options: PredictiveControllerOptions, _ dimension: Int, _ layout: String) throws -> PredictiveControllerOptions {
+        guard options.observation.observationDimension == dimension else {
+            throw ValidationError("""
+                \(agent ?? "the preset") reads observations of \(options.observation.observationDimension) values, \
+                but \(task) observes \(dimension): \(layout); set predictiveController.observation to that layout
+                """)
         }
         return options
     }

@@ -118,3 +118,15 @@ def test_a_typo_in_a_serve_config_is_refused_with_a_suggestion(tmp_path):
     result = subprocess.run([pcctl_path(), "serve", "--bind", f"ipc://{tmp_path}/s.sock", "--config", str(path)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0 and "did you mean `idleTimeout`" in result.stderr, result.stderr
+
+
+def test_a_planner_that_cannot_read_the_task_observation_is_refused(tmp_path):
+    """A config whose observation layout does not match the task would only ever see invalid
+    observations (and emit its safe action): refused, naming both sizes and the layout."""
+    config = json.loads((ROOT / "Examples" / "configs" / "cartpole-swingup-predictive.json").read_text())
+    config["predictiveController"]["observation"] = {"stateDimension": 4, "angleIndices": []}
+    path = tmp_path / "state-layout.json"
+    path.write_text(json.dumps(config))
+    result = run("cartpole-swingup", "--agent", str(path), "--episodes", "1")
+    assert result.returncode != 0 and "reads observations of 4 values" in result.stderr, result.stderr
+    assert "(x, ẋ, cos θ, sin θ, θ̇)" in result.stderr, result.stderr
