@@ -33,6 +33,9 @@ struct BenchAgents: ParsableCommand {
         if wants("PredictiveController.pendulum") { report.results.append(try benchPendulum()) }
         if wants("PredictiveController.learned.pendulum") { report.results.append(try benchLearnedPendulum()) }
         if wants("LearningAgent.pendulum") { report.results += try benchLearningPendulum() }
+        for task in ControlTasks.names where task != "pendulum" && wants("LearningAgent.\(task)") {
+            report.results += try benchLearningTask(task)
+        }
         for variant in [ReflexControllerOptions.Variant.aic, .unbiased] where wants("ReflexController.\(variant.rawValue).arm-uaic") {
             let agent = try ReflexController(options: .twoLinkArm(variant: variant))
             report.results.append(try measure(name: "ReflexController.\(variant.rawValue).arm-uaic", agent: agent,

@@ -38,6 +38,30 @@ extension BenchAgents {
                                       })
     }
 
+    /// The learning agent's rows on one of `pcctl run`'s tasks, with the options `pcctl run <task>
+    /// --agent learned` uses except `learningInterval` 2 (so that controlling steps with and without a
+    /// learning slice are both measured): its exploration, then 1,500 controlling steps, in episodes
+    /// from PCKit's starts (a terminated episode restarts at once).
+    func benchLearningTask(_ name: String) throws -> [BenchResult] {
+        var task = try ControlTasks.make(name, parameters: TaskParameters(task: name, pairs: []))
+        var options = try ControlTaskRun.learningOptions(for: task, explorationSteps: nil, hiddenSizes: nil, seed: 0)
+        options.learningInterval = 2
+        let k = task.actionRepeat
+        var restarts: UInt64 = 0
+        return try benchLearningAgent(task: name, options: options, steps: options.explorationSteps + 1500,
+                                      episodeSteps: max(1, task.learning.episodeSteps / k),
+                                      reset: { episode in try task.reset(seed: 1_000_000 + UInt64(episode), fixture: false) },
+                                      step: { action, observation in
+                                          for _ in 0..<k {
+                                              if try task.step(action, state: &observation).terminated {
+                                                  restarts += 1
+                                                  observation = try task.reset(seed: 2_000_000 + restarts, fixture: false)
+                                                  return
+                                              }
+                                          }
+                                      })
+    }
+
     /// Rows for a ``LearningAgent`` on one task, in closed loop: call it with the task's options
     /// and a closure that steps its environment to add another task's rows.
     ///
