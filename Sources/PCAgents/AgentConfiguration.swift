@@ -36,6 +36,10 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
     public var kinematicHierarchy: KinematicHierarchyOptions?
     /// A ``LearningAgent``: explores, learns the robot's dynamics and plans on what it learned.
     public var learning: LearningAgentOptions?
+    /// A learning agent given by its goal alone (``LearningGoal``): the program that makes the agent
+    /// builds its ``LearningAgentOptions`` from the robot's spaces and control period. Only with
+    /// `"agent": "learning"` and without a `learning` block.
+    public var goal: LearningGoal?
 
     public init(predictiveController options: PredictiveControllerOptions) {
         agent = .predictiveController
@@ -59,7 +63,7 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case agent, task, parameters, predictiveController, reflexController, activeSensing, kinematicHierarchy, learning
+        case agent, task, parameters, predictiveController, reflexController, activeSensing, kinematicHierarchy, learning, goal
     }
 
     /// Decodes the top level; any key other than ``CodingKeys`` is refused.
@@ -74,6 +78,7 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
         activeSensing = try c.decodeIfPresent(ActiveSensingOptions.self, forKey: .activeSensing)
         kinematicHierarchy = try c.decodeIfPresent(KinematicHierarchyOptions.self, forKey: .kinematicHierarchy)
         learning = try c.decodeIfPresent(LearningAgentOptions.self, forKey: .learning)
+        goal = try c.decodeIfPresent(LearningGoal.self, forKey: .goal)
     }
 
     /// Decodes a configuration from JSON bytes.
@@ -119,8 +124,16 @@ public struct AgentConfiguration: Sendable, Equatable, Codable {
             guard let options = configuration.kinematicHierarchy else { throw missing("kinematicHierarchy") }
             try options.validate()
         case .learning:
-            guard let options = configuration.learning else { throw missing("learning") }
-            try options.validate()
+            switch (configuration.learning, configuration.goal) {
+            case let (options?, nil): try options.validate()
+            case let (nil, goal?): try goal.validate()
+            case (nil, nil): throw missing("learning` or `goal")
+            case (_?, _?):
+                throw AgentConfigurationError.unreadable(path: path, reason: "give either `learning` (every option) or `goal` (the goal alone, defaults for the rest), not both")
+            }
+        }
+        if configuration.goal != nil && configuration.agent != .learning {
+            throw AgentConfigurationError.unreadable(path: path, reason: "`goal` configures a learning agent; this file configures \(configuration.agent.rawValue) (set \"agent\": \"learning\")")
         }
         return configuration
     }

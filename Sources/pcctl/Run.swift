@@ -123,7 +123,7 @@ struct Run: ParsableCommand {
         let configuration = try agent.flatMap { $0.hasSuffix(".json") ? try AgentConfiguration.load(path: $0) : nil }
         switch task {
         case _ where agent == "learned" || (ControlTasks.names.contains(task) && configuration?.agent == .learning):
-            try runLearned(episodes: count, configured: configuration?.learning)
+            try runLearned(episodes: count, configured: configuration?.learning, goal: configuration?.goal)
         case "mountaincar", "inverted-pendulum", "acrobot-continuous":
             var control = try ControlTasks.make(task, parameters: taskParameters)
             let configured = try predictiveOptions(default: nil)
@@ -181,11 +181,17 @@ struct Run: ParsableCommand {
     /// Learn the pendulum's dynamics with a ModelLearner, then score the planner on the learned model.
     /// `--agent learned`: a ``LearningAgent`` explores, learns and controls within the task's
     /// interaction budget, then is scored frozen; the true-model planner is scored on the same starts.
-    func runLearned(episodes: Int, configured: LearningAgentOptions?) throws {
+    func runLearned(episodes: Int, configured: LearningAgentOptions?, goal: LearningGoal?) throws {
         var control = try ControlTasks.make(task, parameters: try TaskParameters(task: task, pairs: parameters))
         let defaults = control.learning
         let options: LearningAgentOptions
-        if let configured {
+        if let goal {
+            guard goal.target.count == control.stateDimension else {
+                throw ValidationError("\(agent!)'s goal has \(goal.target.count) values; \(task) observes its state, \(control.stateDimension) values")
+            }
+            options = try LearningAgentOptions(goal: goal, actionLower: control.actionLower, actionUpper: control.actionUpper,
+                                               controlPeriod: control.controlPeriod, seed: UInt64(seed))
+        } else if let configured {
             guard configured.observationDimension == control.stateDimension, configured.actionLower == control.actionLower,
                   configured.actionUpper == control.actionUpper, configured.angleIndices == control.angleIndices,
                   abs(configured.controlPeriod - control.controlPeriod) < 1e-12 else {

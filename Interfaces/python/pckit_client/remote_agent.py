@@ -201,7 +201,10 @@ class RemoteAgent:
             self.connect()
         observation = np.asarray(observation, dtype=np.float64).reshape(-1)
         self.sequence += 1
-        for _ in range(2):
+        stale = 0
+        attempt = 0
+        while attempt < 2:
+            attempt += 1
             frame = wire.encode_frame("step", self.session, self.sequence, observation, float64=self.float64,
                                       timestamp=time.monotonic_ns())
             try:
@@ -214,6 +217,13 @@ class RemoteAgent:
                 continue
             if wire.is_frame(reply):
                 result = wire.decode_frame(reply)
+                if result.kind == "action" and result.sequence < self.sequence and stale <= self.retries:
+                    # The late second answer to an earlier step that was retried (the routing id
+                    # outlives the socket, so it reaches this one): skip it and ask again; the
+                    # server answers a repeated sequence from its cache without running the agent.
+                    stale += 1
+                    attempt -= 1
+                    continue
                 if result.kind != "action" or result.sequence != self.sequence:
                     raise RemoteError({"code": "unexpectedReply",
                                        "message": f"step {self.sequence} answered by {result.kind} {result.sequence}"})

@@ -50,12 +50,17 @@ public struct PCAgentFactory: BridgeAgentFactory {
             try model.checkParameters(try Self.parameters(configuration))
             return options.estimatedMemoryBytes(stateDimension: model.stateDimension, actionDimension: model.actionDimension)
         case .reflexController, .activeSensing, .kinematicHierarchy, .learning:
-            guard configuration[kind.rawValue] != nil else {
+            guard configuration[kind.rawValue] != nil || (kind == .learning && configuration["goal"] != nil) else {
                 throw AgentRequestError.missingOptions(agent: kind.rawValue, task: configuration["task"]?.stringValue ?? "(none)")
             }
             let decoded: AgentConfiguration
             do { decoded = try AgentConfiguration.decode(try JSONEncoder().encode(configuration), path: "hello.agent") } catch {
                 throw AgentRequestError.invalidOptions("\(error)")
+            }
+            if decoded.goal != nil {
+                do { return try Self.learningOptions(decoded, request).estimatedMemoryBytes() } catch let error as AgentRequestError {
+                    throw error
+                } catch { throw AgentRequestError.invalidOptions("\(error)") }
             }
             return decoded.reflexController?.estimatedMemoryBytes() ?? decoded.activeSensing?.estimatedMemoryBytes()
                 ?? decoded.kinematicHierarchy?.estimatedMemoryBytes() ?? decoded.learning?.estimatedMemoryBytes()
@@ -96,7 +101,7 @@ public struct PCAgentFactory: BridgeAgentFactory {
             guard configuration["parameters"] == nil else {
                 throw AgentRequestError.invalidOptions("\"parameters\" set a task's plant model, which only a predictiveController uses; \(kind.rawValue) takes its options block alone")
             }
-            let agent = try modelFreeAgent(kind, configuration)
+            let agent = try modelFreeAgent(kind, configuration, request)
             guard request.observationSpace.dimension == agent.observationDimension else {
                 throw AgentRequestError.observationDimension(expected: agent.observationDimension,
                                                              got: request.observationSpace.dimension)
@@ -113,8 +118,9 @@ public struct PCAgentFactory: BridgeAgentFactory {
 
     /// A reflex, active-sensing or kinematic-hierarchy agent from the hello's options block
     /// (the same JSON as `Examples/configs/`).
-    private func modelFreeAgent(_ kind: AgentConfiguration.Kind, _ configuration: JSONValue) throws -> ModelFreeAgent {
-        guard configuration[kind.rawValue] != nil else {
+    private func modelFreeAgent(_ kind: AgentConfiguration.Kind, _ configuration: JSONValue,
+                                _ request: SessionRequest) throws -> ModelFreeAgent {
+        guard configuration[kind.rawValue] != nil || (kind == .learning && configuration["goal"] != nil) else {
             throw AgentRequestError.missingOptions(agent: kind.rawValue, task: configuration["task"]?.stringValue ?? "(none)")
         }
         let decoded: AgentConfiguration
@@ -129,7 +135,7 @@ public struct PCAgentFactory: BridgeAgentFactory {
             case .activeSensing: return ModelFreeAgent(try ActiveSensingAgent(options: decoded.activeSensing!))
             case .kinematicHierarchy: return ModelFreeAgent(try KinematicHierarchy(options: decoded.kinematicHierarchy!))
             case .learning:
-                let options = decoded.learning!
+                let options = try Self.learningOptions(decoded, request)
                 var agent = ModelFreeAgent(try LearningAgent(options: options))
                 agent.controlPeriod = options.controlPeriod
                 return agent
@@ -138,6 +144,19 @@ public struct PCAgentFactory: BridgeAgentFactory {
         } catch {
             throw AgentRequestError.invalidOptions("\(error)")
         }
+    }
+}
+
+extension PCAgentFactory {
+    /// A learning agent's options: its `learning` block, or its `goal` completed by the robot's
+    /// observation size, action box and control period.
+    static func learningOptions(_ decoded: AgentConfiguration, _ request: SessionRequest) throws -> LearningAgentOptions {
+        guard let goal = decoded.goal else { return decoded.learning! }
+        guard goal.target.count == request.observationSpace.dimension else {
+            throw AgentRequestError.observationDimension(expected: goal.target.count, got: request.observationSpace.dimension)
+        }
+        return try LearningAgentOptions(goal: goal, actionLower: request.actionSpace.low, actionUpper: request.actionSpace.high,
+                                        controlPeriod: request.controlPeriod)
     }
 }
 

@@ -1,0 +1,133 @@
+/// A robot's goal as a robotics user writes it: prior preferences on its observations, from which a
+/// whole ``LearningAgentOptions`` is built once the robot's spaces and control period are known
+/// (a bridge hello's `{"agent": "learning", "goal": {…}}`, or `pcctl run` with a goal-only config).
+///
+/// The planner's energy per step is ½ Σᵢ Πᵢ e(oᵢ, o*ᵢ)² + ½ Π_u Σⱼ uⱼ², with e the difference
+/// (wrapped to (−π, π] for the coordinates in ``angleIndices``), and the last step's goal term
+/// weighted by ``terminalWeight``.
+///
+/// ```json
+/// {"agent": "learning",
+///  "goal": {"target": [0.5, 0], "precision": [10, 0.1], "controlCost": 0.01}}
+/// ```
+/// Every other setting takes the documented default below: shooting-mode planning, 20 iterations
+/// per step, a 1–32–… network (hidden layer of 32), 2 learning batches per step, a model swap every
+/// 50 steps. For more control write the full ``LearningAgentOptions`` instead.
+public struct LearningGoal: Sendable, Equatable, Codable {
+    /// The largest ``controlCost`` and ``terminalWeight``: 1e6.
+    public static let maximumWeight = 1e6
+
+    /// o*, the preferred observation, (n) finite values.
+    public var target: [Double]
+    /// Π, the precision of each preference, (n) values ≥ 0 and ≤ ``AgentLimits/maximumPrecision``
+    /// (0: that coordinate is free).
+    public var precision: [Double]
+    /// Observation coordinates that are angles (radians; their error is wrapped), ascending, below n (default none).
+    public var angleIndices: [Int] = []
+    /// Π_u, the cost of action on every action coordinate, in (0, 1e6] (default 0.01).
+    public var controlCost: Double = 0.01
+    /// Weight of the goal on the horizon's last step relative to the others, in [0, 1e6] (default 1).
+    public var terminalWeight: Double = 1
+    /// Planning horizon in control periods, 1…``AgentLimits/maximumHorizon`` (default 20).
+    public var horizon: Int = 20
+    /// Steps of motor babbling before the agent plans, 1…``LearningAgentOptions/maximumExplorationSteps`` (default 1000).
+    public var explorationSteps: Int = 1000
+    /// Samples of the sampled proposal per step, 0…``AgentLimits/maximumSamples`` (default 0: none). Give
+    /// some (e.g. 64) for tasks a local gradient cannot solve from rest (a car that must back up first).
+    public var samples: Int = 0
+
+    public init(target: [Double], precision: [Double], angleIndices: [Int] = [], controlCost: Double = 0.01,
+                terminalWeight: Double = 1, horizon: Int = 20, explorationSteps: Int = 1000, samples: Int = 0) throws {
+        self.target = target
+        self.precision = precision
+        self.angleIndices = angleIndices
+        self.controlCost = controlCost
+        self.terminalWeight = terminalWeight
+        self.horizon = horizon
+        self.explorationSteps = explorationSteps
+        self.samples = samples
+        try validate()
+    }
+
+    /// Checks every field against its documented range.
+    /// - Throws: ``AgentConfigurationError`` naming the first bad field (`goal.…`).
+    public func validate() throws {
+        try Validate.within(target.count, 1, AgentLimits.maximumDimension, "goal.target.count")
+        try Validate.finite(target, "goal.target")
+        try Validate.count(precision, target.count, "goal.precision")
+        try Validate.allNonNegative(precision, "goal.precision")
+        try Validate.allAtMost(precision, AgentLimits.maximumPrecision, "goal.precision")
+        for i in angleIndices where !(0..<target.count).contains(i) {
+            throw AgentConfigurationError.invalidValue(field: "goal.angleIndices", value: "\(i)",
+                                                       requirement: "must lie in 0..<\(target.count) (observation coordinates)")
+        }
+        guard angleIndices == angleIndices.sorted(), Set(angleIndices).count == angleIndices.count else {
+            throw AgentConfigurationError.invalidValue(field: "goal.angleIndices", value: "\(angleIndices)",
+                                                       requirement: "must be ascending without repeats")
+        }
+        try Validate.positive(controlCost, "goal.controlCost")
+        try Validate.atMost(controlCost, Self.maximumWeight, "goal.controlCost")
+        try Validate.nonNegative(terminalWeight, "goal.terminalWeight")
+        try Validate.atMost(terminalWeight, Self.maximumWeight, "goal.terminalWeight")
+        try Validate.within(horizon, 1, PredictiveControllerOptions.maximumHorizon, "goal.horizon")
+        try Validate.within(explorationSteps, 1, LearningAgentOptions.maximumExplorationSteps, "goal.explorationSteps")
+        try Validate.within(samples, 0, PredictiveControllerOptions.ProposalOptions.maximumSamples, "goal.samples")
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case target, precision, angleIndices, controlCost, terminalWeight, horizon, explorationSteps, samples
+    }
+
+    /// Decodes and validates; an unknown key is refused with the closest known one.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        target = try c.decode([Double].self, forKey: .target)
+        precision = try c.decode([Double].self, forKey: .precision)
+        angleIndices = try c.decodeIntegersIfPresent(.angleIndices) ?? []
+        controlCost = try c.decodeIfPresent(Double.self, forKey: .controlCost) ?? 0.01
+        terminalWeight = try c.decodeIfPresent(Double.self, forKey: .terminalWeight) ?? 1
+        horizon = try c.decodeIntegerIfPresent(.horizon, maximum: PredictiveControllerOptions.maximumHorizon) ?? 20
+        explorationSteps = try c.decodeIntegerIfPresent(.explorationSteps, maximum: LearningAgentOptions.maximumExplorationSteps) ?? 1000
+        samples = try c.decodeIntegerIfPresent(.samples, maximum: PredictiveControllerOptions.ProposalOptions.maximumSamples) ?? 0
+        try validate()
+    }
+}
+
+extension LearningAgentOptions {
+    /// A learning agent for a robot with this goal: observation = state (n = the goal's dimension),
+    /// the robot's action box and control period, everything else at the defaults ``LearningGoal`` documents.
+    /// - Parameters:
+    ///   - goal: the robot's goal (validated).
+    ///   - actionLower: lower action bounds, (m), finite.
+    ///   - actionUpper: upper action bounds, (m), finite, each above its lower bound.
+    ///   - controlPeriod: seconds between steps, > 0.
+    ///   - seed: seed of the babbling generator and the learner.
+    /// - Throws: ``AgentConfigurationError`` naming what does not fit.
+    public init(goal: LearningGoal, actionLower: [Double], actionUpper: [Double], controlPeriod: Double, seed: UInt64 = 0) throws {
+        try goal.validate()
+        let n = goal.target.count, m = actionLower.count
+        guard actionUpper.count == m, (actionLower + actionUpper).allSatisfy(\.isFinite) else {
+            throw AgentConfigurationError.invalidValue(
+                field: "actionSpace", value: "low \(actionLower), high \(actionUpper)",
+                requirement: "a learning agent babbles inside the action box: every bound must be finite")
+        }
+        // The control prior: the middle of the box (0 when the box is symmetric).
+        let middle = zip(actionLower, actionUpper).map { ($0 + $1) / 2 }
+        var planner = PredictiveControllerOptions(
+            modelPrecision: [Double](repeating: 1e3, count: n), goal: goal.target, goalPrecision: goal.precision,
+            controlPrior: middle, controlPrecision: [Double](repeating: goal.controlCost, count: m),
+            controlLower: actionLower, controlUpper: actionUpper,
+            outcome: try .identity(stateDimension: n, angleIndices: goal.angleIndices),
+            observation: try ObservationLayout(stateDimension: n))
+        planner.mode = .shooting
+        planner.horizon = goal.horizon
+        planner.iterations = 20
+        planner.controlStepSize = 1
+        planner.terminalGoalScale = goal.terminalWeight
+        planner.proposal = .init(samples: goal.samples, noiseScale: zip(actionLower, actionUpper).map { ($1 - $0) / 2 },
+                                 temperature: 0.1)
+        try self.init(observationDimension: n, actionLower: actionLower, actionUpper: actionUpper, angleIndices: goal.angleIndices,
+                      controlPeriod: controlPeriod, explorationSteps: goal.explorationSteps, seed: seed, planner: planner)
+    }
+}
