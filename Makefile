@@ -47,6 +47,8 @@ abi-test:
 	returns=$$($(PCCTL_DEBUG) run pendulum --episodes $(ABI_EPISODES) --json | python3 -c 'import json, sys; print(*map(repr, json.load(sys.stdin)["returns"]))') && \
 	  $(ABI_OUT)/test_pckit_c Sims/Fixtures/GymnasiumInitialStates.swift $$returns && \
 	  $(ABI_OUT)/test_pckit_cpp Sims/Fixtures/GymnasiumInitialStates.swift $$returns
+	g++ -std=c++17 $(ABI_CFLAGS) Examples/cpp/pckit_control_loop.cpp -o $(ABI_OUT)/pckit_control_loop $(ABI_LDFLAGS)
+	$(ABI_OUT)/pckit_control_loop Examples/configs/arm2-reflex-aic.json 1
 
 deps: system-deps python-deps
 
