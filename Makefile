@@ -48,7 +48,7 @@ abi-test:
 	  $(ABI_OUT)/test_pckit_c Sims/Fixtures/GymnasiumInitialStates.swift $$returns && \
 	  $(ABI_OUT)/test_pckit_cpp Sims/Fixtures/GymnasiumInitialStates.swift $$returns
 	g++ -std=c++17 $(ABI_CFLAGS) Examples/cpp/pckit_control_loop.cpp -o $(ABI_OUT)/pckit_control_loop $(ABI_LDFLAGS)
-	$(ABI_OUT)/pckit_control_loop Examples/configs/arm2-reflex-aic.json 1
+	$(ABI_OUT)/pckit_control_loop Examples/configs/arm2-reflex-aic.json 2
 
 deps: system-deps python-deps
 
