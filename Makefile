@@ -33,11 +33,12 @@ test: deps build build-release
 	$(SWIFT) test --disable-xctest
 	$(MAKE) --no-print-directory abi-test
 	PCCTL="$(abspath $(PCCTL_DEBUG))" PCKIT_TIMING_PCCTL="$(abspath $(PCCTL))" \
-	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" \
+	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" PCKIT_CPP_CLIENT="$(abspath $(ABI_OUT)/pckit_client_pendulum)" \
 	  $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
 
 # libpckit from C (gcc) and C++ (g++): the pendulum through the C ABI scores `pcctl run pendulum`'s
-# returns to 1e-9 and every bad input gets a code and a message; then the 1 kHz control-loop example.
+# returns to 1e-9 and every bad input gets a code and a message; the C++ bridge client
+# (Interfaces/cpp/pckit_client.hpp) against the golden messages; then the 1 kHz control-loop example.
 abi-test:
 	$(SWIFT) build --product pckit
 	$(SWIFT) build --product pcctl
@@ -47,6 +48,9 @@ abi-test:
 	returns=$$($(PCCTL_DEBUG) run pendulum --episodes $(ABI_EPISODES) --json | python3 -c 'import json, sys; print(*map(repr, json.load(sys.stdin)["returns"]))') && \
 	  $(ABI_OUT)/test_pckit_c Sims/Fixtures/GymnasiumInitialStates.swift $$returns && \
 	  $(ABI_OUT)/test_pckit_cpp Sims/Fixtures/GymnasiumInitialStates.swift $$returns
+	g++ -std=c++17 $(ABI_CFLAGS) Tests/cpp/test_pckit_client_golden.cpp -o $(ABI_OUT)/test_pckit_client_golden -lzmq
+	$(ABI_OUT)/test_pckit_client_golden Interfaces/protocol/golden
+	g++ -std=c++17 $(ABI_CFLAGS) Tests/cpp/pckit_client_pendulum.cpp -o $(ABI_OUT)/pckit_client_pendulum -lzmq
 	g++ -std=c++17 $(ABI_CFLAGS) Examples/cpp/pckit_control_loop.cpp -o $(ABI_OUT)/pckit_control_loop $(ABI_LDFLAGS)
 	$(ABI_OUT)/pckit_control_loop Examples/configs/arm2-reflex-aic.json 2
 
