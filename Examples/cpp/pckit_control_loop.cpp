@@ -183,7 +183,7 @@ int main(int argc, char **argv) {
     auto quantile = [&](double q) { return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))]; };
     const double goal[2] = {-0.2, 0.3};
     double error = std::hypot(arm.position[0] - goal[0], arm.position[1] - goal[1]);
-    std::printf("pckit_control_loop: %ld cycles at 1 kHz in %.3f s (%ld ticks overran), agent %s\n", cycles, wall, overruns,
+    std::printf("pckit_control_loop: %ld cycles at 1 kHz in %.3f s (%ld woke after their next tick was due), agent %s\n", cycles, wall, overruns,
                 agent_file);
     std::printf("  update() median %.2f us   p99 %.2f us   max %.2f us\n", 1e6 * quantile(0.5), 1e6 * quantile(0.99),
                 1e6 * sorted.back());
