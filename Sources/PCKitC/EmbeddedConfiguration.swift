@@ -116,7 +116,9 @@ enum EmbeddedConfiguration {
             switch error {
             case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context):
                 let underlying = context.underlyingError.map { ": \($0)" } ?? ""
-                return context.debugDescription + underlying
+                let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                let place = path.isEmpty ? "" : " at \(path.hasPrefix(".") ? String(path.dropFirst()) : path)"
+                return context.debugDescription + underlying + place
             @unknown default: break
             }
         }
