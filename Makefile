@@ -14,8 +14,14 @@ APT_PACKAGES := libeigen3-dev libzmq3-dev pkg-config
 PCCTL_DEBUG  := .build/debug/pcctl
 PCCTL        := .build/release/pcctl
 RUN_ARGS     ?=
+# libpckit (the C ABI, Interfaces/c/pckit.h) and the C/C++ programs built against it.
+PCKIT_LIBDIR := .build/debug
+ABI_OUT      := .build/abi
+ABI_CFLAGS   := -O2 -Wall -Wextra -Werror -ffp-contract=off -I Interfaces/c -I Interfaces/cpp -I Tests/c
+ABI_LDFLAGS  := -L $(PCKIT_LIBDIR) -lpckit -Wl,-rpath,$(abspath $(PCKIT_LIBDIR)) -lm
+ABI_EPISODES := 4
 
-.PHONY: run test deps system-deps python-deps build build-release bench clean
+.PHONY: run test deps system-deps python-deps build build-release bench clean abi-test
 
 # The main job: a predictive-coding agent swings up and balances the built-in pendulum
 # (100 episodes on Gymnasium's initial states), prints its score and writes pendulum.svg.
@@ -25,8 +31,28 @@ run: deps build-release
 test: deps build build-release
 	$(SWIFT) build --product pcctl
 	$(SWIFT) test --disable-xctest
+	$(MAKE) --no-print-directory abi-test
 	PCCTL="$(abspath $(PCCTL_DEBUG))" PCKIT_TIMING_PCCTL="$(abspath $(PCCTL))" \
+	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" PCKIT_CPP_CLIENT="$(abspath $(ABI_OUT)/pckit_client_pendulum)" \
 	  $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
+
+# libpckit from C (gcc) and C++ (g++): the pendulum through the C ABI scores `pcctl run pendulum`'s
+# returns to 1e-9 and every bad input gets a code and a message; the C++ bridge client
+# (Interfaces/cpp/pckit_client.hpp) against the golden messages; then the 1 kHz control-loop example.
+abi-test:
+	$(SWIFT) build --product pckit
+	$(SWIFT) build --product pcctl
+	@mkdir -p $(ABI_OUT)
+	gcc -std=c99 $(ABI_CFLAGS) Tests/c/test_pckit.c -o $(ABI_OUT)/test_pckit_c $(ABI_LDFLAGS)
+	g++ -std=c++17 $(ABI_CFLAGS) Tests/c/test_pckit.cpp -o $(ABI_OUT)/test_pckit_cpp $(ABI_LDFLAGS) -pthread
+	returns=$$($(PCCTL_DEBUG) run pendulum --episodes $(ABI_EPISODES) --json | python3 -c 'import json, sys; print(*map(repr, json.load(sys.stdin)["returns"]))') && \
+	  $(ABI_OUT)/test_pckit_c Sims/Fixtures/GymnasiumInitialStates.swift $$returns && \
+	  $(ABI_OUT)/test_pckit_cpp Sims/Fixtures/GymnasiumInitialStates.swift $$returns
+	g++ -std=c++17 $(ABI_CFLAGS) Tests/cpp/test_pckit_client_golden.cpp -o $(ABI_OUT)/test_pckit_client_golden -lzmq
+	$(ABI_OUT)/test_pckit_client_golden Interfaces/protocol/golden
+	g++ -std=c++17 $(ABI_CFLAGS) Tests/cpp/pckit_client_pendulum.cpp -o $(ABI_OUT)/pckit_client_pendulum -lzmq
+	g++ -std=c++17 $(ABI_CFLAGS) Examples/cpp/pckit_control_loop.cpp -o $(ABI_OUT)/pckit_control_loop $(ABI_LDFLAGS)
+	$(ABI_OUT)/pckit_control_loop Examples/configs/arm2-reflex-aic.json 2
 
 deps: system-deps python-deps
 

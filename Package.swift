@@ -103,12 +103,20 @@ targets += [
 ]
 products += [.library(name: "PCKit", targets: ["PCKit"])]
 
+// MARK: - C ABI (libpckit)
+targets += [
+    // The C ABI of Interfaces/c/pckit.h: agents from the bridge's factory, stepped in process.
+    .target(name: "PCKitC", dependencies: ["PCKit", "PCBridge", "PCWire", "PCEnvironment"], path: "Sources/PCKitC"),
+]
+// `swift build --product pckit` → .build/<configuration>/libpckit.so, for C, C++ and Python (ctypes).
+products += [.library(name: "pckit", type: .dynamic, targets: ["PCKitC"])]
+
 // MARK: - Command-line tool and examples
 targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCKit", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
+            "_PCAllocationCounter", "PCKit", "PCKitC", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -149,6 +157,7 @@ targets += [
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
     .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
+    .testTarget(name: "PCKitCTests", dependencies: ["PCKitC", "PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitCTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.
     .testTarget(name: "ExampleTests", dependencies: ["_PCTestSupport"], path: "Tests/ExampleTests"),
 ]

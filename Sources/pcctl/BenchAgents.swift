@@ -3,6 +3,9 @@ import ArgumentParser
 import PCAgents
 import PCEnvironment
 import PCSims
+import PCBridge
+import PCKitC
+import PCWire
 import _PCAllocationCounter
 
 /// `pcctl bench agents`: per-step compute time (median, p99) and allocations per step after
@@ -42,6 +45,18 @@ struct BenchAgents: ParsableCommand {
                                               environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
                 env.reset(seed: 0)
             })
+            if variant == .aic {
+                // The same agent and loop through libpckit's C ABI (pckit_agent_step), next to its Swift step.
+                var row = try measureCABI(name: "ReflexController.aic.arm-uaic.cabi", options: .twoLinkArm(variant: .aic),
+                                          environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
+                    env.reset(seed: 0)
+                }
+                let swift = report.results[report.results.count - 1]
+                row.details["swiftMedian"] = swift.value
+                row.details["overhead"] = row.value - swift.value
+                row.details["cpuOverhead"] = row.details["cpuMedian"]! - swift.details["cpuMedian"]!
+                report.results.append(row)
+            }
         }
         if wants("KinematicHierarchy.kinematic-arm") {
             let hierarchy = try KinematicHierarchy(options: .referenceArm)
@@ -103,6 +118,67 @@ struct BenchAgents: ParsableCommand {
                                      "allocationsPerStep": active ? Double(allocations) / Double(max(1, countedSteps)) : -1])
     }
 
+    /// As ``measure(name:agent:environment:steps:episodes:reset:)``, for a reflex controller made by
+    /// `pckit_agent_create` from its options (the JSON a C caller passes) and stepped by
+    /// `pckit_agent_step`: the C ABI's cost (handle check, argument checks, action clipping,
+    /// diagnostics, the bridge adapter) on top of the agent's own step.
+    func measureCABI<E: Environment>(name: String, options: ReflexControllerOptions, environment: E, steps: Int,
+                                     reset: (inout E, Int) throws -> [Double]) throws -> BenchResult {
+        let block = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(options))
+        let configuration = EmbeddedAgentConfiguration(observationSpace: WireSpace(environment.observationSpace),
+                                          actionSpace: WireSpace(environment.actionSpace),
+                                          controlPeriod: options.controlPeriod,
+                                          agent: ["agent": "reflexController", "reflexController": block])
+        let json = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        var handle: OpaquePointer?
+        guard json.withCString({ pckit_agent_create($0, &handle) }) == 0, let agent = handle else {
+            throw ValidationError("pckit_agent_create: \(String(cString: pckit_thread_error()))")
+        }
+        defer { _ = pckit_agent_destroy(agent) }
+        var environment = environment
+        let n = UInt(environment.observationSpace.dimension), m = UInt(environment.actionSpace.dimension)
+        var action = [Double](repeating: 0, count: Int(m))
+        var times: [Double] = [], cpuTimes: [Double] = []
+        times.reserveCapacity(episodes * steps)
+        cpuTimes.reserveCapacity(episodes * steps)
+        var allocations: UInt64 = 0, countedSteps = 0, failed: Int32 = 0
+        for episode in 0..<episodes {
+            var observation = try reset(&environment, episode)
+            guard pckit_agent_reset(agent, UInt64(episode)) == 0 else {
+                throw ValidationError("pckit_agent_reset: \(String(cString: pckit_agent_last_error(agent)))")
+            }
+            for t in 0..<steps {
+                let warm = episode > 0 || t >= 5
+                let before = pck_thread_allocation_count()
+                let cpuStart = threadCPUNanoseconds()
+                let start = monotonicNanoseconds()
+                failed |= observation.withUnsafeBufferPointer { o in
+                    action.withUnsafeMutableBufferPointer { a in pckit_agent_step(agent, o.baseAddress, n, a.baseAddress, m, nil) }
+                }
+                let elapsed = monotonicNanoseconds() - start
+                let cpuElapsed = threadCPUNanoseconds() - cpuStart
+                let allocated = pck_thread_allocation_count() - before
+                if warm {
+                    allocations += allocated
+                    countedSteps += 1
+                    times.append(Double(elapsed))
+                    cpuTimes.append(Double(cpuElapsed))
+                }
+                let transition = try environment.step(action, observation: &observation)
+                if transition.done { break }
+            }
+        }
+        guard failed == 0 else { throw ValidationError("pckit_agent_step: \(String(cString: pckit_agent_last_error(agent)))") }
+        times.sort()
+        cpuTimes.sort()
+        let active = pck_allocation_counter_active() != 0
+        return BenchResult(name: name, value: median(times), unit: "ns/step",
+                           details: ["p99": quantile(times, 0.99), "max": times.last ?? 0,
+                                     "cpuMedian": median(cpuTimes), "cpuP99": quantile(cpuTimes, 0.99),
+                                     "steps": Double(times.count),
+                                     "allocationsPerStep": active ? Double(allocations) / Double(max(1, countedSteps)) : -1])
+    }
+
     /// The pendulum planner on a ModelLearner's network (4–32–2, the one `pcctl run pendulum --agent
     /// learned` scores). Its cost depends on the network's shape, not on how well it is trained, so
     /// the model here learns from 2,000 babbling steps only (a few seconds) before it is timed.
@@ -128,3 +204,11 @@ struct BenchAgents: ParsableCommand {
     }
 }
 
+
+/// The JSON `pckit_agent_create` reads (Interfaces/c/pckit.h).
+private struct EmbeddedAgentConfiguration: Encodable {
+    var observationSpace: WireSpace
+    var actionSpace: WireSpace
+    var controlPeriod: Double
+    var agent: JSONValue
+}
