@@ -6,8 +6,8 @@ import PCSims
 
 /// `pcctl run <task>`: run an agent on a built-in task for N episodes and print its score.
 ///
-/// Agent tasks: pendulum (PredictiveController on the true model, or `--agent learned` on a model a
-/// ModelLearner learned from interaction: `LearnedPendulumRun`), lightdark and lightdark-counter (ActiveSensingAgent
+/// Agent tasks: pendulum, cartpole-swingup, mountaincar, inverted-pendulum, reacher and acrobot-continuous
+/// (PredictiveController on the true model, or `--agent learned`: a LearningAgent, `ControlTaskRun`), lightdark and lightdark-counter (ActiveSensingAgent
 /// and its baselines), kinematic-arm (KinematicHierarchy), arm-uaic (ReflexController). With
 /// `--policy random|zero`, or for any other environment, the run is forwarded to the simulator
 /// runner (`RunSimulator`).
@@ -15,14 +15,16 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an agent on a simulated task and print mean ± sd, median, worst, success rate and compute time.",
         discussion: """
-        Agent tasks: pendulum, cartpole-swingup, reacher, lightdark, lightdark-counter, kinematic-arm, arm-uaic.
-        --agent takes a name (pendulum: predictive, or learned — a ModelLearner learns the dynamics from
-        --learning-steps environment steps, --babbling-steps of them motor babbling, then the planner runs on
-        the learned model; lightdark: all, efe, epistemic, goToMean, random, stay;
-        arm-uaic: aic, unbiased) or a JSON config file (Examples/configs/). Episodes use seeds S..S+N−1;
-        pendulum seeds below 100 start from Gymnasium's initial states unless --own-rng is given.
-        With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`);
-        an environment without an agent needs --policy (it never falls back to a random policy), and an
+        Agent tasks: pendulum, cartpole-swingup, mountaincar, inverted-pendulum, reacher, acrobot-continuous \
+        (--agent predictive: the PredictiveController on the true model; --agent learned: a LearningAgent \
+        explores, learns the dynamics and controls within the task's interaction budget (--learning-steps, \
+        --babbling-steps), is frozen, and is scored next to the true-model planner on the same starts), \
+        lightdark and lightdark-counter (all, efe, epistemic, goToMean, random, stay), kinematic-arm \
+        (hierarchy), arm-uaic (aic, unbiased). --agent also takes a JSON config file (Examples/configs/; \
+        a learning config may give only its goal). Episodes use seeds S..S+N−1; pendulum, mountaincar and \
+        acrobot-continuous seeds below 100 start from Gymnasium's initial states (pendulum: unless --own-rng). \
+        With --policy random|zero, any environment runs under that policy (see `pcctl run-simulator --help`); \
+        an environment without an agent needs --policy (it never falls back to a random policy), and an \
         agent a task cannot use is an error listing the agents it can use.
         """)
 
