@@ -21,10 +21,11 @@ import PCNumerics
 /// chained through ∂z/∂x (−sin, cos for angles) and ∂z/∂u (zero where u is clipped), so
 /// A = I + diag(s) ∂x_L/∂x and B = diag(s) ∂x_L/∂u.
 ///
-/// `transition` and `linearize` work in stack scratch and allocate nothing while each scratch buffer
-/// fits Swift's unconditional stack-allocation limit of 1 KiB: Σ_ℓ n_ℓ ≤ 128 units in all and
-/// stateDimension × (widest layer) ≤ 128 (the pendulum's 4–32–2 network uses 38 and 64). Larger
-/// networks still work, but their scratch may come from the heap.
+/// `transition` and `linearize` allocate nothing after their first call on a thread: their scratch
+/// lives on the stack while each buffer fits Swift's unconditional stack-allocation limit of 1 KiB
+/// (Σ_ℓ n_ℓ ≤ 128 units in all and stateDimension × (widest layer) ≤ 128; the pendulum's 4–32–2
+/// network uses 38 and 64), and otherwise in a per-thread buffer that grows once and is reused
+/// (e.g. the reacher's 8–64–6 network).
 public struct LearnedDynamics: LinearizableModel {
     public let stateDimension: Int
     public let actionDimension: Int
@@ -84,6 +85,12 @@ public struct LearnedDynamics: LinearizableModel {
     public func transition(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                            next: UnsafeMutableBufferPointer<Double>) {
         let total = totalUnits
+        guard total <= Self.stackLimit else {
+            let scratch = ThreadScratch.pointer(count: 2 * total)
+            let top = forward(state: state, action: action, activity: scratch, rate: scratch + total)
+            for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            return
+        }
         // Separate buffers: each stays on the stack while it is ≤ 1 KiB (see the type's note).
         withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { activities in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
@@ -112,16 +119,44 @@ public struct LearnedDynamics: LinearizableModel {
                           next: UnsafeMutableBufferPointer<Double>?,
                           stateJacobian: UnsafeMutableBufferPointer<Double>,
                           actionJacobian: UnsafeMutableBufferPointer<Double>) {
-        let n = stateDimension, m = actionDimension, depth = sizes.count - 1
-        let total = totalUnits, widest = widestLayer
+        let n = stateDimension, total = totalUnits, widest = widestLayer
         // Scratch: activities and rates of every layer, two (n × widest) products — four buffers,
-        // each on the stack while it is ≤ 1 KiB (see the type's note).
+        // each on the stack while it is ≤ 1 KiB, else one per-thread block (see the type's note).
+        guard total <= Self.stackLimit && n * widest <= Self.stackLimit else {
+            let scratch = ThreadScratch.pointer(count: 2 * total + 2 * n * widest)
+            evaluate(state: state, action: action, next: next, stateJacobian: stateJacobian, actionJacobian: actionJacobian,
+                     activity: scratch, rate: scratch + total, first: scratch + 2 * total,
+                     second: scratch + 2 * total + n * widest)
+            return
+        }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { activities in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * widest) { first in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * widest) { second in
-            let activity = activities.baseAddress!, rate = rates.baseAddress!
-            var product = first.baseAddress!, spare = second.baseAddress!
+            evaluate(state: state, action: action, next: next, stateJacobian: stateJacobian, actionJacobian: actionJacobian,
+                     activity: activities.baseAddress!, rate: rates.baseAddress!, first: first.baseAddress!,
+                     second: second.baseAddress!)
+        }
+        }
+        }
+        }
+    }
+
+    /// Buffers of at most this many doubles (1 KiB) stay on the stack.
+    static let stackLimit = 128
+
+    /// ``evaluate(state:action:next:stateJacobian:actionJacobian:)`` in the given scratch:
+    /// activities and rates (Σ_ℓ n_ℓ each) and two (n × widest) products.
+    private func evaluate(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                          next: UnsafeMutableBufferPointer<Double>?,
+                          stateJacobian: UnsafeMutableBufferPointer<Double>,
+                          actionJacobian: UnsafeMutableBufferPointer<Double>,
+                          activity: UnsafeMutablePointer<Double>, rate: UnsafeMutablePointer<Double>,
+                          first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>) {
+        let n = stateDimension, m = actionDimension, depth = sizes.count - 1
+        let total = totalUnits
+        do {
+            var product = first, spare = second
             let top = forward(state: state, action: action, activity: activity, rate: rate)
             if let next {
                 for i in 0..<n { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
@@ -177,9 +212,6 @@ public struct LearnedDynamics: LinearizableModel {
                 }
             }
         }
-        }
-        }
-        }
     }
 
     /// Writes the standardised features of (x, u) into x₀ = `activity`, runs the feedforward pass
@@ -213,6 +245,42 @@ public struct LearnedDynamics: LinearizableModel {
     func writeFeatures(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                        into z: UnsafeMutablePointer<Double>) {
         features.write(state: state, action: action, into: z)
+    }
+}
+
+/// A per-thread scratch block of doubles that grows once and is reused: the first request of a size
+/// on a thread allocates, every later one of at most that size does not. Freed when the thread ends.
+enum ThreadScratch {
+    final class Block {
+        var base: UnsafeMutablePointer<Double>
+        var capacity: Int
+        init(capacity: Int) { self.capacity = capacity; base = .allocate(capacity: capacity) }
+        deinit { base.deallocate() }
+    }
+
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { block in
+            guard let block else { return }
+            Unmanaged<Block>.fromOpaque(block).release()
+        }
+        precondition(status == 0, "ThreadScratch: pthread_key_create failed (\(status))")
+        return key
+    }()
+
+    /// At least `count` doubles of this thread's scratch (contents undefined).
+    static func pointer(count: Int) -> UnsafeMutablePointer<Double> {
+        if let raw = pthread_getspecific(key) {
+            let block = Unmanaged<Block>.fromOpaque(raw).takeUnretainedValue()
+            if block.capacity >= count { return block.base }
+            block.base.deallocate()
+            block.base = .allocate(capacity: count)
+            block.capacity = count
+            return block.base
+        }
+        let block = Block(capacity: count)
+        pthread_setspecific(key, Unmanaged.passRetained(block).toOpaque())
+        return block.base
     }
 }
 
