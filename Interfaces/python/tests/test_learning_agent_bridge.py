@@ -77,3 +77,4 @@ def test_learning_agent_over_zeromq_learns_an_unknown_pendulum_like_in_process()
           f"in process {local_mean:.2f}; per seed {[round(r, 1) for r in remote]} / {[round(r, 1) for r in local]}")
     assert upright == len(SEEDS), remote
     assert abs(remote_mean - local_mean) <= 0.02 * abs(local_mean), (remote, local)
+
