@@ -30,10 +30,12 @@ run: deps build-release
 
 test: deps build build-release
 	$(SWIFT) build --product pcctl
+	$(SWIFT) build -c release --product pckit
 	$(SWIFT) test --disable-xctest
 	$(MAKE) --no-print-directory abi-test
 	PCCTL="$(abspath $(PCCTL_DEBUG))" PCKIT_TIMING_PCCTL="$(abspath $(PCCTL))" \
-	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" PCKIT_CPP_CLIENT="$(abspath $(ABI_OUT)/pckit_client_pendulum)" \
+	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" PCKIT_RELEASE_LIBRARY="$(abspath .build/release/libpckit.so)" \
+	  PCKIT_CPP_CLIENT="$(abspath $(ABI_OUT)/pckit_client_pendulum)" \
 	  $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
 
 # libpckit from C (gcc) and C++ (g++): the pendulum through the C ABI scores `pcctl run pendulum`'s
