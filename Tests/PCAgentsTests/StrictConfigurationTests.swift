@@ -32,7 +32,7 @@ import PCAgents
         }
         #expect(error.path == "predictiveControler")
         #expect(error.suggestion == "predictiveController")
-        #expect(error.known == ["agent", "task", "parameters", "predictiveController", "reflexController", "activeSensing", "kinematicHierarchy", "learning"])
+        #expect(error.known == ["agent", "task", "parameters", "predictiveController", "reflexController", "activeSensing", "kinematicHierarchy", "learning", "goal"])
     }
 
     @Test func topLevelAcceptsTaskAndRefusesOtherKeys() throws {
