@@ -28,6 +28,9 @@ let kernelFlags: [CXXSetting] = [
 // compiled with -march=native, that may not run on another CPU.
 let nativeBuild = Context.environment["PCKIT_NATIVE"] == "1"
 let baselineFlags: [CXXSetting] = nativeBuild ? [.unsafeFlags(["-march=native"]), .define("PCK_NATIVE_BUILD")] : []
+// Swift takes its target CPU from the Clang importer's flags: in a native build the Swift hot
+// loops (controllers, sims) use the build machine's instruction set too.
+let nativeSwift: [SwiftSetting] = nativeBuild ? [.unsafeFlags(["-Xcc", "-march=native"])] : []
 #if arch(x86_64)
 // The manifest is evaluated on the build machine: these flags assume it builds for x86-64.
 let avx2Flags: [CXXSetting] = [.unsafeFlags(["-march=x86-64-v3"])]
@@ -67,7 +70,7 @@ targets += [
 
 // MARK: - Public API: numerics and predictive coding
 targets += [
-    .target(name: "PCNumerics", dependencies: ["_PCKernels"], path: "Sources/PCNumerics"),
+    .target(name: "PCNumerics", dependencies: ["_PCKernels"], path: "Sources/PCNumerics", swiftSettings: nativeSwift),
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
@@ -78,7 +81,7 @@ targets += [
     .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
             exclude: ["Resources/DIGITS-LICENSE.md", "Resources/export_digits.py"],
             resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
-            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+            swiftSettings: nativeSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
 ]
 products += [.library(name: "PCCore", targets: ["PCCore"])]
 
