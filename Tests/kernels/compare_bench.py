@@ -26,6 +26,7 @@ def main():
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--samples", help="also write every round's values to this JSON file")
     parser.add_argument("args", nargs="+", help="the suite and its options, after --")
     a = parser.parse_args()
     samples = {"old": {}, "new": {}}
@@ -37,6 +38,9 @@ def main():
             for name, (value, unit) in rows.items():
                 samples[which].setdefault(name, (unit, []))[1].append(value)
         print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
+    if a.samples:
+        with open(a.samples, "w") as f:
+            json.dump({w: {n: v for n, (u, v) in rows.items()} for w, rows in samples.items()}, f)
     print(f"{'row':44} {'unit':18} {'old':>10} {'new':>10} {'speed new/old':>14}   (old kernels: {kernels['old']}, new: {kernels['new']}, {a.rounds} rounds, medians)")
     for name, (unit, old) in samples["old"].items():
         if name not in samples["new"]:
