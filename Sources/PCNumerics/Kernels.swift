@@ -18,7 +18,8 @@ public enum KernelPath: String, CaseIterable, Sendable {
         }
     }
 
-    /// The path every kernel call uses now (chosen at the first call).
+    /// The path this thread's kernel calls use now (chosen at the first call; see
+    /// ``selectForCurrentThread(_:)``).
     public static var current: KernelPath {
         let code = pck_kernels_path()
         return allCases.first { $0.code == code } ?? .baseline
@@ -32,6 +33,17 @@ public enum KernelPath: String, CaseIterable, Sendable {
     /// - Throws: `NumericsError.invalidArgument` when the path is not in ``available``.
     public static func select(_ path: KernelPath?) throws {
         let status = pck_kernels_select(path?.code ?? Int32(PCK_PATH_AUTO))
+        if status != 0 {
+            throw NumericsError.invalidArgument("kernel path \(path?.rawValue ?? "auto") is not available (available: \(available.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
+
+    /// Runs the calling thread's later kernel calls on `path` (`nil`: back to the process-wide
+    /// path); other threads, and work this thread hands to a ``WorkerPool``, are not affected.
+    /// For tests that compare paths while other code runs.
+    /// - Throws: `NumericsError.invalidArgument` when the path is not in ``available``.
+    public static func selectForCurrentThread(_ path: KernelPath?) throws {
+        let status = pck_kernels_select_thread(path?.code ?? Int32(PCK_PATH_AUTO))
         if status != 0 {
             throw NumericsError.invalidArgument("kernel path \(path?.rawValue ?? "auto") is not available (available: \(available.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -119,6 +119,10 @@ int initialPath() {
 
 std::atomic<int> currentPath{-1};
 std::atomic<const pck::DispatchTable *> currentTable{nullptr};
+// pck_kernels_select_thread: this thread's own path, if any (tests compare paths on one thread
+// while other threads keep the process-wide path).
+thread_local const pck::DispatchTable *threadTable = nullptr;
+thread_local int threadPath = -1;
 
 // Slow path of the first call (any thread): the static's initialiser runs once.
 const pck::DispatchTable &initialize() {
@@ -134,6 +138,7 @@ const pck::DispatchTable &initialize() {
 }
 
 inline const pck::DispatchTable &table() {
+    if (__builtin_expect(threadTable != nullptr, 0)) return *threadTable;
     const pck::DispatchTable *t = currentTable.load(std::memory_order_acquire);
     if (__builtin_expect(t != nullptr, 1)) return *t;
     return initialize();
@@ -144,6 +149,7 @@ inline const pck::DispatchTable &table() {
 extern "C" {
 
 int pck_kernels_path(void) {
+    if (threadTable) return threadPath;
     table();
     int p;
     // select() stores the table before the path: wait out the instant between the two stores.
@@ -170,6 +176,20 @@ int pck_kernels_select(int path) {
     if (!t) return PCK_ERR_ARGUMENT;
     currentTable.store(t, std::memory_order_release);
     currentPath.store(p);
+    return PCK_OK;
+}
+
+int pck_kernels_select_thread(int path) {
+    table();  // the process-wide choice is made (and reported) first
+    if (path == PCK_PATH_AUTO) {
+        threadTable = nullptr;
+        threadPath = -1;
+        return PCK_OK;
+    }
+    const pck::DispatchTable *t = tableFor(path);
+    if (!t) return PCK_ERR_ARGUMENT;
+    threadTable = t;
+    threadPath = path;
     return PCK_OK;
 }
 

@@ -8,8 +8,8 @@ import _PCTestSupport
 /// path computes, at every entry point of pc_kernels.h, and the automatic choice is the best path
 /// that /proc/cpuinfo says the CPU has.
 ///
-/// Serialized: the path is process-wide, and these tests switch it (other suites running at the
-/// same time then merely run on another path, which these tests show to agree).
+/// The paths are switched for the test's own thread only (`selectForCurrentThread`): other suites
+/// running at the same time keep the process-wide path (several compare results bit for bit).
 @Suite(.serialized)
 struct KernelPathTests {
     /// Double: every output within 1e-12 of the baseline's, relative to the largest value of its array.
@@ -20,10 +20,10 @@ struct KernelPathTests {
             #expect(KernelPath.available == [.native])
             return
         }
-        try KernelPath.select(.baseline)
+        try KernelPath.selectForCurrentThread(.baseline)
         let reference = try KernelOutputs<Double>.compute()
         for path in paths {
-            try KernelPath.select(path)
+            try KernelPath.selectForCurrentThread(path)
             #expect(KernelPath.current == path)
             let outputs = try KernelOutputs<Double>.compute()
             compare(outputs, reference, tolerance: 1e-12, path: path)
@@ -37,20 +37,20 @@ struct KernelPathTests {
             print("kernel path \(path.rawValue): largest difference from baseline \(largest) (relative to each output's largest value)")
             #expect(largest > 0, "\(path.rawValue) computed exactly what baseline did: did the selection take effect?")
         }
-        try KernelPath.select(nil)
+        try KernelPath.selectForCurrentThread(nil)
     }
 
     /// Float, which the AVX-512 path computes with its own register-blocked product: within 1e-5
     /// of the baseline (Float rounding, with fused multiply–adds on one side only).
     @Test func floatPathsAgreeWithBaseline() throws {
         guard KernelPath.available.contains(.baseline) else { return }
-        try KernelPath.select(.baseline)
+        try KernelPath.selectForCurrentThread(.baseline)
         let reference = try KernelOutputs<Float>.compute()
         for path in KernelPath.available where path != .baseline {
-            try KernelPath.select(path)
+            try KernelPath.selectForCurrentThread(path)
             compare(try KernelOutputs<Float>.compute(), reference, tolerance: 1e-5, path: path)
         }
-        try KernelPath.select(nil)
+        try KernelPath.selectForCurrentThread(nil)
     }
 
     func compare<T: BinaryFloatingPoint>(_ outputs: KernelOutputs<T>, _ reference: KernelOutputs<T>, tolerance: T,
@@ -81,8 +81,11 @@ struct KernelPathTests {
         #else
         let expected: KernelPath = .baseline
         #endif
-        try KernelPath.select(nil)
-        #expect(KernelPath.current == expected, "CPU flags \(flags.intersection(v3.union(v4)).sorted())")
+        try KernelPath.selectForCurrentThread(nil)
+        // The process-wide path: the automatic choice, unless PCKIT_KERNELS names an available path.
+        let forced = ProcessInfo.processInfo.environment["PCKIT_KERNELS"].flatMap(KernelPath.init(rawValue:))
+        let chosen = forced.flatMap { available.contains($0) ? $0 : nil } ?? expected
+        #expect(KernelPath.current == chosen, "CPU flags \(flags.intersection(v3.union(v4)).sorted())")
         #expect(Set(available) == Set(KernelPath.allCases.filter {
             $0 == .baseline || ($0 == .avx2 && expected != .baseline) || ($0 == .avx512 && expected == .avx512)
         }))
@@ -92,10 +95,10 @@ struct KernelPathTests {
         }
         // An unavailable path is refused and changes nothing.
         if expected != .avx512 {
-            #expect(throws: NumericsError.self) { try KernelPath.select(.avx512) }
-            #expect(KernelPath.current == expected)
+            #expect(throws: NumericsError.self) { try KernelPath.selectForCurrentThread(.avx512) }
+            #expect(KernelPath.current == chosen)
         }
-        #expect(throws: NumericsError.self) { try KernelPath.select(.native) }
+        #expect(throws: NumericsError.self) { try KernelPath.selectForCurrentThread(.native) }
     }
 
     static func cpuFlags() -> Set<String> {

@@ -223,7 +223,8 @@ enum {
     PCK_PATH_AVX512 = 2,
     PCK_PATH_NATIVE = 3
 };
-// The path in use (chosen on the first call of this or any kernel; thread-safe).
+// The path the calling thread's kernel calls use (its own, if pck_kernels_select_thread set one;
+// else the process-wide path, chosen on the first call of this or any kernel; thread-safe).
 int pck_kernels_path(void);
 // "baseline", "avx2", "avx512" or "native"; NULL for any other value.
 const char *pck_kernels_path_name(int path);
@@ -233,6 +234,10 @@ int pck_kernels_path_available(int path);
 // calls already running finish on the path they started on. PCK_ERR_ARGUMENT, and no change,
 // when the path is not available. For tests and benchmarks.
 int pck_kernels_select(int path);
+// The same for the calling thread only (PCK_PATH_AUTO: back to the process-wide path); other
+// threads, and work the thread hands to a pool, keep the process-wide path. For tests that
+// compare paths while other code runs.
+int pck_kernels_select_thread(int path);
 
 #ifdef __cplusplus
 }
