@@ -1,7 +1,8 @@
 # PCKit's two commands:
 #   make run   — install what is missing, build in release mode, run the main job
 #   make test  — install what is missing, build, run every test (Swift and Python; the bridge's
-#                timing test serves from the release build, as a robot lab deploys it)
+#                timing test serves from the release build, as a robot lab deploys it; and
+#                Tests/package/run.sh, PCKit built as a versioned dependency of another package)
 # Both work on a fresh Debian machine that has only Swift: missing Debian packages are installed
 # with apt-get when run as root, with sudo otherwise, or the exact command is printed.
 
@@ -31,12 +32,15 @@ run: deps build-release
 test: deps build build-release
 	$(SWIFT) build --product pcctl
 	$(SWIFT) build -c release --product pckit
+	SWIFT="$(SWIFT)" bash Tests/kernels/check_variants.sh "$$($(SWIFT) build --show-bin-path)"
+	SWIFT="$(SWIFT)" bash Tests/kernels/check_variants.sh "$$($(SWIFT) build -c release --show-bin-path)"
 	$(SWIFT) test --disable-xctest
 	$(MAKE) --no-print-directory abi-test
 	PCCTL="$(abspath $(PCCTL_DEBUG))" PCKIT_TIMING_PCCTL="$(abspath $(PCCTL))" \
 	  PCKIT_LIBRARY="$(abspath $(PCKIT_LIBDIR)/libpckit.so)" PCKIT_RELEASE_LIBRARY="$(abspath .build/release/libpckit.so)" \
 	  PCKIT_CPP_CLIENT="$(abspath $(ABI_OUT)/pckit_client_pendulum)" \
 	  $(PYTHON) -m pytest -q Tests/python $(wildcard Interfaces/python/tests)
+	PCCTL="$(abspath $(PCCTL_DEBUG))" SWIFT="$(SWIFT)" bash Tests/package/run.sh
 
 # libpckit from C (gcc) and C++ (g++): the pendulum through the C ABI scores `pcctl run pendulum`'s
 # returns to 1e-9 and every bad input gets a code and a message; the C++ bridge client

@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 //
 // PCKit: hierarchical predictive-coding networks as predictive controllers and active-sensing
 // agents for robots. The targets and the direction of imports are explained in the PCKit
@@ -14,17 +14,32 @@ import PackageDescription
 // (Eigen then runs 3–5x slower, and ~100x slower in debug). They are set for every configuration
 // so that `swift test` also runs fast kernels.
 let kernelFlags: [CXXSetting] = [
-    .unsafeFlags(["-O3", "-march=native", "-fno-math-errno"]),
+    .unsafeFlags(["-O3", "-fno-math-errno"]),
     .define("NDEBUG"),
     .define("EIGEN_NO_DEBUG"),
     .define("EIGEN_DONT_PARALLELIZE"),
 ]
 
-// Swift hot loops (tiny fixed-size algebra in controllers and sims) benefit from the native ISA too;
-// cross-module optimisation lets generic numerics specialise in client modules.
-let fastSwift: [SwiftSetting] = [
-    .unsafeFlags(["-Xcc", "-march=native"]),
-]
+// Portable kernels: a default build runs on any x86-64 (or aarch64) CPU. The kernels are compiled
+// three times — baseline (_PCKernels: x86-64 with SSE2, or aarch64), AVX2 + FMA (_PCKernelsAVX2,
+// x86-64-v3) and AVX-512 (_PCKernelsAVX512, x86-64-v4) — and _PCKernels picks one at run time
+// from the CPU's features (PCKIT_KERNELS=baseline|avx2|avx512 forces one).
+// PCKIT_NATIVE=1 in the environment of `swift build` opts into a native build instead: one path,
+// compiled with -march=native, that may not run on another CPU.
+let nativeBuild = Context.environment["PCKIT_NATIVE"] == "1"
+let baselineFlags: [CXXSetting] = nativeBuild ? [.unsafeFlags(["-march=native"]), .define("PCK_NATIVE_BUILD")] : []
+// Swift takes its target CPU from the Clang importer's flags: in a native build the Swift hot
+// loops (controllers, sims) use the build machine's instruction set too.
+let nativeSwift: [SwiftSetting] = nativeBuild ? [.unsafeFlags(["-Xcc", "-march=native"])] : []
+#if arch(x86_64)
+// The manifest is evaluated on the build machine: these flags assume it builds for x86-64.
+let avx2Flags: [CXXSetting] = [.unsafeFlags(["-march=x86-64-v3"])]
+// 512-bit vectors for the compiler's own loops too (it prefers 256 bits for x86-64-v4 by default).
+let avx512Flags: [CXXSetting] = [.unsafeFlags(["-march=x86-64-v4", "-mprefer-vector-width=512"])]
+#else
+let avx2Flags: [CXXSetting] = []     // the variant targets compile nothing off x86-64
+let avx512Flags: [CXXSetting] = []
+#endif
 
 var targets: [Target] = []
 var products: [Product] = []
@@ -39,9 +54,14 @@ targets += [
 
 // MARK: - Implementation details
 targets += [
-    // Eigen kernels behind a C ABI (include/pc_kernels.h); only PCNumerics imports it.
-    .target(name: "_PCKernels", dependencies: ["CEigen"], path: "Sources/_PCKernels",
-            cxxSettings: kernelFlags),
+    // Eigen kernels behind a C ABI (include/pc_kernels.h); only PCNumerics imports it. Holds the
+    // baseline variant and the run-time dispatcher; the other variants are linked in from:
+    .target(name: "_PCKernels", dependencies: ["CEigen", "_PCKernelsAVX2", "_PCKernelsAVX512"], path: "Sources/_PCKernels",
+            cxxSettings: kernelFlags + baselineFlags),
+    .target(name: "_PCKernelsAVX2", dependencies: ["CEigen"], path: "Sources/_PCKernelsAVX2", publicHeadersPath: ".",
+            cxxSettings: kernelFlags + avx2Flags),
+    .target(name: "_PCKernelsAVX512", dependencies: ["CEigen"], path: "Sources/_PCKernelsAVX512", publicHeadersPath: ".",
+            cxxSettings: kernelFlags + avx512Flags),
     // Counts heap allocations per thread by interposing malloc; linked only by pcctl and tests.
     .target(name: "_PCAllocationCounter", path: "Sources/_PCAllocationCounter"),
     // Test helpers: the one tolerance helper, finite differences, fixtures.
@@ -50,8 +70,7 @@ targets += [
 
 // MARK: - Public API: numerics and predictive coding
 targets += [
-    .target(name: "PCNumerics", dependencies: ["_PCKernels"], path: "Sources/PCNumerics",
-            swiftSettings: fastSwift),
+    .target(name: "PCNumerics", dependencies: ["_PCKernels"], path: "Sources/PCNumerics", swiftSettings: nativeSwift),
 ]
 products += [.library(name: "PCNumerics", targets: ["PCNumerics"])]
 
@@ -62,7 +81,7 @@ targets += [
     .target(name: "PCCore", dependencies: ["PCNumerics"], path: "Sources/PCCore",
             exclude: ["Resources/DIGITS-LICENSE.md", "Resources/export_digits.py"],
             resources: [.copy("Resources/digits.csv"), .copy("Resources/digits_split.csv")],
-            swiftSettings: fastSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+            swiftSettings: nativeSwift + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
 ]
 products += [.library(name: "PCCore", targets: ["PCCore"])]
 
@@ -141,6 +160,9 @@ targets += [
     .testTarget(name: "PCNumericsTests",
                 dependencies: ["PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCNumericsTests", exclude: ["Fixtures"]),
+    // Every kernel path against the baseline path, and the automatic choice against /proc/cpuinfo.
+    .testTarget(name: "PCKernelsTests", dependencies: ["_PCKernels", "PCNumerics", "_PCTestSupport"],
+                path: "Tests/PCKernelsTests"),
     .testTarget(name: "PCCoreTests",
                 dependencies: ["PCCore", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCCoreTests"),
@@ -164,7 +186,6 @@ targets += [
 
 let package = Package(
     name: "PCKit",
-    platforms: [.macOS(.v14)],
     products: products,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

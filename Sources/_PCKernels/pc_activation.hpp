@@ -1,7 +1,7 @@
 // Internal to _PCKernels: the scalar activations and derivatives shared by the kernels.
 #ifndef PC_ACTIVATION_HPP
 #define PC_ACTIVATION_HPP
-#include "pc_kernels.h"
+#include "include/pc_kernels.h"
 
 #include <cmath>
 #include <limits>

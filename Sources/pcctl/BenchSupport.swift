@@ -1,4 +1,5 @@
 import Foundation
+import PCNumerics
 import _PCAllocationCounter
 
 /// One measured figure of a benchmark suite.
@@ -21,7 +22,8 @@ struct BenchReport: Codable {
     var results: [BenchResult] = []
 
     static func machineDescription() -> [String: String] {
-        var info = ["cores": String(ProcessInfo.processInfo.activeProcessorCount)]
+        // The kernels' instruction-set path (baseline, avx2, avx512 or native): see KernelPath.
+        var info = ["cores": String(ProcessInfo.processInfo.activeProcessorCount), "kernels": KernelPath.current.rawValue]
         #if os(Linux)
         if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
            let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
@@ -41,7 +43,7 @@ struct BenchReport: Codable {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("pcctl bench \(suite) — PCKit \(version), \(machine["cpu"] ?? "unknown cpu"), \(machine["cores"] ?? "?") cores")
+        print("pcctl bench \(suite) — PCKit \(version), \(machine["cpu"] ?? "unknown cpu"), \(machine["cores"] ?? "?") cores, kernels \(machine["kernels"] ?? "?")")
         let width = results.map(\.name.count).max() ?? 10
         for r in results {
             let pad = String(repeating: " ", count: max(0, width - r.name.count))

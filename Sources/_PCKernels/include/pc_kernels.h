@@ -208,6 +208,37 @@ typedef struct pck_adam_job {
 void pck_adam_job_run_f32(void *job, ptrdiff_t part);
 void pck_adam_job_run_f64(void *job, ptrdiff_t part);
 
+// ---------------------------------------------------------------------------------------------
+// Kernel paths. Every computing kernel above is compiled once per instruction set: baseline
+// (x86-64 with SSE2; aarch64 with NEON), AVX2 + FMA and AVX-512 (x86-64 only). The first call of
+// any kernel chooses the fastest path this CPU supports, or the one the environment variable
+// PCKIT_KERNELS names (baseline | avx2 | avx512 | auto; a path the CPU lacks or an unknown name is
+// reported on stderr and the automatic choice is used). A native build (PCKIT_NATIVE=1 in the
+// environment of `swift build`) has a single path, "native": the kernels compiled with
+// -march=native for the build machine.
+enum {
+    PCK_PATH_AUTO = -1,
+    PCK_PATH_BASELINE = 0,
+    PCK_PATH_AVX2 = 1,
+    PCK_PATH_AVX512 = 2,
+    PCK_PATH_NATIVE = 3
+};
+// The path the calling thread's kernel calls use (its own, if pck_kernels_select_thread set one;
+// else the process-wide path, chosen on the first call of this or any kernel; thread-safe).
+int pck_kernels_path(void);
+// "baseline", "avx2", "avx512" or "native"; NULL for any other value.
+const char *pck_kernels_path_name(int path);
+// 1 when `path` is compiled into this build and this CPU can run it, otherwise 0.
+int pck_kernels_path_available(int path);
+// Every later kernel call runs on `path` (PCK_PATH_AUTO: the CPU's best, ignoring PCKIT_KERNELS);
+// calls already running finish on the path they started on. PCK_ERR_ARGUMENT, and no change,
+// when the path is not available. For tests and benchmarks.
+int pck_kernels_select(int path);
+// The same for the calling thread only (PCK_PATH_AUTO: back to the process-wide path); other
+// threads, and work the thread hands to a pool, keep the process-wide path. For tests that
+// compare paths while other code runs.
+int pck_kernels_select_thread(int path);
+
 #ifdef __cplusplus
 }
 #endif

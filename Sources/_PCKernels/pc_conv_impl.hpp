@@ -1,6 +1,7 @@
 // Convolution and pooling helpers: im2col/col2im, channel permutations, pooling and its adjoint.
 // A convolution is then one GEMM over the unfolded patches (see PCNumerics' Convolution2D).
-#include "pc_kernels.h"
+// Not a translation unit: included per instruction set by pc_variant.hpp (see pc_kernels_impl.hpp).
+#include "include/pc_kernels.h"
 
 #include <limits>
 

@@ -1,4 +1,6 @@
 // Fused settle loop of a dense predictive-coding network (pck_pc_dense_settle_*).
+// Not a translation unit: included per instruction set by pc_variant.hpp (see pc_kernels_impl.hpp);
+// its products call the same variant's pck_gemm_*.
 //
 // The same mathematics as PCCore's generic `PCNetwork.settle` for synchronous gradient descent
 // with the input and output clamped (PCCore article EnergyAndInference, sections Energy to Fused kernel), in one call instead of one kernel call
@@ -13,7 +15,7 @@
 // instead of copying. After warm-up nothing allocates (the transposes and Eigen's blocking use
 // per-thread buffers that grow only on a larger network).
 #include "pc_activation.hpp"
-#include "pc_kernels.h"
+#include "include/pc_kernels.h"
 #include "pc_small_gemm.hpp"
 
 #include <Eigen/Dense>

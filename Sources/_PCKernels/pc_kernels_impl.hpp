@@ -1,8 +1,12 @@
 // Eigen 3.4 implementations of the kernels declared in pc_kernels.h.
 //
+// Not a translation unit: pc_variant.hpp includes it inside one namespace per instruction set
+// (pck_baseline, pck_avx2, pck_avx512), so each `pck_*` function below is that variant's
+// implementation; pc_dispatch.cpp defines the C entry points and forwards to the chosen variant.
+//
 // Every entry point validates its arguments, maps the raw buffers as row-major Eigen maps with an
 // outer stride, and catches any C++ exception so that none crosses the C boundary.
-#include "pc_kernels.h"
+#include "include/pc_kernels.h"
 #include "pc_activation.hpp"
 #include "pc_small_gemm.hpp"
 
