@@ -84,7 +84,7 @@ static void test_bad_configurations(void) {
     expect_create_fails("{\"observationSpace\": {\"low\": [-1, -1, -8], \"high\": [1, 1, 8]}, \"actionSpace\": {\"low\": [-2], \"high\": [2]}, \"controlPeriod\": 0.05, \"agent\": {\"agent\": \"nonesuch\"}}",
                         PCKIT_E_UNKNOWN_AGENT, "unknown agent \"nonesuch\"; known: predictiveController");
     expect_create_fails("{\"observationSpace\": {\"low\": [-1, -1, -8], \"high\": [1, 1, 8]}, \"actionSpace\": {\"low\": [-2], \"high\": [2]}, \"controlPeriod\": 0.05, \"agent\": {\"agent\": \"predictiveController\", \"task\": \"nonesuch\"}}",
-                        PCKIT_E_UNKNOWN_TASK, "task \"nonesuch\"; known tasks: pendulum");
+                        PCKIT_E_UNKNOWN_TASK, "task \"nonesuch\"; known tasks: acrobot-continuous, cartpole-swingup");
     expect_create_fails("{\"observationSpace\": {\"low\": [-1, -1, -8, 0], \"high\": [1, 1, 8, 1]}, \"actionSpace\": {\"low\": [-2], \"high\": [2]}, \"controlPeriod\": 0.05, \"agent\": {\"agent\": \"predictiveController\", \"task\": \"pendulum\"}}",
                         PCKIT_E_AGENT_REJECTED, "expected 3, got 4");
     expect_create_fails("{\"observationSpace\": {\"low\": [-1, -1, -8], \"high\": [1, 1, 8]}, \"actionSpace\": {\"low\": [-2], \"high\": [2]}, \"controlPeriod\": 0.05, \"agent\": {\"agent\": \"predictiveController\", \"task\": \"pendulum\", \"parameters\": {\"mas\": 1}}}",
