@@ -99,6 +99,8 @@ struct PendulumTask: ControlTask {
     var environment: Pendulum
     var uprightSteps = 0
     var t = 0
+    /// The environment's own observation (cos θ, sin θ, θ̇), reused every step.
+    var observation = [0.0, 0.0, 0.0]
     init(model: PendulumModel) { self.model = model; environment = Pendulum(model: model) }
 
     var name: String { "pendulum" }
@@ -119,7 +121,6 @@ struct PendulumTask: ControlTask {
         return [environment.angle, environment.velocity]
     }
     mutating func step(_ action: [Double], state: inout [Double]) throws -> Transition {
-        var observation = [0.0, 0.0, 0.0]
         let transition = try environment.step(action, observation: &observation)
         state[0] = environment.angle; state[1] = environment.velocity
         if t >= episodeSteps - 50 && abs(wrapAngle(environment.angle)) < 0.1 { uprightSteps += 1 }
@@ -150,6 +151,8 @@ struct CartPoleSwingUpTask: ControlTask {
     var environment: CartPole
     var balancedSteps = 0
     var t = 0
+    /// The environment's own observation (x, ẋ, cos θ, sin θ, θ̇), reused every step.
+    var observation = [Double](repeating: 0, count: 5)
     init(model: CartPoleModel) { self.model = model; environment = CartPole(model: model) }
 
     var name: String { "cartpole-swingup" }
@@ -169,7 +172,6 @@ struct CartPoleSwingUpTask: ControlTask {
         return environment.state
     }
     mutating func step(_ action: [Double], state: inout [Double]) throws -> Transition {
-        var observation = [Double](repeating: 0, count: 5)
         let transition = try environment.step(action, observation: &observation)
         let s = environment.state
         for i in 0..<4 { state[i] = s[i] }
@@ -292,6 +294,8 @@ struct InvertedPendulumTask: ControlTask {
 struct ReacherTask: ControlTask {
     var environment = PlanarArm.reacher()
     var finalDistance = Double.nan
+    /// Reacher's own observation (10 values), reused every step.
+    var observation = [Double](repeating: 0, count: 10)
 
     var name: String { "reacher" }
     var episodeSteps: Int { environment.task.episodeSteps }
@@ -317,7 +321,6 @@ struct ReacherTask: ControlTask {
         return state
     }
     mutating func step(_ action: [Double], state: inout [Double]) throws -> Transition {
-        var observation = [Double](repeating: 0, count: 10)
         let transition = try environment.step(action, observation: &observation)
         Self.state(from: observation, into: &state)
         finalDistance = (state[4] * state[4] + state[5] * state[5]).squareRoot()
@@ -381,6 +384,8 @@ struct ReacherStatePlanner: Agent {
 struct AcrobotTask: ControlTask {
     var environment = Acrobot(model: .continuous)
     var reachedGoal = false
+    /// Acrobot's own observation (6 values), reused every step.
+    var observation = [Double](repeating: 0, count: 6)
 
     var name: String { "acrobot-continuous" }
     var episodeSteps: Int { Acrobot.episodeSteps }
@@ -400,7 +405,6 @@ struct AcrobotTask: ControlTask {
         return environment.state
     }
     mutating func step(_ action: [Double], state: inout [Double]) throws -> Transition {
-        var observation = [Double](repeating: 0, count: 6)
         let transition = try environment.step(action, observation: &observation)
         let s = environment.state
         for i in 0..<4 { state[i] = s[i] }
