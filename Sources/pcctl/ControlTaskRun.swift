@@ -112,7 +112,7 @@ enum ControlTaskRun {
             }
             // The last state of the episode is a transition too: show it to the agent (it records
             // (o, u, o′) when it perceives o′) without acting on the environment again.
-            if summary.environmentSteps < budget || t > 0 { agent.perceive(state) }
+            agent.perceive(state)
             summary.episodes += 1
             if wasControlling {
                 summary.lastReturns.append(total)
