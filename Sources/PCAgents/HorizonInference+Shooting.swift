@@ -16,14 +16,26 @@ import PCEnvironment
 /// and stops at the deadline the same way.
 extension HorizonWorkspace {
     /// Rolls out x from x₀ under u, and returns the hard-dynamics energy; with `gradients`, fills
-    /// A, B, ξ (in `eps`) and ∇u.
+    /// ξ (in `eps`) and ∇u as well (``shootingForward(_:outcomeMap:gradients:)`` then
+    /// ``shootingBackward(_:outcomeMap:)``).
     func evaluateShooting<Model: LinearizableModel>(_ model: Model, outcomeMap: OutcomeMap, gradients: Bool) -> Double {
+        let energy = shootingForward(model, outcomeMap: outcomeMap, gradients: gradients)
+        if gradients { shootingBackward(model, outcomeMap: outcomeMap) }
+        return energy
+    }
+
+    /// The rollout, the goal errors and the energy. With `gradients`, also what the backward sweep
+    /// needs: the model's adjoint tape when it has one, A and B otherwise.
+    func shootingForward<Model: LinearizableModel>(_ model: Model, outcomeMap: OutcomeMap, gradients: Bool) -> Double {
         var energy = 0.0
+        let adjoint = gradients && tapeCount > 0
         for t in 0..<horizon {
             let xt = UnsafeBufferPointer(start: x + t * n, count: n)
             let ut = UnsafeBufferPointer(start: u + t * m, count: m)
             let next = UnsafeMutableBufferPointer(start: x + (t + 1) * n, count: n)
-            if gradients {
+            if adjoint {
+                model.transitionRecording(state: xt, action: ut, next: next, tape: tape + t * tapeCount)
+            } else if gradients {
                 model.transitionAndLinearize(
                     state: xt, action: ut, next: next,
                     stateJacobian: UnsafeMutableBufferPointer(start: stateJacobians + t * n * n, count: n * n),
@@ -35,15 +47,23 @@ extension HorizonWorkspace {
         }
         for t in 1...horizon {
             outcomeMap.apply(x + t * n, into: outcome, wrapped: wrapped)
-            if gradients { outcomeMap.jacobian(x + t * n, into: outcomeJacobians + t * p * n) }
             for i in 0..<p {
                 let e = goal[i] - outcome[i]
                 goalError[t * p + i] = e
                 energy += 0.5 * goalPrecision[t * p + i] * e * e
             }
         }
-        guard gradients else { return energy }
-        // Backward sweep of the equilibrium errors ξ_t (stored in eps).
+        return energy
+    }
+
+    /// The backward sweep after ``shootingForward(_:outcomeMap:gradients:)`` with gradients: the
+    /// equilibrium errors ξ_t (in `eps`) and ∇u, through A and B, or through the model's pullbacks.
+    func shootingBackward<Model: LinearizableModel>(_ model: Model, outcomeMap: OutcomeMap) {
+        for t in 1...horizon { outcomeMap.jacobian(x + t * n, into: outcomeJacobians + t * p * n) }
+        if tapeCount > 0 {
+            shootingPullback(model)
+            return
+        }
         for t in stride(from: horizon, through: 1, by: -1) {
             let c = outcomeJacobians + t * p * n
             let xi = eps + t * n
@@ -65,7 +85,38 @@ extension HorizonWorkspace {
                 controlGradient[t * m + j] = g
             }
         }
-        return energy
+    }
+
+    /// The same sweep by the model's pullbacks: (A_tᵀξ_{t+1}, B_tᵀξ_{t+1}) from the tape of step t,
+    /// one vector–Jacobian product per step instead of forming A_t and B_t.
+    private func shootingPullback<Model: LinearizableModel>(_ model: Model) {
+        for t in stride(from: horizon, through: 1, by: -1) {
+            let c = outcomeJacobians + t * p * n
+            let xi = eps + t * n
+            for i in 0..<n {
+                var s = 0.0
+                for k in 0..<p { s += c[k * n + i] * goalPrecision[t * p + k] * goalError[t * p + k] }
+                xi[i] = s
+            }
+            // ξ_{t+1} is final: pull it back through step t (for u_t; for x_t when t ≥ 1).
+            pullback(model, step: t)
+            if t < horizon { for i in 0..<n { xi[i] += stateCotangent[i] } }
+        }
+        pullback(model, step: 0)
+    }
+
+    /// Pulls ξ_{t+1} back through step t (t < H): writes ∇u_t, and leaves A_tᵀξ_{t+1} in
+    /// `stateCotangent` for ξ_t. At t = H nothing is pulled back.
+    @inline(__always)
+    private func pullback<Model: LinearizableModel>(_ model: Model, step t: Int) {
+        guard t < horizon else { return }
+        model.pullback(state: UnsafeBufferPointer(start: x + t * n, count: n),
+                       action: UnsafeBufferPointer(start: u + t * m, count: m),
+                       tape: tape + t * tapeCount, cotangent: eps + (t + 1) * n,
+                       stateCotangent: stateCotangent, actionCotangent: actionCotangent)
+        for j in 0..<m {
+            controlGradient[t * m + j] = controlPrecision[j] * (u[t * m + j] - controlPrior[j]) - actionCotangent[j]
+        }
     }
 
     func inferShooting<Model: LinearizableModel>(
@@ -93,8 +144,10 @@ extension HorizonWorkspace {
                 for j in 0..<m { u[t * m + j] -= eta * controlGradient[t * m + j] }
                 clipControls(u, step: t)
             }
-            let trial = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
+            // The backward sweep only for a kept step: a rejected one restores the kept ∇u.
+            let trial = shootingForward(model, outcomeMap: outcomeMap, gradients: true)
             if trial.isFinite && trial <= energy + 1e-14 * abs(energy) {
+                shootingBackward(model, outcomeMap: outcomeMap)
                 energy = trial
                 scale = min(1, 2 * scale)
             } else {

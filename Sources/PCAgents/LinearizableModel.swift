@@ -24,6 +24,46 @@ public protocol LinearizableModel: TransitionModel {
                                 next: UnsafeMutableBufferPointer<Double>,
                                 stateJacobian: UnsafeMutableBufferPointer<Double>,
                                 actionJacobian: UnsafeMutableBufferPointer<Double>)
+
+    /// Doubles per step that ``transitionRecording(state:action:next:tape:)`` writes for
+    /// ``pullback(state:action:tape:cotangent:stateCotangent:actionCotangent:)``. 0 (the default):
+    /// the model has no adjoint of its own, and the predictive controller's shooting mode forms A
+    /// and B with ``transitionAndLinearize(state:action:next:stateJacobian:actionJacobian:)``
+    /// instead. A positive count makes shooting use the adjoint (vector–Jacobian products, never A
+    /// and B), which costs a network about half of forming its Jacobians.
+    var adjointTapeCount: Int { get }
+
+    /// x′ = f(x, u), also writing what ``pullback(state:action:tape:cotangent:stateCotangent:actionCotangent:)``
+    /// needs at (x, u) into `tape`. The default runs ``transition(state:action:next:)`` and records nothing.
+    /// - Parameters:
+    ///   - state: x, (stateDimension); action: u, (actionDimension); next: receives x′, (stateDimension).
+    ///   - tape: receives the record, (``adjointTapeCount``) values.
+    func transitionRecording(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                             next: UnsafeMutableBufferPointer<Double>, tape: UnsafeMutablePointer<Double>)
+
+    /// The vector–Jacobian products Aᵀξ and Bᵀξ at (x, u), from the tape that
+    /// ``transitionRecording(state:action:next:tape:)`` wrote there. The default forms A and B with
+    /// ``linearize(state:action:stateJacobian:actionJacobian:)`` (on the stack) and multiplies.
+    /// - Parameters:
+    ///   - state: x, (stateDimension); action: u, (actionDimension).
+    ///   - tape: the record of the same (x, u), (``adjointTapeCount``) values.
+    ///   - cotangent: ξ, (stateDimension).
+    ///   - stateCotangent: receives Aᵀξ, (stateDimension).
+    ///   - actionCotangent: receives Bᵀξ, (actionDimension).
+    func pullback(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>, tape: UnsafePointer<Double>,
+                  cotangent: UnsafePointer<Double>, stateCotangent: UnsafeMutablePointer<Double>,
+                  actionCotangent: UnsafeMutablePointer<Double>)
+
+    /// x′ = f(x, u) for `count` pairs at once (the sampled proposal's rollouts advance every sample
+    /// a step together). Each x′ must equal ``transition(state:action:next:)``'s bit for bit; the
+    /// default calls it per pair, a network evaluates the batch layer by layer.
+    /// - Parameters:
+    ///   - states: the x, (count × stateDimension), one row per pair.
+    ///   - actions: the u, (count × actionDimension).
+    ///   - next: receives the x′, (count × stateDimension); may not alias `states`.
+    ///   - count: the number of pairs, ≥ 0.
+    func transitionBatch(states: UnsafePointer<Double>, actions: UnsafePointer<Double>,
+                         next: UnsafeMutablePointer<Double>, count: Int)
 }
 
 extension LinearizableModel {
@@ -33,6 +73,44 @@ extension LinearizableModel {
                                        actionJacobian: UnsafeMutableBufferPointer<Double>) {
         transition(state: state, action: action, next: next)
         linearize(state: state, action: action, stateJacobian: stateJacobian, actionJacobian: actionJacobian)
+    }
+
+    public var adjointTapeCount: Int { 0 }
+
+    public func transitionBatch(states: UnsafePointer<Double>, actions: UnsafePointer<Double>,
+                                next: UnsafeMutablePointer<Double>, count: Int) {
+        let n = stateDimension, m = actionDimension
+        for s in 0..<count {
+            transition(state: UnsafeBufferPointer(start: states + s * n, count: n),
+                       action: UnsafeBufferPointer(start: actions + s * m, count: m),
+                       next: UnsafeMutableBufferPointer(start: next + s * n, count: n))
+        }
+    }
+
+    public func transitionRecording(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
+                                    next: UnsafeMutableBufferPointer<Double>, tape: UnsafeMutablePointer<Double>) {
+        transition(state: state, action: action, next: next)
+    }
+
+    public func pullback(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>, tape: UnsafePointer<Double>,
+                         cotangent: UnsafePointer<Double>, stateCotangent: UnsafeMutablePointer<Double>,
+                         actionCotangent: UnsafeMutablePointer<Double>) {
+        let n = stateDimension, m = actionDimension
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + n * m) { jacobians in
+            let a = UnsafeMutableBufferPointer(rebasing: jacobians[0..<(n * n)])
+            let b = UnsafeMutableBufferPointer(rebasing: jacobians[(n * n)...])
+            linearize(state: state, action: action, stateJacobian: a, actionJacobian: b)
+            for i in 0..<n {
+                var s = 0.0
+                for k in 0..<n { s += a[k * n + i] * cotangent[k] }
+                stateCotangent[i] = s
+            }
+            for j in 0..<m {
+                var s = 0.0
+                for k in 0..<n { s += b[k * m + j] * cotangent[k] }
+                actionCotangent[j] = s
+            }
+        }
     }
 }
 

@@ -20,8 +20,8 @@ import PCNumerics
 /// After the first step nothing is allocated: all buffers live in one arena sized at `init`.
 ///
 /// **Anytime planning**: with a ``planningDeadline`` set, the proposal stops drawing samples and
-/// inference stops iterating once the deadline has passed (one clock read per sample and per
-/// iteration); the step acts on the best plan so far and reports ``AgentWarnings/deadlineExceeded``.
+/// inference stops iterating once the deadline has passed (one clock read per chunk of 16 samples
+/// and per iteration); the step acts on the best plan so far and reports ``AgentWarnings/deadlineExceeded``.
 /// Without a deadline no clock is read and planning is unchanged.
 public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
     /// The dynamics f the controller plans with (``replaceModel(_:)`` swaps it).
@@ -47,7 +47,8 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
         self.model = model
         self.options = options
         let h = options.horizon, p = options.outcome.outcomeDimension
-        let w = HorizonWorkspace(n: n, m: m, p: p, horizon: h, samples: options.proposal.samples)
+        let w = HorizonWorkspace(n: n, m: m, p: p, horizon: h, samples: options.proposal.samples,
+                                 tape: model.adjointTapeCount)
         for i in 0..<n { w.modelPrecision[i] = options.modelPrecision[i] }
         for i in 0..<p {
             w.goal[i] = options.goal[i]
@@ -193,8 +194,9 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
     /// held action (a learning agent swaps in a newly trained model this way). Allocates nothing.
     /// - Precondition: `model` has this controller's state and action dimensions.
     mutating func replaceModel(_ model: Model) {
-        precondition(model.stateDimension == self.model.stateDimension && model.actionDimension == self.model.actionDimension,
-                     "PredictiveController.replaceModel: the new model has other dimensions")
+        precondition(model.stateDimension == self.model.stateDimension && model.actionDimension == self.model.actionDimension
+                     && model.adjointTapeCount == workspace.tapeCount,
+                     "PredictiveController.replaceModel: the new model has other dimensions or another adjoint tape")
         self.model = model
     }
 

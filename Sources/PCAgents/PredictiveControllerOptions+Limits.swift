@@ -37,7 +37,8 @@ extension PredictiveControllerOptions {
     /// - Parameters:
     ///   - stateDimension: n, the model's state dimension.
     ///   - actionDimension: m, the model's action dimension.
-    /// - Returns: bytes, ≥ 8 × the workspace's Double count.
+    /// - Returns: bytes, ≥ 8 × the workspace's Double count for a model without an adjoint tape (a
+    ///   learned model's tape adds H × ``LinearizableModel/adjointTapeCount`` doubles).
     public func estimatedMemoryBytes(stateDimension n: Int, actionDimension m: Int) -> Int {
         let doubles = HorizonWorkspace.sizes(n: Double(n), m: Double(m), p: Double(outcome.outcomeDimension),
                                              horizon: Double(horizon), samples: Double(max(proposal.samples, 0)))
