@@ -28,13 +28,14 @@ import PCNumerics
 /// increments; ``onlinePredictionError`` measures each new transition against the model in use
 /// before it is learned.
 ///
-/// **Allocation.** After warm-up, a controlling step on which no learning slice runs and no model
-/// is swapped allocates nothing (the transition memories are reserved at full capacity at `init`;
-/// `LearningAgentTests` counts it). In an unoptimised (debug) build a learning slice allocates
-/// one block per batch (measured on the pendulum's 4–32–2 network); in a release build the
-/// measured learning slices allocate nothing. A swap builds a new frozen model
-/// (its parameter copy), and the first learning slice after it copies the network once (it is
-/// shared with the snapshot of the model in use that ``save(to:includeMemory:)`` writes).
+/// **Allocation.** After warm-up a controlling step allocates nothing (the transition memories are
+/// reserved at full capacity at `init`; `LearningAgentTests` counts it), and neither does a model
+/// swap: the model is double-buffered — the swap loads the new parameters, in place, into the
+/// model the planner used before the previous one, and into the snapshot network that
+/// ``save(to:includeMemory:)`` writes. (If the caller still holds a copy of that older model, read
+/// from ``model``, the swap builds a new one instead and allocates.) In an unoptimised (debug)
+/// build a learning slice allocates one block per batch (measured on the pendulum's 4–32–2
+/// network); in a release build the measured learning slices allocate nothing.
 ///
 /// **Determinism.** Every random draw comes from seeded generators: the babbling generator (seeded
 /// from ``LearningAgentOptions/seed`` mixed with the seed of ``reset(seed:)``), the learner's
@@ -88,6 +89,9 @@ public struct LearningAgent: AnytimeAgent {
     var controller: PredictiveController<LearnedDynamics>?
     /// The network the planner's model was frozen from (what ``save(to:includeMemory:)`` writes).
     var plannerNetwork: PCNetwork<Double>?
+    /// The model the planner used before the last swap: the next swap loads the new parameters into
+    /// it instead of allocating a model (double buffering).
+    var spareModel: LearnedDynamics?
     var babbling: MotorBabbling
     /// The previous observation (n), the previous action (m) and the current observation (n).
     var previous: ScratchStorage
@@ -247,6 +251,34 @@ public struct LearningAgent: AnytimeAgent {
         lastStepLearningSeconds = monotonicSeconds() - start
     }
 
+    /// Copies the learner's network into the snapshot ``save(to:includeMemory:)`` writes: in place
+    /// when the shapes match (the snapshot then shares nothing with the learner, whose next batch
+    /// would otherwise copy its network), else by assignment.
+    mutating func updatePlannerNetwork() {
+        let source = learner.network
+        guard var snapshot = plannerNetwork, snapshot.layers.count == source.layers.count else {
+            plannerNetwork = source
+            return
+        }
+        plannerNetwork = nil
+        do {
+            for l in 0..<source.layers.count {
+                try snapshot.layers[l].weight.assign(source.layers[l].weight)
+                if let bias = source.layers[l].bias, snapshot.layers[l].bias != nil {
+                    try snapshot.layers[l].bias!.assign(bias)
+                } else {
+                    snapshot.layers[l].bias = source.layers[l].bias
+                }
+                if snapshot.layers[l].precision != source.layers[l].precision {
+                    snapshot.layers[l].precision = source.layers[l].precision
+                }
+            }
+            plannerNetwork = snapshot
+        } catch {
+            plannerNetwork = source
+        }
+    }
+
     /// The end of exploration: the first model and the planner.
     mutating func startControlling() {
         learner.refreshDynamics()
@@ -256,6 +288,10 @@ public struct LearningAgent: AnytimeAgent {
             preconditionFailure("LearningAgent: the validated planner options were refused: \(error)")
         }
         controller!.reset(seed: episodeSeed)
+        // The spare the swaps load into, allocated now rather than at the first swap.
+        if let normalization = learner.normalization {
+            spareModel = LearnedDynamics(network: learner.network, options: learner.options, normalization: normalization)
+        }
         plannerNetwork = learner.network
         batchesAtSwap = learner.batchesLearned
         modelVersion += 1
@@ -264,14 +300,25 @@ public struct LearningAgent: AnytimeAgent {
         lastStepSwappedModel = true
     }
 
-    /// Replaces the planner's model by the network trained so far.
+    /// Replaces the planner's model by the network trained so far. From the second swap on this
+    /// allocates nothing: the new parameters go into the model the planner used before the
+    /// previous swap, and into the snapshot network, in place.
     mutating func swapModel() {
-        learner.refreshDynamics()
+        var next = spareModel
+        spareModel = nil
+        if next != nil, let normalization = learner.normalization, next!.reload(from: learner.network, normalization: normalization) {
+            learner.dynamics = next
+        } else {
+            learner.refreshDynamics()
+        }
+        next = nil
         var planner = controller!
         controller = nil
+        let previousModel = planner.model
         planner.replaceModel(learner.dynamics!)
         controller = planner
-        plannerNetwork = learner.network
+        spareModel = previousModel
+        updatePlannerNetwork()
         batchesAtSwap = learner.batchesLearned
         modelVersion += 1
         stepsSinceSwap = 0

@@ -349,6 +349,36 @@ import _PCTestSupport
         print("LearningAgent allocations: \(quiet) in 30 non-learning steps, \(learning) in \(learningSteps) learning steps (2 batches each)")
     }
 
+    /// A model swap allocates nothing after warm-up: the new parameters go into the spare model and
+    /// the snapshot network in place (steps that swap without a learning slice are counted; a
+    /// slice allocates in debug builds). A copy of the agent that swaps on its own still works:
+    /// its spare is shared, so it builds a new model instead and the original is unchanged.
+    @Test func modelSwapAllocatesNothing() throws {
+        var agent = try LearningAgent(options: Self.options(seed: 4, explorationSteps: 200, learningInterval: 4, swapInterval: 6))
+        _ = Self.drive(&agent, steps: 260, seed: 4)
+        #expect(agent.phase == .controlling && agent.modelVersion >= 3)
+        var state = [2.0, 0.5], action = [0.0]
+        _ = agent.step(state, action: &action)
+        var swaps = 0, allocations: UInt64 = 0
+        for _ in 0..<80 {
+            let before = pck_thread_allocation_count()
+            _ = agent.step(state, action: &action)
+            let count = pck_thread_allocation_count() - before
+            if agent.lastStepSwappedModel && agent.lastStepBatches == 0 { swaps += 1; allocations += count }
+            let next = Self.plant.advance(angle: state[0], velocity: state[1], torque: action[0])
+            state[0] = next.angle; state[1] = next.velocity
+        }
+        #expect(swaps >= 4, "only \(swaps) swaps without a learning slice")
+        #expect(allocations == 0, "\(allocations) allocations in \(swaps) swaps")
+        let version = agent.modelVersion
+        var copy = agent
+        let expected = Self.drive(&agent, steps: 20, seed: 9)
+        var fresh = copy
+        _ = Self.drive(&copy, steps: 20, seed: 10)
+        #expect(copy.modelVersion > version)
+        #expect(Self.drive(&fresh, steps: 20, seed: 9) == expected)
+    }
+
     /// A NaN or wrong-length observation is learned from nowhere: it gets the safe action (the
     /// planner's control prior) and the warning, and no transition spans it.
     @Test func invalidObservationGetsTheSafeActionAndIsNotRecorded() throws {
