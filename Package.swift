@@ -97,7 +97,7 @@ products += [.library(name: "PCSims", targets: ["PCSims"])]
 
 // MARK: - Public API: agents
 targets += [
-    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics", "PCCore"], path: "Sources/PCAgents"),
+    .target(name: "PCAgents", dependencies: ["PCEnvironment", "PCNumerics", "PCCore", "_PCKernels"], path: "Sources/PCAgents"),
 ]
 products += [.library(name: "PCAgents", targets: ["PCAgents"])]
 

@@ -55,8 +55,8 @@ public protocol LinearizableModel: TransitionModel {
                   actionCotangent: UnsafeMutablePointer<Double>)
 
     /// x′ = f(x, u) for `count` pairs at once (the sampled proposal's rollouts advance every sample
-    /// a step together). Each x′ must equal ``transition(state:action:next:)``'s bit for bit; the
-    /// default calls it per pair, a network evaluates the batch layer by layer.
+    /// a step together). Each x′ must agree with ``transition(state:action:next:)``'s to rounding;
+    /// the default calls it per pair, a learned model evaluates the batch in a vectorised kernel.
     /// - Parameters:
     ///   - states: the x, (count × stateDimension), one row per pair.
     ///   - actions: the u, (count × actionDimension).

@@ -14,8 +14,8 @@ import PCNumerics
 extension HorizonWorkspace {
     /// The samples are drawn and rolled out in chunks of ``HorizonWorkspace/proposalChunk``, every
     /// sample of a chunk advanced one step together (``LinearizableModel/transitionBatch(states:actions:next:count:)``);
-    /// each Sₖ sums in the same order as ``shootingEnergy(_:controls:outcomeMap:)``, so it equals
-    /// that sample's shooting energy bit for bit.
+    /// each Sₖ sums in the same order as ``shootingEnergy(_:controls:outcomeMap:)``, so it is that
+    /// sample's shooting energy (to the rounding of the batched transition).
     /// - Parameter deadline: monotonic seconds after which no further chunk of samples is drawn (the
     ///   first chunk, with sample 0, the warm start, always is); nil: all K samples.
     /// - Returns: the smallest sample energy min S, and whether the deadline cut the samples short.

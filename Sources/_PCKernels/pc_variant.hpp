@@ -24,6 +24,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #if defined(__x86_64__)
@@ -36,6 +38,7 @@ namespace PCK_NAMESPACE {
 #include "pc_kernels_impl.hpp"
 #include "pc_conv_impl.hpp"
 #include "pc_dense_impl.hpp"
+#include "pc_learned_impl.hpp"
 
 // This variant's entry points (constant-initialised: no static-initialisation order).
 extern const ::pck::DispatchTable table;

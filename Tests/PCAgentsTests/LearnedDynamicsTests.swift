@@ -46,6 +46,66 @@ import Glibc
         }
     }
 
+    /// fastSinCos against glibc's sin and cos: within 2·10⁻¹⁶ absolute (a few ulp of 1) on a dense grid
+    /// of [−100, 100] and at large angles up to 10⁵; beyond, NaN and ±∞ as the C library.
+    @Test func fastSinCosMatchesTheCLibrary() {
+        var worst = 0.0, worstAt = 0.0
+        func check(_ x: Double) {
+            let (s, c) = fastSinCos(x)
+            let error = max(abs(s - sin(x)), abs(c - cos(x)))
+            if error > worst { worst = error; worstAt = x }
+        }
+        for i in 0..<400_001 { check(-100 + 200 * Double(i) / 400_000) }
+        for i in 0..<10_001 { check(-1e5 + 2e5 * Double(i) / 10_000) }
+        for v in [1e-300, 1e-8, .pi / 4, .pi / 2, .pi, 3 * .pi / 2] { check(v); check(-v) }
+        #expect(worst <= 2.3e-16, "fastSinCos is \(worst) from sin/cos at \(worstAt)")
+        #expect(fastSinCos(2e5) == (sin(2e5), cos(2e5)))
+        #expect(fastSinCos(.nan).sin.isNaN && fastSinCos(.infinity).cos.isNaN)
+        #expect(fastSinCos(1e-300).sin == 1e-300)
+    }
+
+    /// The batched transition (the kernel pck_learned_forward_f64) against `transition`, on every
+    /// kernel path this CPU runs: within 10⁻¹² relative, with angles (including one beyond 10⁵ rad and
+    /// NaN), clipped actions and the activations a learned model supports.
+    @Test(arguments: [([8, 8], Activation.tanh), ([8], Activation.softplus), ([6, 5], Activation.sigmoid),
+                      ([7], Activation.relu), ([5], Activation.leakyReLU(slope: 0.1)), ([160], Activation.tanh)])
+    func batchedTransitionMatchesTransition(hidden: [Int], activation: Activation) throws {
+        var learner = try ModelLearner(options: ModelLearnerTests.options(hidden: hidden, activation: activation, seed: 6))
+        try ModelLearnerTests.babble(&learner, steps: 100, seed: 5)
+        try learner.train(batches: 10)
+        let model = try #require(learner.dynamics)
+        var generator = Xoshiro256(seed: 31)
+        for count in [1, 7, 33] {
+            var states = (0..<(2 * count)).map { i in i % 2 == 0 ? generator.uniform(-9, 9) : generator.uniform(-8, 8) }
+            let actions = (0..<count).map { _ in generator.uniform(-2.5, 2.5) }
+            if count == 33 { states[0] = 3e5; states[2] = .nan }
+            var expected = [Double](repeating: 0, count: 2 * count)
+            for s in 0..<count {
+                states.withUnsafeBufferPointer { xs in actions.withUnsafeBufferPointer { us in expected.withUnsafeMutableBufferPointer {
+                    model.transition(state: UnsafeBufferPointer(rebasing: xs[(2 * s)..<(2 * s + 2)]),
+                                     action: UnsafeBufferPointer(rebasing: us[s..<(s + 1)]),
+                                     next: UnsafeMutableBufferPointer(rebasing: $0[(2 * s)..<(2 * s + 2)]))
+                } } }
+            }
+            for path in KernelPath.available {
+                try KernelPath.selectForCurrentThread(path)
+                var batch = [Double](repeating: -1, count: 2 * count)
+                states.withUnsafeBufferPointer { xs in actions.withUnsafeBufferPointer { us in batch.withUnsafeMutableBufferPointer {
+                    model.transitionBatch(states: xs.baseAddress!, actions: us.baseAddress!, next: $0.baseAddress!, count: count)
+                } } }
+                for i in 0..<(2 * count) {
+                    if expected[i].isNaN {
+                        #expect(batch[i].isNaN, "\(path.rawValue): pair \(i / 2) should be NaN")
+                    } else {
+                        #expect(abs(batch[i] - expected[i]) <= 1e-12 * max(1, abs(expected[i])),
+                                "\(path.rawValue), \(count) pairs: x′[\(i)] = \(batch[i]), transition gives \(expected[i])")
+                    }
+                }
+            }
+            try KernelPath.selectForCurrentThread(nil)
+        }
+    }
+
     /// fastTanh against glibc's tanh: within 4 ulp on a dense grid of [−25, 25] and on magnitudes
     /// 10⁻³⁰⁰…10⁻³ (where tanh v ≈ v), odd, saturating at ±1, NaN for NaN.
     @Test func fastTanhIsWithinFourUlpOfTheCLibrary() {

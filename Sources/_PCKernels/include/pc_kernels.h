@@ -169,6 +169,40 @@ int pck_pc_dense_settle_f64(const pck_pc_dense *net, const pck_pc_settle_options
                             pck_pc_settle_result *result);
 
 // ---------------------------------------------------------------------------------------------
+// A learned transition model's network on a batch of (state, action) pairs (PCAgents'
+// LearnedDynamics, evaluated for the predictive controller's sampled proposal). Per pair s:
+//   z   = (features(x_s, clip(u_s)) − input_offset) ⊙ input_inverse_scale, features: each state
+//         coordinate (an angle as cos, sin), then the actions clipped into [lower, upper];
+//   x_1 = W_1 φ_0(z) + b_1,   x_ℓ = W_ℓ φ_{ℓ−1}(x_{ℓ−1}) + b_ℓ   (ℓ = 2…L);
+// and top receives x_L. The layers run with the batch on the fast axis, so every loop vectorises;
+// tanh, cos and sin are evaluated by vectorisable polynomials within a few ulp of the C
+// library's (angles beyond 10⁵ rad, NaN and infinities go through the C library).
+typedef struct {
+    ptrdiff_t state_dimension;           // n ≥ 1
+    ptrdiff_t action_dimension;          // m ≥ 1
+    ptrdiff_t depth;                     // L ≥ 1
+    const ptrdiff_t *sizes;              // (L + 1): n_0 (= n + #angles + m) … n_L
+    const int *activations;              // (L): φ_{ℓ−1}, a PCK_ACT_* code other than GELU
+    const double *slopes;                // (L): leaky-ReLU slopes
+    const double *parameters;            // W_ℓ (n_ℓ × n_{ℓ−1}, row-major) then b_ℓ (n_ℓ), ℓ = 1…L
+    const ptrdiff_t *weight_offsets;     // (L): where W_ℓ starts in parameters
+    const unsigned char *is_angle;       // (n): 1 for an angle coordinate
+    const double *input_offset;          // (n_0)
+    const double *input_inverse_scale;   // (n_0)
+    const double *action_lower;          // (m)
+    const double *action_upper;          // (m)
+} pck_learned_model;
+
+// states (count × n), actions (count × m), row per pair; top receives x_L as (n_L × count), column
+// per pair. scratch holds at least pck_learned_scratch(model, count) doubles: the activities
+// (Σ n_ℓ × count, x_L's block excepted) then the rates φ_ℓ(x_ℓ) (ℓ < L) of every layer, which the
+// adjoint reads. raw, unless NULL, receives the features before standardisation (n_0 × count).
+ptrdiff_t pck_learned_scratch(const pck_learned_model *model, ptrdiff_t count);
+int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
+                            const double *actions, double *scratch, ptrdiff_t scratch_count, double *top,
+                            double *raw);
+
+// ---------------------------------------------------------------------------------------------
 // A persistent thread pool for data-parallel work (e.g. the shards of a PC batch).
 typedef struct pck_pool pck_pool;
 // A pool with `workers` extra threads (0…255); NULL on failure. Allocates (once).
