@@ -132,9 +132,13 @@ struct PendulumTask: ControlTask {
     func truePlanner(options override: PredictiveControllerOptions?) throws -> any Agent {
         try PredictiveController(model: FiniteDifferenceLinearization(model), options: override ?? learnedPlanner())
     }
+    /// The swing-up preset with a sampled proposal of 16 control sequences: with m = 1.3, l = 1.2 the
+    /// gradient plan alone left one of the 100 Gymnasium starts (seed 53) swinging without ever
+    /// rising (return −1,661); the proposal finds its swing-up (100 of 100 upright, mean −196.2).
     func learnedPlanner() throws -> PredictiveControllerOptions {
         var options = PredictiveControllerOptions.pendulumSwingUp
         options.observation = try identityLayout()
+        options.proposal = PredictiveControllerOptions.ProposalOptions(samples: 16, noiseScale: [1], temperature: 0.1)
         return options
     }
     var learning: LearningDefaults {
