@@ -26,22 +26,39 @@ import _PCKernels
 /// through it (``pullback(state:action:tape:cotangent:stateCotangent:actionCotangent:)``), which
 /// costs n·Σ fewer products than the Jacobians.
 ///
+/// **History.** When the learner stacks k ≥ 2 observations (``ModelLearnerOptions/history``), the
+/// state is x = (o_t, …, o_{t−k+1}, a_{t−1}, …, a_{t−k+1}), n = k·o + (k−1)·m, and the network
+/// predicts only the newest observation (``predictedDimension`` o outputs); the rest of x′ is exact:
+/// ```text
+/// x′[0..<o]      = x[0..<o] + d + s ⊙ x_L                      (the network)
+/// x′[o..<k·o]    = x[0..<(k−1)·o]                               (older observations shift)
+/// x′[k·o..<k·o+m] = clip(u)                                     (the action becomes history)
+/// x′[k·o+m..<n]  = x[k·o..<n−m]                                 (older actions shift)
+/// ```
+/// so A and B gain the shift rows — identity blocks, and ∂clip(u)/∂u = 1 strictly inside the
+/// bounds, 0 outside — and the adjoint adds their transposes: (Aᵀξ)ⱼ += ξ_{j+o} (j < (k−1)·o),
+/// (Aᵀξ)ⱼ += ξ_{j+m} (k·o ≤ j < n−m), (Bᵀξ)ⱼ += ξ_{k·o+j} inside the bounds.
+///
 /// `transition` and `linearize` allocate nothing after their first call on a thread: their scratch
 /// lives on the stack while each buffer fits Swift's unconditional stack-allocation limit of 1 KiB
-/// (Σ_ℓ n_ℓ ≤ 128 units in all and stateDimension × (widest layer) ≤ 128; the pendulum's 4–32–2
+/// (Σ_ℓ n_ℓ ≤ 128 units in all and predictedDimension × (widest layer) ≤ 128; the pendulum's 4–32–2
 /// network uses 38 and 64), and otherwise in a per-thread buffer that grows once and is reused
 /// (e.g. the reacher's 8–64–6 network).
 public struct LearnedDynamics: LinearizableModel {
     public let stateDimension: Int
     public let actionDimension: Int
     public let timeStep: Double
-    /// Layer sizes n₀…n_L (n₀ = featureDimension, n_L = stateDimension).
+    /// k, the observations the state stacks (1: the state is the observation).
+    public let history: Int
+    /// o, the coordinates the network predicts: the newest observation, the first o of x (= stateDimension when k = 1).
+    public let predictedDimension: Int
+    /// Layer sizes n₀…n_L (n₀ = featureDimension, n_L = predictedDimension).
     public let sizes: [Int]
     /// Σ_ℓ n_ℓ and max_ℓ n_ℓ (scratch sizes).
     let totalUnits: Int, widestLayer: Int
     /// The standardised input map (x, u) ↦ z.
     let features: FeatureMap
-    /// Δx = outputOffset + outputScale ⊙ x_L, (stateDimension).
+    /// Δo = outputOffset + outputScale ⊙ x_L, (predictedDimension).
     let outputOffset: [Double]
     let outputScale: [Double]
     /// W_ℓ row-major then b_ℓ, for ℓ = 1…L, concatenated (immutable while shared; see
@@ -64,6 +81,8 @@ public struct LearnedDynamics: LinearizableModel {
         stateDimension = options.stateDimension
         actionDimension = options.actionDimension
         timeStep = options.timeStep
+        history = options.history
+        predictedDimension = options.predictedDimension
         sizes = network.sizes
         totalUnits = sizes.reduce(0, +)
         widestLayer = sizes.max()!
@@ -130,14 +149,50 @@ public struct LearnedDynamics: LinearizableModel {
         guard total <= Self.stackLimit else {
             let scratch = ThreadScratch.pointer(count: 2 * total)
             let top = forward(state: state, action: action, activity: scratch, rate: scratch + total)
-            for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
+            for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
             return
         }
         // Separate buffers: each stays on the stack while it is ≤ 1 KiB (see the type's note).
         withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { activities in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
                 let top = forward(state: state, action: action, activity: activities.baseAddress!, rate: rates.baseAddress!)
-                for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+                shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
+                for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            }
+        }
+    }
+
+    /// The exact part of x′ with a history (nothing when k = 1): x′[o..<k·o] = x[0..<(k−1)·o],
+    /// x′[k·o..<k·o+m] = clip(u), x′[k·o+m..<n] = x[k·o..<n−m]. Written from the top down, so it
+    /// is right even when `next` is `state`.
+    @inline(__always)
+    func shift(state: UnsafePointer<Double>, action: UnsafePointer<Double>, next: UnsafeMutablePointer<Double>) {
+        guard history > 1 else { return }
+        let o = predictedDimension, m = actionDimension, observations = history * o
+        for i in stride(from: stateDimension - 1, through: observations + m, by: -1) { next[i] = state[i - m] }
+        for j in 0..<m { next[observations + j] = min(max(action[j], features.actionLower[j]), features.actionUpper[j]) }
+        for i in stride(from: observations - 1, through: o, by: -1) { next[i] = state[i - o] }
+    }
+
+    /// The shift rows of A (n × n) and B (n × m) (nothing when k = 1): rows o…n−1 of A are zero
+    /// but for a 1 at column i − o (older observations) or i − m (older actions); rows k·o…k·o+m−1
+    /// of B hold ∂clip(u)/∂u (1 strictly inside the bounds, 0 outside), the other shift rows are 0.
+    func shiftJacobians(action: UnsafeBufferPointer<Double>, stateJacobian: UnsafeMutableBufferPointer<Double>,
+                        actionJacobian: UnsafeMutableBufferPointer<Double>) {
+        guard history > 1 else { return }
+        let n = stateDimension, m = actionDimension, o = predictedDimension, observations = history * o
+        for i in o..<n {
+            for j in 0..<n { stateJacobian[i * n + j] = 0 }
+            for j in 0..<m { actionJacobian[i * m + j] = 0 }
+            if i < observations {
+                stateJacobian[i * n + i - o] = 1
+            } else if i < observations + m {
+                let j = i - observations
+                let inside = action[j] > features.actionLower[j] && action[j] < features.actionUpper[j]
+                actionJacobian[i * m + j] = inside ? 1 : 0
+            } else {
+                stateJacobian[i * n + i - m] = 1
             }
         }
     }
@@ -161,8 +216,8 @@ public struct LearnedDynamics: LinearizableModel {
                           next: UnsafeMutableBufferPointer<Double>?,
                           stateJacobian: UnsafeMutableBufferPointer<Double>,
                           actionJacobian: UnsafeMutableBufferPointer<Double>) {
-        let n = stateDimension, total = totalUnits, widest = widestLayer
-        // Scratch: activities and rates of every layer, two (n × widest) products — four buffers,
+        let n = predictedDimension, total = totalUnits, widest = widestLayer
+        // Scratch: activities and rates of every layer, two (o × widest) products — four buffers,
         // each on the stack while it is ≤ 1 KiB, else one per-thread block (see the type's note).
         guard total <= Self.stackLimit && n * widest <= Self.stackLimit else {
             let scratch = ThreadScratch.pointer(count: 2 * total + 2 * n * widest)
@@ -194,7 +249,8 @@ public struct LearnedDynamics: LinearizableModel {
                                     next: UnsafeMutableBufferPointer<Double>, tape: UnsafeMutablePointer<Double>) {
         let total = totalUnits
         let top = forward(state: state, action: action, activity: tape, rate: tape + total, raw: tape + 2 * total)
-        for i in 0..<stateDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+        shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
+        for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
     }
 
     /// Aᵀξ and Bᵀξ by backpropagating s ⊙ ξ through the recorded pass (the analytic Jacobians'
@@ -202,6 +258,8 @@ public struct LearnedDynamics: LinearizableModel {
     /// ```text
     /// g_L = s ⊙ ξ,   g_{ℓ−1} = φ′_{ℓ−1}(x_{ℓ−1}) ⊙ W_ℓᵀ g_ℓ,   Aᵀξ = ξ + (∂z/∂x)ᵀ g₀,   Bᵀξ = (∂z/∂u)ᵀ g₀
     /// ```
+    /// With a history, g_L = s ⊙ ξ[0..<o], ξ enters Aᵀξ directly only on the first o coordinates,
+    /// and the shift rows' transposes are added (see the type's note).
     /// Scratch: two vectors of the widest layer, on the stack while they fit 1 KiB, else per thread.
     public func pullback(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>, tape: UnsafePointer<Double>,
                          cotangent: UnsafePointer<Double>, stateCotangent: UnsafeMutablePointer<Double>,
@@ -226,10 +284,11 @@ public struct LearnedDynamics: LinearizableModel {
                           actionCotangent: UnsafeMutablePointer<Double>,
                           upper: UnsafeMutablePointer<Double>, lower: UnsafeMutablePointer<Double>) {
         let n = stateDimension, m = actionDimension, depth = sizes.count - 1, total = totalUnits
+        let o = predictedDimension
         let activity = tape, rate = tape + total, raw = tape + 2 * total
         let p = parameters.base
         var g = upper, below = lower
-        for i in 0..<n { g[i] = outputScale[i] * cotangent[i] }
+        for i in 0..<o { g[i] = outputScale[i] * cotangent[i] }
         var layerStart = total - sizes[depth]
         for l in stride(from: depth, through: 1, by: -1) {
             let inputs = sizes[l - 1], outputs = sizes[l]
@@ -253,17 +312,27 @@ public struct LearnedDynamics: LinearizableModel {
         let actionLower = features.actionLower, actionUpper = features.actionUpper
         var k = 0
         for j in 0..<n {
+            // ξ itself (the identity of A) only on the predicted coordinates; the shift rows follow.
+            let direct = j < o ? cotangent[j] : 0
             if isAngle[j] {
-                stateCotangent[j] = cotangent[j] - raw[k + 1] * inverseScale[k] * g[k] + raw[k] * inverseScale[k + 1] * g[k + 1]
+                stateCotangent[j] = direct - raw[k + 1] * inverseScale[k] * g[k] + raw[k] * inverseScale[k + 1] * g[k + 1]
                 k += 2
             } else {
-                stateCotangent[j] = cotangent[j] + inverseScale[k] * g[k]
+                stateCotangent[j] = direct + inverseScale[k] * g[k]
                 k += 1
             }
         }
         for j in 0..<m {
             let inside = action[j] > actionLower[j] && action[j] < actionUpper[j]
             actionCotangent[j] = inside ? inverseScale[k + j] * g[k + j] : 0
+        }
+        guard history > 1 else { return }
+        // The shift rows: Aᵀξ gains ξ_{j+o} (older observations) and ξ_{j+m} (older actions), Bᵀξ gains ξ_{k·o+j} inside the bounds.
+        let observations = history * o
+        for j in 0..<(observations - o) { stateCotangent[j] += cotangent[j + o] }
+        for j in observations..<(n - m) { stateCotangent[j] += cotangent[j + m] }
+        for j in 0..<m where action[j] > actionLower[j] && action[j] < actionUpper[j] {
+            actionCotangent[j] += cotangent[observations + j]
         }
     }
 
@@ -275,7 +344,7 @@ public struct LearnedDynamics: LinearizableModel {
     public func transitionBatch(states: UnsafePointer<Double>, actions: UnsafePointer<Double>,
                                 next: UnsafeMutablePointer<Double>, count: Int) {
         guard count > 0 else { return }
-        let n = stateDimension, top = sizes[sizes.count - 1]
+        let n = stateDimension, m = actionDimension, top = sizes[sizes.count - 1]
         let needed = 2 * totalUnits * count
         let scratch = ThreadScratch.pointer(count: needed + top * count)
         let output = scratch + needed
@@ -284,9 +353,13 @@ public struct LearnedDynamics: LinearizableModel {
         }
         precondition(status == 0, "LearnedDynamics.transitionBatch: the kernel refused the model (status \(status))")
         for s in 0..<count {
-            for i in 0..<n {
+            for i in 0..<predictedDimension {
                 next[s * n + i] = states[s * n + i] + outputOffset[i] + outputScale[i] * output[i * count + s]
             }
+        }
+        // With a history the rest of each x′ is the exact shift.
+        if history > 1 {
+            for s in 0..<count { shift(state: states + s * n, action: actions + s * m, next: next + s * n) }
         }
     }
 
@@ -301,12 +374,13 @@ public struct LearnedDynamics: LinearizableModel {
                           actionJacobian: UnsafeMutableBufferPointer<Double>,
                           activity: UnsafeMutablePointer<Double>, rate: UnsafeMutablePointer<Double>,
                           first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>) {
-        let n = stateDimension, m = actionDimension, depth = sizes.count - 1
-        let total = totalUnits
+        let n = predictedDimension, m = actionDimension, depth = sizes.count - 1
+        let total = totalUnits, stateCount = stateDimension
         do {
             var product = first, spare = second
             let top = forward(state: state, action: action, activity: activity, rate: rate)
             if let next {
+                shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
                 for i in 0..<n { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
             }
             do {
@@ -343,7 +417,7 @@ public struct LearnedDynamics: LinearizableModel {
             for i in 0..<n {
                 let row = product + i * f, s = outputScale[i]
                 var k = 0
-                for j in 0..<n {
+                for j in 0..<stateCount {
                     var value: Double
                     if isAngle[j] {
                         value = -sin(state[j]) * inverseScale[k] * row[k] + cos(state[j]) * inverseScale[k + 1] * row[k + 1]
@@ -352,13 +426,14 @@ public struct LearnedDynamics: LinearizableModel {
                         value = inverseScale[k] * row[k]
                         k += 1
                     }
-                    stateJacobian[i * n + j] = (i == j ? 1 : 0) + s * value
+                    stateJacobian[i * stateCount + j] = (i == j ? 1 : 0) + s * value
                 }
                 for j in 0..<m {
                     let inside = action[j] > actionLower[j] && action[j] < actionUpper[j]
                     actionJacobian[i * m + j] = inside ? s * inverseScale[k + j] * row[k + j] : 0
                 }
             }
+            shiftJacobians(action: action, stateJacobian: stateJacobian, actionJacobian: actionJacobian)
         }
     }
 

@@ -53,11 +53,13 @@ extension LearningAgent {
     /// "PCLA" | u32 version | u32 flags (bit 0: transition memory included)
     /// u64 length | options (JSON, LearningAgentOptions)
     /// u64 length | the planner's network (PCCore Checkpoint, Double)
-    /// u32 f | f64×f input offsets | f64×f input scales | u32 n | f64×n output offsets | f64×n output scales
+    /// u32 f | f64×f input offsets | f64×f input scales | u32 o | f64×o output offsets | f64×o output scales
     /// u64 modelVersion | u64 batchesLearned | u64 transitionCount | u64 explorationStepsTaken
-    /// [training memory, held-out memory: u64 count | u64 cursor | f64 states (count·n) | actions (count·m) | Δx (count·n)]
+    /// [training memory, held-out memory: u64 count | u64 cursor | f64 states (count·n) | actions (count·m) | Δ (count·o)]
     /// u64 FNV-1a checksum of everything before it
     /// ```
+    /// n is the state dimension and o the predicted one (both the observation size unless the
+    /// options' `history` stacks observations; options written without `history` load with 1).
     /// The network is the one the planner uses (the last swap), so a loaded agent acts as this one.
     /// - Parameter includeMemory: also write the transition memories, so the loaded agent learns on from them.
     /// - Throws: ``LearningAgentFileError/nothingLearned`` while exploring.
@@ -150,7 +152,8 @@ extension LearningAgent {
         if let expected = actionDimension, expected != options.actionDimension {
             throw LearningAgentFileError.dimensionMismatch(field: "actionDimension", expected: expected, found: options.actionDimension)
         }
-        let sizes = [options.learner.featureDimension] + options.learner.hiddenSizes + [options.observationDimension]
+        let o = options.learner.predictedDimension
+        let sizes = [options.learner.featureDimension] + options.learner.hiddenSizes + [o]
         let network: PCNetwork<Double>
         do { network = try Checkpoint<Double>.decode(Array(try r.take(try r.length())), path: path, expectedSizes: sizes).network } catch let error as CheckpointError {
             throw LearningAgentFileError.corrupt("the network: \(error)")
@@ -160,25 +163,25 @@ extension LearningAgent {
             throw LearningAgentFileError.corrupt("\(f) input offsets for \(options.learner.featureDimension) features")
         }
         let inputOffset = try r.f64s(f), inputScale = try r.f64s(f)
-        let n = Int(try r.u32())
-        guard n == options.observationDimension else {
-            throw LearningAgentFileError.corrupt("\(n) output offsets for observationDimension \(options.observationDimension)")
+        let outputs = Int(try r.u32())
+        guard outputs == o else {
+            throw LearningAgentFileError.corrupt("\(outputs) output offsets for observationDimension \(options.observationDimension)")
         }
-        let outputOffset = try r.f64s(n), outputScale = try r.f64s(n)
+        let outputOffset = try r.f64s(o), outputScale = try r.f64s(o)
         for (name, values) in [("input scale", inputScale), ("output scale", outputScale)] where values.contains(where: { !($0.isFinite && $0 > 0) }) {
             throw LearningAgentFileError.corrupt("a \(name) is not finite and positive")
         }
         let counters = try (0..<4).map { _ in try r.count(maximum: Int(Int64.max)) }
         var memories: [TransitionMemory] = []
         if flags & 1 == 1 {
-            let m = options.actionDimension, capacity = options.learner.capacity
+            let n = options.stateDimension, m = options.actionDimension, capacity = options.learner.capacity
             for _ in 0..<2 {
-                var memory = TransitionMemory(stateDimension: n, actionDimension: m, capacity: capacity)
+                var memory = TransitionMemory(stateDimension: n, actionDimension: m, capacity: capacity, deltaDimension: o)
                 memory.count = try r.count(maximum: capacity)
                 memory.cursor = try r.count(maximum: max(capacity - 1, 0))
                 memory.states = try r.f64s(memory.count * n)
                 memory.actions = try r.f64s(memory.count * m)
-                memory.deltas = try r.f64s(memory.count * n)
+                memory.deltas = try r.f64s(memory.count * o)
                 memories.append(memory)
             }
         }

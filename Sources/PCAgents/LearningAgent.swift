@@ -8,8 +8,13 @@ import PCNumerics
 /// on from its own transitions while it controls.
 ///
 /// The state is the observation (n = ``LearningAgentOptions/observationDimension``); coordinates
-/// listed in ``LearningAgentOptions/angleIndices`` are angles. Each step the agent records the
-/// transition (o_{t−1}, u_{t−1}, o_t) it just observed, then:
+/// listed in ``LearningAgentOptions/angleIndices`` are angles. With a ``LearningAgentOptions/history``
+/// k ≥ 2 the state is instead the stack s_t = (o_t, …, o_{t−k+1}, a_{t−1}, …, a_{t−k+1}), kept in
+/// preallocated scratch and perceived whole by the planner; after ``reset(seed:)`` (and after an
+/// invalid observation) it is filled as if the robot had rested — copies of the first observation,
+/// actions at the planner's control prior clipped to the bounds — and no transition is recorded
+/// until k − 1 real steps have passed, so every recorded state holds real history only.
+/// Each step the agent records the transition (s_{t−1}, u_{t−1}, o_t) it just observed, then:
 /// 1. **exploring** (the first ``LearningAgentOptions/explorationSteps`` steps): the action is drawn
 ///    uniformly inside the action box and held for ``LearningAgentOptions/explorationHoldSteps``
 ///    steps (``MotorBabbling``). Once half the exploration is recorded (and at least one batch), the
@@ -93,9 +98,14 @@ public struct LearningAgent: AnytimeAgent {
     /// it instead of allocating a model (double buffering).
     var spareModel: LearnedDynamics?
     var babbling: MotorBabbling
-    /// The previous observation (n), the previous action (m) and the current observation (n).
+    /// The previous state (n), the previous action (m) and the current state (n), n = stateDimension.
     var previous: ScratchStorage
     var hasPrevious = false
+    /// Real steps in the current state's history since it was (re)filled, capped at the history k.
+    var historySteps = 0
+    /// The stacked state the planner perceives, (stateDimension) with a history; empty without one
+    /// (the planner then perceives the observation itself).
+    var plannerInput: [Double]
     var observationValid = false
     var stepsSinceSwap = 0
     var batchesAtSwap = 0
@@ -112,7 +122,8 @@ public struct LearningAgent: AnytimeAgent {
         learner.reserveMemory()
         babbling = try MotorBabbling(lower: options.actionLower, upper: options.actionUpper,
                                      holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, 0))
-        previous = ScratchStorage(count: 2 * options.observationDimension + options.actionDimension)
+        previous = ScratchStorage(count: 2 * options.stateDimension + options.actionDimension)
+        plannerInput = options.history > 1 ? [Double](repeating: .nan, count: options.stateDimension) : []
     }
 
     public var observationDimension: Int { options.observationDimension }
@@ -149,38 +160,72 @@ public struct LearningAgent: AnytimeAgent {
 
     /// Records the transition from the previous step to `observation`, (observationDimension), and
     /// perceives it. A wrong-length or non-finite observation is recorded nowhere, reported as
-    /// ``AgentWarnings/invalidObservation``, and gets the safe action.
+    /// ``AgentWarnings/invalidObservation``, and gets the safe action; with a history, the next
+    /// valid observation refills it as after a reset.
     public mutating func perceive(_ observation: [Double]) {
         diagnostics = StepDiagnostics()
         lastStepBatches = 0
         lastStepLearningSeconds = 0
         lastStepSwappedModel = false
-        let n = options.observationDimension, m = options.actionDimension
+        let o = options.observationDimension, n = options.stateDimension, m = options.actionDimension
         if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
-        var valid = observation.count == n
-        if valid { for i in 0..<n where !observation[i].isFinite { valid = false } }
+        var valid = observation.count == o
+        if valid { for i in 0..<o where !observation[i].isFinite { valid = false } }
         observationValid = valid
-        // The previous observation and action live in raw scratch (no closures, no copies: this
+        // The previous state and action live in raw scratch (no closures, no copies: this
         // runs every step and allocates nothing).
-        let previousObservation = previous.base, previousAction = previous.base + n
+        let previousState = previous.base, previousAction = previous.base + n
         if !valid {
             diagnostics.warnings.insert(.invalidObservation)
         } else {
             let current = previous.base + n + m
-            for i in 0..<n { current[i] = observation[i] }
-            if hasPrevious && isLearning {
-                learner.recordChecked(state: UnsafeBufferPointer(start: previousObservation, count: n),
+            for i in 0..<o { current[i] = observation[i] }
+            if options.history > 1 { stackHistory(current) }
+            // Only a state whose whole history is real is learned from (k − 1 steps since the refill).
+            if hasPrevious && isLearning && historySteps >= options.history - 1 {
+                learner.recordChecked(state: UnsafeBufferPointer(start: previousState, count: n),
                                       action: UnsafeBufferPointer(start: previousAction, count: m),
                                       next: UnsafeBufferPointer(start: current, count: n))
             }
-            for i in 0..<n { previousObservation[i] = current[i] }
+            historySteps = hasPrevious ? min(historySteps + 1, options.history) : 0
+            for i in 0..<n { previousState[i] = current[i] }
         }
         if phase == .controlling {
             // Moved out of the optional so its workspace stays uniquely referenced (no copy).
             var planner = controller!
             controller = nil
-            planner.perceive(observation)
+            if options.history > 1 {
+                // The stacked state; NaN after an invalid observation, so the planner reports it and holds the safe action.
+                let current = previous.base + n + m
+                for i in 0..<n { plannerInput[i] = valid ? current[i] : .nan }
+                planner.perceive(plannerInput)
+            } else {
+                planner.perceive(observation)
+            }
             controller = planner
+        }
+    }
+
+    /// Completes the stacked state whose newest observation is in `current[0..<o]`: after the
+    /// previous step, the shift (o_{t−1}, …, clip(a_{t−1}), a_{t−2}, …) of the previous state —
+    /// exactly what ``LearnedDynamics`` predicts; after a reset or an invalid observation, the
+    /// history of a robot at rest (copies of the observation, the clipped control prior).
+    mutating func stackHistory(_ current: UnsafeMutablePointer<Double>) {
+        let o = options.observationDimension, n = options.stateDimension, m = options.actionDimension
+        let observations = options.history * o
+        let previousState = previous.base, previousAction = previous.base + n
+        let lower = options.actionLower, upper = options.actionUpper
+        if hasPrevious {
+            for i in o..<observations { current[i] = previousState[i - o] }
+            for j in 0..<m { current[observations + j] = min(max(previousAction[j], lower[j]), upper[j]) }
+            for i in (observations + m)..<n { current[i] = previousState[i - m] }
+        } else {
+            let prior = options.planner.controlPrior
+            for i in o..<observations { current[i] = current[i % o] }
+            for i in observations..<n {
+                let j = (i - observations) % m
+                current[i] = min(max(prior[j], lower[j]), upper[j])
+            }
         }
     }
 
@@ -215,7 +260,7 @@ public struct LearningAgent: AnytimeAgent {
         }
         hasPrevious = observationValid
         if !isKnownUniquelyReferenced(&previous) { previous = previous.copy() }
-        if observationValid { for j in 0..<actionDimension { previous.base[options.observationDimension + j] = action[j] } }
+        if observationValid { for j in 0..<actionDimension { previous.base[options.stateDimension + j] = action[j] } }
         stepCount += 1
         guard isLearning else { return diagnostics }
         learnSlice()

@@ -10,6 +10,11 @@
 /// {"agent": "learning",
 ///  "goal": {"target": [0.5, 0], "precision": [10, 0.1], "controlCost": 0.01}}
 /// ```
+/// For a robot that reports positions but not velocities, add `"history": 2` (or more): the agent
+/// then plans on the last ``history`` observations and the actions between them
+/// (``LearningAgentOptions/history``); ``target`` and ``precision`` stay per observation
+/// coordinate and the history part of the state gets zero precision.
+///
 /// Every other setting takes the documented default below: shooting-mode planning, 20 iterations
 /// per step, a 1–32–… network (hidden layer of 32), 2 learning batches per step, a model swap every
 /// 50 steps. For more control write the full ``LearningAgentOptions`` instead.
@@ -35,9 +40,13 @@ public struct LearningGoal: Sendable, Equatable, Codable {
     /// Samples of the sampled proposal per step, 0…``AgentLimits/maximumSamples`` (default 0: none). Give
     /// some (e.g. 64) for tasks a local gradient cannot solve from rest (a car that must back up first).
     public var samples: Int = 0
+    /// Observations (and actions between them) the agent's state stacks, 1…``LearningAgentOptions/maximumHistory``
+    /// (default 1: the state is the observation; ``LearningAgentOptions/history``).
+    public var history: Int = 1
 
     public init(target: [Double], precision: [Double], angleIndices: [Int] = [], controlCost: Double = 0.01,
-                terminalWeight: Double = 1, horizon: Int = 20, explorationSteps: Int = 1000, samples: Int = 0) throws {
+                terminalWeight: Double = 1, horizon: Int = 20, explorationSteps: Int = 1000, samples: Int = 0,
+                history: Int = 1) throws {
         self.target = target
         self.precision = precision
         self.angleIndices = angleIndices
@@ -46,6 +55,7 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         self.horizon = horizon
         self.explorationSteps = explorationSteps
         self.samples = samples
+        self.history = history
         try validate()
     }
 
@@ -72,10 +82,11 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         try Validate.within(horizon, 1, PredictiveControllerOptions.maximumHorizon, "goal.horizon")
         try Validate.within(explorationSteps, 1, LearningAgentOptions.maximumExplorationSteps, "goal.explorationSteps")
         try Validate.within(samples, 0, PredictiveControllerOptions.ProposalOptions.maximumSamples, "goal.samples")
+        try ModelLearnerOptions.checkHistoryRange(history, "goal.history")
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case target, precision, angleIndices, controlCost, terminalWeight, horizon, explorationSteps, samples
+        case target, precision, angleIndices, controlCost, terminalWeight, horizon, explorationSteps, samples, history
     }
 
     /// Decodes and validates; an unknown key is refused with the closest known one.
@@ -90,13 +101,18 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         horizon = try c.decodeIntegerIfPresent(.horizon, maximum: PredictiveControllerOptions.maximumHorizon) ?? 20
         explorationSteps = try c.decodeIntegerIfPresent(.explorationSteps, maximum: LearningAgentOptions.maximumExplorationSteps) ?? 1000
         samples = try c.decodeIntegerIfPresent(.samples, maximum: PredictiveControllerOptions.ProposalOptions.maximumSamples) ?? 0
+        history = try c.decodeIntegerIfPresent(.history, maximum: LearningAgentOptions.maximumHistory) ?? 1
         try validate()
     }
 }
 
 extension LearningAgentOptions {
     /// A learning agent for a robot with this goal: observation = state (n = the goal's dimension),
-    /// the robot's action box and control period, everything else at the defaults ``LearningGoal`` documents.
+    /// or with the goal's ``LearningGoal/history`` k ≥ 2 the stacked state of n = k·o + (k − 1)·m
+    /// values, whose planner goal is the goal's target and precision on the newest observation and
+    /// zero precision on the rest (its target there: the older observation copies repeat the target,
+    /// the actions sit at the control prior); the robot's action box and control period, everything
+    /// else at the defaults ``LearningGoal`` documents.
     /// - Parameters:
     ///   - goal: the robot's goal (validated).
     ///   - actionLower: lower action bounds, (m), finite.
@@ -114,12 +130,21 @@ extension LearningAgentOptions {
         }
         // The control prior: the middle of the box (0 when the box is symmetric).
         let middle = zip(actionLower, actionUpper).map { ($0 + $1) / 2 }
+        try Self.checkHistory(goal.history, observationDimension: n, actionDimension: m)
+        let k = goal.history, states = Self.stateDimension(observationDimension: n, actionDimension: m, history: k)
+        // The goal on the newest observation; zero precision on the history part of the state.
+        var target = goal.target, precision = goal.precision
+        if k > 1 {
+            for _ in 1..<k { target += goal.target; precision += [Double](repeating: 0, count: n) }
+            for _ in 1..<k { target += middle; precision += [Double](repeating: 0, count: m) }
+        }
         var planner = PredictiveControllerOptions(
-            modelPrecision: [Double](repeating: 1e3, count: n), goal: goal.target, goalPrecision: goal.precision,
+            modelPrecision: [Double](repeating: 1e3, count: states), goal: target, goalPrecision: precision,
             controlPrior: middle, controlPrecision: [Double](repeating: goal.controlCost, count: m),
             controlLower: actionLower, controlUpper: actionUpper,
-            outcome: try .identity(stateDimension: n, angleIndices: goal.angleIndices),
-            observation: try ObservationLayout(stateDimension: n))
+            outcome: try .identity(stateDimension: states,
+                                   angleIndices: Self.stateAngleIndices(goal.angleIndices, observationDimension: n, history: k)),
+            observation: try ObservationLayout(stateDimension: states))
         planner.mode = .shooting
         planner.horizon = goal.horizon
         planner.iterations = 20
@@ -128,6 +153,7 @@ extension LearningAgentOptions {
         planner.proposal = .init(samples: goal.samples, noiseScale: zip(actionLower, actionUpper).map { ($1 - $0) / 2 },
                                  temperature: 0.1)
         try self.init(observationDimension: n, actionLower: actionLower, actionUpper: actionUpper, angleIndices: goal.angleIndices,
-                      controlPeriod: controlPeriod, explorationSteps: goal.explorationSteps, seed: seed, planner: planner)
+                      controlPeriod: controlPeriod, explorationSteps: goal.explorationSteps, seed: seed, planner: planner,
+                      history: k)
     }
 }

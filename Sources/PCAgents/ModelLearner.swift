@@ -17,7 +17,10 @@ import PCNumerics
 /// ```
 /// Each batch is learned by the PC rule of ``ModelLearnerOptions/learning`` (default IL: x₀ = z and
 /// x_L = y clamped, hidden activities settled on F = Σ_ℓ ½‖x_ℓ − μ_ℓ‖², then one optimiser step on
-/// ∂F/∂θ = −ε_ℓ φ(x_{ℓ−1})ᵀ; <doc:ModelLearning#Learning-rule>). The standardisation is fitted to the training
+/// ∂F/∂θ = −ε_ℓ φ(x_{ℓ−1})ᵀ; <doc:ModelLearning#Learning-rule>). With a ``ModelLearnerOptions/history``
+/// of k ≥ 2 observations in the state, targets, Δ, the output standardisation and every prediction
+/// error cover only the newest observation (its o = ``ModelLearnerOptions/predictedDimension``
+/// coordinates, the first o of x): the rest of x′ is a shift of x and u, not learned. The standardisation is fitted to the training
 /// transitions held when ``train(batches:)`` first runs, and fixed afterwards.
 ///
 /// **Prediction error is tracked three ways**: on the training set and on the held-out set (every
@@ -36,13 +39,13 @@ public struct ModelLearner: Sendable {
     public struct Normalization: Sendable, Equatable {
         /// Feature offsets and scales, (featureDimension).
         public var inputOffset: [Double], inputScale: [Double]
-        /// Target offsets d and scales s, (stateDimension).
+        /// Target offsets d and scales s, (predictedDimension: stateDimension unless a history is stacked).
         public var outputOffset: [Double], outputScale: [Double]
     }
 
-    /// Root-mean-square one-step prediction error of x′, per state coordinate (state units; angles wrapped).
+    /// Root-mean-square one-step prediction error of x′, per predicted coordinate (state units; angles wrapped).
     public struct PredictionError: Sendable, Equatable, Codable {
-        /// √(mean (x̂′ᵢ − x′ᵢ)²), (stateDimension).
+        /// √(mean (x̂′ᵢ − x′ᵢ)²), (predictedDimension: stateDimension unless a history is stacked).
         public var rootMeanSquare: [Double]
         /// Transitions measured.
         public var count: Int
@@ -61,7 +64,7 @@ public struct ModelLearner: Sendable {
 
     /// The options (validated).
     public let options: ModelLearnerOptions
-    /// The PC network: featureDimension → hiddenSizes → stateDimension.
+    /// The PC network: featureDimension → hiddenSizes → predictedDimension (= stateDimension unless a history is stacked).
     public private(set) var network: PCNetwork<Double>
     /// The standardisation, once fitted.
     public private(set) var normalization: Normalization?
@@ -86,7 +89,7 @@ public struct ModelLearner: Sendable {
     var batchInput: Matrix<Double>
     var batchTarget: Matrix<Double>
     var onlineSquares: [Double]
-    /// Scratch of `recordChecked` (predicted x′ then Δx, (2 stateDimension)) and of `fillBatch` (rows, (batchSize)).
+    /// Scratch of `recordChecked` (predicted x′, (stateDimension), then Δ, (predictedDimension)).
     var scratch: ScratchStorage
     /// Whether each state coordinate is an angle, (stateDimension).
     let isAngle: [Bool]
@@ -101,20 +104,22 @@ public struct ModelLearner: Sendable {
         try options.validate()
         self.options = options
         generator = Xoshiro256(seed: options.seed)
-        let n = options.stateDimension, f = options.featureDimension
+        let n = options.stateDimension, f = options.featureDimension, o = options.predictedDimension
         do {
-            network = try PCNetwork(sizes: [f] + options.hiddenSizes + [n], activation: options.activation,
+            network = try PCNetwork(sizes: [f] + options.hiddenSizes + [o], activation: options.activation,
                                     initializer: .xavierUniform, using: &generator)
             learner = try PCLearner(for: network, batchSize: options.batchSize, options: options.learning)
             batchInput = try Matrix(rows: options.batchSize, columns: f)
-            batchTarget = try Matrix(rows: options.batchSize, columns: n)
+            batchTarget = try Matrix(rows: options.batchSize, columns: o)
         } catch {
             throw ModelLearnerError.learningFailed("\(error)")
         }
-        training = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
-        heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity)
-        onlineSquares = [Double](repeating: 0, count: n)
-        scratch = ScratchStorage(count: 2 * n)
+        training = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity,
+                                    deltaDimension: o)
+        heldOut = TransitionMemory(stateDimension: n, actionDimension: options.actionDimension, capacity: options.capacity,
+                                   deltaDimension: o)
+        onlineSquares = [Double](repeating: 0, count: o)
+        scratch = ScratchStorage(count: n + o)
         var angle = [Bool](repeating: false, count: n)
         for i in options.angleIndices { angle[i] = true }
         isAngle = angle
@@ -129,7 +134,8 @@ public struct ModelLearner: Sendable {
     /// - Parameters:
     ///   - state: x, (stateDimension).
     ///   - action: u as sent to the environment, (actionDimension).
-    ///   - next: x′, (stateDimension).
+    ///   - next: x′, (stateDimension); with a history only its newest observation (the first
+    ///     predictedDimension values) is learned, the rest is the shift of x and u by definition.
     /// - Throws: ``ModelLearnerError`` for a wrong length or a non-finite value (nothing is recorded).
     public mutating func record(state: [Double], action: [Double], next: [Double]) throws {
         let n = options.stateDimension, m = options.actionDimension
@@ -151,24 +157,28 @@ public struct ModelLearner: Sendable {
 
     /// Records a transition whose lengths and values the caller has checked. Allocates nothing once
     /// the memories are reserved (``reserveMemory()``) or full.
+    /// - Parameters:
+    ///   - state: x, (stateDimension).
+    ///   - action: u, (actionDimension).
+    ///   - next: the newest observation of x′, (≥ predictedDimension; only the first predictedDimension are read).
     mutating func recordChecked(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                                 next: UnsafeBufferPointer<Double>) {
-        let n = options.stateDimension
+        let n = options.stateDimension, o = options.predictedDimension
         // Online error: predict before learning. Scratch through raw pointers, no closures: this
         // path runs every control step of a LearningAgent and allocates nothing.
         if !isKnownUniquelyReferenced(&scratch) { scratch = scratch.copy() }
         let predicted = scratch.base, delta = scratch.base + n
         if let dynamics {
             dynamics.transition(state: state, action: action, next: UnsafeMutableBufferPointer(start: predicted, count: n))
-            for i in 0..<n {
+            for i in 0..<o {
                 let e = difference(predicted[i], next[i], coordinate: i)
                 onlineSquares[i] += e * e
             }
             onlineCount += 1
         }
-        for i in 0..<n { delta[i] = difference(next[i], state[i], coordinate: i) }
+        for i in 0..<o { delta[i] = difference(next[i], state[i], coordinate: i) }
         transitionCount += 1
-        let deltas = UnsafeBufferPointer(start: delta, count: n)
+        let deltas = UnsafeBufferPointer(start: delta, count: o)
         if transitionCount % options.heldOutEvery == 0 {
             heldOut.append(state: state, action: action, delta: deltas)
         } else {
@@ -270,8 +280,8 @@ public struct ModelLearner: Sendable {
         guard let dynamics else { return nil }
         let memory = heldOut ? self.heldOut : training
         guard memory.count > 0 else { return nil }
-        let n = options.stateDimension, m = options.actionDimension
-        var squares = [Double](repeating: 0, count: n)
+        let n = options.stateDimension, m = options.actionDimension, o = options.predictedDimension
+        var squares = [Double](repeating: 0, count: o)
         var predicted = [Double](repeating: 0, count: n)
         for k in 0..<memory.count {
             memory.states.withUnsafeBufferPointer { s in
@@ -282,9 +292,9 @@ public struct ModelLearner: Sendable {
                     }
                 }
             }
-            for i in 0..<n {
+            for i in 0..<o {
                 // x̂′ − x′ = (x̂′ − x) − Δx, wrapped for angles.
-                let e = difference(predicted[i] - memory.states[k * n + i], memory.deltas[k * n + i], coordinate: i)
+                let e = difference(predicted[i] - memory.states[k * n + i], memory.deltas[k * o + i], coordinate: i)
                 squares[i] += e * e
             }
         }
@@ -299,7 +309,7 @@ public struct ModelLearner: Sendable {
         return d - 2 * Double.pi * (d / (2 * Double.pi)).rounded()
     }
 
-    /// Means and standard deviations of the features and of Δx over the training transitions.
+    /// Means and standard deviations of the features and of Δ (predictedDimension) over the training transitions.
     /// Angle features (cos, sin) keep offset 0 and scale 1; actions are centred on their bounds'
     /// midpoint and scaled by the half range; a constant coordinate gets scale 1.
     func fitNormalization() -> Normalization {
@@ -316,9 +326,10 @@ public struct ModelLearner: Sendable {
             offset[k + j] = 0.5 * (options.actionLower[j] + options.actionUpper[j])
             scale[k + j] = 0.5 * (options.actionUpper[j] - options.actionLower[j])
         }
-        var outputOffset = [Double](repeating: 0, count: n), outputScale = [Double](repeating: 1, count: n)
-        for i in 0..<n {
-            let (mean, deviation) = training.moments { $0.deltas[$1 * n + i] }
+        let o = options.predictedDimension
+        var outputOffset = [Double](repeating: 0, count: o), outputScale = [Double](repeating: 1, count: o)
+        for i in 0..<o {
+            let (mean, deviation) = training.moments { $0.deltas[$1 * o + i] }
             outputOffset[i] = mean; outputScale[i] = deviation > 1e-9 ? deviation : 1
         }
         return Normalization(inputOffset: offset, inputScale: scale, outputOffset: outputOffset, outputScale: outputScale)
@@ -326,7 +337,7 @@ public struct ModelLearner: Sendable {
 
     /// Draws a batch: standardised features into `batchInput`, standardised Δx into `batchTarget`.
     mutating func fillBatch() {
-        let n = options.stateDimension, m = options.actionDimension
+        let n = options.stateDimension, m = options.actionDimension, o = options.predictedDimension
         let norm = normalization!
         let map = featureMap!
         let available = training.count
@@ -345,7 +356,7 @@ public struct ModelLearner: Sendable {
         }
         batchTarget.withUnsafeMutableStorage { y, ld in
             for r in 0..<rows.count {
-                for i in 0..<n { y[r * ld + i] = (memory.deltas[rows[r] * n + i] - norm.outputOffset[i]) / norm.outputScale[i] }
+                for i in 0..<o { y[r * ld + i] = (memory.deltas[rows[r] * o + i] - norm.outputOffset[i]) / norm.outputScale[i] }
             }
         }
     }

@@ -8,6 +8,16 @@ import PCNumerics
 /// of (x, u): each angle xᵢ enters as (cos xᵢ, sin xᵢ), every other coordinate as itself, then the
 /// action clipped to its bounds; inputs and targets are standardised (``ModelLearner``).
 ///
+/// **History.** With ``history`` k ≥ 2 the state stacks the last k observations (o values each) and
+/// the k − 1 actions between them, newest first:
+/// ```text
+/// x_t = (o_t, o_{t−1}, …, o_{t−k+1}, a_{t−1}, …, a_{t−k+1}),   n = k·o + (k−1)·m
+/// ```
+/// The network then predicts only the newest observation's change Δo = o_{t+1} − o_t (the first o
+/// coordinates, ``predictedDimension``); the rest of x_{t+1} is an exact shift,
+/// (o_t, …, o_{t−k+2}, clip(u_t), a_{t−1}, …, a_{t−k+2}) (``LearnedDynamics``). With k = 1 (the
+/// default) o = n and the state is the observation.
+///
 /// ```swift
 /// let options = try ModelLearnerOptions(stateDimension: 2, actionDimension: 1, timeStep: 0.05,
 ///                                       angleIndices: [0], actionLower: [-2], actionUpper: [2])
@@ -21,6 +31,8 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     public static let maximumBatchSize = 4096
     /// The largest ``capacity`` (and ``heldOutEvery``): 1,000,000 transitions per set.
     public static let maximumCapacity = 1_000_000
+    /// The largest ``history``: 16 observations.
+    public static let maximumHistory = 16
 
     /// Dimension n of the state x, 1…``AgentLimits/maximumDimension`` (as is m).
     public var stateDimension: Int
@@ -52,13 +64,17 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     public var capacity: Int
     /// Seed of the generator that draws the initial weights and the batches (default 0).
     public var seed: UInt64
+    /// k, the number of observations the state stacks, 1…``maximumHistory`` (default 1: the state is
+    /// the observation). With k ≥ 2, stateDimension must be k·o + (k − 1)·actionDimension for a whole
+    /// o ≥ 1 (``predictedDimension``), and ``angleIndices`` list the angles of every observation copy.
+    public var history: Int
 
     /// - Throws: ``AgentConfigurationError`` naming the first field that is out of range.
     public init(stateDimension: Int, actionDimension: Int, timeStep: Double, angleIndices: [Int] = [],
                 actionLower: [Double], actionUpper: [Double], observation: ObservationLayout? = nil,
                 hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh,
                 learning: LearningOptions? = nil, batchSize: Int = 64, heldOutEvery: Int = 10,
-                capacity: Int = 10_000, seed: UInt64 = 0) throws {
+                capacity: Int = 10_000, seed: UInt64 = 0, history: Int = 1) throws {
         self.stateDimension = stateDimension
         self.actionDimension = actionDimension
         self.timeStep = timeStep
@@ -73,11 +89,30 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
         self.heldOutEvery = heldOutEvery
         self.capacity = capacity
         self.seed = seed
+        self.history = history
         try validate()
     }
 
     /// Number of network inputs: n + (number of angles) + m.
     public var featureDimension: Int { stateDimension + angleIndices.count + actionDimension }
+
+    /// o = (n − (k − 1)·m) / k, the size of one observation in the stacked state: the number of
+    /// coordinates the network predicts (= n when ``history`` is 1). Meaningful once validated.
+    public var predictedDimension: Int {
+        guard (2...Self.maximumHistory).contains(history), (0...AgentLimits.maximumDimension).contains(actionDimension) else {
+            return stateDimension
+        }
+        return (stateDimension - (history - 1) * actionDimension) / history
+    }
+
+    /// Throws unless 1 ≤ `history` ≤ ``maximumHistory``, naming the range.
+    static func checkHistoryRange(_ history: Int, _ field: String) throws {
+        guard (1...maximumHistory).contains(history) else {
+            throw AgentConfigurationError.invalidValue(
+                field: field, value: "\(history)",
+                requirement: "must be within 1…\(maximumHistory) (observations stacked in the state; 1: the state is the observation)")
+        }
+    }
 
     /// Checks every field.
     /// - Throws: ``AgentConfigurationError`` naming the first bad field.
@@ -85,6 +120,15 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
         try Validate.within(stateDimension, 1, AgentLimits.maximumDimension, "stateDimension")
         try Validate.within(actionDimension, 1, AgentLimits.maximumDimension, "actionDimension")
         try Validate.positive(timeStep, "timeStep")
+        try Self.checkHistoryRange(history, "history")
+        if history > 1 {
+            let observations = stateDimension - (history - 1) * actionDimension
+            guard observations >= history, observations % history == 0 else {
+                throw AgentConfigurationError.invalidValue(
+                    field: "stateDimension", value: "\(stateDimension)",
+                    requirement: "must be history·o + (history − 1)·actionDimension = \(history)·o + \((history - 1) * actionDimension) for a whole observation size o ≥ 1")
+            }
+        }
         for (k, i) in angleIndices.enumerated() {
             guard (0..<stateDimension).contains(i), k == 0 || angleIndices[k - 1] < i else {
                 throw AgentConfigurationError.invalidValue(field: "angleIndices", value: "\(angleIndices)",
@@ -118,10 +162,11 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
 extension ModelLearnerOptions {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case stateDimension, actionDimension, timeStep, angleIndices, actionLower, actionUpper, observation
-        case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed
+        case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed, history
     }
 
-    /// Decodes every field (all are required, as they are encoded), refuses an unknown key, and validates.
+    /// Decodes every field (all are required, as they are encoded, except `history`: files written
+    /// before it existed load with 1), refuses an unknown key, and validates.
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -139,27 +184,29 @@ extension ModelLearnerOptions {
         heldOutEvery = try c.decodeInteger(.heldOutEvery, maximum: Self.maximumCapacity)
         capacity = try c.decodeInteger(.capacity, maximum: Self.maximumCapacity)
         seed = try c.decode(UInt64.self, forKey: .seed)
+        history = try c.decodeIntegerIfPresent(.history, maximum: Self.maximumHistory) ?? 1
         try validate()
     }
 
     /// An upper bound on the bytes a ``ModelLearner`` with these options holds once its transition
     /// memories are full: the network's weights and biases with four copies for the optimiser
     /// (gradients, Adam moments), eight batch-sized activity buffers per layer for PC inference,
-    /// the batch matrices and both transition memories (capacity × (2n + m) each).
+    /// the batch matrices and both transition memories (capacity × (n + m + o) each, o = ``predictedDimension``).
     ///
     /// An estimate for refusing sessions above a memory budget (PCCore's learner may use less). Never traps.
-    /// - Returns: bytes, ≥ 16 × capacity × (2 stateDimension + actionDimension).
+    /// - Returns: bytes, ≥ 16 × capacity × (stateDimension + actionDimension + o).
     public func estimatedMemoryBytes() -> Int {
         let n = Double(max(stateDimension, 0)), m = Double(max(actionDimension, 0))
+        let o = Double(max(min(predictedDimension, stateDimension), 0))
         let features = n + Double(angleIndices.count) + m
-        let widths = [features] + hiddenSizes.map { Double(max($0, 0)) } + [n]
+        let widths = [features] + hiddenSizes.map { Double(max($0, 0)) } + [o]
         var parameters = 0.0, activities = 0.0
         for k in 1..<widths.count {
             parameters += widths[k - 1] * widths[k] + widths[k]
             activities += widths[k - 1] + widths[k]
         }
-        let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (2 * n + m)
-        let doubles = 5 * parameters + 8 * batch * activities + batch * (widths[0] + n) + memory + 4 * n
+        let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (n + o + m)
+        let doubles = 5 * parameters + 8 * batch * activities + batch * (widths[0] + o) + memory + 4 * n
         let bytes = 8 * doubles + 4096
         return bytes < 0x1p62 ? Int(bytes) : Int.max
     }

@@ -1,33 +1,39 @@
-/// A ring buffer of transitions (x, u, Δx), flat row-major.
+/// A ring buffer of transitions (x, u, Δ), flat row-major; Δ is the change of the predicted
+/// coordinates (the newest observation: all of x unless the state stacks a history).
 struct TransitionMemory: Sendable {
     let stateDimension: Int, actionDimension: Int, capacity: Int
-    /// x, (count × stateDimension); u, (count × actionDimension); Δx, (count × stateDimension).
+    /// Values per Δ: the predicted coordinates, ≤ stateDimension.
+    let deltaDimension: Int
+    /// x, (count × stateDimension); u, (count × actionDimension); Δ, (count × deltaDimension).
     var states: [Double] = [], actions: [Double] = [], deltas: [Double] = []
     var count = 0
     /// Where the next transition goes once the memory is full.
     var cursor = 0
 
-    init(stateDimension: Int, actionDimension: Int, capacity: Int) {
+    init(stateDimension: Int, actionDimension: Int, capacity: Int, deltaDimension: Int? = nil) {
         self.stateDimension = stateDimension; self.actionDimension = actionDimension; self.capacity = capacity
+        self.deltaDimension = deltaDimension ?? stateDimension
     }
 
     /// Reserves room for `capacity` transitions, so appending never allocates.
     mutating func reserve() {
         states.reserveCapacity(capacity * stateDimension)
         actions.reserveCapacity(capacity * actionDimension)
-        deltas.reserveCapacity(capacity * stateDimension)
+        deltas.reserveCapacity(capacity * deltaDimension)
     }
 
     mutating func append(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                          delta: UnsafeBufferPointer<Double>) {
-        let n = stateDimension, m = actionDimension
+        let n = stateDimension, m = actionDimension, o = deltaDimension
         if count < capacity {
             // Element by element: `append(contentsOf:)` allocates in unoptimised builds even with room reserved.
-            for i in 0..<n { states.append(state[i]); deltas.append(delta[i]) }
+            for i in 0..<n { states.append(state[i]) }
+            for i in 0..<o { deltas.append(delta[i]) }
             for j in 0..<m { actions.append(action[j]) }
             count += 1
         } else {
-            for i in 0..<n { states[cursor * n + i] = state[i]; deltas[cursor * n + i] = delta[i] }
+            for i in 0..<n { states[cursor * n + i] = state[i] }
+            for i in 0..<o { deltas[cursor * o + i] = delta[i] }
             for j in 0..<m { actions[cursor * m + j] = action[j] }
             cursor = (cursor + 1) % capacity
         }

@@ -293,3 +293,40 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
         #expect(remoteCode { try BridgeClient(endpoint: server.endpoints[0]).hello(wrong) } == .agentRejected)
     }
 }
+
+/// A goal-only learning hello with `"history": 2`, for a robot that reports only its position
+/// (a mass on a spring): the factory builds the stacked-history agent, which acts as the same
+/// agent in process, bit for bit, through exploration and control.
+@Suite struct ServedLearningHistoryTests {
+    @Test func goalWithHistoryBuildsTheStackedAgent() throws {
+        let goal: JSONValue = ["target": [0.5], "precision": [10], "explorationSteps": 60, "history": 2]
+        let request = SessionRequest(robot: "spring", observationSpace: try BoxSpace(dimension: 1, low: -5, high: 5),
+                                     actionSpace: try BoxSpace(dimension: 1, low: -4, high: 4), controlPeriod: 0.05,
+                                     agentConfiguration: ["agent": "learning", "goal": goal])
+        let served = try PCAgentFactory(models: [:]).makeAgent(for: request)
+        let options = try LearningAgentOptions(goal: try LearningGoal(target: [0.5], precision: [10], explorationSteps: 60, history: 2),
+                                               actionLower: [-4], actionUpper: [4], controlPeriod: 0.05)
+        #expect(options.stateDimension == 3)
+        var local = try LearningAgent(options: options)
+        try served.reset(seed: 3)
+        local.reset(seed: 3)
+        var position = 0.0, velocity = 0.0, remote = [0.0], action = [0.0], observation = [0.0]
+        for _ in 0..<120 {
+            observation[0] = position
+            observation.withUnsafeBufferPointer { o in remote.withUnsafeMutableBufferPointer { _ = served.step(observation: o, action: $0) } }
+            _ = local.step(observation, action: &action)
+            #expect(remote.map(\.bitPattern) == action.map(\.bitPattern))
+            if remote != action { break }
+            velocity += 0.05 * (action[0] - 4 * position - 0.5 * velocity)
+            position += 0.05 * velocity
+        }
+        #expect(local.phase == .controlling && local.options.history == 2)
+        // A typo in the goal's history key is refused with the closest key.
+        let typo = SessionRequest(robot: "spring", observationSpace: try BoxSpace(dimension: 1, low: -5, high: 5),
+                                  actionSpace: try BoxSpace(dimension: 1, low: -4, high: 4), controlPeriod: 0.05,
+                                  agentConfiguration: ["agent": "learning", "goal": ["target": [0.5], "precision": [10], "histroy": 2]])
+        do { _ = try PCAgentFactory(models: [:]).makeAgent(for: typo); Issue.record("a typo'd key was accepted") } catch {
+            #expect("\(error)".contains("history"))
+        }
+    }
+}
