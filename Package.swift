@@ -113,11 +113,18 @@ products += [
     .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
+// MARK: - Public API: session recordings
+targets += [
+    // MCAP writer and reader, and the session recorder (ring buffer + writer thread); imports nothing of ours.
+    .target(name: "PCRecording", dependencies: [], path: "Sources/PCRecording"),
+]
+products += [.library(name: "PCRecording", targets: ["PCRecording"])]
+
 // MARK: - Public API: the umbrella
 targets += [
     // Re-exports every public module; also the catalog of simulator models the bridge's agents
     // plan with (the one place that sees both PCSims and PCBridge).
-    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
+    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCRecording", "PCBridge"],
             path: "Sources/PCKit"),
 ]
 products += [.library(name: "PCKit", targets: ["PCKit"])]
@@ -135,7 +142,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCKit", "PCKitC", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
+            "_PCAllocationCounter", "PCKit", "PCKitC", "PCRecording", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
