@@ -57,6 +57,7 @@ public final class MCAPWriter {
         self.file = file
         buffer.reserveCapacity(flushThreshold + 64 * 1024)
         buffer += mcapMagic
+        bytesWritten = mcapMagic.count
         try record(MCAPOpcode.header) { content in
             try Self.appendString(profile, to: &content)
             try Self.appendString(library, to: &content)
