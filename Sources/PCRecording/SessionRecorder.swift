@@ -37,8 +37,11 @@ public final class SessionRecorder: @unchecked Sendable {
         public var stalls: Int
     }
 
-    /// The default ring capacity: 4,096 steps.
-    public static let defaultCapacity = 4096
+    /// The default ring capacity: as many steps as fit in 64 MiB, at most 65,536 (at least 2).
+    public static func defaultCapacity(for layout: SessionLayout) -> Int {
+        let stride = headerWords + layout.observationDimension + layout.actionDimension + layout.beliefDimension
+        return min(65_536, max(2, (64 << 20) / (8 * stride)))
+    }
 
     /// The file being written.
     public let path: String
@@ -79,13 +82,14 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - configurationSchema: the JSON schema of `configuration`.
     ///   - layout: the sizes of each step's vectors.
     ///   - warningNames: the agent's warning bits and their names, for `/pckit/diagnostics`.
-    ///   - capacity: ring slots (steps the writer may fall behind), 2…1,048,576.
+    ///   - capacity: ring slots (steps the writer may fall behind), 2…1,048,576; nil: ``defaultCapacity(for:)``.
     ///   - library: the writing program's name and version (the MCAP header's `library`).
     /// - Throws: ``SessionRecordingError`` for a bad layout or capacity, ``MCAPError`` when the file cannot be written.
     public init(path: String, configuration: [UInt8], configurationSchema: String, layout: SessionLayout,
-                warningNames: [(bit: UInt32, name: String)], capacity: Int = SessionRecorder.defaultCapacity,
+                warningNames: [(bit: UInt32, name: String)], capacity: Int? = nil,
                 library: String) throws {
         try layout.validate()
+        let capacity = capacity ?? Self.defaultCapacity(for: layout)
         guard (2...1_048_576).contains(capacity) else { throw SessionRecordingError.invalidCapacity(capacity) }
         self.path = path
         self.layout = layout
