@@ -183,6 +183,8 @@ targets += [
                 dependencies: ["PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCSimsTests",
                 exclude: ["Fixtures"]),
+    .testTarget(name: "PCRecordingTests", dependencies: ["PCRecording", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCRecordingTests"),
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
     .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
