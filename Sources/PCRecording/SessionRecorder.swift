@@ -48,6 +48,8 @@ public final class SessionRecorder: @unchecked Sendable {
     /// The shape of each step.
     public let layout: SessionLayout
     let warningNames: [(bit: UInt32, name: String)]
+    /// The layout's sizes, stored so that a step reads them without calling into the layout.
+    let observationDimension: Int, actionDimension: Int, beliefDimension: Int
     let capacity: Int
     /// Doubles per slot: `headerWords` then observation, action and beliefs.
     let stride: Int
@@ -95,6 +97,9 @@ public final class SessionRecorder: @unchecked Sendable {
         self.layout = layout
         self.warningNames = warningNames
         self.capacity = capacity
+        observationDimension = layout.observationDimension
+        actionDimension = layout.actionDimension
+        beliefDimension = layout.beliefDimension
         stride = Self.headerWords + layout.observationDimension + layout.actionDimension + layout.beliefDimension
         writer = try MCAPWriter(path: path, library: library)
         slots = .allocate(capacity: capacity * stride)
@@ -145,7 +150,7 @@ public final class SessionRecorder: @unchecked Sendable {
     public func recordStep(observation: [Double], action: [Double], freeEnergy: Double, iterations: Int, converged: Bool,
                            warnings: UInt32, computeTime: Double,
                            beliefs: (UnsafeMutableBufferPointer<Double>) -> Void) {
-        let n = layout.observationDimension, m = layout.actionDimension, b = layout.beliefDimension
+        let n = observationDimension, m = actionDimension, b = beliefDimension
         precondition(observation.count == n && action.count == m,
                      "SessionRecorder.recordStep: observation \(observation.count) and action \(action.count) values, layout \(n) and \(m)")
         let slot = acquireSlot()
@@ -172,7 +177,7 @@ public final class SessionRecorder: @unchecked Sendable {
     /// index of the step it follows.
     /// - Parameter observation: the observation given to `perceive`, (observationDimension).
     public func recordPerception(observation: [Double]) {
-        let n = layout.observationDimension
+        let n = observationDimension
         precondition(observation.count == n, "SessionRecorder.recordPerception: \(observation.count) values, layout \(n)")
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 2)
