@@ -193,3 +193,16 @@ def test_export_npz_loads_with_numpy_and_matches_the_recording(recordings, task,
         np.testing.assert_array_equal(column, np.array([[math.nan if v is None else v for v in m[field["name"]]] for m in beliefs]))
     refused = pcctl("export", recordings[task], "--format", "parquet", check=False)
     assert refused.returncode != 0 and "npz" in refused.stderr
+
+
+def test_load_session_example(recordings, tmp_path):
+    """Examples/python/load_session.py reads an exported pendulum session."""
+    import sys
+
+    out = tmp_path / "s.npz"
+    pcctl("export", recordings["pendulum"], "--output", out)
+    result = subprocess.run([sys.executable, str(ROOT / "Examples" / "python" / "load_session.py"), str(out)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    assert words[:4] == ["steps", "600", "episodes", "3"] and 0 < float(words[5]) <= 2, result.stdout
