@@ -106,7 +106,7 @@ targets += [
     // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
     .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
     // ZeroMQ transport: server, client, broker, telemetry; hosts PCAgents' agents (PCAgentFactory).
-    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents"], path: "Sources/PCBridge"),
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents", "PCRecording"], path: "Sources/PCBridge"),
 ]
 products += [
     .library(name: "PCWire", targets: ["PCWire"]),
@@ -186,7 +186,7 @@ targets += [
     .testTarget(name: "PCRecordingTests", dependencies: ["PCRecording", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCRecordingTests"),
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
-    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCRecording", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
     .testTarget(name: "PCKitCTests", dependencies: ["PCKitC", "PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitCTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.

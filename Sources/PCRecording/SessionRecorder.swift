@@ -70,6 +70,10 @@ public final class SessionRecorder: @unchecked Sendable {
     private var published = 0
     let closing = Atomic<Bool>(false)
     let writerDone = DispatchSemaphore(value: 0)
+    /// Steps recorded so far (control thread).
+    public var stepsRecorded: Int { globalStep }
+    /// Episodes begun so far (control thread).
+    public private(set) var episodesBegun = 0
     // Control-thread state.
     private var episode = 0
     private var stepInEpisode = 0
@@ -134,6 +138,7 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - seed: the seed the agent was reset with.
     public func beginEpisode(_ episode: Int, seed: UInt64) {
         self.episode = episode
+        episodesBegun += 1
         stepInEpisode = 0
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 0)
@@ -157,6 +162,19 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - beliefs: writes the layout's belief fields, (beliefDimension) values in order.
     public func recordStep(observation: [Double], action: [Double], freeEnergy: Double, iterations: Int, converged: Bool,
                            warnings: UInt32, computeTime: Double,
+                           beliefs: (UnsafeMutableBufferPointer<Double>) -> Void) {
+        observation.withUnsafeBufferPointer { o in
+            action.withUnsafeBufferPointer { a in
+                recordStep(observation: o, action: a, freeEnergy: freeEnergy, iterations: iterations, converged: converged,
+                           warnings: warnings, computeTime: computeTime, beliefs: beliefs)
+            }
+        }
+    }
+
+    /// As ``recordStep(observation:action:freeEnergy:iterations:converged:warnings:computeTime:beliefs:)-([Double],_,_,_,_,_,_,_)``,
+    /// for values held in buffers (a bridge session's).
+    public func recordStep(observation: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>, freeEnergy: Double,
+                           iterations: Int, converged: Bool, warnings: UInt32, computeTime: Double,
                            beliefs: (UnsafeMutableBufferPointer<Double>) -> Void) {
         let n = observationDimension, m = actionDimension, b = beliefDimension
         precondition(observation.count == n && action.count == m,

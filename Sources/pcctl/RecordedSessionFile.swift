@@ -1,5 +1,6 @@
 import Foundation
 import PCAgents
+import PCBridge
 import PCRecording
 
 /// Why a file is not a session `pcctl replay` or `pcctl export` can read.
@@ -32,11 +33,24 @@ enum RecordedEvent {
 
 /// A session recorded by `pcctl run --record`, read back: its configuration and its agent calls.
 struct RecordedSessionFile {
+    /// What recorded the session.
+    enum Origin {
+        /// `pcctl run --record`.
+        case run(RecordedSession)
+        /// `pcctl serve --record`.
+        case served(ServedSessionRecording)
+    }
+
     let path: String
     let file: MCAPFile
-    let session: RecordedSession
+    let origin: Origin
+    let layout: SessionLayout
     let events: [RecordedEvent]
+    /// Each recorded step's diagnostics warning bits, in step order.
+    let stepWarnings: [UInt32]
 
+    private struct Probe: Decodable { var format: String }
+    private struct DiagnosticsMessage: Decodable { var warningBits: UInt32 }
     private struct EpisodeMessage: Decodable { var episode: Int; var seed: UInt64 }
     private struct VectorMessage: Decodable { var episode: Int; var step: Int; var acted: Bool?; var bits: [String] }
 
@@ -47,14 +61,40 @@ struct RecordedSessionFile {
             throw RecordedSessionError.notASession(path: path, reason: "no message on \(SessionRecorder.Topic.config)")
         }
         do {
-            session = try JSONDecoder().decode(RecordedSession.self, from: Data(config.data))
+            let format = try JSONDecoder().decode(Probe.self, from: Data(config.data)).format
+            switch format {
+            case RecordedSession.currentFormat:
+                let session = try JSONDecoder().decode(RecordedSession.self, from: Data(config.data))
+                origin = .run(session)
+                layout = session.layout
+            case ServedSessionRecording.currentFormat:
+                let served = try JSONDecoder().decode(ServedSessionRecording.self, from: Data(config.data))
+                origin = .served(served)
+                layout = served.layout
+            default:
+                throw RecordedSessionError.notASession(
+                    path: path, reason: "format \(format); this pcctl reads \(RecordedSession.currentFormat) and \(ServedSessionRecording.currentFormat)")
+            }
+        } catch let error as RecordedSessionError {
+            throw error
         } catch {
             throw RecordedSessionError.badMessage(path: path, topic: SessionRecorder.Topic.config, offset: config.offset, reason: "\(error)")
         }
-        guard session.format == RecordedSession.currentFormat else {
-            throw RecordedSessionError.notASession(path: path, reason: "format \(session.format); this pcctl reads \(RecordedSession.currentFormat)")
+        events = try Self.events(of: file, layout: layout, path: path)
+        let diagnosticsChannel = file.channel(topic: SessionRecorder.Topic.diagnostics)?.id
+        stepWarnings = try file.messages.filter { $0.channelID == diagnosticsChannel }.map { message in
+            do { return try JSONDecoder().decode(DiagnosticsMessage.self, from: Data(message.data)).warningBits } catch {
+                throw RecordedSessionError.badMessage(path: path, topic: SessionRecorder.Topic.diagnostics, offset: message.offset, reason: "\(error)")
+            }
         }
-        events = try Self.events(of: file, layout: session.layout, path: path)
+    }
+
+    /// The task (run) or `served` and the robot's name (serve).
+    var taskDescription: String {
+        switch origin {
+        case let .run(session): session.task
+        case let .served(served): "served session \(served.session) of \(served.robot)"
+        }
     }
 
     /// The agent calls, in file order (the recorder writes each step's observation before its action).

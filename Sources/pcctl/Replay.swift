@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import PCAgents
+import PCBridge
+import PCKit
 import PCRecording
 import PCSims
 import PCWire
@@ -41,6 +43,8 @@ struct Replay: ParsableCommand {
             var replayed: [Double]
             var recordedBits: [String]
             var replayedBits: [String]
+            /// The recorded step stopped at its compute deadline (served sessions), so its action depended on timing.
+            var recordedAtDeadline: Bool = false
         }
         var file: String
         var task: String
@@ -54,7 +58,25 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let recording = try RecordedSessionFile(path: file)
-        let session = recording.session
+        var report: Report
+        switch recording.origin {
+        case let .run(session):
+            report = try replayRun(session, recording)
+        case let .served(served):
+            report = try replayServed(served, recording)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.summary(report))
+        }
+        if !report.identical { throw ExitCode(1) }
+    }
+
+    /// A `pcctl run` session: the agent rebuilt from its recorded options (and the task's parameters).
+    func replayRun(_ session: RecordedSession, _ recording: RecordedSessionFile) throws -> Report {
         var configuration = session.agent
         if let agent {
             let replacement = try AgentConfiguration.load(path: agent)
@@ -77,27 +99,72 @@ struct Replay: ParsableCommand {
             var sensing = try ActiveSensingAgent(options: configuration.activeSensing!)
             report = try replay(&sensing, recording)
         default:
-            throw ValidationError("\(file): pcctl replay rebuilds pendulum (predictiveController), arm-uaic (reflexController) and lightdark (activeSensing) sessions; this one is \(session.task) with \(configuration.agent.rawValue)")
+            throw ValidationError("\(file): pcctl replay rebuilds pendulum (predictiveController), arm-uaic (reflexController) and lightdark (activeSensing) runs; this one is \(session.task) with \(configuration.agent.rawValue)")
         }
         report.agent = configuration.agent.rawValue
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(Self.summary(report))
+        return report
+    }
+
+    /// A `pcctl serve` session: the agent rebuilt by the server's own factory from the recorded hello.
+    func replayServed(_ served: ServedSessionRecording, _ recording: RecordedSessionFile) throws -> Report {
+        if let version = served.resumedModelVersion {
+            throw ValidationError("\(file): the session resumed model version \(version) from the server's model directory at its hello; "
+                + "a replay from the hello alone would start from no model. Record a session that starts afresh (no --model-dir, or no saved model for the robot)")
         }
-        if !report.identical { throw ExitCode(1) }
+        var hello = served
+        if let agent {
+            guard let data = FileManager.default.contents(atPath: agent) else { throw ValidationError("--agent \(agent): no such file") }
+            do { hello.agent = try JSONDecoder().decode(JSONValue.self, from: data) } catch { throw ValidationError("--agent \(agent): not JSON (\(error))") }
+        }
+        for override in overrides { hello.agent = try Self.apply(override, to: hello.agent) }
+        if case let .object(fields) = hello.agent, fields.isEmpty {
+            throw ValidationError("\(file): the robot's hello sent an empty agent object, so the server used its default agent (pcctl serve --agent); give that agent with --agent FILE")
+        }
+        let request = try served.request
+        let agent = try PCAgentFactory.builtIn.makeAgent(for: SessionRequest(robot: request.robot, observationSpace: request.observationSpace,
+                                                                             actionSpace: request.actionSpace, controlPeriod: request.controlPeriod,
+                                                                             agentConfiguration: hello.agent))
+        guard request.observationSpace.dimension == recording.layout.observationDimension,
+              request.actionSpace.dimension == recording.layout.actionDimension else {
+            throw ValidationError("\(file): the hello's spaces do not match the recorded layout")
+        }
+        var report = Report(file: file, task: recording.taskDescription, agent: hello.agent["agent"]?.stringValue ?? "?",
+                            overrides: overrides, episodes: 0, steps: 0, identical: true)
+        let action = UnsafeMutableBufferPointer<Double>.allocate(capacity: request.actionSpace.dimension)
+        defer { action.deallocate() }
+        for event in recording.events {
+            switch event {
+            case let .reset(_, seed):
+                try agent.reset(seed: seed)
+                report.episodes += 1
+            case let .perceive(observation):
+                throw ValidationError("\(file): a served session has no perceptions outside steps (got one of \(observation.count) values)")
+            case let .step(episode, step, observation, recorded):
+                agent.setComputeDeadline(nil)
+                _ = observation.withUnsafeBufferPointer { agent.step(observation: $0, action: action) }
+                let replayed = Array(action)
+                if zip(replayed, recorded).contains(where: { $0.bitPattern != $1.bitPattern }) {
+                    report.identical = false
+                    let stopped = report.steps < recording.stepWarnings.count && recording.stepWarnings[report.steps] & 2 != 0
+                    report.firstDivergence = .init(episode: episode, step: step, identicalSteps: report.steps, recorded: recorded,
+                                                   replayed: replayed, recordedBits: recorded.map(Self.hex), replayedBits: replayed.map(Self.hex),
+                                                   recordedAtDeadline: stopped)
+                    return report
+                }
+                report.steps += 1
+            }
+        }
+        return report
     }
 
     /// Feeds the recorded calls to `agent` and compares every action bit for bit; stops at the first difference.
     func replay<A: Agent>(_ agent: inout A, _ recording: RecordedSessionFile) throws -> Report {
-        let layout = recording.session.layout
+        let layout = recording.layout
         guard agent.observationDimension == layout.observationDimension, agent.actionDimension == layout.actionDimension else {
             throw ValidationError("the rebuilt agent reads \(agent.observationDimension) and writes \(agent.actionDimension) values; "
                 + "\(file) recorded \(layout.observationDimension) and \(layout.actionDimension)")
         }
-        var report = Report(file: file, task: recording.session.task, agent: "", overrides: overrides, episodes: 0, steps: 0,
+        var report = Report(file: file, task: recording.taskDescription, agent: "", overrides: overrides, episodes: 0, steps: 0,
                             identical: true)
         var action = [Double](repeating: 0, count: agent.actionDimension)
         for event in recording.events {
@@ -133,7 +200,7 @@ struct Replay: ParsableCommand {
         }
         return """
             replay \(report.file): \(report.task), \(report.agent)\(changed) — actions diverge at episode \(d.episode) step \(d.step) \
-            (after \(d.identicalSteps) identical steps)
+            (after \(d.identicalSteps) identical steps)\(d.recordedAtDeadline ? "; the recorded step stopped at its compute deadline, so its action depended on timing" : "")
               recorded \(d.recorded.map { "\($0)" }.joined(separator: ", "))  bits \(d.recordedBits.joined(separator: " "))
               replayed \(d.replayed.map { "\($0)" }.joined(separator: ", "))  bits \(d.replayedBits.joined(separator: " "))
             """
@@ -143,17 +210,20 @@ struct Replay: ParsableCommand {
     static func apply(_ overrides: [String], to configuration: AgentConfiguration) throws -> AgentConfiguration {
         guard !overrides.isEmpty else { return configuration }
         var tree = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(configuration))
-        for override in overrides {
-            let parts = override.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw ValidationError("--set \(override): expected path=value, e.g. --set predictiveController.horizon=12")
-            }
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(parts[1].utf8)) else {
-                throw ValidationError("--set \(override): the value must be JSON (a number, true or false, a quoted string, an array)")
-            }
-            tree = try set(parts[0].split(separator: ".").map(String.init), in: tree, to: value, override: override)
-        }
+        for override in overrides { tree = try apply(override, to: tree) }
         return try AgentConfiguration.decode(try JSONEncoder().encode(tree), path: "--set \(overrides.joined(separator: " "))")
+    }
+
+    /// Applies one `path=value` change to a JSON agent object.
+    static func apply(_ override: String, to tree: JSONValue) throws -> JSONValue {
+        let parts = override.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty else {
+            throw ValidationError("--set \(override): expected path=value, e.g. --set predictiveController.horizon=12")
+        }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(parts[1].utf8)) else {
+            throw ValidationError("--set \(override): the value must be JSON (a number, true or false, a quoted string, an array)")
+        }
+        return try set(parts[0].split(separator: ".").map(String.init), in: tree, to: value, override: override)
     }
 
     private static func set(_ path: [String], in tree: JSONValue, to value: JSONValue, override: String) throws -> JSONValue {
