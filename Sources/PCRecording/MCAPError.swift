@@ -23,6 +23,7 @@ public enum MCAPError: Error, Equatable, CustomStringConvertible {
     /// a field longer than MCAP can hold.
     case invalidWrite(reason: String)
 
+    /// What is wrong, where, and what was expected there.
     public var description: String {
         switch self {
         case let .io(path, reason): return "\(path): \(reason)"

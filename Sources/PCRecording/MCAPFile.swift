@@ -18,18 +18,23 @@ public struct MCAPSchema: Sendable, Equatable {
 
 /// An MCAP Channel record: a topic and how its messages are encoded.
 public struct MCAPChannel: Sendable, Equatable {
+    /// The channel's ID, unique in its file.
     public var id: UInt16
     /// The schema of the channel's messages (0: none).
     public var schemaID: UInt16
+    /// The topic, e.g. `/pckit/action`.
     public var topic: String
     /// e.g. `json`.
     public var messageEncoding: String
+    /// Free key–value pairs about the channel.
     public var metadata: [String: String]
 }
 
 /// An MCAP Message record.
 public struct MCAPMessage: Sendable {
+    /// The channel the message was written on.
     public var channelID: UInt16
+    /// The message's counter on its channel.
     public var sequence: UInt32
     /// When the message was recorded, in nanoseconds.
     public var logTime: UInt64
@@ -54,7 +59,9 @@ public struct MCAPFile: Sendable {
     /// The default bound on one record's content: 256 MiB.
     public static let maximumRecordLength = 1 << 28
 
+    /// The Header's profile (empty: none).
     public var profile: String
+    /// The Header's name of the writing program.
     public var library: String
     /// Schemas by ID.
     public var schemas: [UInt16: MCAPSchema] = [:]

@@ -7,6 +7,10 @@ public struct BeliefField: Sendable, Equatable, Codable {
     /// What the values are, with units and layout (goes into the channel's JSON schema).
     public var description: String
 
+    /// - Parameters:
+    ///   - name: the JSON field name (letters and digits).
+    ///   - count: values per step, ≥ 0.
+    ///   - description: what the values are, with units and layout.
     public init(name: String, count: Int, description: String) {
         self.name = name
         self.count = count
@@ -29,6 +33,11 @@ public struct SessionLayout: Sendable, Equatable, Codable {
     /// The largest number of values one step may hold: 1,000,000 (8 MB per slot).
     public static let maximumValuesPerStep = 1_000_000
 
+    /// - Parameters:
+    ///   - observationDimension: values per observation, ≥ 1.
+    ///   - actionDimension: values per action, ≥ 1.
+    ///   - beliefs: the belief vectors recorded per step, in order.
+    ///   - controlPeriod: seconds between steps, > 0 (sets the messages' log times).
     public init(observationDimension: Int, actionDimension: Int, beliefs: [BeliefField], controlPeriod: Double) {
         self.observationDimension = observationDimension
         self.actionDimension = actionDimension
@@ -73,6 +82,7 @@ public enum SessionRecordingError: Error, Equatable, CustomStringConvertible {
     /// Writing the file failed on the writer thread.
     case writeFailed(MCAPError)
 
+    /// What is wrong, and what would work.
     public var description: String {
         switch self {
         case let .invalidLayout(reason): return "session layout: \(reason)"

@@ -2,11 +2,17 @@
 extension SessionRecorder {
     /// Topics of a recorded session.
     public enum Topic {
+        /// One message: the session's configuration (the caller's JSON object).
         public static let config = "/pckit/config"
+        /// One message per episode: its index and the agent's seed.
         public static let episode = "/pckit/episode"
+        /// One message per step (and per perception outside a step): values and bit patterns.
         public static let observation = "/pckit/observation"
+        /// One message per step: the action's values and bit patterns.
         public static let action = "/pckit/action"
+        /// One message per step: free energy, iterations, convergence, warnings, compute time.
         public static let diagnostics = "/pckit/diagnostics"
+        /// One message per step: the layout's belief fields.
         public static let beliefs = "/pckit/beliefs"
     }
 
