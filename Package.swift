@@ -106,7 +106,7 @@ targets += [
     // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
     .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
     // ZeroMQ transport: server, client, broker, telemetry; hosts PCAgents' agents (PCAgentFactory).
-    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents", "PCRecording"], path: "Sources/PCBridge"),
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents", "PCNumerics", "PCRecording"], path: "Sources/PCBridge"),
 ]
 products += [
     .library(name: "PCWire", targets: ["PCWire"]),

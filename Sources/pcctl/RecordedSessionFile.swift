@@ -89,6 +89,14 @@ struct RecordedSessionFile {
         }
     }
 
+    /// The kernel path the session ran on, if recorded.
+    var kernels: String? {
+        switch origin {
+        case let .run(session): session.kernels
+        case let .served(served): served.kernels
+        }
+    }
+
     /// The task (run) or `served` and the robot's name (serve).
     var taskDescription: String {
         switch origin {

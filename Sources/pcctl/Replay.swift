@@ -3,6 +3,7 @@ import Foundation
 import PCAgents
 import PCBridge
 import PCKit
+import PCNumerics
 import PCRecording
 import PCSims
 import PCWire
@@ -50,6 +51,9 @@ struct Replay: ParsableCommand {
         var task: String
         var agent: String
         var overrides: [String]
+        /// The kernel path the session was recorded on, and the one the replay ran on.
+        var recordedKernels: String?
+        var kernels: String = KernelPath.current.rawValue
         var episodes: Int
         var steps: Int
         var identical: Bool
@@ -58,6 +62,11 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let recording = try RecordedSessionFile(path: file)
+        // Another kernel path rounds differently: run on the recorded one when this CPU has it.
+        if let name = recording.kernels, let path = KernelPath(rawValue: name), path != KernelPath.current,
+           KernelPath.available.contains(path) {
+            try KernelPath.select(path)
+        }
         var report: Report
         switch recording.origin {
         case let .run(session):
@@ -65,6 +74,8 @@ struct Replay: ParsableCommand {
         case let .served(served):
             report = try replayServed(served, recording)
         }
+        report.recordedKernels = recording.kernels
+        report.kernels = KernelPath.current.rawValue
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -194,7 +205,10 @@ struct Replay: ParsableCommand {
     }
 
     static func summary(_ report: Report) -> String {
-        let changed = report.overrides.isEmpty ? "" : " (changed: \(report.overrides.joined(separator: ", ")))"
+        var changed = report.overrides.isEmpty ? "" : " (changed: \(report.overrides.joined(separator: ", ")))"
+        if let recorded = report.recordedKernels, recorded != report.kernels {
+            changed += " (recorded on kernel path \(recorded), which this CPU or build lacks; replayed on \(report.kernels), which rounds differently)"
+        }
         guard let d = report.firstDivergence else {
             return "replay \(report.file): \(report.task), \(report.agent)\(changed) — \(report.steps) steps in \(report.episodes) episode\(report.episodes == 1 ? "" : "s"), every action identical (bit for bit)"
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PCAgents
+import PCNumerics
 import PCRecording
 
 /// What `/pckit/config` holds: everything `pcctl replay` needs to rebuild the agent of a recorded
@@ -21,6 +22,8 @@ struct RecordedSession: Codable, Equatable {
     var ownRandomStarts: Bool
     /// The recorded vectors' sizes and the control period.
     var layout: SessionLayout
+    /// The kernel path the run used (another path rounds differently; replay selects this one).
+    var kernels: String? = KernelPath.current.rawValue
 
     static let currentFormat = "pckit-session/1"
 
@@ -33,7 +36,7 @@ struct RecordedSession: Codable, Equatable {
            "agent": {"type": "object", "required": ["agent"], "description": "an agent configuration file (Examples/configs/)"},
            "parameters": {"type": "object", "additionalProperties": {"type": "number"}},
            "firstSeed": {"type": "integer", "minimum": 0}, "episodes": {"type": "integer", "minimum": 1},
-           "ownRandomStarts": {"type": "boolean"},
+           "ownRandomStarts": {"type": "boolean"}, "kernels": {"type": "string"},
            "layout": {"type": "object", "required": ["observationDimension", "actionDimension", "beliefs", "controlPeriod"]}},
          "required": ["format", "pckitVersion", "task", "agent", "parameters", "firstSeed", "episodes", "ownRandomStarts", "layout"],
          "additionalProperties": false}

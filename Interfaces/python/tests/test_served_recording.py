@@ -84,6 +84,13 @@ def test_served_learning_session_replays_bit_for_bit_including_its_learning(tmp_
     report = json.loads(replay.stdout)
     assert report["identical"] is True and report["steps"] == EPISODES * STEPS_PER_EPISODE and report["episodes"] == EPISODES
 
+    # Another kernel path rounds the learning differently; the replay runs on the recorded one even when asked for another.
+    env = dict(os.environ, PCKIT_KERNELS="baseline")
+    pinned = subprocess.run([SERVER, "replay", str(recording), "--json"], capture_output=True, text=True, timeout=900, env=env)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    pinned_report = json.loads(pinned.stdout)
+    assert pinned_report["kernels"] == pinned_report["recordedKernels"] == config["kernels"]
+
     # A changed learning option changes the learning, and the replay finds where.
     changed = subprocess.run([SERVER, "replay", str(recording), "--set", "learning.swapInterval=21", "--json"],
                              capture_output=True, text=True, timeout=900)

@@ -1,5 +1,6 @@
 import Foundation
 import PCEnvironment
+import PCNumerics
 import PCRecording
 import PCWire
 
@@ -27,6 +28,9 @@ public struct ServedSessionRecording: Codable, Sendable, Equatable {
     public var resumedModelVersion: Int?
     /// The recorded vectors' sizes.
     public var layout: SessionLayout
+    /// The kernel path the server ran (``PCNumerics/KernelPath``): another path rounds differently,
+    /// so a replay selects this one when the CPU has it.
+    public var kernels: String?
 
     /// The format string of this version.
     public static let currentFormat = "pckit-served-session/1"
@@ -52,7 +56,7 @@ public struct ServedSessionRecording: Codable, Sendable, Equatable {
          "properties": {"format": {"const": "\(currentFormat)"}, "robot": {"type": "string"}, "session": {"type": "integer", "minimum": 0},
            "observationLow": {"type": "array"}, "observationHigh": {"type": "array"}, "actionLow": {"type": "array"}, "actionHigh": {"type": "array"},
            "controlPeriod": {"type": "number"}, "computeDeadline": {"type": "number"}, "agent": {"type": "object"},
-           "resumedModelVersion": {"type": "integer"}, "layout": {"type": "object"}},
+           "resumedModelVersion": {"type": "integer"}, "layout": {"type": "object"}, "kernels": {"type": "string"}},
          "required": ["format", "robot", "session", "observationLow", "observationHigh", "actionLow", "actionHigh", "controlPeriod", "computeDeadline", "agent", "layout"]}
         """
 }
@@ -68,7 +72,8 @@ extension ServerCore {
                                             observationLow: finite(request.observationSpace.low), observationHigh: finite(request.observationSpace.high),
                                             actionLow: finite(request.actionSpace.low), actionHigh: finite(request.actionSpace.high),
                                             controlPeriod: request.controlPeriod, computeDeadline: session.computeDeadline,
-                                            agent: request.agentConfiguration, resumedModelVersion: resumedModelVersion, layout: layout)
+                                            agent: request.agentConfiguration, resumedModelVersion: resumedModelVersion, layout: layout,
+                                            kernels: KernelPath.current.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let safeRobot = String(request.robot.unicodeScalars.prefix(64).map {
