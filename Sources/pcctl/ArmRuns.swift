@@ -7,6 +7,8 @@ struct ReachingRun {
     var options: KinematicHierarchyOptions
     var trials: Int
     var firstSeed: Int
+    /// Records every step when set (`--record`).
+    var recording: RunRecording<KinematicHierarchy>? = nil
 
     struct Report: Codable {
         var task = "kinematic-arm"
@@ -39,9 +41,12 @@ struct ReachingRun {
         for trial in 0..<trials {
             var observation = environment.reset(seed: UInt64(firstSeed + trial))
             agent.reset(seed: UInt64(firstSeed + trial))
+            recording?.recorder.beginEpisode(trial, seed: UInt64(firstSeed + trial))
             var first: Int? = nil
             for step in 1...environment.episodeSteps {
-                times.append(agent.step(observation, action: &action).computeTime)
+                let diagnostics = agent.step(observation, action: &action)
+                times.append(diagnostics.computeTime)
+                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                 _ = try environment.step(action, observation: &observation)
                 if first == nil && environment.distance < tolerance { first = step }
             }

@@ -28,7 +28,7 @@ enum ControlTaskRun {
 
     /// Scores `agent` on `episodes` episodes from `firstSeed`.
     static func score(_ agent: inout any Agent, on task: inout any ControlTask, agentName: String, episodes: Int,
-                      firstSeed: Int, fixture: Bool = true) throws -> RunReport {
+                      firstSeed: Int, fixture: Bool = true, recording: RunRecording<any Agent>? = nil) throws -> RunReport {
         var returns: [Double] = [], successes: [Bool] = [], times: [Double] = [], figures: [Double] = []
         var warnings: [String: Int] = [:]
         var trace: [String: [Double]] = ["angle": [], "torque": [], "freeEnergy": []]
@@ -38,9 +38,11 @@ enum ControlTaskRun {
             let seed = UInt64(firstSeed + episode)
             var state = try task.reset(seed: seed, fixture: fixture)
             agent.reset(seed: seed)
+            recording?.recorder.beginEpisode(episode, seed: seed)
             var total = 0.0, t = 0
             episodeLoop: while t < task.episodeSteps {
                 let diagnostics = agent.step(state, action: &action)
+                recording?.record(agent, observation: state, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 for _ in 0..<k where t < task.episodeSteps {

@@ -103,6 +103,13 @@ struct Replay: ParsableCommand {
             let model = try TaskParameters(task: "pendulum", pairs: session.parameters.map { "\($0.key)=\($0.value)" }).pendulumModel()
             var controller = try PredictiveController(model: FiniteDifferenceLinearization(model), options: configuration.predictiveController!)
             report = try replay(&controller, recording)
+        case ("mountaincar", .predictiveController), ("inverted-pendulum", .predictiveController), ("acrobot-continuous", .predictiveController):
+            let task = try ControlTasks.make(session.task, parameters: try TaskParameters(task: session.task,
+                                                                                          pairs: session.parameters.map { "\($0.key)=\($0.value)" }))
+            report = try replayOpened(try task.truePlanner(options: configuration.predictiveController!), recording)
+        case ("kinematic-arm", .kinematicHierarchy):
+            var hierarchy = try KinematicHierarchy(options: configuration.kinematicHierarchy!)
+            report = try replay(&hierarchy, recording)
         case ("arm-uaic", .reflexController):
             var controller = try ReflexController(options: configuration.reflexController!)
             report = try replay(&controller, recording)
@@ -110,7 +117,7 @@ struct Replay: ParsableCommand {
             var sensing = try ActiveSensingAgent(options: configuration.activeSensing!)
             report = try replay(&sensing, recording)
         default:
-            throw ValidationError("\(file): pcctl replay rebuilds pendulum (predictiveController), arm-uaic (reflexController) and lightdark (activeSensing) runs; this one is \(session.task) with \(configuration.agent.rawValue)")
+            throw ValidationError("\(file): pcctl replay rebuilds runs of pendulum, mountaincar, inverted-pendulum, acrobot-continuous (predictiveController), kinematic-arm (kinematicHierarchy), arm-uaic (reflexController) and lightdark (activeSensing); this one is \(session.task) with \(configuration.agent.rawValue)")
         }
         report.agent = configuration.agent.rawValue
         return report
@@ -166,6 +173,12 @@ struct Replay: ParsableCommand {
             }
         }
         return report
+    }
+
+    /// ``replay(_:_:)`` for an agent held as `any Agent` (opened to its concrete type).
+    func replayOpened<A: Agent>(_ agent: A, _ recording: RecordedSessionFile) throws -> Report {
+        var agent = agent
+        return try replay(&agent, recording)
     }
 
     /// Feeds the recorded calls to `agent` and compares every action bit for bit; stops at the first difference.

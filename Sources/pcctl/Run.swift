@@ -73,7 +73,7 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "--agent learned: skip scoring the true-model planner on the same starts.")
     var noReference = false
 
-    @Option(name: .long, help: ArgumentHelp("Record the session to this MCAP file: the agent's config and seeds, and per step the observation, action, diagnostics and beliefs (pendulum, arm-uaic, lightdark, lightdark-counter; `pcctl replay` checks it).", valueName: "file.mcap"))
+    @Option(name: .long, help: ArgumentHelp("Record the session to this MCAP file: the agent's config and seeds, and per step the observation, action, diagnostics and beliefs (pendulum, mountaincar, inverted-pendulum, acrobot-continuous, kinematic-arm, arm-uaic, lightdark, lightdark-counter; `pcctl replay` checks it).", valueName: "file.mcap"))
     var record: String?
 
     @Option(name: .customLong("param"), help: ArgumentHelp("A physical parameter, name=value (repeatable): \(TaskParameters.help). The environment and the true-model planner both use it.", valueName: "name=value"))
@@ -91,7 +91,8 @@ struct Run: ParsableCommand {
     }
 
     /// Tasks whose runs `--record` records.
-    static let recordableTasks = ["pendulum", "arm-uaic", "lightdark", "lightdark-counter"]
+    static let recordableTasks = ["pendulum", "mountaincar", "inverted-pendulum", "acrobot-continuous", "kinematic-arm", "arm-uaic",
+                                  "lightdark", "lightdark-counter"]
 
     /// The agents each agent task can use (names; every task also takes a .json config of the same kind).
     static let agentsByTask: [String: [String]] = [
@@ -149,7 +150,19 @@ struct Run: ParsableCommand {
             let configured = try predictiveOptions(default: nil)
             if let configured { _ = try observing(configured, control.stateDimension, "its state (identity layout)") }
             var planner = try control.truePlanner(options: configured)
-            try finish(try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed))
+            var recording: RunRecording<any Agent>?
+            if let record {
+                guard let plan = planner as? any RecordablePlan else { preconditionFailure("\(task)'s true planner is a PredictiveController") }
+                let session = RecordedSession(task: task, agent: AgentConfiguration(predictiveController: plan.options),
+                                              parameters: taskParameters.values, firstSeed: seed, episodes: count, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: control.stateDimension, actionDimension: control.actionLower.count,
+                                                                    beliefs: AgentBeliefs.predictive(plan), controlPeriod: control.controlPeriod))
+                recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.planWriter(for: plan))
+            }
+            let report = try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed,
+                                                  recording: recording)
+            try finishRecording(recording?.recorder)
+            try finish(report)
         case "pendulum":
             let options = try observing(try predictiveOptions(default: .pendulumSwingUp), 3, "(cos θ, sin θ, θ̇)")
             let model = try pendulumModel()
@@ -201,7 +214,18 @@ struct Run: ParsableCommand {
             try finishRecording(run.recording?.recorder)
             json ? printJSON(report) : report.printSummary()
         case "kinematic-arm":
-            let report = try ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed).run()
+            var run = ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed)
+            if let record {
+                let hierarchy = try KinematicHierarchy(options: run.options)
+                let session = RecordedSession(task: task, agent: AgentConfiguration(kinematicHierarchy: run.options), parameters: [:],
+                                              firstSeed: seed, episodes: count, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: hierarchy.observationDimension,
+                                                                    actionDimension: hierarchy.actionDimension,
+                                                                    beliefs: AgentBeliefs.hierarchy(hierarchy), controlPeriod: 1))
+                run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writeHierarchy)
+            }
+            let report = try run.run()
+            try finishRecording(run.recording?.recorder)
             json ? printJSON(report) : report.printSummary()
         default: // arm-uaic
             var options: ReflexControllerOptions

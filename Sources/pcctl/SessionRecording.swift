@@ -57,8 +57,8 @@ enum PCCTLVersion {
     static let string = pckitVersion
 }
 
-/// A run loop's recorder and how to read its agent's beliefs.
-struct RunRecording<A: Agent> {
+/// A run loop's recorder and how to read its agent's beliefs (`A`: the agent's type, or `any Agent`).
+struct RunRecording<A> {
     let recorder: SessionRecorder
     /// Writes the agent's beliefs, (layout.beliefDimension) values, without allocating.
     let beliefs: (A, UnsafeMutableBufferPointer<Double>) -> Void
@@ -73,9 +73,23 @@ struct RunRecording<A: Agent> {
     }
 }
 
+/// A predictive controller seen through `any Agent`: its options and its plan.
+protocol RecordablePlan: Agent {
+    var options: PredictiveControllerOptions { get }
+    var planDimensions: (states: Int, controls: Int) { get }
+    func writePlan(states: UnsafeMutableBufferPointer<Double>, controls: UnsafeMutableBufferPointer<Double>)
+}
+
+extension PredictiveController: RecordablePlan {}
+
 /// The belief fields each agent records, and how to write them.
 enum AgentBeliefs {
-    static func predictive<M>(_ controller: PredictiveController<M>) -> [BeliefField] {
+    /// A writer of the plan of an agent held as `any Agent` whose concrete type is `plan`'s.
+    static func planWriter<P: RecordablePlan>(for plan: P) -> (any Agent, UnsafeMutableBufferPointer<Double>) -> Void {
+        { agent, buffer in writePredictive(agent as! P, buffer) }
+    }
+
+    static func predictive<P: RecordablePlan>(_ controller: P) -> [BeliefField] {
         let (states, controls) = controller.planDimensions
         return [BeliefField(name: "plannedStates", count: states,
                             description: "the plan's states x₀…x_H, time-major, (horizon + 1)·stateDimension, in the model's state units"),
@@ -83,10 +97,20 @@ enum AgentBeliefs {
                             description: "the plan's controls u₀…u_{H−1}, time-major, horizon·actionDimension; u₀ is the executed action")]
     }
 
-    static func writePredictive<M>(_ controller: PredictiveController<M>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+    static func writePredictive<P: RecordablePlan>(_ controller: P, _ buffer: UnsafeMutableBufferPointer<Double>) {
         let states = controller.planDimensions.states
         controller.writePlan(states: UnsafeMutableBufferPointer(rebasing: buffer[0..<states]),
                              controls: UnsafeMutableBufferPointer(rebasing: buffer[states...]))
+    }
+
+    static func hierarchy(_ agent: KinematicHierarchy) -> [BeliefField] {
+        [BeliefField(name: "believedEndEffector", count: 2, description: "the end effector's believed position (x, y), in the arm's units")]
+    }
+
+    static func writeHierarchy(_ agent: KinematicHierarchy, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        let tip = agent.believedEndEffector
+        buffer[0] = tip.x
+        buffer[1] = tip.y
     }
 
     static func reflex(_ controller: ReflexController) -> [BeliefField] {
