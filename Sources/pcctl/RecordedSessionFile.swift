@@ -14,7 +14,12 @@ enum RecordedSessionError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case let .unreadable(path, error): return "\(path): \(error)"
+        case let .unreadable(path, error):
+            // Its I/O and size errors name the file already.
+            switch error {
+            case .io, .fileTooLarge: return "\(error)"
+            default: return "\(path): \(error)"
+            }
         case let .notASession(path, reason): return "\(path) is not a pcctl session recording: \(reason)"
         case let .badMessage(path, topic, offset, reason): return "\(path): message on \(topic) at offset \(offset): \(reason)"
         }

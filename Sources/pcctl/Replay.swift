@@ -107,6 +107,10 @@ struct Replay: ParsableCommand {
             let task = try ControlTasks.make(session.task, parameters: try TaskParameters(task: session.task,
                                                                                           pairs: session.parameters.map { "\($0.key)=\($0.value)" }))
             report = try replayOpened(try task.truePlanner(options: configuration.predictiveController!), recording)
+        case ("cartpole-swingup", .predictiveController):
+            report = try replayOpened(try CartPoleRun.controller(options: configuration.predictiveController!), recording)
+        case ("reacher", .predictiveController):
+            report = try replayOpened(try ReacherRun.controller(options: configuration.predictiveController!), recording)
         case ("kinematic-arm", .kinematicHierarchy):
             var hierarchy = try KinematicHierarchy(options: configuration.kinematicHierarchy!)
             report = try replay(&hierarchy, recording)
@@ -117,7 +121,7 @@ struct Replay: ParsableCommand {
             var sensing = try ActiveSensingAgent(options: configuration.activeSensing!)
             report = try replay(&sensing, recording)
         default:
-            throw ValidationError("\(file): pcctl replay rebuilds runs of pendulum, mountaincar, inverted-pendulum, acrobot-continuous (predictiveController), kinematic-arm (kinematicHierarchy), arm-uaic (reflexController) and lightdark (activeSensing); this one is \(session.task) with \(configuration.agent.rawValue)")
+            throw ValidationError("\(file): pcctl replay rebuilds runs of pendulum, cartpole-swingup, reacher, mountaincar, inverted-pendulum, acrobot-continuous (predictiveController), kinematic-arm (kinematicHierarchy), arm-uaic (reflexController) and lightdark (activeSensing); this one is \(session.task) with \(configuration.agent.rawValue)")
         }
         report.agent = configuration.agent.rawValue
         return report

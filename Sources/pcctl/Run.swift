@@ -73,7 +73,7 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "--agent learned: skip scoring the true-model planner on the same starts.")
     var noReference = false
 
-    @Option(name: .long, help: ArgumentHelp("Record the session to this MCAP file: the agent's config and seeds, and per step the observation, action, diagnostics and beliefs (pendulum, mountaincar, inverted-pendulum, acrobot-continuous, kinematic-arm, arm-uaic, lightdark, lightdark-counter; `pcctl replay` checks it).", valueName: "file.mcap"))
+    @Option(name: .long, help: ArgumentHelp("Record the session to this MCAP file: the agent's config and seeds, and per step the observation, action, diagnostics and beliefs (pendulum, cartpole-swingup, reacher, mountaincar, inverted-pendulum, acrobot-continuous, kinematic-arm, arm-uaic, lightdark, lightdark-counter; `pcctl replay` checks it).", valueName: "file.mcap"))
     var record: String?
 
     @Option(name: .customLong("param"), help: ArgumentHelp("A physical parameter, name=value (repeatable): \(TaskParameters.help). The environment and the true-model planner both use it.", valueName: "name=value"))
@@ -91,8 +91,8 @@ struct Run: ParsableCommand {
     }
 
     /// Tasks whose runs `--record` records.
-    static let recordableTasks = ["pendulum", "mountaincar", "inverted-pendulum", "acrobot-continuous", "kinematic-arm", "arm-uaic",
-                                  "lightdark", "lightdark-counter"]
+    static let recordableTasks = ["pendulum", "cartpole-swingup", "reacher", "mountaincar", "inverted-pendulum", "acrobot-continuous",
+                                  "kinematic-arm", "arm-uaic", "lightdark", "lightdark-counter"]
 
     /// The agents each agent task can use (names; every task also takes a .json config of the same kind).
     static let agentsByTask: [String: [String]] = [
@@ -181,10 +181,10 @@ struct Run: ParsableCommand {
             try finish(report)
         case "cartpole-swingup":
             try finish(try CartPoleRun(options: try observing(try predictiveOptions(default: .cartPoleSwingUp), 5, "(x, ẋ, cos θ, sin θ, θ̇)"), episodes: count,
-                                       firstSeed: seed).run())
+                                       firstSeed: seed).run(record: record, finished: finishRecording))
         case "reacher":
             try finish(try ReacherRun(options: try observing(try predictiveOptions(default: .reacher), 10, "Reacher's (cos q, sin q, target, q̇, tip − target)"),
-                                      episodes: count, firstSeed: seed).run())
+                                      episodes: count, firstSeed: seed).run(record: record, finished: finishRecording))
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
             var run = LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
                                    firstSeed: seed, policies: [])

@@ -89,6 +89,11 @@ enum AgentBeliefs {
         { agent, buffer in writePredictive(agent as! P, buffer) }
     }
 
+    /// A recording of `controller`'s session, its plan as beliefs.
+    static func planRecording<P: RecordablePlan>(_ controller: P, session: RecordedSession, path: String) throws -> RunRecording<P> {
+        RunRecording(recorder: try session.startRecorder(path: path), beliefs: { agent, buffer in writePredictive(agent, buffer) })
+    }
+
     static func predictive<P: RecordablePlan>(_ controller: P) -> [BeliefField] {
         let (states, controls) = controller.planDimensions
         return [BeliefField(name: "plannedStates", count: states,

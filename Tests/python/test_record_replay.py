@@ -153,8 +153,8 @@ def test_truncated_and_corrupt_recordings_are_typed_errors(recordings, tmp_path)
 
 def test_record_refusals_name_what_works(tmp_path):
     out = tmp_path / "x.mcap"
-    result = pcctl("run", "cartpole-swingup", "--episodes", "1", "--record", out, check=False)
-    assert result.returncode != 0 and "pendulum, mountaincar" in result.stderr
+    result = pcctl("run", "acrobot", "--episodes", "1", "--record", out, check=False)
+    assert result.returncode != 0 and "pendulum, cartpole-swingup, reacher" in result.stderr
     result = pcctl("run", "lightdark", "--episodes", "1", "--record", out, check=False)
     assert result.returncode != 0 and "name a policy" in result.stderr
     result = pcctl("run", "pendulum", "--policy", "zero", "--record", out, check=False)
