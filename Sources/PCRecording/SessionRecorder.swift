@@ -7,7 +7,8 @@ import Synchronization
 /// into the next fixed-size slot of a ring buffer allocated once; a writer thread turns the slots
 /// into JSON messages and appends them to the file. A step therefore costs a copy of a few hundred
 /// numbers. When the writer falls `capacity` steps behind, the control thread waits for a free slot
-/// (a recording is never lossy) and ``Summary/stalls`` counts those waits.
+/// (a recording is never lossy) and ``Summary/stalls`` counts those waits. Each recorder has its
+/// own writer thread, which sleeps 1 ms whenever it has nothing to write.
 ///
 /// Channels (every message is JSON with a JSON schema, so Foxglove and the `mcap` tools read them
 /// without plugins): `/pckit/config` (one message: the caller's configuration), `/pckit/episode`
@@ -260,7 +261,8 @@ public final class SessionRecorder: @unchecked Sendable {
             var consumed = tail.load(ordering: .relaxed)
             if consumed == published {
                 if closed { break }
-                usleep(200)
+                // Idle: wake 1,000 times a second at most (the ring holds far more than a millisecond of steps).
+                usleep(1000)
                 continue
             }
             while consumed < published {
