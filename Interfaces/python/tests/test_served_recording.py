@@ -91,6 +91,15 @@ def test_served_learning_session_replays_bit_for_bit_including_its_learning(tmp_
     pinned_report = json.loads(pinned.stdout)
     assert pinned_report["kernels"] == pinned_report["recordedKernels"] == config["kernels"]
 
+    # Export: the learning beliefs as numpy arrays, one row per step.
+    exported = tmp_path / "session.npz"
+    result = subprocess.run([SERVER, "export", str(recording), "--output", str(exported)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    arrays = np.load(exported)
+    assert arrays["beliefs.modelVersion"].shape == (EPISODES * STEPS_PER_EPISODE, 1)
+    assert arrays["beliefs.modelVersion"][-1, 0] == beliefs[-1]["modelVersion"][0]
+    assert arrays["action.values"][:, 0].clip(-2, 2).tolist() == received
+
     # A changed learning option changes the learning, and the replay finds where.
     changed = subprocess.run([SERVER, "replay", str(recording), "--set", "learning.swapInterval=21", "--json"],
                              capture_output=True, text=True, timeout=900)
