@@ -14,6 +14,8 @@ extension SessionRecorder {
         public static let diagnostics = "/pckit/diagnostics"
         /// One message per step: the layout's belief fields.
         public static let beliefs = "/pckit/beliefs"
+        /// One message per agent-level event (only when the recorder has events).
+        public static let event = "/pckit/event"
     }
 
     func addChannels(configurationSchema: String) throws {
@@ -48,6 +50,12 @@ extension SessionRecorder {
         var beliefProperties = ["episode": counter, "step": counter]
         for field in layout.beliefs { beliefProperties[field.name] = Self.vectorSchema(field.count, field.description) }
         channels.beliefs = try add(Topic.beliefs, "pckit.Beliefs", Self.objectSchema("What the agent believes after the step.", beliefProperties))
+        if !eventNames.isEmpty {
+            let names = eventNames.map { "\"\($0)\"" }.joined(separator: ", ")
+            channels.event = try add(Topic.event, "pckit.Event", Self.objectSchema(
+                "Something done to the agent between steps (after step `step`), which a replay does too.",
+                ["episode": counter, "step": counter, "event": #"{"enum": [\#(names)]}"#]))
+        }
     }
 
     static func objectSchema(_ description: String, _ properties: [String: String]) -> String {
@@ -71,6 +79,14 @@ extension SessionRecorder {
         let logTime = UInt64((Double(slot[8].bitPattern) * layout.controlPeriod * 1e9).rounded())
         let n = layout.observationDimension, m = layout.actionDimension
         let values = UnsafeBufferPointer(start: slot + Self.headerWords, count: n + m + layout.beliefDimension)
+        if kind == 3 {
+            json.removeAll(keepingCapacity: true)
+            json.append(text: #"{"episode": "#); json.append(integer: episode)
+            json.append(text: #", "step": "#); json.append(integer: Int(slot[2].bitPattern))
+            json.append(text: #", "event": ""#); json.append(text: eventNames[Int(slot[3].bitPattern)]); json.append(text: "\"}")
+            try emit(channels.event, 6, logTime, json)
+            return
+        }
         if kind == 0 {
             json.removeAll(keepingCapacity: true)
             json.append(text: #"{"episode": "#); json.append(integer: episode)

@@ -49,6 +49,8 @@ public final class SessionRecorder: @unchecked Sendable {
     /// The shape of each step.
     public let layout: SessionLayout
     let warningNames: [(bit: UInt32, name: String)]
+    /// Names of the events ``recordEvent(_:)`` records, by index.
+    let eventNames: [String]
     /// The layout's sizes, stored so that a step reads them without calling into the layout.
     let observationDimension: Int, actionDimension: Int, beliefDimension: Int
     let capacity: Int
@@ -84,11 +86,11 @@ public final class SessionRecorder: @unchecked Sendable {
     // Writer-thread state.
     let writer: MCAPWriter
     var channels = Channels()
-    var sequences = [UInt32](repeating: 0, count: 6)
+    var sequences = [UInt32](repeating: 0, count: 7)
     var messageCount = 0
     var writeError: MCAPError?
 
-    struct Channels { var config: UInt16 = 0, episode: UInt16 = 0, observation: UInt16 = 0, action: UInt16 = 0, diagnostics: UInt16 = 0, beliefs: UInt16 = 0 }
+    struct Channels { var config: UInt16 = 0, episode: UInt16 = 0, observation: UInt16 = 0, action: UInt16 = 0, diagnostics: UInt16 = 0, beliefs: UInt16 = 0, event: UInt16 = 0 }
 
     /// Creates the file, writes the schemas, the channels and the configuration message, and starts the writer thread.
     /// - Parameters:
@@ -97,11 +99,13 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - configurationSchema: the JSON schema of `configuration`.
     ///   - layout: the sizes of each step's vectors.
     ///   - warningNames: the agent's warning bits and their names, for `/pckit/diagnostics`.
+    ///   - events: names of the agent-level events ``recordEvent(_:)`` may record (on `/pckit/event`,
+    ///     a channel added only when there are some), e.g. `learningFrozen`.
     ///   - capacity: ring slots (steps the writer may fall behind), 2…1,048,576; nil: ``defaultCapacity(for:)``.
     ///   - library: the writing program's name and version (the MCAP header's `library`).
     /// - Throws: ``SessionRecordingError`` for a bad layout or capacity, ``MCAPError`` when the file cannot be written.
     public init(path: String, configuration: [UInt8], configurationSchema: String, layout: SessionLayout,
-                warningNames: [(bit: UInt32, name: String)], capacity: Int? = nil,
+                warningNames: [(bit: UInt32, name: String)], events: [String] = [], capacity: Int? = nil,
                 library: String) throws {
         try layout.validate()
         let capacity = capacity ?? Self.defaultCapacity(for: layout)
@@ -109,6 +113,7 @@ public final class SessionRecorder: @unchecked Sendable {
         self.path = path
         self.layout = layout
         self.warningNames = warningNames
+        self.eventNames = events
         self.capacity = capacity
         observationDimension = layout.observationDimension
         actionDimension = layout.actionDimension
@@ -212,6 +217,20 @@ public final class SessionRecorder: @unchecked Sendable {
         slot[2] = Double(bitPattern: UInt64(max(0, stepInEpisode - 1)))
         slot[8] = Double(bitPattern: UInt64(max(0, globalStep - 1)))
         for i in 0..<n { slot[Self.headerWords + i] = observation[i] }
+        publish()
+    }
+
+    /// Records an agent-level event between steps (e.g. learning switched off), so a replay does
+    /// the same at the same point; written on `/pckit/event` with the index of the step it follows.
+    /// - Parameter index: the event's index in the `events` given at `init`.
+    public func recordEvent(_ index: Int) {
+        precondition(eventNames.indices.contains(index), "SessionRecorder.recordEvent: no event \(index) (events: \(eventNames))")
+        let slot = acquireSlot()
+        slot[0] = Double(bitPattern: 3)
+        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(episode)))
+        slot[2] = Double(bitPattern: UInt64(max(0, stepInEpisode - 1)))
+        slot[3] = Double(bitPattern: UInt64(index))
+        slot[8] = Double(bitPattern: UInt64(max(0, globalStep - 1)))
         publish()
     }
 

@@ -34,6 +34,8 @@ enum RecordedEvent {
     case step(episode: Int, step: Int, observation: [Double], action: [Double])
     /// The agent perceived `observation` outside a step.
     case perceive(observation: [Double])
+    /// Something was done to the agent between steps (`learningFrozen`: its learning switched off).
+    case event(String)
 }
 
 /// A session recorded by `pcctl run --record`, read back: its configuration and its agent calls.
@@ -57,6 +59,7 @@ struct RecordedSessionFile {
     private struct Probe: Decodable { var format: String }
     private struct DiagnosticsMessage: Decodable { var warningBits: UInt32 }
     private struct EpisodeMessage: Decodable { var episode: Int; var seed: UInt64 }
+    private struct EventMessage: Decodable { var event: String }
     private struct VectorMessage: Decodable { var episode: Int; var step: Int; var acted: Bool?; var bits: [String] }
 
     init(path: String) throws {
@@ -143,6 +146,9 @@ struct RecordedSessionFile {
                     guard pending == nil else { throw bad("a second observation before step \(pending!.step)'s action") }
                     pending = (observation.episode, observation.step, values)
                 }
+            case SessionRecorder.Topic.event:
+                guard pending == nil else { throw bad("an event before step \(pending!.step)'s action") }
+                events.append(.event(try decode(EventMessage.self).event))
             case SessionRecorder.Topic.action:
                 let action = try decode(VectorMessage.self)
                 guard let observed = pending, observed.episode == action.episode, observed.step == action.step else {

@@ -111,6 +111,15 @@ struct Replay: ParsableCommand {
             report = try replayOpened(try CartPoleRun.controller(options: configuration.predictiveController!), recording)
         case ("reacher", .predictiveController):
             report = try replayOpened(try ReacherRun.controller(options: configuration.predictiveController!), recording)
+        case (let task, .learning) where ControlTasks.names.contains(task):
+            guard let options = configuration.learning else {
+                throw ValidationError("\(file): the learning agent's configuration has no `learning` options")
+            }
+            var learning = try LearningAgent(options: options)
+            report = try replay(&learning, recording) { agent, event in
+                guard event == "learningFrozen" else { throw ValidationError("\(file): unknown event `\(event)` (known: learningFrozen)") }
+                agent.isLearning = false
+            }
         case ("kinematic-arm", .kinematicHierarchy):
             var hierarchy = try KinematicHierarchy(options: configuration.kinematicHierarchy!)
             report = try replay(&hierarchy, recording)
@@ -161,6 +170,8 @@ struct Replay: ParsableCommand {
                 report.episodes += 1
             case let .perceive(observation):
                 throw ValidationError("\(file): a served session has no perceptions outside steps (got one of \(observation.count) values)")
+            case let .event(name):
+                throw ValidationError("\(file): a served session has no events between steps (got `\(name)`)")
             case let .step(episode, step, observation, recorded):
                 agent.setComputeDeadline(nil)
                 _ = observation.withUnsafeBufferPointer { agent.step(observation: $0, action: action) }
@@ -186,7 +197,8 @@ struct Replay: ParsableCommand {
     }
 
     /// Feeds the recorded calls to `agent` and compares every action bit for bit; stops at the first difference.
-    func replay<A: Agent>(_ agent: inout A, _ recording: RecordedSessionFile) throws -> Report {
+    func replay<A: Agent>(_ agent: inout A, _ recording: RecordedSessionFile,
+                          onEvent: (inout A, String) throws -> Void = { _, name in throw ValidationError("unexpected event `\(name)` in the recording") }) throws -> Report {
         let layout = recording.layout
         guard agent.observationDimension == layout.observationDimension, agent.actionDimension == layout.actionDimension else {
             throw ValidationError("the rebuilt agent reads \(agent.observationDimension) and writes \(agent.actionDimension) values; "
@@ -202,6 +214,8 @@ struct Replay: ParsableCommand {
                 report.episodes += 1
             case let .perceive(observation):
                 agent.perceive(observation)
+            case let .event(name):
+                try onEvent(&agent, name)
             case let .step(episode, step, observation, recorded):
                 _ = agent.step(observation, action: &action)
                 if zip(action, recorded).contains(where: { $0.bitPattern != $1.bitPattern }) {

@@ -120,9 +120,6 @@ struct Run: ParsableCommand {
             guard Self.recordableTasks.contains(task) else {
                 throw ValidationError("pcctl run \(task) --record is not supported yet; --record works for: \(Self.recordableTasks.joined(separator: ", "))")
             }
-            guard agent != "learned" else {
-                throw ValidationError("--record does not record --agent learned runs yet; record the default predictive controller or a .json config")
-            }
         }
         let taskParameters = try TaskParameters(task: task, pairs: parameters)
         if !taskParameters.values.isEmpty {
@@ -290,11 +287,31 @@ struct Run: ParsableCommand {
         }
         var learning = try LearningAgent(options: options)
         let budget = learningSteps ?? defaults.budget
+        // --record: the interaction (learning included), the switch to frozen, and the scored episodes.
+        var recording: RunRecording<LearningAgent>?
+        if let record {
+            guard Self.recordableTasks.contains(task) else {
+                throw ValidationError("pcctl run \(task) --record is not supported yet; --record works for: \(Self.recordableTasks.joined(separator: ", "))")
+            }
+            let session = RecordedSession(task: task, agent: AgentConfiguration(learning: options),
+                                          parameters: try TaskParameters(task: task, pairs: parameters).values, firstSeed: seed,
+                                          episodes: episodes, ownRandomStarts: false,
+                                          layout: SessionLayout(observationDimension: control.stateDimension, actionDimension: control.actionLower.count,
+                                                                beliefs: AgentBeliefs.learning(learning), controlPeriod: control.controlPeriod))
+            recording = RunRecording(recorder: try session.startRecorder(path: record, events: AgentBeliefs.learningEvents),
+                                     beliefs: AgentBeliefs.writeLearning)
+        }
         let interaction = try ControlTaskRun.interact(&learning, with: &control, budget: budget, episodeSteps: defaults.episodeSteps,
-                                                      log: { line in if !json { print("  learn: " + line) } })
+                                                      recording: recording, log: { line in if !json { print("  learn: " + line) } })
         learning.isLearning = false
+        recording?.recorder.recordEvent(0)
         var agent: any Agent = learning
-        var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed)
+        let scoring = recording.map { recording in
+            RunRecording<any Agent>(recorder: recording.recorder, beliefs: { agent, buffer in AgentBeliefs.writeLearning(agent as! LearningAgent, buffer) })
+        }
+        var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed,
+                                              recording: scoring, firstRecordedEpisode: interaction.episodes)
+        try finishRecording(recording?.recorder)
         report.extra["learn.environmentSteps"] = Double(interaction.environmentSteps)
         report.extra["learn.agentSteps"] = Double(interaction.agentSteps)
         report.extra["learn.explorationSteps"] = Double(interaction.explorationSteps)

@@ -43,11 +43,11 @@ struct RecordedSession: Codable, Equatable {
         """
 
     /// Starts a recorder writing this session to `path`.
-    func startRecorder(path: String) throws -> SessionRecorder {
+    func startRecorder(path: String, events: [String] = []) throws -> SessionRecorder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try SessionRecorder(path: path, configuration: Array(try encoder.encode(self)), configurationSchema: Self.schema,
-                                   layout: layout, warningNames: AgentWarnings.named.map { ($0.0.rawValue, $0.1) },
+                                   layout: layout, warningNames: AgentWarnings.named.map { ($0.0.rawValue, $0.1) }, events: events,
                                    library: "pcctl \(PCCTLVersion.string)")
     }
 }
@@ -107,6 +107,23 @@ enum AgentBeliefs {
         controller.writePlan(states: UnsafeMutableBufferPointer(rebasing: buffer[0..<states]),
                              controls: UnsafeMutableBufferPointer(rebasing: buffer[states...]))
     }
+
+    static func learning(_ agent: LearningAgent) -> [BeliefField] {
+        [BeliefField(name: "phase", count: 1, description: "0 while exploring (motor babbling), 1 while controlling on the learned model"),
+         BeliefField(name: "modelVersion", count: 1, description: "the version of the model the planner uses (0 while exploring, +1 per swap)"),
+         BeliefField(name: "predictionError", count: agent.observationDimension,
+                     description: "online root-mean-square prediction error of the model in use, per state; NaN before any measurement")]
+    }
+
+    static func writeLearning(_ agent: LearningAgent, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        buffer[0] = agent.phase == .controlling ? 1 : 0
+        buffer[1] = Double(agent.modelVersion)
+        let error = agent.onlinePredictionError.rootMeanSquare
+        for i in 0..<agent.observationDimension { buffer[2 + i] = i < error.count ? error[i] : .nan }
+    }
+
+    /// The events a learning run records: its learning switched off before it is scored.
+    static let learningEvents = ["learningFrozen"]
 
     static func hierarchy(_ agent: KinematicHierarchy) -> [BeliefField] {
         [BeliefField(name: "believedEndEffector", count: 2, description: "the end effector's believed position (x, y), in the arm's units")]

@@ -94,6 +94,30 @@ import _PCAllocationCounter
         try recorder.finish()
     }
 
+    /// An event between steps is written on its own channel, after the step it follows.
+    @Test func eventsFollowTheirStep() throws {
+        let path = MCAPFileTests.temporaryPath("events")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = try SessionRecorder(path: path, configuration: Array("{}".utf8), configurationSchema: "{}", layout: Self.layout,
+                                           warningNames: [], events: ["learningFrozen"], library: "PCRecordingTests")
+        recorder.beginEpisode(0, seed: 0)
+        for t in 0..<3 {
+            recorder.recordStep(observation: [1, 2, 3], action: [Double(t), 0], freeEnergy: 0, iterations: 0, converged: true,
+                                warnings: 0, computeTime: 0) { _ in }
+        }
+        recorder.recordEvent(0)
+        recorder.recordStep(observation: [1, 2, 3], action: [9, 9], freeEnergy: 0, iterations: 0, converged: true,
+                            warnings: 0, computeTime: 0) { _ in }
+        try recorder.finish()
+        let file = try MCAPFile(path: path)
+        let topics = Dictionary(uniqueKeysWithValues: file.channels.values.map { ($0.id, $0.topic) })
+        let order = file.messages.map { topics[$0.channelID]! }.filter { $0 == SessionRecorder.Topic.event || $0 == SessionRecorder.Topic.action }
+        #expect(order == [SessionRecorder.Topic.action, SessionRecorder.Topic.action, SessionRecorder.Topic.action,
+                          SessionRecorder.Topic.event, SessionRecorder.Topic.action])
+        let event = try #require(file.messages(topic: SessionRecorder.Topic.event).first)
+        #expect(String(decoding: event.data, as: UTF8.self) == #"{"episode": 0, "step": 2, "event": "learningFrozen"}"#)
+    }
+
     @Test func badLayoutsAreRefusedByName() {
         #expect(throws: SessionRecordingError.self) {
             try SessionLayout(observationDimension: 0, actionDimension: 1, beliefs: [], controlPeriod: 1).validate()

@@ -25,7 +25,13 @@ RECORDINGS = {
     "kinematic-arm": (["kinematic-arm", "--episodes", "2"], 1_000),
     "arm-uaic": (["arm-uaic"], 10_000),
     "lightdark": (["lightdark", "--agent", "efe", "--episodes", "2"], 60),
+    # A learning agent: 600 steps of interaction (learning), frozen, then one scored episode of 200.
+    "learned": (["pendulum", "--agent", "learned", "--learning-steps", "600", "--babbling-steps", "200", "--episodes", "1",
+                 "--no-reference"], 800),
 }
+# Perceptions outside steps: light-dark's scoring reading after each step; the learning agent's last
+# state of each interaction episode.
+PERCEPTIONS = {"lightdark": 60, "learned": 3}
 
 
 def pcctl_path() -> str:
@@ -91,10 +97,15 @@ def test_official_reader_reads_and_every_message_validates(recordings, task):
     steps = RECORDINGS[task][1] or counts["/pckit/action"]
     assert counts["/pckit/config"] == 1
     assert counts["/pckit/action"] == counts["/pckit/diagnostics"] == counts["/pckit/beliefs"] == steps
-    # Light-dark also records the perception that scores the belief after each step.
-    assert counts["/pckit/observation"] == (2 * steps if task == "lightdark" else steps)
+    perceptions = [m for topic, _, m in messages if topic == "/pckit/observation" and not m["acted"]]
+    assert counts["/pckit/observation"] == steps + len(perceptions) and len(perceptions) == PERCEPTIONS.get(task, 0)
     config = messages[0][2]
-    assert config["task"] == task and config["format"] == "pckit-session/1"
+    assert config["task"] == RECORDINGS[task][0][0] and config["format"] == "pckit-session/1"
+    if task == "learned":
+        # The learning run: one switch to frozen before the scored episode, and the model it learned.
+        assert [m["event"] for topic, _, m in messages if topic == "/pckit/event"] == ["learningFrozen"]
+        beliefs = [m for topic, _, m in messages if topic == "/pckit/beliefs"]
+        assert beliefs[0]["phase"] == [0] and beliefs[-1]["phase"] == [1] and beliefs[-1]["modelVersion"][0] >= 1
     # Each JSON number reads back as exactly the value its bit pattern holds.
     for topic, _, message in messages:
         if topic in ("/pckit/observation", "/pckit/action"):
