@@ -106,18 +106,25 @@ targets += [
     // Messages and their encoding (mirrors Interfaces/protocol); imports nothing of ours.
     .target(name: "PCWire", dependencies: [], path: "Sources/PCWire"),
     // ZeroMQ transport: server, client, broker, telemetry; hosts PCAgents' agents (PCAgentFactory).
-    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents"], path: "Sources/PCBridge"),
+    .target(name: "PCBridge", dependencies: ["PCWire", "CZeroMQ", "PCEnvironment", "PCAgents", "PCNumerics", "PCRecording"], path: "Sources/PCBridge"),
 ]
 products += [
     .library(name: "PCWire", targets: ["PCWire"]),
     .library(name: "PCBridge", targets: ["PCBridge"]),
 ]
 
+// MARK: - Public API: session recordings
+targets += [
+    // MCAP writer and reader, and the session recorder (ring buffer + writer thread); imports nothing of ours.
+    .target(name: "PCRecording", dependencies: [], path: "Sources/PCRecording"),
+]
+products += [.library(name: "PCRecording", targets: ["PCRecording"])]
+
 // MARK: - Public API: the umbrella
 targets += [
     // Re-exports every public module; also the catalog of simulator models the bridge's agents
     // plan with (the one place that sees both PCSims and PCBridge).
-    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCBridge"],
+    .target(name: "PCKit", dependencies: ["PCNumerics", "PCCore", "PCEnvironment", "PCSims", "PCAgents", "PCWire", "PCRecording", "PCBridge"],
             path: "Sources/PCKit"),
 ]
 products += [.library(name: "PCKit", targets: ["PCKit"])]
@@ -135,7 +142,7 @@ targets += [
     .executableTarget(
         name: "pcctl",
         dependencies: [
-            "_PCAllocationCounter", "PCKit", "PCKitC", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
+            "_PCAllocationCounter", "PCKit", "PCKitC", "PCRecording", "PCNumerics", "PCAgents", "PCSims", "PCEnvironment", "PCBridge", "PCCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -176,8 +183,10 @@ targets += [
                 dependencies: ["PCSims", "PCEnvironment", "PCNumerics", "_PCTestSupport", "_PCAllocationCounter"],
                 path: "Tests/PCSimsTests",
                 exclude: ["Fixtures"]),
+    .testTarget(name: "PCRecordingTests", dependencies: ["PCRecording", "_PCTestSupport", "_PCAllocationCounter"],
+                path: "Tests/PCRecordingTests"),
     .testTarget(name: "PCWireTests", dependencies: ["PCWire", "_PCTestSupport"], path: "Tests/PCWireTests"),
-    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
+    .testTarget(name: "PCBridgeTests", dependencies: ["PCBridge", "PCRecording", "PCWire", "PCAgents", "PCEnvironment", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCBridgeTests"),
     .testTarget(name: "PCKitTests", dependencies: ["PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitTests"),
     .testTarget(name: "PCKitCTests", dependencies: ["PCKitC", "PCKit", "_PCTestSupport", "_PCAllocationCounter"], path: "Tests/PCKitCTests"),
     // Runs the built example binaries against a real `pcctl serve` and checks their output.

@@ -34,7 +34,7 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
     private var planValid = false
     /// Steps since the last plan (the action is held until it reaches replanInterval).
     private var stepsSincePlan = 0
-    private var heldAction: [Double]
+    var heldAction: [Double]
     private var planned = false
     /// The monotonic time (seconds, the clock of ``monotonicSeconds()``) by which ``plan()`` stops
     /// refining and keeps its best plan so far; nil (the default): no deadline.

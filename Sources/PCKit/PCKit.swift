@@ -7,4 +7,5 @@
 @_exported import PCSims
 @_exported import PCAgents
 @_exported import PCWire
+@_exported import PCRecording
 @_exported import PCBridge

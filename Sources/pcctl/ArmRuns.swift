@@ -7,6 +7,8 @@ struct ReachingRun {
     var options: KinematicHierarchyOptions
     var trials: Int
     var firstSeed: Int
+    /// Records every step when set (`--record`).
+    var recording: RunRecording<KinematicHierarchy>? = nil
 
     struct Report: Codable {
         var task = "kinematic-arm"
@@ -39,9 +41,12 @@ struct ReachingRun {
         for trial in 0..<trials {
             var observation = environment.reset(seed: UInt64(firstSeed + trial))
             agent.reset(seed: UInt64(firstSeed + trial))
+            recording?.recorder.beginEpisode(trial, seed: UInt64(firstSeed + trial))
             var first: Int? = nil
             for step in 1...environment.episodeSteps {
-                times.append(agent.step(observation, action: &action).computeTime)
+                let diagnostics = agent.step(observation, action: &action)
+                times.append(diagnostics.computeTime)
+                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                 _ = try environment.step(action, observation: &observation)
                 if first == nil && environment.distance < tolerance { first = step }
             }
@@ -60,6 +65,8 @@ struct ReachingRun {
 /// `pcctl run arm-uaic`: a step in the joint targets on the unbiased-AIC 2-link plant (PCSims article Tasks, section Two-link test plant).
 struct ReflexArmRun {
     var options: ReflexControllerOptions
+    /// Records every step when set (`--record`).
+    var recording: RunRecording<ReflexController>? = nil
 
     struct Report: Codable {
         var task = "arm-uaic"
@@ -86,11 +93,14 @@ struct ReflexArmRun {
         var arm = PlanarArm.unbiasedAICPlant()
         var observation = arm.reset(seed: 0)
         agent.reset(seed: 0)
+        recording?.recorder.beginEpisode(0, seed: 0)
         var action = [0.0, 0.0], times: [Double] = []
         var lastOutside = 0.0, overshoot = 0.0, at2 = 0.0
         let goal = options.goal
         for k in 1...10_000 {
-            times.append(agent.step(observation, action: &action).computeTime)
+            let diagnostics = agent.step(observation, action: &action)
+            times.append(diagnostics.computeTime)
+            recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
             _ = try arm.step(action, observation: &observation)
             let error = max(abs(observation[0] - goal[0]), abs(observation[1] - goal[1]))
             if error >= 0.01 { lastOutside = Double(k) * 0.001 }

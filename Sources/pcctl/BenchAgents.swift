@@ -6,12 +6,16 @@ import PCSims
 import PCBridge
 import PCKitC
 import PCWire
+import PCRecording
 import _PCAllocationCounter
 
 /// `pcctl bench agents`: per-step compute time (median, p99) and allocations per step after
 /// warm-up, for each agent on its task, in closed loop with the real environment. Wall time
 /// (`value`, `p99`, `max`) includes preemption by other processes; `cpuMedian`/`cpuP99` are the
 /// thread's CPU time per step (CLOCK_THREAD_CPUTIME_ID), which a loaded machine does not inflate.
+/// Rows ending in `.record` time the same loop with `--record` (a ``SessionRecorder`` writing a
+/// temporary MCAP file from its own thread): step plus recording, with `overhead` the relative
+/// change of the median over the row without recording and allocations counted on the control thread.
 struct BenchAgents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
@@ -33,7 +37,11 @@ struct BenchAgents: ParsableCommand {
 
     func run() throws {
         var report = BenchReport(suite: "agents")
-        if wants("PredictiveController.pendulum") { report.results.append(try benchPendulum()) }
+        if wants("PredictiveController.pendulum") {
+            report.results.append(try benchPendulum(recording: false))
+            report.results.append(try benchPendulum(recording: true))
+            report.results[report.results.count - 1].addOverhead(over: report.results[report.results.count - 2])
+        }
         if wants("PredictiveController.learned.pendulum") { report.results.append(try benchLearnedPendulum()) }
         if wants("LearningAgent.pendulum") { report.results += try benchLearningPendulum() }
         for task in ControlTasks.names where task != "pendulum" && wants("LearningAgent.\(task)") {
@@ -45,13 +53,26 @@ struct BenchAgents: ParsableCommand {
                                               environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
                 env.reset(seed: 0)
             })
+            let base = report.results[report.results.count - 1]
+            let session = RecordedSession(task: "arm-uaic", agent: AgentConfiguration(reflexController: agent.options), parameters: [:],
+                                          firstSeed: 0, episodes: episodes, ownRandomStarts: false,
+                                          layout: SessionLayout(observationDimension: agent.observationDimension, actionDimension: agent.actionDimension,
+                                                                beliefs: AgentBeliefs.reflex(agent), controlPeriod: agent.options.controlPeriod))
+            var recorded = try withRecording(session, beliefs: AgentBeliefs.writeReflex) { recording in
+                try measure(name: "ReflexController.\(variant.rawValue).arm-uaic.record", agent: agent,
+                            environment: PlanarArm.unbiasedAICPlant(), steps: 2000, recording: recording) { env, _ in
+                    env.reset(seed: 0)
+                }
+            }
+            recorded.addOverhead(over: base)
+            report.results.append(recorded)
             if variant == .aic {
                 // The same agent and loop through libpckit's C ABI (pckit_agent_step), next to its Swift step.
                 var row = try measureCABI(name: "ReflexController.aic.arm-uaic.cabi", options: .twoLinkArm(variant: .aic),
                                           environment: PlanarArm.unbiasedAICPlant(), steps: 2000) { env, _ in
                     env.reset(seed: 0)
                 }
-                let swift = report.results[report.results.count - 1]
+                let swift = report.results[report.results.count - 2]
                 row.details["swiftMedian"] = swift.value
                 row.details["overhead"] = row.value - swift.value
                 row.details["cpuOverhead"] = row.details["cpuMedian"]! - swift.details["cpuMedian"]!
@@ -71,6 +92,19 @@ struct BenchAgents: ParsableCommand {
                                               environment: LightDark(), steps: LightDark.episodeSteps, episodes: 3) { env, episode in
                 env.reset(seed: UInt64(episode))
             })
+            let base = report.results[report.results.count - 1]
+            let session = RecordedSession(task: "lightdark", agent: AgentConfiguration(activeSensing: sensing.options), parameters: [:],
+                                          firstSeed: 0, episodes: 3, ownRandomStarts: false,
+                                          layout: SessionLayout(observationDimension: 5, actionDimension: 2,
+                                                                beliefs: AgentBeliefs.sensing, controlPeriod: 1))
+            var recorded = try withRecording(session, beliefs: AgentBeliefs.writeSensing) { recording in
+                try measure(name: "ActiveSensingAgent.efe.lightdark.record", agent: sensing, environment: LightDark(),
+                            steps: LightDark.episodeSteps, episodes: 3, recording: recording) { env, episode in
+                    env.reset(seed: UInt64(episode))
+                }
+            }
+            recorded.addOverhead(over: base)
+            report.results.append(recorded)
         }
         report.emit(json: options.json)
     }
@@ -78,6 +112,7 @@ struct BenchAgents: ParsableCommand {
     /// Times every `agent.step` of closed-loop episodes, and counts allocations over all steps after
     /// the first episode's first 5 steps.
     func measure<A: Agent, E: Environment>(name: String, agent: A, environment: E, steps: Int, episodes: Int? = nil,
+                                          recording: RunRecording<A>? = nil,
                                           reset: (inout E, Int) throws -> [Double]) throws -> BenchResult {
         let episodes = episodes ?? self.episodes
         var agent = agent, environment = environment
@@ -89,12 +124,14 @@ struct BenchAgents: ParsableCommand {
         for episode in 0..<episodes {
             var observation = try reset(&environment, episode)
             agent.reset(seed: UInt64(episode))
+            recording?.recorder.beginEpisode(episode, seed: UInt64(episode))
             for t in 0..<steps {
                 let warm = episode > 0 || t >= 5
                 let before = pck_thread_allocation_count()
                 let cpuStart = threadCPUNanoseconds()
                 let start = monotonicNanoseconds()
-                _ = agent.step(observation, action: &action)
+                let diagnostics = agent.step(observation, action: &action)
+                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                 let elapsed = monotonicNanoseconds() - start
                 let cpuElapsed = threadCPUNanoseconds() - cpuStart
                 let allocated = pck_thread_allocation_count() - before
@@ -194,13 +231,36 @@ struct BenchAgents: ParsableCommand {
         }
     }
 
-    func benchPendulum() throws -> BenchResult {
+    /// The pendulum swing-up planner; with `recording`, every step is also recorded (`pcctl run pendulum --record`).
+    func benchPendulum(recording: Bool) throws -> BenchResult {
         let agent = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
                                              options: .pendulumSwingUp)
-        return try measure(name: "PredictiveController.pendulum", agent: agent, environment: Pendulum(),
-                           steps: Pendulum.episodeSteps) { env, episode in
-            try env.reset(state: GymnasiumInitialStates.pendulum[episode % GymnasiumInitialStates.pendulum.count])
+        func run(_ recorder: RunRecording<PredictiveController<FiniteDifferenceLinearization<PendulumModel>>>?) throws -> BenchResult {
+            try measure(name: "PredictiveController.pendulum" + (recording ? ".record" : ""), agent: agent, environment: Pendulum(),
+                        steps: Pendulum.episodeSteps, recording: recorder) { env, episode in
+                try env.reset(state: GymnasiumInitialStates.pendulum[episode % GymnasiumInitialStates.pendulum.count])
+            }
         }
+        guard recording else { return try run(nil) }
+        let session = RecordedSession(task: "pendulum", agent: AgentConfiguration(predictiveController: agent.options), parameters: [:],
+                                      firstSeed: 0, episodes: episodes, ownRandomStarts: false,
+                                      layout: SessionLayout(observationDimension: 3, actionDimension: 1,
+                                                            beliefs: AgentBeliefs.predictive(agent), controlPeriod: 0.05))
+        return try withRecording(session, beliefs: AgentBeliefs.writePredictive, run)
+    }
+
+    /// Runs `body` with a recorder writing `session` to a temporary file, then finishes and removes
+    /// it; the row gains the recording's size and stalls.
+    func withRecording<A: Agent>(_ session: RecordedSession, beliefs: @escaping (A, UnsafeMutableBufferPointer<Double>) -> Void,
+                                 _ body: (RunRecording<A>) throws -> BenchResult) throws -> BenchResult {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pcctl-bench-\(getpid())-\(session.task).mcap").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recording = RunRecording(recorder: try session.startRecorder(path: path), beliefs: beliefs)
+        var row = try body(recording)
+        let summary = try recording.recorder.finish()
+        row.details["recordedBytesPerStep"] = Double(summary.bytes) / Double(max(1, summary.steps))
+        row.details["stalls"] = Double(summary.stalls)
+        return row
     }
 }
 
@@ -211,4 +271,12 @@ private struct EmbeddedAgentConfiguration: Encodable {
     var actionSpace: WireSpace
     var controlPeriod: Double
     var agent: JSONValue
+}
+
+extension BenchResult {
+    /// Adds `overhead` (relative change of the median) and `cpuOverhead` (of the CPU-time median) over `base`.
+    mutating func addOverhead(over base: BenchResult) {
+        details["overhead"] = value / base.value - 1
+        if let cpu = details["cpuMedian"], let baseCPU = base.details["cpuMedian"] { details["cpuOverhead"] = cpu / baseCPU - 1 }
+    }
 }

@@ -1,5 +1,6 @@
 import PCAgents
 import PCEnvironment
+import PCRecording
 import PCSims
 
 /// `pcctl run cartpole-swingup`: the PredictiveController on CartPoleSwingUp (PCSims article Tasks, section Cart-pole swing-up).
@@ -8,9 +9,20 @@ struct CartPoleRun {
     var episodes: Int
     var firstSeed: Int
 
-    func run() throws -> RunReport {
-        let model = ActionRepeat(CartPoleModel.swingUp, count: options.replanInterval)
-        var agent = try PredictiveController(model: FiniteDifferenceLinearization(model), options: options)
+    /// The planner this run uses (also what `pcctl replay` rebuilds).
+    static func controller(options: PredictiveControllerOptions) throws -> some RecordablePlan {
+        try PredictiveController(model: FiniteDifferenceLinearization(ActionRepeat(CartPoleModel.swingUp, count: options.replanInterval)),
+                                 options: options)
+    }
+
+    /// Runs the episodes; with `record`, records every step there and passes the recorder to `finished`.
+    func run(record: String? = nil, finished: (SessionRecorder) throws -> Void = { _ in }) throws -> RunReport {
+        var agent = try Self.controller(options: options)
+        let session = RecordedSession(task: "cartpole-swingup", agent: AgentConfiguration(predictiveController: options), parameters: [:],
+                                      firstSeed: firstSeed, episodes: episodes, ownRandomStarts: false,
+                                      layout: SessionLayout(observationDimension: agent.observationDimension, actionDimension: agent.actionDimension,
+                                                            beliefs: AgentBeliefs.predictive(agent), controlPeriod: 0.01))
+        let recording = try record.map { path in try AgentBeliefs.planRecording(agent, session: session, path: path) }
         var returns: [Double] = [], successes: [Bool] = [], times: [Double] = []
         var warnings: [String: Int] = [:]
         var trace: [String: [Double]] = [:]
@@ -20,10 +32,12 @@ struct CartPoleRun {
             var environment = CartPole(model: .swingUp)
             var observation = environment.reset(seed: UInt64(seed))
             agent.reset(seed: UInt64(seed))
+            recording?.recorder.beginEpisode(episode, seed: UInt64(seed))
             var total = 0.0, balanced = 0
             let steps = environment.episodeSteps
             for t in 0..<steps {
                 let diagnostics = agent.step(observation, action: &action)
+                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 total += try environment.step(action, observation: &observation).reward
@@ -38,6 +52,7 @@ struct CartPoleRun {
             returns.append(total)
             successes.append(balanced == 100)
         }
+        if let recording { try finished(recording.recorder) }
         return RunReport(task: "cartpole-swingup", agent: "predictive", initialStates: "PCKit RNG", firstSeed: firstSeed,
                          statistics: EpisodeStatistics(returns: returns, successes: successes, stepTimes: times),
                          successCriterion: "|wrap θ| < 0.2 at each of the last 100 steps",

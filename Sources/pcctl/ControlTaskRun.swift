@@ -28,7 +28,8 @@ enum ControlTaskRun {
 
     /// Scores `agent` on `episodes` episodes from `firstSeed`.
     static func score(_ agent: inout any Agent, on task: inout any ControlTask, agentName: String, episodes: Int,
-                      firstSeed: Int, fixture: Bool = true) throws -> RunReport {
+                      firstSeed: Int, fixture: Bool = true, recording: RunRecording<any Agent>? = nil,
+                      firstRecordedEpisode: Int = 0) throws -> RunReport {
         var returns: [Double] = [], successes: [Bool] = [], times: [Double] = [], figures: [Double] = []
         var warnings: [String: Int] = [:]
         var trace: [String: [Double]] = ["angle": [], "torque": [], "freeEnergy": []]
@@ -38,9 +39,11 @@ enum ControlTaskRun {
             let seed = UInt64(firstSeed + episode)
             var state = try task.reset(seed: seed, fixture: fixture)
             agent.reset(seed: seed)
+            recording?.recorder.beginEpisode(firstRecordedEpisode + episode, seed: seed)
             var total = 0.0, t = 0
             episodeLoop: while t < task.episodeSteps {
                 let diagnostics = agent.step(state, action: &action)
+                recording?.record(agent, observation: state, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 for _ in 0..<k where t < task.episodeSteps {
@@ -86,7 +89,7 @@ enum ControlTaskRun {
     /// Lets `agent` interact with `task` for exactly `budget` environment steps (episodes of
     /// `episodeSteps` from seeds 1,000,000 + k), learning as it goes.
     static func interact(_ agent: inout LearningAgent, with task: inout any ControlTask, budget: Int, episodeSteps: Int,
-                         log: (String) -> Void) throws -> Interaction {
+                         recording: RunRecording<LearningAgent>? = nil, log: (String) -> Void) throws -> Interaction {
         var summary = Interaction()
         var action = [Double](repeating: 0, count: task.actionLower.count)
         let k = task.actionRepeat
@@ -95,11 +98,13 @@ enum ControlTaskRun {
             let seed = 1_000_000 + UInt64(summary.episodes)
             var state = try task.reset(seed: seed, fixture: false)
             agent.reset(seed: seed)
+            recording?.recorder.beginEpisode(summary.episodes, seed: seed)
             let wasControlling = agent.phase == .controlling
             var total = 0.0, t = 0
             let length = min(episodeSteps, task.episodeSteps)
             episodeLoop: while t < length && summary.environmentSteps < budget {
-                _ = agent.step(state, action: &action)
+                let diagnostics = agent.step(state, action: &action)
+                recording?.record(agent, observation: state, action: action, diagnostics: diagnostics)
                 summary.agentSteps += 1
                 summary.maxStepLearningSeconds = max(summary.maxStepLearningSeconds, agent.lastStepLearningSeconds)
                 for _ in 0..<k where t < length && summary.environmentSteps < budget {
@@ -113,6 +118,7 @@ enum ControlTaskRun {
             // The last state of the episode is a transition too: show it to the agent (it records
             // (o, u, o′) when it perceives o′) without acting on the environment again.
             agent.perceive(state)
+            recording?.recorder.recordPerception(observation: state)
             summary.episodes += 1
             if wasControlling {
                 summary.lastReturns.append(total)

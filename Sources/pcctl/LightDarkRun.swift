@@ -14,6 +14,8 @@ struct LightDarkRun {
     var includeGaussian = true
     /// Options from a config file: run first, then the baselines with the same sensor model.
     var configured: ActiveSensingOptions? = nil
+    /// Records the first policy's episodes when set (`--record`).
+    var recording: RunRecording<ActiveSensingAgent>? = nil
 
     struct PolicyResult: Codable {
         var policy: String
@@ -34,12 +36,13 @@ struct LightDarkRun {
         var results: [PolicyResult]
     }
 
-    func run() throws -> Report {
-        var results: [PolicyResult] = []
+    /// The agents run, in order: each policy, its belief model and its options.
+    var runs: [(policy: ActiveSensingOptions.Policy, belief: ActiveSensingOptions.BeliefModel, options: ActiveSensingOptions)] {
         var runs: [(ActiveSensingOptions.Policy, ActiveSensingOptions.BeliefModel)] = policies.map { ($0, .grid) }
         if includeGaussian && policies.contains(.expectedFreeEnergy) { runs.insert((.expectedFreeEnergy, .gaussian), at: 1) }
         if let configured { runs = [(configured.policy, configured.belief), (.goToMean, .grid), (.random, .grid)] }
-        for (index, (policy, beliefModel)) in runs.enumerated() {
+        return runs.enumerated().map { index, run in
+            let (policy, beliefModel) = run
             var options = variant == .main ? ActiveSensingOptions(policy: policy) : .counterCheck(policy: policy)
             if let configured {
                 options = configured
@@ -47,7 +50,15 @@ struct LightDarkRun {
             }
             options.policy = policy
             options.belief = beliefModel
+            return (policy, beliefModel, options)
+        }
+    }
+
+    func run() throws -> Report {
+        var results: [PolicyResult] = []
+        for (index, (policy, beliefModel, options)) in runs.enumerated() {
             var agent = try ActiveSensingAgent(options: options)
+            let recording = index == 0 ? self.recording : nil
             var successes = 0, errors: [Double] = [], confidence: [Double] = [], times: [Double] = []
             var action = [0.0, 0.0]
             for episode in 0..<episodes {
@@ -55,13 +66,16 @@ struct LightDarkRun {
                 var environment = LightDark(model: variant == .main ? .main : .counterCheck)
                 var observation = environment.reset(seed: UInt64(seed))
                 agent.reset(seed: UInt64(seed))
+                recording?.recorder.beginEpisode(episode, seed: UInt64(seed))
                 var reached = Double.infinity
                 for t in 1...LightDark.episodeSteps {
                     let diagnostics = agent.step(observation, action: &action)
                     times.append(diagnostics.computeTime)
+                    recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                     _ = try environment.step(action, observation: &observation)
-                    // Score the belief after the reading of step t.
+                    // Score the belief after the reading of step t (recorded: it changes the belief a replay must rebuild).
                     agent.perceive(observation)
+                    recording?.recorder.recordPerception(observation: observation)
                     if reached.isInfinite && agent.posteriorStandardDeviation < 0.25 { reached = Double(t) }
                     if t < LightDark.episodeSteps {
                         // The next step's perceive must not apply the same reading twice.

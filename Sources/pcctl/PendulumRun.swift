@@ -11,6 +11,8 @@ struct PendulumRun<A: Agent> {
     var ownRandomStarts: Bool
     /// The pendulum's physics (default Pendulum-v1's; `--param` changes it).
     var model: PendulumModel = .gymnasium
+    /// Records every step when set (`--record`).
+    var recording: RunRecording<A>? = nil
 
     func run() throws -> RunReport {
         var agent = self.agent
@@ -30,10 +32,12 @@ struct PendulumRun<A: Agent> {
                 observation = environment.reset(seed: UInt64(seed))
             }
             agent.reset(seed: UInt64(seed))
+            recording?.recorder.beginEpisode(episode, seed: UInt64(seed))
             var total = 0.0
             var uprightSteps = 0
             for t in 0..<Pendulum.episodeSteps {
                 let diagnostics = agent.step(observation, action: &action)
+                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
                 let transition = try environment.step(action, observation: &observation)
                 total += transition.reward
                 stepTimes.append(diagnostics.computeTime)

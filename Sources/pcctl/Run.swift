@@ -3,6 +3,7 @@ import Foundation
 import PCAgents
 import PCEnvironment
 import PCSims
+import PCRecording
 
 /// `pcctl run <task>`: run an agent on a built-in task for N episodes and print its score.
 ///
@@ -72,6 +73,9 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "--agent learned: skip scoring the true-model planner on the same starts.")
     var noReference = false
 
+    @Option(name: .long, help: ArgumentHelp("Record the session to this MCAP file: the agent's config and seeds, and per step the observation, action, diagnostics and beliefs (pendulum, cartpole-swingup, reacher, mountaincar, inverted-pendulum, acrobot-continuous, kinematic-arm, arm-uaic, lightdark, lightdark-counter; `pcctl replay` checks it).", valueName: "file.mcap"))
+    var record: String?
+
     @Option(name: .customLong("param"), help: ArgumentHelp("A physical parameter, name=value (repeatable): \(TaskParameters.help). The environment and the true-model planner both use it.", valueName: "name=value"))
     var parameters: [String] = []
 
@@ -85,6 +89,10 @@ struct Run: ParsableCommand {
             throw ValidationError("--babbling-steps must be in 1…1,000,000 (got \(babblingSteps))")
         }
     }
+
+    /// Tasks whose runs `--record` records.
+    static let recordableTasks = ["pendulum", "cartpole-swingup", "reacher", "mountaincar", "inverted-pendulum", "acrobot-continuous",
+                                  "kinematic-arm", "arm-uaic", "lightdark", "lightdark-counter"]
 
     /// The agents each agent task can use (names; every task also takes a .json config of the same kind).
     static let agentsByTask: [String: [String]] = [
@@ -103,7 +111,15 @@ struct Run: ParsableCommand {
             guard agent == nil else {
                 throw ValidationError("give either --agent or --policy, not both (got --agent \(agent!) and --policy \(policy))")
             }
+            guard record == nil else {
+                throw ValidationError("--record records an agent's session; --policy \(policy) runs no agent (record one of: \(Self.recordableTasks.joined(separator: ", ")))")
+            }
             return try forwardToSimulator()
+        }
+        if record != nil {
+            guard Self.recordableTasks.contains(task) else {
+                throw ValidationError("pcctl run \(task) --record is not supported yet; --record works for: \(Self.recordableTasks.joined(separator: ", "))")
+            }
         }
         let taskParameters = try TaskParameters(task: task, pairs: parameters)
         if !taskParameters.values.isEmpty {
@@ -131,19 +147,41 @@ struct Run: ParsableCommand {
             let configured = try predictiveOptions(default: nil)
             if let configured { _ = try observing(configured, control.stateDimension, "its state (identity layout)") }
             var planner = try control.truePlanner(options: configured)
-            try finish(try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed))
+            var recording: RunRecording<any Agent>?
+            if let record {
+                guard let plan = planner as? any RecordablePlan else { preconditionFailure("\(task)'s true planner is a PredictiveController") }
+                let session = RecordedSession(task: task, agent: AgentConfiguration(predictiveController: plan.options),
+                                              parameters: taskParameters.values, firstSeed: seed, episodes: count, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: control.stateDimension, actionDimension: control.actionLower.count,
+                                                                    beliefs: AgentBeliefs.predictive(plan), controlPeriod: control.controlPeriod))
+                recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.planWriter(for: plan))
+            }
+            let report = try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed,
+                                                  recording: recording)
+            try finishRecording(recording?.recorder)
+            try finish(report)
         case "pendulum":
             let options = try observing(try predictiveOptions(default: .pendulumSwingUp), 3, "(cos θ, sin θ, θ̇)")
             let model = try pendulumModel()
             let controller = try PredictiveController(model: FiniteDifferenceLinearization(model), options: options)
-            try finish(try PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
-                                       firstSeed: seed, ownRandomStarts: ownRng, model: model).run())
+            var run = PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
+                                  firstSeed: seed, ownRandomStarts: ownRng, model: model)
+            if let record {
+                let session = RecordedSession(task: task, agent: AgentConfiguration(predictiveController: options),
+                                              parameters: taskParameters.values, firstSeed: seed, episodes: count, ownRandomStarts: ownRng,
+                                              layout: SessionLayout(observationDimension: 3, actionDimension: 1,
+                                                                    beliefs: AgentBeliefs.predictive(controller), controlPeriod: 0.05))
+                run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writePredictive)
+            }
+            let report = try run.run()
+            try finishRecording(run.recording?.recorder)
+            try finish(report)
         case "cartpole-swingup":
             try finish(try CartPoleRun(options: try observing(try predictiveOptions(default: .cartPoleSwingUp), 5, "(x, ẋ, cos θ, sin θ, θ̇)"), episodes: count,
-                                       firstSeed: seed).run())
+                                       firstSeed: seed).run(record: record, finished: finishRecording))
         case "reacher":
             try finish(try ReacherRun(options: try observing(try predictiveOptions(default: .reacher), 10, "Reacher's (cos q, sin q, target, q̇, tip − target)"),
-                                      episodes: count, firstSeed: seed).run())
+                                      episodes: count, firstSeed: seed).run(record: record, finished: finishRecording))
         case "lightdark", "lightdark-counter", "lightdark-countercheck":
             var run = LightDarkRun(variant: task == "lightdark" ? .main : .counterCheck, episodes: count,
                                    firstSeed: seed, policies: [])
@@ -156,10 +194,35 @@ struct Run: ParsableCommand {
             } else {
                 run.policies = try sensingPolicies()
             }
+            if let record {
+                // One agent per recording: the first run (the configured agent, or the one named policy).
+                guard run.configured != nil || run.policies.count == 1 else {
+                    throw ValidationError("--record records one agent; name a policy (--agent efe, epistemic, goToMean, random or stay) or a .json config")
+                }
+                run.includeGaussian = false
+                let options = run.runs[0].options
+                let session = RecordedSession(task: task, agent: AgentConfiguration(activeSensing: options), parameters: [:],
+                                              firstSeed: seed, episodes: count, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: 5, actionDimension: 2,
+                                                                    beliefs: AgentBeliefs.sensing, controlPeriod: 1))
+                run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writeSensing)
+            }
             let report = try run.run()
+            try finishRecording(run.recording?.recorder)
             json ? printJSON(report) : report.printSummary()
         case "kinematic-arm":
-            let report = try ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed).run()
+            var run = ReachingRun(options: try hierarchyOptions(), trials: count, firstSeed: seed)
+            if let record {
+                let hierarchy = try KinematicHierarchy(options: run.options)
+                let session = RecordedSession(task: task, agent: AgentConfiguration(kinematicHierarchy: run.options), parameters: [:],
+                                              firstSeed: seed, episodes: count, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: hierarchy.observationDimension,
+                                                                    actionDimension: hierarchy.actionDimension,
+                                                                    beliefs: AgentBeliefs.hierarchy(hierarchy), controlPeriod: 1))
+                run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writeHierarchy)
+            }
+            let report = try run.run()
+            try finishRecording(run.recording?.recorder)
             json ? printJSON(report) : report.printSummary()
         default: // arm-uaic
             var options: ReflexControllerOptions
@@ -175,7 +238,18 @@ struct Run: ParsableCommand {
                 }
                 options = .twoLinkArm(variant: variant)
             }
-            let report = try ReflexArmRun(options: options).run()
+            var run = ReflexArmRun(options: options)
+            if let record {
+                let controller = try ReflexController(options: options)
+                let session = RecordedSession(task: task, agent: AgentConfiguration(reflexController: options), parameters: [:],
+                                              firstSeed: 0, episodes: 1, ownRandomStarts: false,
+                                              layout: SessionLayout(observationDimension: controller.observationDimension,
+                                                                    actionDimension: controller.actionDimension,
+                                                                    beliefs: AgentBeliefs.reflex(controller), controlPeriod: options.controlPeriod))
+                run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writeReflex)
+            }
+            let report = try run.run()
+            try finishRecording(run.recording?.recorder)
             json ? printJSON(report) : report.printSummary()
         }
     }
@@ -213,11 +287,31 @@ struct Run: ParsableCommand {
         }
         var learning = try LearningAgent(options: options)
         let budget = learningSteps ?? defaults.budget
+        // --record: the interaction (learning included), the switch to frozen, and the scored episodes.
+        var recording: RunRecording<LearningAgent>?
+        if let record {
+            guard Self.recordableTasks.contains(task) else {
+                throw ValidationError("pcctl run \(task) --record is not supported yet; --record works for: \(Self.recordableTasks.joined(separator: ", "))")
+            }
+            let session = RecordedSession(task: task, agent: AgentConfiguration(learning: options),
+                                          parameters: try TaskParameters(task: task, pairs: parameters).values, firstSeed: seed,
+                                          episodes: episodes, ownRandomStarts: false,
+                                          layout: SessionLayout(observationDimension: control.stateDimension, actionDimension: control.actionLower.count,
+                                                                beliefs: AgentBeliefs.learning(learning), controlPeriod: control.controlPeriod))
+            recording = RunRecording(recorder: try session.startRecorder(path: record, events: AgentBeliefs.learningEvents),
+                                     beliefs: AgentBeliefs.writeLearning)
+        }
         let interaction = try ControlTaskRun.interact(&learning, with: &control, budget: budget, episodeSteps: defaults.episodeSteps,
-                                                      log: { line in if !json { print("  learn: " + line) } })
+                                                      recording: recording, log: { line in if !json { print("  learn: " + line) } })
         learning.isLearning = false
+        recording?.recorder.recordEvent(0)
         var agent: any Agent = learning
-        var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed)
+        let scoring = recording.map { recording in
+            RunRecording<any Agent>(recorder: recording.recorder, beliefs: { agent, buffer in AgentBeliefs.writeLearning(agent as! LearningAgent, buffer) })
+        }
+        var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed,
+                                              recording: scoring, firstRecordedEpisode: interaction.episodes)
+        try finishRecording(recording?.recorder)
         report.extra["learn.environmentSteps"] = Double(interaction.environmentSteps)
         report.extra["learn.agentSteps"] = Double(interaction.agentSteps)
         report.extra["learn.explorationSteps"] = Double(interaction.explorationSteps)
@@ -310,6 +404,15 @@ struct Run: ParsableCommand {
             throw ValidationError("\(agent) configures \(configuration.agent.rawValue), not a kinematic hierarchy")
         }
         return options
+    }
+
+    /// Closes a recording and says what it holds (on stderr with --json, so stdout stays one JSON object).
+    func finishRecording(_ recorder: SessionRecorder?) throws {
+        guard let recorder else { return }
+        let summary = try recorder.finish()
+        let line = "recorded \(recorder.path): \(summary.steps) steps, \(summary.messages) messages, \(summary.bytes) bytes"
+            + (summary.stalls > 0 ? "; the control thread waited for the writer \(summary.stalls) times" : "")
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
     }
 
     func printJSON<T: Encodable>(_ value: T) {

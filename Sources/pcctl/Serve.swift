@@ -108,6 +108,8 @@ struct Serve: ParsableCommand {
     var modelDir: String?
     @Option(name: .long, help: "With --model-dir, also save a running session's model every N model versions (swaps), 1…1000000, so a crash loses little (default: only when the session ends).")
     var modelSaveEvery: Int?
+    @Option(name: .long, help: ArgumentHelp("Record every session to this directory (created if missing): one MCAP file per session, session-<id>-<robot>.mcap, closed when the session ends; `pcctl replay FILE` checks it bit for bit.", valueName: "dir"))
+    var record: String?
 
     func run() throws {
         var file = ServeConfigurationFile()
@@ -158,6 +160,12 @@ struct Serve: ParsableCommand {
             configuration.modelDirectory = directory
         }
         configuration.modelSaveInterval = modelSaveEvery ?? file.modelSaveInterval
+        if let record {
+            do { try FileManager.default.createDirectory(atPath: record, withIntermediateDirectories: true) } catch {
+                throw ValidationError("cannot create --record \(record): \(error.localizedDescription)")
+            }
+            configuration.recordDirectory = record
+        }
         do { try configuration.validate() } catch { throw ValidationError("\(error)") }
         if verbose {
             configuration.log = { line in FileHandle.standardError.write(Data(("pcctl serve: " + line + "\n").utf8)) }
@@ -172,6 +180,7 @@ struct Serve: ParsableCommand {
         if let t = server.telemetryEndpoint { print("telemetry \(t)") }
         if let keys { print("curve-public-key \(keys.publicKey)") }
         if let directory = configuration.modelDirectory { print("models \(directory)") }
+        if let directory = configuration.recordDirectory { print("recording \(directory)") }
         fflush(nil)  // all streams: the parent reads the endpoints line by line
         waitForTerminationSignal()
         server.stop()

@@ -1,4 +1,5 @@
 import PCEnvironment
+import PCRecording
 import PCWire
 
 /// What an agent reports about one step, besides its action. Sent in the action frame's header
@@ -74,6 +75,13 @@ public protocol BridgeAgent: AnyObject {
     ///   not match (magic, version, checksum, dimensions).
     func restoreLearnedModel(_ bytes: [UInt8]) throws
 
+    /// The belief vectors a session recording holds per step (``BridgeServerConfiguration/recordDirectory``);
+    /// the default records the telemetry beliefs as one field, `beliefs`.
+    var recordedBeliefs: [BeliefField] { get }
+
+    /// Writes the ``recordedBeliefs`` fields in order, without allocating.
+    func writeRecordedBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>)
+
     /// The version of the model the agent plans with (a learning agent's `modelVersion`: 0 while
     /// exploring, +1 per model swap); `nil` for an agent that learns no model (the default).
     var learnedModelVersion: Int? { get }
@@ -109,6 +117,10 @@ extension BridgeAgent {
         throw LearnedModelError.notLearning(String(describing: type(of: self)))
     }
     public var learnedModelVersion: Int? { nil }
+    public var recordedBeliefs: [BeliefField] {
+        beliefDimension > 0 ? [BeliefField(name: "beliefs", count: beliefDimension, description: "the agent's telemetry beliefs")] : []
+    }
+    public func writeRecordedBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) { writeBeliefs(into: beliefs) }
 }
 
 /// Everything a robot's hello says about the agent it wants, validated.

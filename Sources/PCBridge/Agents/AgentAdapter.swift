@@ -4,7 +4,16 @@ import FoundationEssentials
 import Foundation
 #endif
 import PCAgents
+import PCRecording
 import PCWire
+
+/// Agents whose plan a session recording holds (the predictive controller's planned states and controls).
+protocol PlanRecording {
+    var planDimensions: (states: Int, controls: Int) { get }
+    func writePlan(states: UnsafeMutableBufferPointer<Double>, controls: UnsafeMutableBufferPointer<Double>)
+}
+
+extension PredictiveController: PlanRecording {}
 
 /// A PCAgents ``Agent`` as a bridge session's ``BridgeAgent``: the robot's observation goes into
 /// a buffer sized once, the agent perceives, plans and acts, and its action is copied out.
@@ -30,6 +39,11 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     /// Reads a ``PCAgents/LearningAgent``'s model version (found once here, so reading it after a
     /// step neither casts nor allocates); `nil` for other agents.
     private let versionReader: ((Wrapped) -> Int)?
+    /// What a session recording holds per step (chosen once here from the agent's type): a
+    /// learning agent's phase, model version and online prediction error; a predictive
+    /// controller's plan; else the telemetry beliefs.
+    public let recordedBeliefs: [BeliefField]
+    private let recordingWriter: ((Wrapped, UnsafeMutableBufferPointer<Double>) -> Void)?
 
     /// - Parameters:
     ///   - agent: the agent; its dimensions size the buffers.
@@ -53,6 +67,47 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         } else {
             versionReader = nil
         }
+        if Wrapped.self == LearningAgent.self {
+            let n = agent.observationDimension
+            recordedBeliefs = [
+                BeliefField(name: "phase", count: 1, description: "0 while exploring (motor babbling), 1 while controlling on the learned model"),
+                BeliefField(name: "modelVersion", count: 1, description: "the version of the model the planner uses (0 while exploring, +1 per swap)"),
+                BeliefField(name: "predictionError", count: n,
+                            description: "online root-mean-square prediction error of the model in use, per state, (observationDimension); NaN before any measurement"),
+            ]
+            recordingWriter = { agent, beliefs in
+                let learning = unsafeBitCast(agent, to: LearningAgent.self)
+                beliefs[0] = learning.phase == .controlling ? 1 : 0
+                beliefs[1] = Double(learning.modelVersion)
+                let error = learning.onlinePredictionError.rootMeanSquare
+                for i in 0..<n { beliefs[2 + i] = i < error.count ? error[i] : .nan }
+            }
+        } else if let planning = agent as? any PlanRecording {
+            let (states, controls) = planning.planDimensions
+            recordedBeliefs = [
+                BeliefField(name: "plannedStates", count: states, description: "the plan's states x₀…x_H, time-major, (horizon + 1)·stateDimension"),
+                BeliefField(name: "plannedControls", count: controls, description: "the plan's controls u₀…u_{H−1}, time-major; u₀ is the executed action before clipping"),
+            ]
+            recordingWriter = Self.planWriter(for: planning) as? (Wrapped, UnsafeMutableBufferPointer<Double>) -> Void
+        } else {
+            recordedBeliefs = self.beliefDimension > 0
+                ? [BeliefField(name: "beliefs", count: self.beliefDimension, description: "the agent's telemetry beliefs")] : []
+            recordingWriter = nil
+        }
+    }
+
+    private static func planWriter<P: PlanRecording>(for _: P) -> Any {
+        let write: (P, UnsafeMutableBufferPointer<Double>) -> Void = { agent, beliefs in
+            let states = agent.planDimensions.states
+            agent.writePlan(states: UnsafeMutableBufferPointer(rebasing: beliefs[0..<states]),
+                            controls: UnsafeMutableBufferPointer(rebasing: beliefs[states...]))
+        }
+        return write
+    }
+
+    /// Writes the ``recordedBeliefs`` fields, without allocating.
+    public func writeRecordedBeliefs(into beliefs: UnsafeMutableBufferPointer<Double>) {
+        if let recordingWriter { recordingWriter(agent, beliefs) } else { beliefWriter?(agent, beliefs) }
     }
 
     private static func deadlineSetter<A: AnytimeAgent>(for _: A.Type) -> Any {

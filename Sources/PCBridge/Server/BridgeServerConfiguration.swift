@@ -67,6 +67,14 @@ public struct BridgeServerConfiguration: Sendable {
     /// refuses the hello with `agentRejected` naming the file; delete the file to learn afresh.
     /// The directory must exist when the server starts.
     public var modelDirectory: String? = nil
+    /// Directory where every session is recorded (default `nil`: nothing is recorded): one MCAP
+    /// file per session, `session-<id>-<robot>.mcap`, written by a ``PCRecording/SessionRecorder``
+    /// from its own thread (the worker only copies each step into a ring slot). The file holds the
+    /// hello (spaces, control period, agent object) and per step the observation, the agent's
+    /// action before clipping, its diagnostics and what it believes; it is closed when the session
+    /// ends (bye, timeout, server stop). `pcctl replay` rebuilds the agent and checks every action.
+    /// The directory must exist when the server starts.
+    public var recordDirectory: String? = nil
     /// Also save a running session's model each time its version has grown by this many swaps since
     /// the last save (1…1,000,000; default `nil`: only when the session ends), so a server crash
     /// loses little. Needs ``modelDirectory``. The save is queued behind the step that crossed the
@@ -113,6 +121,12 @@ public struct BridgeServerConfiguration: Sendable {
                         "modelDirectory \(directory) is not an existing directory; create it (mkdir -p) or leave it out to save no models")
             try require(FileManager.default.isWritableFile(atPath: directory),
                         "modelDirectory \(directory) is not writable by this process")
+        }
+        if let directory = recordDirectory {
+            var isDirectory: ObjCBool = false
+            try require(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue,
+                        "recordDirectory \(directory) is not an existing directory; create it (mkdir -p) or leave it out to record nothing")
+            try require(FileManager.default.isWritableFile(atPath: directory), "recordDirectory \(directory) is not writable by this process")
         }
         try require(serverMemoryBudget >= sessionMemoryBudget,
                     "serverMemoryBudget \(serverMemoryBudget) bytes must be ≥ sessionMemoryBudget \(sessionMemoryBudget)")

@@ -85,11 +85,22 @@ extension ServerCore {
                 }
                 session.attach(agent, telemetry: telemetry)
                 var warnings = warnings
+                var resumedVersion: Int?
                 if agent.learnsModel, let store = ModelStore(configuration) {
                     if let resumed = try resumeModel(of: session, request: request, agent: agent, store: store,
                                                      configuration: configuration) {
                         slot.modelEvent = .resumed(version: resumed.version)
                         warnings.append(resumed.note)
+                        resumedVersion = resumed.version
+                    }
+                }
+                if let directory = configuration.recordDirectory {
+                    do {
+                        session.recorder = try startRecording(session, request: request, agent: agent, resumedModelVersion: resumedVersion,
+                                                              directory: directory)
+                    } catch {
+                        session.closed = true
+                        throw .agentRejected("the server records every session, and this one cannot be recorded: \(error)")
                     }
                 }
                 let welcome = Welcome(session: session.id, observationDimension: session.observationSpace.dimension,
@@ -122,6 +133,12 @@ extension ServerCore {
             case let .reset(reset):
                 guard !session.closed, let agent = session.agent else { throw .unknownSession(session.id) }
                 do { try agent.reset(seed: reset.seed) } catch { throw .agentFailure("\(error)") }
+                if let recorder = session.recorder {
+                    // Steps before the first reset are episode 0; each reset starts the next episode.
+                    if recorder.stepsRecorded > 0 && session.nextRecordedEpisode == 0 { session.nextRecordedEpisode = 1 }
+                    recorder.beginEpisode(session.nextRecordedEpisode, seed: reset.seed)
+                    session.nextRecordedEpisode += 1
+                }
                 session.lastSequence = nil
                 session.cachedReplyLength = 0
                 slot.jsonReply = Array(ControlMessage.reset(reset).encoded())
@@ -131,6 +148,7 @@ extension ServerCore {
                 if let store = ModelStore(configuration) {
                     slot.modelEvent = saveModel(of: session, store: store, why: "bye", log: configuration.log)
                 }
+                finishRecording(of: session, why: "bye", log: configuration.log)
                 slot.jsonReply = Array(ControlMessage.bye(bye).encoded())
             case .save:
                 if !session.closed, let store = ModelStore(configuration) {
@@ -142,6 +160,7 @@ extension ServerCore {
                 if let store = ModelStore(configuration) {
                     slot.modelEvent = saveModel(of: session, store: store, why: reason, log: configuration.log)
                 }
+                finishRecording(of: session, why: reason, log: configuration.log)
             }
         } catch {
             var sequence: UInt64?

@@ -118,6 +118,10 @@ final class ServerCore: @unchecked Sendable {
         }
         scheduler.stop()
         sendCompletedReplies()
+        // The workers have stopped: close the open sessions' recordings here.
+        for session in sessions.values.sorted(by: { $0.id < $1.id }) + closing.values.sorted(by: { $0.id < $1.id }) {
+            Self.finishRecording(of: session, why: "server stop", log: configuration.log)
+        }
         // The workers have stopped: save what the open sessions (and those dropped but not yet
         // saved) learned, here, since no robot is served any more.
         if let modelStore {

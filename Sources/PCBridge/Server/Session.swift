@@ -1,4 +1,5 @@
 import PCEnvironment
+import PCRecording
 import PCWire
 
 /// One robot's session on the server: who owns it, its spaces, its agent, its request queue, and
@@ -83,6 +84,10 @@ final class Session {
     let cachedReply: UnsafeMutableRawBufferPointer
     var cachedReplyLength = 0
     var lastDiagnostics = AgentStepDiagnostics()
+    /// Records the session when the server has a record directory (worker; closed when the session ends).
+    var recorder: SessionRecorder?
+    /// The episode index the next reset starts in the recording.
+    var nextRecordedEpisode = 0
 
     struct Parameters {
         var id: UInt64
@@ -182,6 +187,13 @@ final class Session {
         let started = monotonicSeconds()
         let diagnostics = agent.step(observation: UnsafeBufferPointer(observation), action: action)
         let finished = monotonicSeconds()
+        if let recorder {
+            // The agent's own action, before clipping: what a replay of the agent must reproduce.
+            let bits: UInt32 = (diagnostics.warning ? 1 : 0) | (diagnostics.deadlineExceeded ? 2 : 0) | (finished > deadline ? 4 : 0)
+            recorder.recordStep(observation: UnsafeBufferPointer(observation), action: UnsafeBufferPointer(action),
+                                freeEnergy: diagnostics.freeEnergy, iterations: Int(diagnostics.iterations), converged: diagnostics.converged,
+                                warnings: bits, computeTime: finished - started) { beliefs in agent.writeRecordedBeliefs(into: beliefs) }
+        }
         stepSecondsAverage += 0.25 * ((finished - started) - stepSecondsAverage)
         let late = diagnostics.deadlineExceeded || finished > deadline
         var warning = diagnostics.warning
