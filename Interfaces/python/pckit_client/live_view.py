@@ -1,0 +1,237 @@
+"""Watch ``pcctl serve --telemetry`` live in rerun's viewer, or save it as a rerun .rrd file.
+
+Run::
+
+    python -m pckit_client.live_view --telemetry tcp://127.0.0.1:5556 --web-port 9090
+    python -m pckit_client.live_view --telemetry tcp://127.0.0.1:5556 --save session.rrd --seconds 30
+
+Each telemetry record (Interfaces/protocol/PROTOCOL.md §3.2: observation frame, action frame,
+beliefs frame) is logged on the timeline ``step`` (the robot's sequence number) and on
+``robot_time`` (the step's timestamp, the robot's monotonic clock), under one entity per session
+(robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation``,
+``…/beliefs`` (rerun ``Scalars``; vectors give one series per coordinate) and ``…/flags``
+(converged, warning, deadline exceeded as 0/1). Reference agents have no free energy (NaN on the
+wire): nothing is logged for it then. The telemetry carries neither prediction errors nor the
+planned trajectory, so neither is shown.
+
+Each message is checked before use: at most three parts, each within the protocol's size limit and
+a valid frame (``wire.decode_frame``). A message that breaks a rule is not logged; the rule is
+printed on standard error and counted, and the view goes on.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, TextIO
+
+import numpy as np
+import zmq
+
+from . import wire
+
+APPLICATION_ID = "pckit_live_view"
+PARTS = 3  # observation frame, action frame, beliefs frame
+
+
+class TelemetryMessageError(ValueError):
+    """A telemetry message that cannot be logged; the text names the broken rule."""
+
+
+@dataclass
+class TelemetryRecord:
+    """One step of one session as published on the telemetry socket."""
+    session: int
+    sequence: int
+    timestamp_ns: int          # the robot's monotonic clock, ns (the step's timestamp, echoed)
+    observation: np.ndarray    # (observationDimension), float64
+    action: np.ndarray         # (actionDimension), as sent to the robot
+    free_energy: float         # NaN when the agent has none
+    iterations: int
+    flags: int
+    beliefs: np.ndarray        # (beliefDimension), may be empty
+
+
+def decode_message(parts: List[bytes]) -> TelemetryRecord:
+    """Decodes one telemetry message (three frames); raises :class:`TelemetryMessageError` or
+    :class:`wire.WireError` naming the first broken rule."""
+    if len(parts) != PARTS:
+        raise TelemetryMessageError(f"telemetry message has {len(parts)} parts, expected {PARTS} "
+                                    f"(observation, action, beliefs frames)")
+    observation, action, beliefs = (wire.decode_frame(p) for p in parts)
+    for name, frame, kind in (("first", observation, "telemetry"), ("second", action, "action"),
+                              ("third", beliefs, "telemetry")):
+        if frame.kind != kind:
+            raise TelemetryMessageError(f"the {name} frame is a {frame.kind} frame, expected a {kind} frame")
+    if not (observation.session == action.session == beliefs.session
+            and observation.sequence == action.sequence == beliefs.sequence):
+        raise TelemetryMessageError(
+            f"frames disagree on (session, sequence): observation {(observation.session, observation.sequence)}, "
+            f"action {(action.session, action.sequence)}, beliefs {(beliefs.session, beliefs.sequence)}")
+    return TelemetryRecord(observation.session, observation.sequence, observation.timestamp,
+                           np.asarray(observation.values, dtype=np.float64),
+                           np.asarray(action.values, dtype=np.float64), float(observation.free_energy),
+                           int(observation.iterations), int(observation.flags),
+                           np.asarray(beliefs.values, dtype=np.float64))
+
+
+def receive_parts(socket: zmq.Socket) -> List[bytes]:
+    """Receives one whole message; keeps at most ``PARTS + 1`` parts (enough to report too many)
+    and drops the rest, so a hostile publisher cannot make it hold more."""
+    parts = [socket.recv()]
+    while socket.getsockopt(zmq.RCVMORE):
+        part = socket.recv()
+        if len(parts) <= PARTS:
+            parts.append(part)
+    return parts
+
+
+def open_subscriber(endpoint: str, context: Optional[zmq.Context] = None) -> zmq.Socket:
+    """A SUB socket on ``endpoint`` that drops (and disconnects from) any part larger than the
+    protocol's message limit before it reaches Python."""
+    socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.setsockopt(zmq.MAXMSGSIZE, wire.MAX_MESSAGE_BYTES)
+    socket.setsockopt(zmq.SUBSCRIBE, b"")
+    try:
+        socket.connect(endpoint)
+    except zmq.ZMQError as error:
+        socket.close(linger=0)
+        raise ValueError(f"cannot subscribe to telemetry endpoint {endpoint!r}: {error} "
+                         f"(give what `pcctl serve --telemetry` printed, e.g. tcp://127.0.0.1:5556)") from None
+    return socket
+
+
+class RerunLogger:
+    """Logs telemetry records to a rerun recording (its sinks: a file, a gRPC server, or both)."""
+
+    def __init__(self, recording):
+        self.recording = recording
+        self.sessions: set = set()
+
+    def log(self, record: TelemetryRecord) -> None:
+        import rerun as rr
+        rec = self.recording
+        rec.set_time("step", sequence=record.sequence)
+        rec.set_time("robot_time", duration=np.timedelta64(record.timestamp_ns, "ns"))
+        base = f"session/{record.session}"
+        if np.isfinite(record.free_energy):
+            rec.log(f"{base}/free_energy", rr.Scalars(record.free_energy))
+        rec.log(f"{base}/iterations", rr.Scalars(float(record.iterations)))
+        rec.log(f"{base}/action", rr.Scalars(record.action))
+        rec.log(f"{base}/observation", rr.Scalars(record.observation))
+        if record.beliefs.size:
+            rec.log(f"{base}/beliefs", rr.Scalars(record.beliefs))
+        rec.log(f"{base}/flags", rr.Scalars([float(bool(record.flags & f)) for f in
+                                             (wire.FLAG_CONVERGED, wire.FLAG_WARNING, wire.FLAG_DEADLINE_EXCEEDED)]))
+        if record.session not in self.sessions:
+            self.sessions.add(record.session)
+            rec.log(f"{base}/flags", rr.SeriesLines(names=["converged", "warning", "deadline exceeded"]), static=True)
+
+
+@dataclass
+class Summary:
+    logged: int = 0
+    refused: int = 0
+    sessions: set = field(default_factory=set)
+
+
+def run(socket: zmq.Socket, logger: RerunLogger, *, messages: Optional[int], seconds: Optional[float],
+        stop: Callable[[], bool] = lambda: False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> Summary:
+    """Logs telemetry until ``messages`` records were logged, ``seconds`` passed or ``stop()``."""
+    summary = Summary()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while not stop() and (messages is None or summary.logged < messages):
+        wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+        if wait <= 0:
+            break
+        if not socket.poll(int(wait * 1000)):
+            continue
+        parts = receive_parts(socket)
+        try:
+            record = decode_message(parts)
+        except (wire.WireError, TelemetryMessageError) as error:
+            summary.refused += 1
+            print(f"live_view: refused telemetry message #{summary.logged + summary.refused}: {error}",
+                  file=err, flush=True)
+            continue
+        if summary.logged == 0:
+            print(f"first record: session {record.session} sequence {record.sequence}", file=out, flush=True)
+        logger.log(record)
+        summary.logged += 1
+        summary.sessions.add(record.session)
+    return summary
+
+
+def parse_arguments(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m pckit_client.live_view",
+        description="Show the telemetry of `pcctl serve --telemetry ENDPOINT` in rerun's web viewer, "
+                    "or save it as a .rrd file (open it with `rerun FILE.rrd`).")
+    parser.add_argument("--telemetry", required=True, metavar="ENDPOINT",
+                        help="the telemetry endpoint pcctl serve printed, e.g. tcp://127.0.0.1:5556")
+    parser.add_argument("--web-port", type=int, metavar="N",
+                        help="serve rerun's web viewer on http://127.0.0.1:N (data over gRPC on --grpc-port)")
+    parser.add_argument("--grpc-port", type=int, default=9876, metavar="N",
+                        help="port of the gRPC server the web viewer reads from (default 9876; with --web-port)")
+    parser.add_argument("--save", metavar="FILE.rrd", help="also write everything to this rerun file")
+    parser.add_argument("--messages", type=int, metavar="N", help="stop after logging N telemetry records")
+    parser.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    args = parser.parse_args(argv)
+    if args.web_port is None and args.save is None:
+        parser.error("nothing to show the telemetry in: give --web-port N (live, in a browser) and/or --save FILE.rrd")
+    for name in ("web_port", "grpc_port"):
+        port = getattr(args, name)
+        if port is not None and not 1 <= port <= 65535:
+            parser.error(f"--{name.replace('_', '-')} {port} is not a TCP port: give 1…65535")
+    if args.messages is not None and args.messages < 1:
+        parser.error(f"--messages {args.messages} must be at least 1 (leave it out to run until Ctrl-C)")
+    if args.seconds is not None and not (args.seconds > 0 and np.isfinite(args.seconds)):
+        parser.error(f"--seconds {args.seconds} must be a finite number > 0 (leave it out to run until Ctrl-C)")
+    if args.save is not None and not args.save.endswith(".rrd"):
+        parser.error(f"--save {args.save!r}: rerun files end in .rrd")
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_arguments(argv)
+    import rerun as rr
+
+    try:
+        socket = open_subscriber(args.telemetry)
+    except ValueError as error:
+        print(f"live_view: {error}", file=sys.stderr)
+        return 2
+    recording = rr.RecordingStream(APPLICATION_ID)
+    sinks = []
+    if args.save is not None:
+        sinks.append(rr.FileSink(args.save))
+    if args.web_port is not None:
+        sinks.append(rr.GrpcServerSink("127.0.0.1", args.grpc_port))
+    recording.set_sinks(*sinks)
+    if args.web_port is not None:
+        rr.serve_web_viewer(web_port=args.web_port, open_browser=False, connect_to=sinks[-1].uri)
+        print(f"web viewer: http://127.0.0.1:{args.web_port}/?url={sinks[-1].uri}", flush=True)
+
+    stopping = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    print(f"subscribed to {args.telemetry}", flush=True)
+    summary = run(socket, RerunLogger(recording), messages=args.messages, seconds=args.seconds,
+                  stop=lambda: bool(stopping))
+    socket.close(linger=0)
+    print(f"logged {summary.logged} records from {len(summary.sessions)} session(s), "
+          f"refused {summary.refused}", flush=True)
+    if args.web_port is not None and not stopping and (args.messages is not None or args.seconds is not None):
+        print("still serving the web viewer: Ctrl-C to quit", flush=True)
+        while not stopping:
+            time.sleep(0.2)
+    recording.flush()
+    recording.disconnect()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
