@@ -10,7 +10,8 @@ beliefs frame) is logged on the timeline ``step`` (the robot's sequence number) 
 ``robot_time`` (the step's timestamp, the robot's monotonic clock), under one entity per session
 (robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation``,
 ``…/beliefs`` (rerun ``Scalars``; vectors give one series per coordinate) and ``…/flags``
-(converged, warning, deadline exceeded as 0/1). Reference agents have no free energy (NaN on the
+(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session
+(flags are in the recording but not in the default layout: add a view for them in the viewer). Reference agents have no free energy (NaN on the
 wire): nothing is logged for it then. The telemetry carries neither prediction errors nor the
 planned trajectory, so neither is shown.
 
@@ -24,6 +25,7 @@ import argparse
 import signal
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, TextIO
 
@@ -104,12 +106,28 @@ def open_subscriber(endpoint: str, context: Optional[zmq.Context] = None) -> zmq
     return socket
 
 
+# The plots of each session, top to bottom: (entity under session/<id>/, title).
+PLOTS = (("free_energy", "free energy"), ("action", "action"), ("observation", "observation"),
+         ("beliefs", "beliefs"), ("iterations", "inference iterations"))
+
+
+def blueprint(sessions: List[int]):
+    """The viewer's layout: one column per session (in order of appearance), one time-series plot
+    per quantity; the side panels start collapsed so the plots get the room."""
+    import rerun.blueprint as rrb
+    columns = [rrb.Vertical(*(rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}")
+                              for entity, title in PLOTS)) for s in sessions]
+    return rrb.Blueprint(rrb.Horizontal(*columns), rrb.BlueprintPanel(expanded=False),
+                         rrb.SelectionPanel(expanded=False), rrb.TimePanel(expanded=False))
+
+
 class RerunLogger:
-    """Logs telemetry records to a rerun recording (its sinks: a file, a gRPC server, or both)."""
+    """Logs telemetry records to a rerun recording (its sinks: a file, a gRPC server, or both);
+    sends a new layout (:func:`blueprint`) whenever a session appears."""
 
     def __init__(self, recording):
         self.recording = recording
-        self.sessions: set = set()
+        self.sessions: List[int] = []
 
     def log(self, record: TelemetryRecord) -> None:
         import rerun as rr
@@ -127,8 +145,9 @@ class RerunLogger:
         rec.log(f"{base}/flags", rr.Scalars([float(bool(record.flags & f)) for f in
                                              (wire.FLAG_CONVERGED, wire.FLAG_WARNING, wire.FLAG_DEADLINE_EXCEEDED)]))
         if record.session not in self.sessions:
-            self.sessions.add(record.session)
+            self.sessions.append(record.session)
             rec.log(f"{base}/flags", rr.SeriesLines(names=["converged", "warning", "deadline exceeded"]), static=True)
+            rec.send_blueprint(blueprint(self.sessions))
 
 
 @dataclass
@@ -165,6 +184,17 @@ def run(socket: zmq.Socket, logger: RerunLogger, *, messages: Optional[int], sec
     return summary
 
 
+def port_is_free(port: int) -> bool:
+    """Whether a TCP port can be bound on every interface (rerun's web server binds 0.0.0.0)."""
+    import socket as sockets
+    with sockets.socket(sockets.AF_INET, sockets.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
 def parse_arguments(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pckit_client.live_view",
@@ -199,6 +229,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_arguments(argv)
     import rerun as rr
 
+    if args.web_port is not None:
+        for port, option in ((args.web_port, "--web-port"), (args.grpc_port, "--grpc-port")):
+            if not port_is_free(port):
+                print(f"live_view: port {port} ({option}) is in use on this machine: give another {option}",
+                      file=sys.stderr)
+                return 2
     try:
         socket = open_subscriber(args.telemetry)
     except ValueError as error:
@@ -213,7 +249,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     recording.set_sinks(*sinks)
     if args.web_port is not None:
         rr.serve_web_viewer(web_port=args.web_port, open_browser=False, connect_to=sinks[-1].uri)
-        print(f"web viewer: http://127.0.0.1:{args.web_port}/?url={sinks[-1].uri}", flush=True)
+        print(f"web viewer: http://127.0.0.1:{args.web_port}/?url={urllib.parse.quote(sinks[-1].uri, safe='')}",
+              flush=True)
 
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
