@@ -180,3 +180,25 @@ def test_live_view_says_what_to_give_when_it_has_nowhere_to_show(tmp_path):
     assert result.returncode == 2
     assert "cannot subscribe to telemetry endpoint 'nonsense'" in result.stderr, result.stderr
     assert not (tmp_path / "x.rrd").exists()
+
+
+def test_live_view_pendulum_example_shows_two_robots(start_server, tmp_path):
+    """Examples/python/live_view_pendulum.py (as fast as the agent answers): its two robots are two
+    sessions in the recording, each with every step it took."""
+    server, endpoint = start_server("--telemetry", unique_ipc("tel"), lines=2)
+    rrd = tmp_path / "two.rrd"
+    view = LiveView("--telemetry", server.value("telemetry"), "--save", str(rrd), "--seconds", "25")
+    assert view.line(timeout=15).startswith("subscribed to ")
+    time.sleep(1.0)  # let the subscription join before the robots start (no warm-up steps here)
+    example = subprocess.run([sys.executable, str(ROOT / "Examples" / "python" / "live_view_pendulum.py"),
+                              "--endpoint", endpoint, "--seconds", "2", "--speed", "0"], capture_output=True, text=True,
+                             timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT / "Interfaces" / "python")))
+    assert example.returncode == 0, example.stderr
+    time.sleep(0.5)
+    returncode, stderr, rest = view.stop()
+    assert returncode == 0, stderr
+    sessions = [int(line.split()[1]) for line in example.stdout.splitlines()]
+    assert len(sessions) == 2 and all(line.endswith("over 40 steps") for line in example.stdout.splitlines()), example.stdout
+    assert rest[-1] == "logged 80 records from 2 session(s), refused 0", (rest, stderr)
+    for session in sessions:
+        assert sorted(series(rrd, f"/session/{session}/action")) == list(range(1, 41))
