@@ -10,8 +10,8 @@ beliefs frame) is logged on the timeline ``step`` (the robot's sequence number) 
 ``robot_time`` (the step's timestamp, the robot's monotonic clock), under one entity per session
 (robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation``,
 ``…/beliefs`` (rerun ``Scalars``; vectors give one series per coordinate) and ``…/flags``
-(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session
-(flags are in the recording but not in the default layout: add a view for them in the viewer). Reference agents have no free energy (NaN on the
+(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session, for
+the latest 8 sessions to appear (flags are in the recording but not in the default layout: add a view for them in the viewer). Reference agents have no free energy (NaN on the
 wire): nothing is logged for it then. The telemetry carries neither prediction errors nor the
 planned trajectory, so neither is shown.
 
@@ -36,6 +36,8 @@ from . import wire
 
 APPLICATION_ID = "pckit_live_view"
 PARTS = 3  # observation frame, action frame, beliefs frame
+MAX_TIMELINE = 2 ** 63 - 1
+MAX_COLUMNS = 8  # sessions laid out side by side; later ones are in the recording, not the layout
 
 
 class TelemetryMessageError(ValueError):
@@ -72,6 +74,13 @@ def decode_message(parts: List[bytes]) -> TelemetryRecord:
         raise TelemetryMessageError(
             f"frames disagree on (session, sequence): observation {(observation.session, observation.sequence)}, "
             f"action {(action.session, action.sequence)}, beliefs {(beliefs.session, beliefs.sequence)}")
+    # rerun's timelines are signed 64-bit; the wire's sequence and timestamp are unsigned.
+    if observation.sequence > MAX_TIMELINE:
+        raise TelemetryMessageError(f"sequence {observation.sequence} exceeds {MAX_TIMELINE} (2^63 − 1), the "
+                                    f"largest step rerun's timeline holds")
+    if observation.timestamp > MAX_TIMELINE:
+        raise TelemetryMessageError(f"timestamp {observation.timestamp} ns exceeds {MAX_TIMELINE} ns (2^63 − 1), "
+                                    f"the largest time rerun's timeline holds")
     return TelemetryRecord(observation.session, observation.sequence, observation.timestamp,
                            np.asarray(observation.values, dtype=np.float64),
                            np.asarray(action.values, dtype=np.float64), float(observation.free_energy),
@@ -112,11 +121,11 @@ PLOTS = (("free_energy", "free energy"), ("action", "action"), ("observation", "
 
 
 def blueprint(sessions: List[int]):
-    """The viewer's layout: one column per session (in order of appearance), one time-series plot
-    per quantity; the side panels start collapsed so the plots get the room."""
+    """The viewer's layout: one column per session (the latest ``MAX_COLUMNS`` to appear), one
+    time-series plot per quantity; the side panels start collapsed so the plots get the room."""
     import rerun.blueprint as rrb
     columns = [rrb.Vertical(*(rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}")
-                              for entity, title in PLOTS)) for s in sessions]
+                              for entity, title in PLOTS)) for s in sessions[-MAX_COLUMNS:]]
     return rrb.Blueprint(rrb.Horizontal(*columns), rrb.BlueprintPanel(expanded=False),
                          rrb.SelectionPanel(expanded=False), rrb.TimePanel(expanded=False))
 
@@ -127,7 +136,8 @@ class RerunLogger:
 
     def __init__(self, recording):
         self.recording = recording
-        self.sessions: List[int] = []
+        self.sessions: List[int] = []   # the latest MAX_COLUMNS sessions, in order of appearance
+        self.known: set = set()         # every session seen (one int each)
 
     def log(self, record: TelemetryRecord) -> None:
         import rerun as rr
@@ -144,8 +154,9 @@ class RerunLogger:
             rec.log(f"{base}/beliefs", rr.Scalars(record.beliefs))
         rec.log(f"{base}/flags", rr.Scalars([float(bool(record.flags & f)) for f in
                                              (wire.FLAG_CONVERGED, wire.FLAG_WARNING, wire.FLAG_DEADLINE_EXCEEDED)]))
-        if record.session not in self.sessions:
-            self.sessions.append(record.session)
+        if record.session not in self.known:
+            self.known.add(record.session)
+            self.sessions = (self.sessions + [record.session])[-MAX_COLUMNS:]
             rec.log(f"{base}/flags", rr.SeriesLines(names=["converged", "warning", "deadline exceeded"]), static=True)
             rec.send_blueprint(blueprint(self.sessions))
 

@@ -152,17 +152,19 @@ def test_live_view_refuses_broken_messages_and_names_the_rule(tmp_path):
     publisher.send_multipart([b"XXXX" + message(1001)[0][4:], *message(1001)[1:]])
     publisher.send_multipart(message(1002, action_session=8))
     publisher.send_multipart(message(1003, kind="step"))
+    publisher.send_multipart(message(2 ** 63))
     publisher.send_multipart(message(1004))
     time.sleep(0.5)
     returncode, stderr, rest = view.stop()
     publisher.close(linger=0)
     assert returncode == 0, stderr
     logged = sequence - joined + 1 + 1
-    assert rest[-1] == f"logged {logged} records from 1 session(s), refused 4", (rest, stderr)
+    assert rest[-1] == f"logged {logged} records from 1 session(s), refused 5", (rest, stderr)
     assert "has 2 parts, expected 3 (observation, action, beliefs frames)" in stderr, stderr
     assert "badMagic" in stderr, stderr
     assert "frames disagree on (session, sequence): observation (7, 1002), action (8, 1002)" in stderr, stderr
     assert "the first frame is a step frame, expected a telemetry frame" in stderr, stderr
+    assert f"sequence {2 ** 63} exceeds {2 ** 63 - 1} (2^63 − 1), the largest step rerun's timeline holds" in stderr, stderr
     free_energy = series(rrd, "/session/7/free_energy")
     assert free_energy == {s: [1.5 * s] for s in [*range(joined, sequence + 1), 1004]}
     assert series(rrd, "/session/7/iterations")[1004] == [3.0]
