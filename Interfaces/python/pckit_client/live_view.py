@@ -37,6 +37,7 @@ from . import wire
 APPLICATION_ID = "pckit_live_view"
 PARTS = 3  # observation frame, action frame, beliefs frame
 MAX_TIMELINE = 2 ** 63 - 1
+DRAIN_SECONDS = 2.0  # after Ctrl-C, how long to go on logging what has already arrived
 MAX_COLUMNS = 8  # sessions laid out side by side; later ones are in the recording, not the layout
 
 
@@ -170,15 +171,23 @@ class Summary:
 
 def run(socket: zmq.Socket, logger: RerunLogger, *, messages: Optional[int], seconds: Optional[float],
         stop: Callable[[], bool] = lambda: False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> Summary:
-    """Logs telemetry until ``messages`` records were logged, ``seconds`` passed or ``stop()``."""
+    """Logs telemetry until ``messages`` records were logged, ``seconds`` passed or ``stop()``;
+    after ``stop()``, what has already arrived is still logged (for at most ``DRAIN_SECONDS``)."""
     summary = Summary()
     deadline = None if seconds is None else time.monotonic() + seconds
-    while not stop() and (messages is None or summary.logged < messages):
-        wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-        if wait <= 0:
-            break
-        if not socket.poll(int(wait * 1000)):
-            continue
+    drain_until = None
+    while messages is None or summary.logged < messages:
+        if drain_until is None and stop():
+            drain_until = time.monotonic() + DRAIN_SECONDS
+        if drain_until is not None:
+            if time.monotonic() > drain_until or not socket.poll(0):
+                break
+        else:
+            wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+            if wait <= 0:
+                break
+            if not socket.poll(int(wait * 1000)):
+                continue
         parts = receive_parts(socket)
         try:
             record = decode_message(parts)
