@@ -10,13 +10,15 @@ beliefs frame) is logged on the timeline ``step`` (the robot's sequence number) 
 ``robot_time`` (the step's timestamp, the robot's monotonic clock), under one entity per session
 (robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation``,
 ``…/beliefs`` (rerun ``Scalars``; vectors give one series per coordinate) and ``…/flags``
-(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session, for
-the latest 8 sessions to appear (flags are in the recording but not in the default layout: add a view for them in the viewer). Reference agents have no free energy (NaN on the
-wire): nothing is logged for it then. The telemetry carries neither prediction errors nor the
-planned trajectory, so neither is shown.
+(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session,
+for the latest 8 sessions to appear (flags are in the recording but not in the default layout: add
+a view for them in the viewer). Reference agents have no free energy (NaN on the wire): nothing is
+logged for it then. The telemetry carries neither prediction errors nor the planned trajectory, so
+neither is shown.
 
-Each message is checked before use: at most three parts, each within the protocol's size limit and
-a valid frame (``wire.decode_frame``). A message that breaks a rule is not logged; the rule is
+Each message is checked before use: exactly three parts, each within the protocol's size limit and
+a valid frame (``wire.decode_frame``) of the expected kind, all naming one session and sequence
+(below 2^63, rerun's timeline range). A message that breaks a rule is not logged; the rule is
 printed on standard error and counted, and the view goes on.
 """
 from __future__ import annotations
