@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("url")
     parser.add_argument("out", help="PNG file to write")
     parser.add_argument("--seconds", type=float, default=25.0, help="real time to let the page run (default 25)")
-    parser.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT (default 1400x900)")
+    parser.add_argument("--size", default="1400x900", help="page size in pixels, WIDTHxHEIGHT (default 1400x900)")
     parser.add_argument("--port", type=int, default=19222, help="DevTools port on 127.0.0.1 (default 19222)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
@@ -118,6 +118,8 @@ def main() -> int:
                         raise RuntimeError(f"DevTools {method} failed: {reply['error']}")
                     return reply["result"]
 
+        # The page gets exactly WIDTHxHEIGHT (a headless window's own size leaves less to the page).
+        call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         call("Page.navigate", url=args.url)
         time.sleep(args.seconds)
         png = base64.b64decode(call("Page.captureScreenshot", format="png")["data"])
