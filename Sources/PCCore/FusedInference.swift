@@ -1,15 +1,16 @@
 import PCNumerics
 
 // The fused settle kernel (PCNumerics' _DensePCKernel): the whole inference loop of synchronous
-// gradient descent with the input and output clamped and a squared-error output, in one kernel
-// call. Same mathematics, stopping rules, divergence recovery and report as the generic loop in
-// Inference.swift, which stays the reference (InferenceOptions.kernel = .generic) and handles
-// every other method and clamp pattern.
+// gradient descent, or of SeqIL's sequential sweep, with the input and output clamped and a
+// squared-error output, in one kernel call. Same mathematics, stopping rules, divergence recovery
+// and report as the generic loop in Inference.swift, which stays the reference
+// (InferenceOptions.kernel = .generic) and handles every other method and clamp pattern.
 
 extension PCNetwork {
     /// Whether ``settle(_:workspace:clamps:options:)`` runs the fused kernel for this call.
     func usesFusedKernel(_ clamps: Clamps<Scalar>, _ options: InferenceOptions) -> Bool {
-        guard options.kernel == .automatic, options.method == .gradientDescent, outputEnergy == .squaredError,
+        guard options.kernel == .automatic, options.method == .gradientDescent || options.method == .sequential,
+              outputEnergy == .squaredError,
               depth <= 62 else { return false }
         guard case .clamped = clamps.input, case .clamped = clamps.output else { return false }
         return true
@@ -65,7 +66,7 @@ extension PCNetwork {
                         slopes: slopes, energyOffsets: offsets, parameters: parameters.baseAddress!,
                         buffers: UnsafePointer(table), stepSize: options.stepSize, maxIterations: T,
                         tolerance: options.tolerance, divergenceThreshold: options.divergenceThreshold,
-                        feedforward: options.initialization == .feedforward,
+                        feedforward: options.initialization == .feedforward, sequential: options.method == .sequential,
                         trace: trace.baseAddress!, traceCapacity: trace.count, inAlternate: inAlternate.baseAddress!)
                 }
                 }}}}}}}}

@@ -23,8 +23,8 @@ public enum InferenceInitialization: Sendable, Hashable, Codable {
 /// The implementation of ``PCNetwork/settle(_:workspace:clamps:options:)``.
 public enum InferenceKernel: String, Sendable, Hashable, Codable {
     /// The fused kernel (one call for the whole loop, two elementwise passes per layer and
-    /// iteration) for synchronous gradient descent with the input and output clamped and a
-    /// squared-error output; the generic loop for everything else.
+    /// iteration) for synchronous gradient descent and for SeqIL's sequential sweep with the
+    /// input and output clamped and a squared-error output; the generic loop for everything else.
     case automatic
     /// Always the generic loop (one kernel call per operation): the reference implementation.
     case generic

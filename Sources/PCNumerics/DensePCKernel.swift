@@ -43,6 +43,7 @@ public enum _DensePCKernel {
     ///   - energyOffsets: L constants added to Σ_i F_i, or `nil`.
     ///   - parameters: 3L pointers: W_ℓ, b_ℓ (or nil), π_ℓ (or nil).
     ///   - buffers: ``roles`` × (L + 1) pointers, role-major.
+    ///   - sequential: SeqIL's top-down sweep (step γ/(1 + t)) instead of synchronous gradient descent.
     ///   - trace: at least `maxIterations + 1` energies.
     ///   - inAlternate: L + 1 flags: the final activities of layer ℓ are in buffer 1.
     public static func settle<Scalar: PCScalar>(
@@ -50,13 +51,14 @@ public enum _DensePCKernel {
         slopes: UnsafePointer<Double>, energyOffsets: UnsafePointer<Double>?,
         parameters: UnsafePointer<UnsafeRawPointer?>, buffers: UnsafePointer<UnsafeMutableRawPointer?>,
         stepSize: Double, maxIterations: Int, tolerance: Double, divergenceThreshold: Double, feedforward: Bool,
-        trace: UnsafeMutablePointer<Double>, traceCapacity: Int, inAlternate: UnsafeMutablePointer<UInt8>
+        sequential: Bool = false, trace: UnsafeMutablePointer<Double>, traceCapacity: Int, inAlternate: UnsafeMutablePointer<UInt8>
     ) -> Outcome {
         var net = pck_pc_dense(depth: depth, batch: batch, sizes: sizes, activations: activations, slopes: slopes,
                                energy_offsets: energyOffsets, parameters: parameters,
                                buffers: UnsafeRawPointer(buffers).assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
         var options = pck_pc_settle_options(step_size: stepSize, max_iterations: maxIterations, tolerance: tolerance,
-                                            divergence_threshold: divergenceThreshold, feedforward: feedforward ? 1 : 0)
+                                            divergence_threshold: divergenceThreshold, feedforward: feedforward ? 1 : 0,
+                                            sequential: sequential ? 1 : 0)
         var result = pck_pc_settle_result()
         let status = Scalar.self == Float.self
             ? pck_pc_dense_settle_f32(&net, &options, trace, traceCapacity, inAlternate, &result)

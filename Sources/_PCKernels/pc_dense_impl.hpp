@@ -1,4 +1,5 @@
-// Fused settle loop of a dense predictive-coding network (pck_pc_dense_settle_*).
+// Fused settle loop of a dense predictive-coding network (pck_pc_dense_settle_*): synchronous
+// gradient descent, or SeqIL's sequential sweep (`sweep`).
 // Not a translation unit: included per instruction set by pc_variant.hpp (see pc_kernels_impl.hpp);
 // its products call the same variant's pck_gemm_*.
 //
@@ -282,6 +283,33 @@ struct Dense {
         return PCK_OK;
     }
 
+    // One SeqIL sweep (PCCore's `sequentialSweep` with the input and output clamped): from ℓ = L−1
+    // down to 1, x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ) with f_ℓ from the layer above as already
+    // updated, then ε_ℓ (and Π_ℓ ε_ℓ) against the unchanged μ_ℓ for the layer below; the
+    // predictions are refreshed after the sweep. The best state stays in its buffer.
+    int sweep(T gamma) {
+        for (ptrdiff_t l = L - 1; l >= 1; --l) {
+            const ptrdiff_t n = size(l), above = size(l + 1);
+            T *f = buffer(PCK_PC_FEEDBACK, l);
+            if (int status = product<T>(B, n, above, weighted(l + 1), weight(l + 1), weight(l + 1), false, nullptr, f))
+                return status;
+            const T *xl = x(l);
+            if (bestWhich[l] == which[l]) which[l] ^= 1;  // keep the best state: write into the other buffer
+            pck_update<T>(net.activations[l], T(net.slopes[l]), B * n, gamma, xl, weighted(l),
+                          buffer(PCK_PC_DERIVATIVES, l), f, x(l), buffer(PCK_PC_RATES, l),
+                          buffer(PCK_PC_DERIVATIVES, l));
+            if (piecewiseLinear(net.activations[l])) derivativesStale[l] = true;
+            const T *mu = buffer(PCK_PC_PREDICTIONS, l);
+            T *e = buffer(PCK_PC_ERRORS, l);
+            const T *pi = precision(l);
+            if (pi) errorPass(B, n, x(l), mu, pi, e, buffer(PCK_PC_WEIGHTED_ERRORS, l));
+            else errorPass(B * n, x(l), mu, e);
+        }
+        for (ptrdiff_t l = 1; l < L; ++l)
+            if (int status = predict(l + 1)) return status;
+        return PCK_OK;
+    }
+
     // Identity, ReLU and leaky ReLU: φ′ is a cheap function of x, so the update derives it from x
     // instead of reading and writing the derivative buffer (two of the loop's seven streams);
     // the buffer is written once when the settle ends.
@@ -394,9 +422,14 @@ struct Dense {
                 stop = PCK_PC_STOP_CONVERGED;
                 break;
             }
-            // After the feedforward start every hidden error is zero: only x_{L−1} moves first.
-            const ptrdiff_t first = (t == 0 && o.feedforward) ? L - 1 : 1;
-            if (int status = step(first, gamma)) return status;
+            if (o.sequential) {
+                // γ_t = γ/(1 + t), rounded as PCCore rounds it (in Double, then to T).
+                if (int status = sweep(T(o.step_size / double(1 + t)))) return status;
+            } else {
+                // After the feedforward start every hidden error is zero: only x_{L−1} moves first.
+                const ptrdiff_t first = (t == 0 && o.feedforward) ? L - 1 : 1;
+                if (int status = step(first, gamma)) return status;
+            }
             ++t;
         }
         refreshStaleDerivatives();
@@ -417,7 +450,7 @@ int settleDense(const pck_pc_dense *net, const pck_pc_settle_options *o, double 
         !net->parameters || !net->buffers)
         return PCK_ERR_ARGUMENT;
     if (!(o->step_size > 0) || o->max_iterations < 0 || capacity < o->max_iterations + 1 || !(o->tolerance >= 0) ||
-        !(o->divergence_threshold > 0))
+        !(o->divergence_threshold > 0) || (o->sequential != 0 && o->sequential != 1))
         return PCK_ERR_ARGUMENT;
     const ptrdiff_t L = net->depth;
     for (ptrdiff_t l = 0; l <= L; ++l)

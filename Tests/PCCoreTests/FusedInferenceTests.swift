@@ -6,7 +6,8 @@ import _PCTestSupport
 
 /// The fused settle kernel (`InferenceKernel.automatic`) against the generic loop (`.generic`,
 /// the reference): same states, energies, stopping and recovery, for every activation, with and
-/// without biases, for identity, diagonal and learned precisions.
+/// without biases, for identity, diagonal and learned precisions; for synchronous gradient
+/// descent and for SeqIL's sequential sweep.
 struct FusedInferenceTests {
     /// Runs the same settle on both kernels and compares everything the settle returns or leaves.
     func compare<S: PCScalar>(_ network: PCNetwork<S>, _ start: PCState<S>, options: InferenceOptions, rtol: S,
@@ -41,6 +42,8 @@ struct FusedInferenceTests {
     }
 
     static let activations: [Activation] = [.relu, .tanh, .sigmoid, .leakyReLU(slope: 0.1), .gelu, .softplus, .identity]
+    /// The methods the fused kernel runs.
+    static let methods: [InferenceMethod] = [.gradientDescent, .sequential]
 
     @Test(arguments: activations)
     func matchesTheGenericLoopInDouble(activation: Activation) throws {
@@ -56,14 +59,19 @@ struct FusedInferenceTests {
                 }
                 let network = try PCNetwork<Double>(sizes: sizes, activation: activation, bias: bias, precisions: precisions, using: &rng)
                 var state = try Fixtures.randomState(network, batch: 5, seed: seed + 10)
-                for initialization in [InferenceInitialization.feedforward, .keep] {
-                    try compare(network, state, options: InferenceOptions(stepSize: 0.1, maxIterations: 20, initialization: initialization),
-                                rtol: 1e-12, "\(activation) \(sizes) bias \(bias) \(initialization)")
+                for method in Self.methods {
+                    for initialization in [InferenceInitialization.feedforward, .keep] {
+                        try compare(network, state, options: InferenceOptions(stepSize: 0.1, maxIterations: 20, method: method,
+                                                                              initialization: initialization),
+                                    rtol: 1e-12, "\(activation) \(sizes) bias \(bias) \(method) \(initialization)")
+                    }
                 }
                 // Learned precisions with non-default log-variances.
                 state = try Fixtures.randomState(network, batch: 3, seed: seed + 20)
-                try compare(network, state, options: InferenceOptions(stepSize: 0.05, maxIterations: 7), rtol: 1e-12,
-                            "\(activation) \(sizes) bias \(bias) short")
+                for method in Self.methods {
+                    try compare(network, state, options: InferenceOptions(stepSize: 0.05, maxIterations: 7, method: method), rtol: 1e-12,
+                                "\(activation) \(sizes) bias \(bias) \(method) short")
+                }
             }
         }
     }
@@ -73,14 +81,20 @@ struct FusedInferenceTests {
         var rng = Xoshiro256(seed: 7)
         let network = try PCNetwork<Double>(sizes: [3, 6, 6, 2], activation: .identity, initializer: .normal(standardDeviation: 1), using: &rng)
         let state = try Fixtures.randomState(network, batch: 4, seed: 8)
-        for step in [0.3, 0.6, 1.0, 5.0] {
-            try compare(network, state, options: InferenceOptions(stepSize: step, maxIterations: 100), rtol: 1e-12, "step \(step)")
-            try compare(network, state, options: InferenceOptions(stepSize: step, maxIterations: 100, initialization: .keep),
-                        rtol: 1e-12, "step \(step), keep")
+        for method in Self.methods {
+            for step in [0.3, 0.6, 1.0, 5.0] {
+                try compare(network, state, options: InferenceOptions(stepSize: step, maxIterations: 100, method: method), rtol: 1e-12,
+                            "\(method) step \(step)")
+                try compare(network, state, options: InferenceOptions(stepSize: step, maxIterations: 100, method: method, initialization: .keep),
+                            rtol: 1e-12, "\(method) step \(step), keep")
+            }
         }
         let tanh = try PCNetwork<Double>(sizes: [3, 5, 2], activation: .tanh, using: &rng)
         let start = try Fixtures.randomState(tanh, batch: 4, seed: 9)
-        try compare(tanh, start, options: InferenceOptions(stepSize: 0.1, maxIterations: 10_000, tolerance: 1e-6), rtol: 1e-11, "tolerance")
+        for method in Self.methods {
+            try compare(tanh, start, options: InferenceOptions(stepSize: 0.1, maxIterations: 10_000, tolerance: 1e-6, method: method),
+                        rtol: 1e-11, "\(method) tolerance")
+        }
         // A non-finite start: nothing to restore; reported as diverged at t = 0 on both.
         var bad = start
         bad.activities[1][0, 0] = .nan
@@ -99,7 +113,10 @@ struct FusedInferenceTests {
             var state = try PCState(for: network, batchSize: batch)
             try state.setInput(Matrix<Float>(rows: batch, columns: sizes[0], initializer: .uniform(low: 0, high: 1), using: &rng))
             try state.setOutput(Matrix<Float>(rows: batch, columns: sizes.last!, initializer: .uniform(low: 0, high: 1), using: &rng))
-            try compare(network, state, options: InferenceOptions(stepSize: 0.1, maxIterations: 20), rtol: 2e-4, "\(sizes) B \(batch)")
+            for method in Self.methods {
+                try compare(network, state, options: InferenceOptions(stepSize: 0.1, maxIterations: 20, method: method), rtol: 2e-4,
+                            "\(sizes) B \(batch) \(method)")
+            }
         }
     }
 

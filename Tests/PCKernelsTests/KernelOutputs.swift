@@ -192,6 +192,11 @@ struct KernelOutputs<T: KernelScalar> {
         settle(K, sizes: [10, 32, 24, 6], batch: 16, activations: [3, 1, 6], precisionLayer: 2, seed: &seed, name: "settle relu-tanh-softplus")
         settle(K, sizes: [64, 128, 128, 10], batch: 32, activations: [0, 3, 4], precisionLayer: nil, seed: &seed, name: "settle pc-shapes")
         settle(K, sizes: [5, 20, 3], batch: 3, activations: [2, 5], precisionLayer: 1, seed: &seed, name: "settle sigmoid-gelu")
+        // SeqIL's sweep in the same kernel.
+        settle(K, sizes: [10, 32, 24, 6], batch: 16, activations: [3, 1, 6], precisionLayer: 2, sequential: true, seed: &seed,
+               name: "seqil relu-tanh-softplus")
+        settle(K, sizes: [64, 128, 128, 10], batch: 32, activations: [0, 3, 4], precisionLayer: nil, sequential: true, seed: &seed,
+               name: "seqil pc-shapes")
         do {
             var p: [T] = next(1000), m: [T] = next(1000, 0, 0.1), v: [T] = next(1000, 0, 0.1)
             let g: [T] = next(1000)
@@ -203,7 +208,7 @@ struct KernelOutputs<T: KernelScalar> {
 
     /// The fused settle loop; records the energy trace, every final buffer and the result.
     mutating func settle(_ K: Kernels<T>, sizes: [Int], batch: Int, activations: [Int32], precisionLayer: Int?,
-                         seed: inout UInt64, name: String) {
+                         sequential: Bool = false, seed: inout UInt64, name: String) {
         let L = sizes.count - 1, roles = Int(PCK_PC_ROLES)
         func next(_ n: Int, _ low: Double = -1, _ high: Double = 1) -> [T] { seed += 1; return PCKernelsTests.values(n, seed: seed, low: low, high: high) }
         var owned: [UnsafeMutablePointer<T>] = []
@@ -241,7 +246,7 @@ struct KernelOutputs<T: KernelScalar> {
                                            slopes: sl.baseAddress, energy_offsets: nil, parameters: p.baseAddress,
                                            buffers: b.baseAddress)
                     var options = pck_pc_settle_options(step_size: 0.1, max_iterations: T_, tolerance: 0,
-                                                        divergence_threshold: 1e6, feedforward: 1)
+                                                        divergence_threshold: 1e6, feedforward: 1, sequential: sequential ? 1 : 0)
                     return K.settle(&net, &options, &trace, trace.count, &inAlternate, &result)
                 }
             } }

@@ -101,6 +101,13 @@ int main() {
     for (ptrdiff_t t = 1; t < result.trace_count; ++t) monotone = monotone && trace[t] <= trace[t - 1] + 1e-15;
     check(result.iterations == 30 && monotone, "settle: 30 iterations, energy non-increasing");
     std::printf("settle energy %.6g -> %.6g\n", trace[0], trace[result.trace_count - 1]);
+    // The same network settled by SeqIL's sweep (γ_t = γ/(1 + t)), from the feedforward state again.
+    options.sequential = 1;
+    check(pck_pc_dense_settle_f64(&net, &options, trace, 31, alt, &result) == PCK_OK, "sequential settle status");
+    monotone = true;
+    for (ptrdiff_t t = 1; t < result.trace_count; ++t) monotone = monotone && trace[t] <= trace[t - 1] + 1e-15;
+    check(result.iterations == 30 && monotone, "sequential settle: 30 iterations, energy non-increasing");
+    std::printf("sequential settle energy %.6g -> %.6g\n", trace[0], trace[result.trace_count - 1]);
     if (failures) { std::printf("%d checks failed\n", failures); return 1; }
     std::printf("all aarch64 checks passed\n");
     return 0;

@@ -113,8 +113,8 @@ PCK_DECLARE(double, f64)
 
 // ---------------------------------------------------------------------------------------------
 // Fused inference of a dense predictive-coding network (PCCore article EnergyAndInference, section Fused kernel): the whole settle
-// loop of synchronous gradient descent with the input and the output clamped and squared-error
-// energies, in one call (the hot path of PC training). Layers ℓ = 1…L; batches are row-major
+// loop of synchronous gradient descent, or of SeqIL's sequential top-down sweep, with the input and
+// the output clamped and squared-error energies, in one call (the hot path of PC training). Layers ℓ = 1…L; batches are row-major
 // B × n_ℓ with leading dimension n_ℓ.
 //
 // Buffer roles, each a table of L + 1 pointers indexed by layer (unused entries may be NULL):
@@ -148,6 +148,7 @@ typedef struct {
     double tolerance;              // relative energy change that stops (0: never)
     double divergence_threshold;   // θ: diverged when F_t > F_best + θ|F_best| or F_t not finite
     int feedforward;               // 1: start from the feedforward pass; 0: from the activities given
+    int sequential;                // 0: synchronous GD; 1: SeqIL's sweep from ℓ = L−1 down to 1, step γ/(1 + t)
 } pck_pc_settle_options;
 
 typedef struct {
