@@ -251,14 +251,20 @@ public struct LearningAgentOptions: Sendable, Equatable, Codable {
 
     /// An upper bound on the bytes a ``LearningAgent`` with these options holds: the learner's
     /// (``ModelLearnerOptions/estimatedMemoryBytes()``, its memories reserved at full capacity), the
-    /// planner's workspace, the learned model's parameter copy and the agent's buffers. Never traps.
+    /// planner's workspace and its adjoint tape, the learned model's two parameter copies (the model
+    /// in use and its double buffer) and the agent's buffers. Never traps.
     /// - Returns: bytes.
     public func estimatedMemoryBytes() -> Int {
         let learnerBytes = Double(learner.estimatedMemoryBytes())
         let n = max(history <= 1 ? observationDimension : min(stateDimension, AgentLimits.maximumDimension), 0)
         let plannerBytes = Double(planner.estimatedMemoryBytes(stateDimension: n, actionDimension: max(actionDimension, 0)))
-        // The frozen model holds one more copy of the parameters (at most a fifth of the learner's 5 copies).
-        let bytes = learnerBytes + plannerBytes + learnerBytes / 5 + 8 * Double(4 * (n + max(actionDimension, 0))) + 1024
+        // The frozen model and its double buffer hold two more copies of the parameters (each at most a
+        // fifth of the learner's 5 copies); the planner's adjoint tape holds, per horizon step, the
+        // network's activities and rates (Σ n_ℓ each) and its raw features.
+        let features = Double(max(learner.featureDimension, 0))
+        let units = features + Double(learner.hiddenSizes.reduce(0) { $0 + max($1, 0) }) + Double(n)
+        let tapeBytes = 8 * Double(max(planner.horizon, 0)) * (2 * units + features)
+        let bytes = learnerBytes + plannerBytes + 2 * learnerBytes / 5 + tapeBytes + 8 * Double(4 * (n + max(actionDimension, 0))) + 1024
         return bytes < 0x1p62 ? Int(bytes) : Int.max
     }
 }
