@@ -68,8 +68,7 @@ extension HorizonWorkspace {
             let c = outcomeJacobians + t * p * n
             let xi = eps + t * n
             for i in 0..<n {
-                var s = 0.0
-                for k in 0..<p { s += c[k * n + i] * goalPrecision[t * p + k] * goalError[t * p + k] }
+                var s = goalCotangent(c, step: t, coordinate: i)
                 if t < horizon {
                     let a = stateJacobians + t * n * n
                     for k in 0..<n { s += a[k * n + i] * eps[(t + 1) * n + k] }
@@ -93,16 +92,20 @@ extension HorizonWorkspace {
         for t in stride(from: horizon, through: 1, by: -1) {
             let c = outcomeJacobians + t * p * n
             let xi = eps + t * n
-            for i in 0..<n {
-                var s = 0.0
-                for k in 0..<p { s += c[k * n + i] * goalPrecision[t * p + k] * goalError[t * p + k] }
-                xi[i] = s
-            }
+            for i in 0..<n { xi[i] = goalCotangent(c, step: t, coordinate: i) }
             // ξ_{t+1} is final: pull it back through step t (for u_t; for x_t when t ≥ 1).
             pullback(model, step: t)
             if t < horizon { for i in 0..<n { xi[i] += stateCotangent[i] } }
         }
         pullback(model, step: 0)
+    }
+
+    /// (C_tᵀ Π_g,t e_t)_i, the goal's share of ξ_t, from C_t at `c`.
+    @inline(__always)
+    private func goalCotangent(_ c: UnsafeMutablePointer<Double>, step t: Int, coordinate i: Int) -> Double {
+        var s = 0.0
+        for k in 0..<p { s += c[k * n + i] * goalPrecision[t * p + k] * goalError[t * p + k] }
+        return s
     }
 
     /// Pulls ξ_{t+1} back through step t (t < H): writes ∇u_t, and leaves A_tᵀξ_{t+1} in

@@ -340,7 +340,9 @@ public struct LearnedDynamics: LinearizableModel {
     /// width, the pairs along the fast axis. It agrees with ``transition(state:action:next:)`` to
     /// rounding (≤ 10⁻¹² relative, `LearnedDynamicsTests`, on every kernel path): the kernel may fuse
     /// multiply–adds, and its tanh, cos and sin are polynomials within a few ulp of the C library's.
-    /// Scratch: 2 Σ_ℓ n_ℓ × count + n_L × count doubles per thread, allocated once.
+    /// Scratch: 2 Σ_ℓ n_ℓ × count + n_L × count doubles per thread, allocated once. (Single pairs —
+    /// ``transition(state:action:next:)`` and the planner's recorded steps — stay in Swift: through
+    /// the kernel one pair at a time, the learned control step measured about 2× slower.)
     public func transitionBatch(states: UnsafePointer<Double>, actions: UnsafePointer<Double>,
                                 next: UnsafeMutablePointer<Double>, count: Int) {
         guard count > 0 else { return }
@@ -349,7 +351,7 @@ public struct LearnedDynamics: LinearizableModel {
         let scratch = ThreadScratch.pointer(count: needed + top * count)
         let output = scratch + needed
         let status = withUnsafePointer(to: kernel.descriptor) {
-            pck_learned_forward_f64($0, count, states, actions, scratch, needed, output, nil)
+            pck_learned_forward_f64($0, count, states, actions, scratch, needed, output)
         }
         precondition(status == 0, "LearnedDynamics.transitionBatch: the kernel refused the model (status \(status))")
         for s in 0..<count {
@@ -678,11 +680,7 @@ final class LearnedKernelModel: @unchecked Sendable {
         for j in 0..<n { isAngle[j] = features.isAngle[j] ? 1 : 0 }
         // Slopes (L), input offsets and inverse scales (f, f), action bounds (m, m).
         doubles = .allocate(capacity: depth + 2 * f + 2 * m)
-        for l in 0..<depth {
-            let (code, slope) = Self.code(activations[l])
-            codes[l] = code
-            doubles[l] = slope
-        }
+        for l in 0..<depth { (codes[l], doubles[l]) = activations[l].kernelCodeAndSlope }
         (doubles + depth).initialize(from: features.inputOffset, count: f)
         (doubles + depth + f).initialize(from: features.inputInverseScale, count: f)
         (doubles + depth + 2 * f).initialize(from: features.actionLower, count: m)
@@ -696,18 +694,5 @@ final class LearnedKernelModel: @unchecked Sendable {
 
     deinit {
         sizes.deallocate(); offsets.deallocate(); codes.deallocate(); isAngle.deallocate(); doubles.deallocate()
-    }
-
-    /// The kernel's activation code and slope (GELU is refused by ModelLearnerOptions).
-    static func code(_ activation: Activation) -> (Int32, Double) {
-        switch activation {
-        case .identity: (Int32(PCK_ACT_IDENTITY), 0)
-        case .tanh: (Int32(PCK_ACT_TANH), 0)
-        case .sigmoid: (Int32(PCK_ACT_SIGMOID), 0)
-        case .relu: (Int32(PCK_ACT_RELU), 0)
-        case .leakyReLU(let slope): (Int32(PCK_ACT_LEAKY_RELU), slope)
-        case .softplus: (Int32(PCK_ACT_SOFTPLUS), 0)
-        case .gelu: preconditionFailure("LearnedDynamics: gelu is not supported (ModelLearnerOptions rejects it)")
-        }
     }
 }

@@ -30,6 +30,10 @@ public enum Activation: Sendable, Hashable, Codable {
 }
 
 extension Activation {
+    /// The activation's code (`PCK_ACT_*` of pc_kernels.h) and leaky-ReLU slope, for callers of
+    /// the kernels outside PCNumerics (0 for every other activation).
+    public var kernelCodeAndSlope: (code: Int32, slope: Double) { kernelCode() }
+
     /// The kernel code and slope in the scalar type of a computation.
     @usableFromInline
     func code<Scalar: PCScalar>(_: Scalar.Type) -> (Int32, Scalar) { kernelCode() }

@@ -264,20 +264,26 @@ struct Dense {
         return PCK_OK;
     }
 
+    // x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ), f_ℓ = W_{ℓ+1}ᵀ Π_{ℓ+1} ε_{ℓ+1} from the layer above as
+    // it stands; the new state goes into the other buffer when this one holds the best state.
+    int update(ptrdiff_t l, T gamma) {
+        const ptrdiff_t n = size(l), above = size(l + 1);
+        T *f = buffer(PCK_PC_FEEDBACK, l);
+        if (int status = product<T>(B, n, above, weighted(l + 1), weight(l + 1), weight(l + 1), false, nullptr, f))
+            return status;
+        const T *xl = x(l);
+        if (bestWhich[l] == which[l]) which[l] ^= 1;  // keep the best state: write into the other buffer
+        pck_update<T>(net.activations[l], T(net.slopes[l]), B * n, gamma, xl, weighted(l),
+                      buffer(PCK_PC_DERIVATIVES, l), f, x(l), buffer(PCK_PC_RATES, l),
+                      buffer(PCK_PC_DERIVATIVES, l));
+        if (piecewiseLinear(net.activations[l])) derivativesStale[l] = true;
+        return PCK_OK;
+    }
+
     // One synchronous GD step of the hidden layers first…L−1; the best state stays in its buffer.
     int step(ptrdiff_t first, T gamma) {
-        for (ptrdiff_t l = first; l < L; ++l) {
-            const ptrdiff_t n = size(l), above = size(l + 1);
-            T *f = buffer(PCK_PC_FEEDBACK, l);
-            if (int status = product<T>(B, n, above, weighted(l + 1), weight(l + 1), weight(l + 1), false, nullptr, f))
-                return status;
-            const T *xl = x(l);
-            if (bestWhich[l] == which[l]) which[l] ^= 1;  // keep the best state: write into the other buffer
-            pck_update<T>(net.activations[l], T(net.slopes[l]), B * n, gamma, xl, weighted(l),
-                          buffer(PCK_PC_DERIVATIVES, l), f, x(l), buffer(PCK_PC_RATES, l),
-                          buffer(PCK_PC_DERIVATIVES, l));
-            if (piecewiseLinear(net.activations[l])) derivativesStale[l] = true;
-        }
+        for (ptrdiff_t l = first; l < L; ++l)
+            if (int status = update(l, gamma)) return status;
         for (ptrdiff_t l = first; l < L; ++l)
             if (int status = predict(l + 1)) return status;
         return PCK_OK;
@@ -289,16 +295,8 @@ struct Dense {
     // predictions are refreshed after the sweep. The best state stays in its buffer.
     int sweep(T gamma) {
         for (ptrdiff_t l = L - 1; l >= 1; --l) {
-            const ptrdiff_t n = size(l), above = size(l + 1);
-            T *f = buffer(PCK_PC_FEEDBACK, l);
-            if (int status = product<T>(B, n, above, weighted(l + 1), weight(l + 1), weight(l + 1), false, nullptr, f))
-                return status;
-            const T *xl = x(l);
-            if (bestWhich[l] == which[l]) which[l] ^= 1;  // keep the best state: write into the other buffer
-            pck_update<T>(net.activations[l], T(net.slopes[l]), B * n, gamma, xl, weighted(l),
-                          buffer(PCK_PC_DERIVATIVES, l), f, x(l), buffer(PCK_PC_RATES, l),
-                          buffer(PCK_PC_DERIVATIVES, l));
-            if (piecewiseLinear(net.activations[l])) derivativesStale[l] = true;
+            if (int status = update(l, gamma)) return status;
+            const ptrdiff_t n = size(l);
             const T *mu = buffer(PCK_PC_PREDICTIONS, l);
             T *e = buffer(PCK_PC_ERRORS, l);
             const T *pi = precision(l);

@@ -291,21 +291,8 @@ PCK_FORWARD(double, f64)
 #undef PCK_FORWARD
 
 int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
-                            const double *actions, double *scratch, ptrdiff_t scratch_count, double *top,
-                            double *raw) {
-    return table().pck_learned_forward_f64(model, count, states, actions, scratch, scratch_count, top, raw);
-}
-
-ptrdiff_t pck_learned_scratch(const pck_learned_model *model, ptrdiff_t count) {
-    if (!model || !model->sizes || model->depth < 1 || count < 0) return -1;
-    ptrdiff_t total = 0;
-    for (ptrdiff_t l = 0; l <= model->depth; ++l) {
-        if (model->sizes[l] < 1 || model->sizes[l] > (ptrdiff_t(1) << 24)) return -1;
-        total += model->sizes[l];
-    }
-    // Activities and rates of every layer, each (Σ n_ℓ × count).
-    if (count > 0 && total > PTRDIFF_MAX / 2 / count) return -1;
-    return 2 * total * count;
+                            const double *actions, double *scratch, ptrdiff_t scratch_count, double *top) {
+    return table().pck_learned_forward_f64(model, count, states, actions, scratch, scratch_count, top);
 }
 
 }  // extern "C"

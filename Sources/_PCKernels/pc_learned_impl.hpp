@@ -77,8 +77,7 @@ __attribute__((always_inline)) inline void fast_sincos(double x, double &sine, d
 }  // namespace learned
 
 inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
-                                   const double *actions, double *scratch, ptrdiff_t scratch_count, double *top,
-                                   double *raw) {
+                                   const double *actions, double *scratch, ptrdiff_t scratch_count, double *top) {
     if (!model || count < 0 || model->depth < 1 || model->state_dimension < 1 || model->action_dimension < 1 ||
         !model->sizes || !model->activations || !model->slopes || !model->parameters || !model->weight_offsets ||
         !model->is_angle || !model->input_offset || !model->input_inverse_scale || !model->action_lower ||
@@ -122,7 +121,6 @@ inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t cou
         const double lower = model->action_lower[j], upper = model->action_upper[j];
         for (ptrdiff_t s = 0; s < count; ++s) row[s] = std::min(std::max(actions[s * m + j], lower), upper);
     }
-    if (raw) for (ptrdiff_t i = 0; i < model->sizes[0] * count; ++i) raw[i] = activity[i];
     for (ptrdiff_t q = 0; q < model->sizes[0]; ++q) {
         double *row = activity + q * count;
         const double offset = model->input_offset[q], inverse = model->input_inverse_scale[q];

@@ -9,15 +9,20 @@ import Glibc
 /// The learned model's adjoint (what the shooting planner uses) against its analytic Jacobians, and
 /// its tanh against the C library's.
 @Suite struct LearnedDynamicsTests {
+    /// A model learned from 100 babbling transitions of the pendulum (10 batches).
+    static func trainedModel(hidden: [Int], activation: Activation, seed: UInt64, babblingSeed: UInt64) throws -> LearnedDynamics {
+        var learner = try ModelLearner(options: ModelLearnerTests.options(hidden: hidden, activation: activation, seed: seed))
+        try ModelLearnerTests.babble(&learner, steps: 100, seed: babblingSeed)
+        try learner.train(batches: 10)
+        return try #require(learner.dynamics)
+    }
+
     /// Aᵀξ and Bᵀξ from the recorded forward pass equal the products with A and B from `linearize`
     /// (to rounding), and the recording transition gives exactly `transition`'s x′; small networks
     /// pull back on the stack, [160] through the per-thread scratch. Beyond the torque bound Bᵀξ = 0.
     @Test(arguments: [([8, 8], Activation.tanh), ([8], Activation.softplus), ([6, 5], Activation.sigmoid), ([160], Activation.tanh)])
     func pullbackIsTheTransposedJacobianProduct(hidden: [Int], activation: Activation) throws {
-        var learner = try ModelLearner(options: ModelLearnerTests.options(hidden: hidden, activation: activation, seed: 5))
-        try ModelLearnerTests.babble(&learner, steps: 100, seed: 4)
-        try learner.train(batches: 10)
-        let model = try #require(learner.dynamics)
+        let model = try Self.trainedModel(hidden: hidden, activation: activation, seed: 5, babblingSeed: 4)
         var generator = Xoshiro256(seed: 21)
         var tape = [Double](repeating: .nan, count: model.adjointTapeCount)
         for trial in 0..<25 {
@@ -70,10 +75,7 @@ import Glibc
     @Test(arguments: [([8, 8], Activation.tanh), ([8], Activation.softplus), ([6, 5], Activation.sigmoid),
                       ([7], Activation.relu), ([5], Activation.leakyReLU(slope: 0.1)), ([160], Activation.tanh)])
     func batchedTransitionMatchesTransition(hidden: [Int], activation: Activation) throws {
-        var learner = try ModelLearner(options: ModelLearnerTests.options(hidden: hidden, activation: activation, seed: 6))
-        try ModelLearnerTests.babble(&learner, steps: 100, seed: 5)
-        try learner.train(batches: 10)
-        let model = try #require(learner.dynamics)
+        let model = try Self.trainedModel(hidden: hidden, activation: activation, seed: 6, babblingSeed: 5)
         var generator = Xoshiro256(seed: 31)
         for count in [1, 7, 33] {
             var states = (0..<(2 * count)).map { i in i % 2 == 0 ? generator.uniform(-9, 9) : generator.uniform(-8, 8) }

@@ -195,13 +195,10 @@ typedef struct {
 } pck_learned_model;
 
 // states (count × n), actions (count × m), row per pair; top receives x_L as (n_L × count), column
-// per pair. scratch holds at least pck_learned_scratch(model, count) doubles: the activities
-// (Σ n_ℓ × count, x_L's block excepted) then the rates φ_ℓ(x_ℓ) (ℓ < L) of every layer, which the
-// adjoint reads. raw, unless NULL, receives the features before standardisation (n_0 × count).
-ptrdiff_t pck_learned_scratch(const pck_learned_model *model, ptrdiff_t count);
+// per pair. scratch holds at least 2·Σ n_ℓ·count doubles: the activities (Σ n_ℓ × count, x_L's
+// block excepted) then the rates φ_ℓ(x_ℓ) (ℓ < L) of every layer.
 int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
-                            const double *actions, double *scratch, ptrdiff_t scratch_count, double *top,
-                            double *raw);
+                            const double *actions, double *scratch, ptrdiff_t scratch_count, double *top);
 
 // ---------------------------------------------------------------------------------------------
 // A persistent thread pool for data-parallel work (e.g. the shards of a PC batch).
