@@ -52,36 +52,46 @@ public final class SessionRecorder: @unchecked Sendable {
     /// Names of the events ``recordEvent(_:)`` records, by index.
     let eventNames: [String]
     /// The layout's sizes, stored so that a step reads them without calling into the layout.
-    let observationDimension: Int, actionDimension: Int, beliefDimension: Int
-    let capacity: Int
+    @usableFromInline let observationDimension: Int, actionDimension: Int, beliefDimension: Int
+    @usableFromInline let capacity: Int
     /// Doubles per slot: `headerWords` then observation, action and beliefs.
-    let stride: Int
-    static let headerWords = 9
+    @usableFromInline let stride: Int
+    @usableFromInline static let headerWords = 9
     /// `capacity × stride` doubles, allocated once.
-    let slots: UnsafeMutablePointer<Double>
+    @usableFromInline let slots: UnsafeMutablePointer<Double>
     /// Slots published by the control thread.
-    let head = Atomic<Int>(0)
+    @usableFromInline let head = Atomic<Int>(0)
     // head and tail on separate cache lines: each thread writes one, and sharing a line would make
     // every step of the control thread wait for the line the writer thread just wrote.
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     /// Slots consumed by the writer thread.
-    let tail = Atomic<Int>(0)
+    @usableFromInline let tail = Atomic<Int>(0)
     private let padding2: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    /// The control thread's last reading of `tail` (it rereads `tail` only when the ring looks full).
-    private var knownTail = 0
-    /// The control thread's count of published slots (the value it last stored in `head`).
-    private var published = 0
     let closing = Atomic<Bool>(false)
     let writerDone = DispatchSemaphore(value: 0)
     /// Steps recorded so far (control thread).
-    public var stepsRecorded: Int { globalStep }
+    public var stepsRecorded: Int { control.pointee.globalStep }
     /// Episodes begun so far (control thread).
     public private(set) var episodesBegun = 0
-    // Control-thread state.
-    private var episode = 0
-    private var stepInEpisode = 0
-    private var globalStep = 0
-    private var stallCount = 0
+    /// The control thread's state, behind a pointer: the inlined step (``recordStep(observation:action:freeEnergy:iterations:converged:warnings:computeTime:beliefs:)-([Double],_,_,_,_,_,_,_)``)
+    /// reads and writes it in the caller's module, where a class's stored `var` would cost a
+    /// dynamic exclusivity check per access.
+    @usableFromInline let control: UnsafeMutablePointer<ControlState>
+
+    /// What only the control thread reads and writes.
+    @usableFromInline struct ControlState {
+        /// The last reading of `tail` (reread only when the ring looks full).
+        @usableFromInline var knownTail = 0
+        /// Published slots (the value last stored in `head`).
+        @usableFromInline var published = 0
+        /// The next slot, `published % capacity` kept by wrapping (no division per step).
+        @usableFromInline var nextSlot = 0
+        @usableFromInline var episode = 0
+        @usableFromInline var stepInEpisode = 0
+        @usableFromInline var globalStep = 0
+        /// Times the ring was full.
+        @usableFromInline var stallCount = 0
+    }
     private var finished = false
     // Writer-thread state.
     let writer: MCAPWriter
@@ -122,6 +132,8 @@ public final class SessionRecorder: @unchecked Sendable {
         writer = try MCAPWriter(path: path, library: library)
         slots = .allocate(capacity: capacity * stride)
         slots.initialize(repeating: 0, count: capacity * stride)
+        control = .allocate(capacity: 1)
+        control.initialize(to: ControlState())
         try addChannels(configurationSchema: configurationSchema)
         try writer.writeMessage(channel: channels.config, sequence: 0, logTime: 0, data: configuration)
         messageCount += 1
@@ -136,6 +148,7 @@ public final class SessionRecorder: @unchecked Sendable {
             writerDone.wait()
         }
         slots.deallocate()
+        control.deallocate()
     }
 
     /// Starts episode `episode` (messages on `/pckit/episode`); later steps count from 0.
@@ -143,20 +156,21 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - episode: the episode's index in the session.
     ///   - seed: the seed the agent was reset with.
     public func beginEpisode(_ episode: Int, seed: UInt64) {
-        self.episode = episode
+        control.pointee.episode = episode
         episodesBegun += 1
-        stepInEpisode = 0
+        control.pointee.stepInEpisode = 0
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 0)
-        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(episode)))
+        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(control.pointee.episode)))
         slot[2] = Double(bitPattern: seed)
-        slot[8] = Double(bitPattern: UInt64(globalStep))
+        slot[8] = Double(bitPattern: UInt64(control.pointee.globalStep))
         publish()
     }
 
     /// Records one agent step: the observation it saw, the action it wrote, its diagnostics and its beliefs.
     ///
-    /// Allocates nothing; waits only when every slot is full.
+    /// Allocates nothing; waits only when every slot is full. Inlinable, so that a caller's loop
+    /// writes the slot without a call into this module per step.
     /// - Parameters:
     ///   - observation: the observation given to the agent, (observationDimension).
     ///   - action: the action the agent wrote, (actionDimension).
@@ -166,6 +180,7 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - warnings: the step's warning bits.
     ///   - computeTime: the step's wall time, in seconds.
     ///   - beliefs: writes the layout's belief fields, (beliefDimension) values in order.
+    @inlinable
     public func recordStep(observation: [Double], action: [Double], freeEnergy: Double, iterations: Int, converged: Bool,
                            warnings: UInt32, computeTime: Double,
                            beliefs: (UnsafeMutableBufferPointer<Double>) -> Void) {
@@ -179,6 +194,7 @@ public final class SessionRecorder: @unchecked Sendable {
 
     /// As ``recordStep(observation:action:freeEnergy:iterations:converged:warnings:computeTime:beliefs:)-([Double],_,_,_,_,_,_,_)``,
     /// for values held in buffers (a bridge session's).
+    @inlinable
     public func recordStep(observation: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>, freeEnergy: Double,
                            iterations: Int, converged: Bool, warnings: UInt32, computeTime: Double,
                            beliefs: (UnsafeMutableBufferPointer<Double>) -> Void) {
@@ -187,21 +203,21 @@ public final class SessionRecorder: @unchecked Sendable {
                      "SessionRecorder.recordStep: observation \(observation.count) and action \(action.count) values, layout \(n) and \(m)")
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 1)
-        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(episode)))
-        slot[2] = Double(bitPattern: UInt64(stepInEpisode))
+        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(control.pointee.episode)))
+        slot[2] = Double(bitPattern: UInt64(control.pointee.stepInEpisode))
         slot[3] = Double(bitPattern: UInt64(bitPattern: Int64(iterations)))
         slot[4] = converged ? 1 : 0
         slot[5] = Double(bitPattern: UInt64(warnings))
         slot[6] = freeEnergy
         slot[7] = computeTime
-        slot[8] = Double(bitPattern: UInt64(globalStep))
+        slot[8] = Double(bitPattern: UInt64(control.pointee.globalStep))
         let values = slot + Self.headerWords
         for i in 0..<n { values[i] = observation[i] }
         for j in 0..<m { values[n + j] = action[j] }
         beliefs(UnsafeMutableBufferPointer(start: values + n + m, count: b))
         publish()
-        stepInEpisode += 1
-        globalStep += 1
+        control.pointee.stepInEpisode += 1
+        control.pointee.globalStep += 1
     }
 
     /// Records an observation the agent perceived outside a step (e.g. to score its belief), so that
@@ -213,9 +229,9 @@ public final class SessionRecorder: @unchecked Sendable {
         precondition(observation.count == n, "SessionRecorder.recordPerception: \(observation.count) values, layout \(n)")
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 2)
-        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(episode)))
-        slot[2] = Double(bitPattern: UInt64(max(0, stepInEpisode - 1)))
-        slot[8] = Double(bitPattern: UInt64(max(0, globalStep - 1)))
+        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(control.pointee.episode)))
+        slot[2] = Double(bitPattern: UInt64(max(0, control.pointee.stepInEpisode - 1)))
+        slot[8] = Double(bitPattern: UInt64(max(0, control.pointee.globalStep - 1)))
         for i in 0..<n { slot[Self.headerWords + i] = observation[i] }
         publish()
     }
@@ -227,10 +243,10 @@ public final class SessionRecorder: @unchecked Sendable {
         precondition(eventNames.indices.contains(index), "SessionRecorder.recordEvent: no event \(index) (events: \(eventNames))")
         let slot = acquireSlot()
         slot[0] = Double(bitPattern: 3)
-        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(episode)))
-        slot[2] = Double(bitPattern: UInt64(max(0, stepInEpisode - 1)))
+        slot[1] = Double(bitPattern: UInt64(bitPattern: Int64(control.pointee.episode)))
+        slot[2] = Double(bitPattern: UInt64(max(0, control.pointee.stepInEpisode - 1)))
         slot[3] = Double(bitPattern: UInt64(index))
-        slot[8] = Double(bitPattern: UInt64(max(0, globalStep - 1)))
+        slot[8] = Double(bitPattern: UInt64(max(0, control.pointee.globalStep - 1)))
         publish()
     }
 
@@ -245,29 +261,36 @@ public final class SessionRecorder: @unchecked Sendable {
         writerDone.wait()
         if let writeError { throw SessionRecordingError.writeFailed(writeError) }
         do { try writer.finish() } catch let error as MCAPError { throw SessionRecordingError.writeFailed(error) }
-        return Summary(steps: globalStep, messages: messageCount, bytes: writer.bytesWritten, stalls: stallCount)
+        return Summary(steps: control.pointee.globalStep, messages: messageCount, bytes: writer.bytesWritten, stalls: control.pointee.stallCount)
     }
 
     /// The next free slot; waits (counting a stall) while the writer has every slot.
-    private func acquireSlot() -> UnsafeMutablePointer<Double> {
-        let position = published
-        if position - knownTail >= capacity {
-            knownTail = tail.load(ordering: .acquiring)
-            if position - knownTail >= capacity {
-                stallCount += 1
-                while position - knownTail >= capacity {
-                    usleep(50)
-                    knownTail = tail.load(ordering: .acquiring)
-                }
-            }
-        }
-        return slots + (position % capacity) * stride
+    @inlinable
+    func acquireSlot() -> UnsafeMutablePointer<Double> {
+        if control.pointee.published - control.pointee.knownTail >= capacity { waitForSlot() }
+        return slots + control.pointee.nextSlot * stride
     }
 
-    private func publish() {
+    /// The ring looks full: rereads the writer's `tail`, and waits (counted as a stall) until a slot is free.
+    @usableFromInline
+    func waitForSlot() {
+        let position = control.pointee.published
+        control.pointee.knownTail = tail.load(ordering: .acquiring)
+        if position - control.pointee.knownTail >= capacity {
+            control.pointee.stallCount += 1
+            while position - control.pointee.knownTail >= capacity {
+                usleep(50)
+                control.pointee.knownTail = tail.load(ordering: .acquiring)
+            }
+        }
+    }
+
+    @inlinable
+    func publish() {
         // One producer: a releasing store (a plain move on x86-64) instead of a read-modify-write.
-        published += 1
-        head.store(published, ordering: .releasing)
+        control.pointee.published += 1
+        control.pointee.nextSlot = control.pointee.nextSlot + 1 == capacity ? 0 : control.pointee.nextSlot + 1
+        head.store(control.pointee.published, ordering: .releasing)
     }
 
     /// The writer thread: turns published slots into messages until closed and drained.

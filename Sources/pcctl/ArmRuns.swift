@@ -46,7 +46,7 @@ struct ReachingRun {
             for step in 1...environment.episodeSteps {
                 let diagnostics = agent.step(observation, action: &action)
                 times.append(diagnostics.computeTime)
-                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
                 _ = try environment.step(action, observation: &observation)
                 if first == nil && environment.distance < tolerance { first = step }
             }
@@ -100,7 +100,7 @@ struct ReflexArmRun {
         for k in 1...10_000 {
             let diagnostics = agent.step(observation, action: &action)
             times.append(diagnostics.computeTime)
-            recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+            recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
             _ = try arm.step(action, observation: &observation)
             let error = max(abs(observation[0] - goal[0]), abs(observation[1] - goal[1]))
             if error >= 0.01 { lastOutside = Double(k) * 0.001 }

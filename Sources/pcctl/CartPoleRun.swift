@@ -37,7 +37,7 @@ struct CartPoleRun {
             let steps = environment.episodeSteps
             for t in 0..<steps {
                 let diagnostics = agent.step(observation, action: &action)
-                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 total += try environment.step(action, observation: &observation).reward

@@ -43,7 +43,7 @@ enum ControlTaskRun {
             var total = 0.0, t = 0
             episodeLoop: while t < task.episodeSteps {
                 let diagnostics = agent.step(state, action: &action)
-                recording?.record(agent, observation: state, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: state, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 for _ in 0..<k where t < task.episodeSteps {
@@ -104,7 +104,7 @@ enum ControlTaskRun {
             let length = min(episodeSteps, task.episodeSteps)
             episodeLoop: while t < length && summary.environmentSteps < budget {
                 let diagnostics = agent.step(state, action: &action)
-                recording?.record(agent, observation: state, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: state, action: action, diagnostics: diagnostics)
                 summary.agentSteps += 1
                 summary.maxStepLearningSeconds = max(summary.maxStepLearningSeconds, agent.lastStepLearningSeconds)
                 for _ in 0..<k where t < length && summary.environmentSteps < budget {

@@ -71,7 +71,7 @@ struct LightDarkRun {
                 for t in 1...LightDark.episodeSteps {
                     let diagnostics = agent.step(observation, action: &action)
                     times.append(diagnostics.computeTime)
-                    recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+                    recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
                     _ = try environment.step(action, observation: &observation)
                     // Score the belief after the reading of step t (recorded: it changes the belief a replay must rebuild).
                     agent.perceive(observation)

@@ -37,7 +37,7 @@ struct PendulumRun<A: Agent> {
             var uprightSteps = 0
             for t in 0..<Pendulum.episodeSteps {
                 let diagnostics = agent.step(observation, action: &action)
-                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
                 let transition = try environment.step(action, observation: &observation)
                 total += transition.reward
                 stepTimes.append(diagnostics.computeTime)

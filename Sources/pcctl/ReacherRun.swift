@@ -36,7 +36,7 @@ struct ReacherRun {
             var total = 0.0
             for _ in 0..<environment.task.episodeSteps {
                 let diagnostics = agent.step(observation, action: &action)
-                recording?.record(agent, observation: observation, action: action, diagnostics: diagnostics)
+                recording?.record(&agent, observation: observation, action: action, diagnostics: diagnostics)
                 times.append(diagnostics.computeTime)
                 for (flag, name) in AgentWarnings.named where diagnostics.warnings.contains(flag) { warnings[name, default: 0] += 1 }
                 total += try environment.step(action, observation: &observation).reward

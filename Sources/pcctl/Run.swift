@@ -307,7 +307,9 @@ struct Run: ParsableCommand {
         recording?.recorder.recordEvent(0)
         var agent: any Agent = learning
         let scoring = recording.map { recording in
-            RunRecording<any Agent>(recorder: recording.recorder, beliefs: { agent, buffer in AgentBeliefs.writeLearning(agent as! LearningAgent, buffer) })
+            RunRecording<any Agent>(recorder: recording.recorder, beliefs: { agent, buffer in
+                withUnsafePointer(to: agent.pointee as! LearningAgent) { AgentBeliefs.writeLearning($0, buffer) }
+            })
         }
         var report = try ControlTaskRun.score(&agent, on: &control, agentName: "learned", episodes: episodes, firstSeed: seed,
                                               recording: scoring, firstRecordedEpisode: interaction.episodes)

@@ -60,15 +60,20 @@ enum PCCTLVersion {
 /// A run loop's recorder and how to read its agent's beliefs (`A`: the agent's type, or `any Agent`).
 struct RunRecording<A> {
     let recorder: SessionRecorder
-    /// Writes the agent's beliefs, (layout.beliefDimension) values, without allocating.
-    let beliefs: (A, UnsafeMutableBufferPointer<Double>) -> Void
+    /// Writes the agent's beliefs, (layout.beliefDimension) values, without allocating. It reads the
+    /// agent through a pointer: an agent passed by value through this closure is copied at every
+    /// reabstraction (three 264-byte copies of a reflex controller, most of its recording cost).
+    let beliefs: (UnsafePointer<A>, UnsafeMutableBufferPointer<Double>) -> Void
 
-    /// Records one step (allocation-free: copies into the recorder's ring).
-    func record(_ agent: A, observation: [Double], action: [Double], diagnostics: StepDiagnostics) {
-        recorder.recordStep(observation: observation, action: action, freeEnergy: diagnostics.freeEnergy,
-                            iterations: diagnostics.iterations, converged: diagnostics.converged,
-                            warnings: diagnostics.warnings.rawValue, computeTime: diagnostics.computeTime) { buffer in
-            beliefs(agent, buffer)
+    /// Records one step (allocation-free: copies into the recorder's ring). `agent` is `inout` only so
+    /// that its beliefs are read in place; it is not changed.
+    func record(_ agent: inout A, observation: [Double], action: [Double], diagnostics: StepDiagnostics) {
+        withUnsafePointer(to: &agent) { agent in
+            recorder.recordStep(observation: observation, action: action, freeEnergy: diagnostics.freeEnergy,
+                                iterations: diagnostics.iterations, converged: diagnostics.converged,
+                                warnings: diagnostics.warnings.rawValue, computeTime: diagnostics.computeTime) { buffer in
+                beliefs(agent, buffer)
+            }
         }
     }
 }
@@ -85,8 +90,11 @@ extension PredictiveController: RecordablePlan {}
 /// The belief fields each agent records, and how to write them.
 enum AgentBeliefs {
     /// A writer of the plan of an agent held as `any Agent` whose concrete type is `plan`'s.
-    static func planWriter<P: RecordablePlan>(for plan: P) -> (any Agent, UnsafeMutableBufferPointer<Double>) -> Void {
-        { agent, buffer in writePredictive(agent as! P, buffer) }
+    static func planWriter<P: RecordablePlan>(for plan: P) -> (UnsafePointer<any Agent>, UnsafeMutableBufferPointer<Double>) -> Void {
+        { agent, buffer in
+            let plan = agent.pointee as! P
+            withUnsafePointer(to: plan) { writePredictive($0, buffer) }
+        }
     }
 
     /// A recording of `controller`'s session, its plan as beliefs.
@@ -102,9 +110,9 @@ enum AgentBeliefs {
                             description: "the plan's controls u₀…u_{H−1}, time-major, horizon·actionDimension; u₀ is the executed action")]
     }
 
-    static func writePredictive<P: RecordablePlan>(_ controller: P, _ buffer: UnsafeMutableBufferPointer<Double>) {
-        let states = controller.planDimensions.states
-        controller.writePlan(states: UnsafeMutableBufferPointer(rebasing: buffer[0..<states]),
+    static func writePredictive<P: RecordablePlan>(_ controller: UnsafePointer<P>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        let states = controller.pointee.planDimensions.states
+        controller.pointee.writePlan(states: UnsafeMutableBufferPointer(rebasing: buffer[0..<states]),
                              controls: UnsafeMutableBufferPointer(rebasing: buffer[states...]))
     }
 
@@ -115,11 +123,11 @@ enum AgentBeliefs {
                      description: "online root-mean-square prediction error of the model in use, per state; NaN before any measurement")]
     }
 
-    static func writeLearning(_ agent: LearningAgent, _ buffer: UnsafeMutableBufferPointer<Double>) {
-        buffer[0] = agent.phase == .controlling ? 1 : 0
-        buffer[1] = Double(agent.modelVersion)
-        let error = agent.onlinePredictionError.rootMeanSquare
-        for i in 0..<agent.observationDimension { buffer[2 + i] = i < error.count ? error[i] : .nan }
+    static func writeLearning(_ agent: UnsafePointer<LearningAgent>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        buffer[0] = agent.pointee.phase == .controlling ? 1 : 0
+        buffer[1] = Double(agent.pointee.modelVersion)
+        let error = agent.pointee.onlinePredictionError.rootMeanSquare
+        for i in 0..<agent.pointee.observationDimension { buffer[2 + i] = i < error.count ? error[i] : .nan }
     }
 
     /// The events a learning run records: its learning switched off before it is scored.
@@ -129,8 +137,8 @@ enum AgentBeliefs {
         [BeliefField(name: "believedEndEffector", count: 2, description: "the end effector's believed position (x, y), in the arm's units")]
     }
 
-    static func writeHierarchy(_ agent: KinematicHierarchy, _ buffer: UnsafeMutableBufferPointer<Double>) {
-        let tip = agent.believedEndEffector
+    static func writeHierarchy(_ agent: UnsafePointer<KinematicHierarchy>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        let tip = agent.pointee.believedEndEffector
         buffer[0] = tip.x
         buffer[1] = tip.y
     }
@@ -143,13 +151,13 @@ enum AgentBeliefs {
                 BeliefField(name: "integral", count: j, description: "the unbiased AIC's integral I (0 for the aic variant), (jointCount)")]
     }
 
-    static func writeReflex(_ controller: ReflexController, _ buffer: UnsafeMutableBufferPointer<Double>) {
-        let j = controller.actionDimension
+    static func writeReflex(_ controller: UnsafePointer<ReflexController>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        let j = controller.pointee.actionDimension
         for i in 0..<j {
-            buffer[i] = controller.position[i]
-            buffer[j + i] = controller.velocity[i]
-            buffer[2 * j + i] = controller.acceleration[i]
-            buffer[3 * j + i] = controller.integral[i]
+            buffer[i] = controller.pointee.position[i]
+            buffer[j + i] = controller.pointee.velocity[i]
+            buffer[2 * j + i] = controller.pointee.acceleration[i]
+            buffer[3 * j + i] = controller.pointee.integral[i]
         }
     }
 
@@ -159,8 +167,8 @@ enum AgentBeliefs {
         BeliefField(name: "posteriorPrecision", count: 1, description: "1 / posterior variance"),
     ]
 
-    static func writeSensing(_ agent: ActiveSensingAgent, _ buffer: UnsafeMutableBufferPointer<Double>) {
-        let mean = agent.posteriorMean, sd = agent.posteriorStandardDeviation
+    static func writeSensing(_ agent: UnsafePointer<ActiveSensingAgent>, _ buffer: UnsafeMutableBufferPointer<Double>) {
+        let mean = agent.pointee.posteriorMean, sd = agent.pointee.posteriorStandardDeviation
         buffer[0] = mean.x
         buffer[1] = mean.y
         buffer[2] = sd
