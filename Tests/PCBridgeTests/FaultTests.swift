@@ -114,15 +114,24 @@ import PCWire
         // A SUB socket joins asynchronously: step until the first telemetry arrives.
         var buffer = [UInt8](repeating: 0, count: 1024)
         var seen: [UInt64] = []
-        for i in 0..<200 where seen.count < 20 {
+        var layouts: [TelemetryLayout] = []
+        var i = 0
+        // 20 steps seen, and 250 steps in all: the layout goes out before step 1 and then every
+        // 100 steps (one second at this hello's 0.01 s period), so a subscriber that joined late sees it.
+        while i < 2_000 && (seen.count < 20 || i < 250) {
             let y = [0.1 * Double(i % 10), 0, 0]
             let action = try client.step(y)[0]
+            i += 1
             while try subscriber.pollReadable(milliseconds: seen.isEmpty ? 5 : 200) {
                 var frames: [[UInt8]] = []
                 repeat {
                     let r = try buffer.withUnsafeMutableBytes { try subscriber.receive(into: $0) }
                     frames.append(Array(buffer.prefix(r.length)))
                 } while subscriber.hasMoreFrames()
+                if frames.count == 1 && frames[0].first == UInt8(ascii: "{") {
+                    layouts.append(try JSONDecoder().decode(TelemetryLayout.self, from: Data(frames[0])))
+                    continue
+                }
                 #expect(frames.count == 3)
                 let (obsHeader, obs) = try decode(frames[0])
                 let (actHeader, act) = try decode(frames[1])
@@ -130,14 +139,20 @@ import PCWire
                 #expect(obsHeader.kind == .telemetry && obsHeader.session == welcome.session)
                 #expect(actHeader.kind == .action && actHeader.sequence == obsHeader.sequence)
                 #expect(beliefHeader.count == 0)
-                if obsHeader.sequence == UInt64(i + 1) {
+                if obsHeader.sequence == UInt64(i) {
                     #expect(obs == y && act == [action])
                 }
                 seen.append(obsHeader.sequence)
-                if obsHeader.sequence == UInt64(i + 1) { break }
+                if obsHeader.sequence == UInt64(i) { break }
             }
         }
         #expect(seen.count >= 20)
+        // The layout names the session and its sizes; this agent publishes no beliefs.
+        #expect(!layouts.isEmpty)
+        for layout in layouts {
+            #expect(layout.kind == "telemetryLayout" && layout.session == welcome.session && layout.robot == linearHello().robot)
+            #expect(layout.observationDimension == 3 && layout.actionDimension == 1 && layout.fields.isEmpty)
+        }
         #expect(seen == seen.sorted() && Set(seen).count == seen.count)
     }
 

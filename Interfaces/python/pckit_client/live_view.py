@@ -8,13 +8,24 @@ Run::
 Each telemetry record (Interfaces/protocol/PROTOCOL.md §3.2: observation frame, action frame,
 beliefs frame) is logged on the timeline ``step`` (the robot's sequence number) and on
 ``robot_time`` (the step's timestamp, the robot's monotonic clock), under one entity per session
-(robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation``,
-``…/beliefs`` (rerun ``Scalars``; vectors give one series per coordinate) and ``…/flags``
-(converged, warning, deadline exceeded as 0/1). The layout shows one column of plots per session,
-for the latest 8 sessions to appear (flags are in the recording but not in the default layout: add
-a view for them in the viewer). Reference agents have no free energy (NaN on the wire): nothing is
-logged for it then. The telemetry carries neither prediction errors nor the planned trajectory, so
-neither is shown.
+(robot): ``session/<id>/free_energy``, ``…/iterations``, ``…/action``, ``…/observation`` and
+``…/flags`` (converged, warning, deadline exceeded as 0/1), as rerun ``Scalars`` (vectors give one
+series per coordinate).
+
+The beliefs frame is split by the session's telemetry layout (a JSON message the server publishes
+before the session's first step and then once a second): each field is logged as
+``session/<id>/beliefs/<field>`` — a learning agent's ``phase``, ``modelVersion`` and
+``predictionError`` (online RMS prediction error per observation coordinate), an active-inference
+agent's beliefs — except a predictive controller's plan (``plannedStates``, ``plannedControls``):
+the planned trajectory is drawn at every step as line strips over the horizon, one per state
+coordinate (``session/<id>/plan/states``: points (k, x_k[i]), k = 0…H) and per control coordinate
+(``…/plan/controls``: (k, u_k[j]), k = 0…H−1), in a 2-D view beside the plots; the plan's first
+control is the executed action (before clipping). Before a session's layout has arrived (a viewer
+that joined late), its beliefs are logged unsplit as ``session/<id>/beliefs/values``.
+
+The layout shows one column of plots per session, for the latest 8 sessions to appear (flags are in
+the recording but not in the default layout: add a view for them in the viewer). Reference agents
+have no free energy (NaN on the wire): nothing is logged for it then.
 
 Each message is checked before use: exactly three parts, each within the protocol's size limit and
 a valid frame (``wire.decode_frame``) of the expected kind, all naming one session and sequence
@@ -41,6 +52,7 @@ PARTS = 3  # observation frame, action frame, beliefs frame
 MAX_TIMELINE = 2 ** 63 - 1
 DRAIN_SECONDS = 2.0  # after Ctrl-C, how long to go on logging what has already arrived
 MAX_COLUMNS = 8  # sessions laid out side by side; later ones are in the recording, not the layout
+MAX_LAYOUTS = 1024  # telemetry layouts kept (the latest sessions'); older sessions' beliefs are logged unsplit
 
 
 class TelemetryMessageError(ValueError):
@@ -59,6 +71,68 @@ class TelemetryRecord:
     iterations: int
     flags: int
     beliefs: np.ndarray        # (beliefDimension), may be empty
+
+
+@dataclass
+class LayoutField:
+    name: str
+    count: int
+
+
+@dataclass
+class TelemetryLayout:
+    """What the values of one session's beliefs frame are (the server's ``telemetryLayout``)."""
+    session: int
+    robot: str
+    observation_dimension: int
+    action_dimension: int
+    fields: List[LayoutField]
+
+
+FIELD_NAME = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def decode_layout(part: bytes) -> TelemetryLayout:
+    """Decodes a one-frame ``telemetryLayout`` message; raises :class:`TelemetryMessageError`
+    naming the first broken rule (the frame's size is bounded by the socket's limit)."""
+    import json
+    try:
+        message = json.loads(part.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise TelemetryMessageError(f"a one-frame message is not JSON: {error}") from None
+    if not isinstance(message, dict) or message.get("kind") != "telemetryLayout":
+        kind = message.get("kind") if isinstance(message, dict) else None
+        raise TelemetryMessageError(f"a one-frame message of kind {kind!r}, expected 'telemetryLayout'")
+    def integer(key, low, high):
+        value = message.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise TelemetryMessageError(f"telemetryLayout.{key} is {value!r}, expected an integer in {low}…{high}")
+        return value
+    session = integer("session", 1, wire.MAX_SESSION_ID)
+    observation_dimension = integer("observationDimension", 1, wire.MAX_VALUES)
+    action_dimension = integer("actionDimension", 1, wire.MAX_VALUES)
+    robot = message.get("robot")
+    if not isinstance(robot, str):
+        raise TelemetryMessageError(f"telemetryLayout.robot is {robot!r}, expected a string")
+    fields = message.get("fields")
+    if not isinstance(fields, list):
+        raise TelemetryMessageError("telemetryLayout.fields is not a list")
+    out, names, total = [], set(), 0
+    for i, item in enumerate(fields):
+        name = item.get("name") if isinstance(item, dict) else None
+        count = item.get("count") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name or not set(name) <= FIELD_NAME or name in names:
+            raise TelemetryMessageError(f"telemetryLayout.fields[{i}].name {name!r} is not a new name of letters, "
+                                        f"digits and _")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise TelemetryMessageError(f"telemetryLayout.fields[{i}].count {count!r} is not an integer ≥ 1")
+        total += count
+        if total > wire.MAX_VALUES:
+            raise TelemetryMessageError(f"telemetryLayout.fields count more than {wire.MAX_VALUES} values, a data "
+                                        f"frame's limit")
+        names.add(name)
+        out.append(LayoutField(name, count))
+    return TelemetryLayout(session, robot, observation_dimension, action_dimension, out)
 
 
 def decode_message(parts: List[bytes]) -> TelemetryRecord:
@@ -121,26 +195,84 @@ def open_subscriber(endpoint: str, context: Optional[zmq.Context] = None) -> zmq
 # The plots of each session, top to bottom: (entity under session/<id>/, title).
 PLOTS = (("free_energy", "free energy"), ("action", "action"), ("observation", "observation"),
          ("beliefs", "beliefs"), ("iterations", "inference iterations"))
+PLAN_FIELDS = ("plannedStates", "plannedControls")
 
 
-def blueprint(sessions: List[int]):
+def blueprint(sessions: List[int], planning: set = frozenset()):
     """The viewer's layout: one column per session (the latest ``MAX_COLUMNS`` to appear), one
-    time-series plot per quantity; the side panels start collapsed so the plots get the room."""
+    time-series plot per quantity, and the planned trajectory (a 2-D view) for sessions whose
+    agent plans; the side panels start collapsed so the plots get the room."""
     import rerun.blueprint as rrb
-    columns = [rrb.Vertical(*(rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}")
-                              for entity, title in PLOTS)) for s in sessions[-MAX_COLUMNS:]]
+    columns = []
+    for s in sessions[-MAX_COLUMNS:]:
+        views = [rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}")
+                 for entity, title in PLOTS]
+        if s in planning:
+            views.append(rrb.Spatial2DView(origin=f"/session/{s}/plan", name=f"session {s}: planned trajectory (k, value)"))
+        columns.append(rrb.Vertical(*views))
     return rrb.Blueprint(rrb.Horizontal(*columns), rrb.BlueprintPanel(expanded=False),
                          rrb.SelectionPanel(expanded=False), rrb.TimePanel(expanded=False))
 
 
+def plan_strips(states: np.ndarray, controls: np.ndarray, action_dimension: int):
+    """The plan as line strips over the horizon: per state coordinate i the points (k, x_k[i]),
+    k = 0…H, and per control coordinate j the points (k, u_k[j]), k = 0…H−1; ``None`` when the
+    sizes are not (H+1)·n and H·m."""
+    if action_dimension < 1 or controls.size % action_dimension:
+        return None
+    horizon = controls.size // action_dimension
+    if horizon < 1 or states.size % (horizon + 1):
+        return None
+    n = states.size // (horizon + 1)
+    x = states.reshape(horizon + 1, n)
+    u = controls.reshape(horizon, action_dimension)
+    state_strips = [np.column_stack([np.arange(horizon + 1, dtype=np.float64), x[:, i]]) for i in range(n)]
+    control_strips = [np.column_stack([np.arange(horizon, dtype=np.float64), u[:, j]]) for j in range(action_dimension)]
+    return state_strips, control_strips
+
+
 class RerunLogger:
     """Logs telemetry records to a rerun recording (its sinks: a file, a gRPC server, or both);
-    sends a new layout (:func:`blueprint`) whenever a session appears."""
+    sends a new layout (:func:`blueprint`) whenever a session appears or turns out to plan."""
 
     def __init__(self, recording):
         self.recording = recording
         self.sessions: List[int] = []   # the latest MAX_COLUMNS sessions, in order of appearance
         self.known: set = set()         # every session seen (one int each)
+        self.layouts: dict = {}         # session -> TelemetryLayout (the latest MAX_LAYOUTS sessions)
+        self.planning: set = set()      # sessions whose plan is drawn
+
+    def set_layout(self, layout: TelemetryLayout) -> None:
+        self.layouts.pop(layout.session, None)
+        self.layouts[layout.session] = layout
+        while len(self.layouts) > MAX_LAYOUTS:
+            self.layouts.pop(next(iter(self.layouts)))
+
+    def log_beliefs(self, base: str, session: int, beliefs: np.ndarray) -> None:
+        import rerun as rr
+        rec = self.recording
+        layout = self.layouts.get(session)
+        if layout is None or sum(f.count for f in layout.fields) != beliefs.size:
+            if beliefs.size:
+                rec.log(f"{base}/beliefs/values", rr.Scalars(beliefs))
+            return
+        values, start = {}, 0
+        for f in layout.fields:
+            values[f.name] = beliefs[start:start + f.count]
+            start += f.count
+        strips = None
+        if all(name in values for name in PLAN_FIELDS):
+            strips = plan_strips(values["plannedStates"], values["plannedControls"], layout.action_dimension)
+        if strips is not None:
+            rec.log(f"{base}/plan/states", rr.LineStrips2D(strips[0]))
+            rec.log(f"{base}/plan/controls", rr.LineStrips2D(strips[1]))
+            if session not in self.planning:
+                self.planning.add(session)
+                rec.send_blueprint(blueprint(self.sessions, self.planning))
+        for name, block in values.items():
+            if strips is not None and name in PLAN_FIELDS:
+                continue
+            rec.log(f"{base}/beliefs/{name}", rr.Scalars(block))
 
     def log(self, record: TelemetryRecord) -> None:
         import rerun as rr
@@ -148,20 +280,19 @@ class RerunLogger:
         rec.set_time("step", sequence=record.sequence)
         rec.set_time("robot_time", duration=np.timedelta64(record.timestamp_ns, "ns"))
         base = f"session/{record.session}"
+        if record.session not in self.known:
+            self.known.add(record.session)
+            self.sessions = (self.sessions + [record.session])[-MAX_COLUMNS:]
+            rec.log(f"{base}/flags", rr.SeriesLines(names=["converged", "warning", "deadline exceeded"]), static=True)
+            rec.send_blueprint(blueprint(self.sessions, self.planning))
         if np.isfinite(record.free_energy):
             rec.log(f"{base}/free_energy", rr.Scalars(record.free_energy))
         rec.log(f"{base}/iterations", rr.Scalars(float(record.iterations)))
         rec.log(f"{base}/action", rr.Scalars(record.action))
         rec.log(f"{base}/observation", rr.Scalars(record.observation))
-        if record.beliefs.size:
-            rec.log(f"{base}/beliefs", rr.Scalars(record.beliefs))
+        self.log_beliefs(base, record.session, record.beliefs)
         rec.log(f"{base}/flags", rr.Scalars([float(bool(record.flags & f)) for f in
                                              (wire.FLAG_CONVERGED, wire.FLAG_WARNING, wire.FLAG_DEADLINE_EXCEEDED)]))
-        if record.session not in self.known:
-            self.known.add(record.session)
-            self.sessions = (self.sessions + [record.session])[-MAX_COLUMNS:]
-            rec.log(f"{base}/flags", rr.SeriesLines(names=["converged", "warning", "deadline exceeded"]), static=True)
-            rec.send_blueprint(blueprint(self.sessions))
 
 
 @dataclass
@@ -191,6 +322,14 @@ def run(socket: zmq.Socket, logger: RerunLogger, *, messages: Optional[int], sec
             if not socket.poll(int(wait * 1000)):
                 continue
         parts = receive_parts(socket)
+        if len(parts) == 1 and parts[0][:1] == b"{":
+            try:
+                logger.set_layout(decode_layout(parts[0]))
+            except TelemetryMessageError as error:
+                summary.refused += 1
+                print(f"live_view: refused telemetry message #{summary.logged + summary.refused}: {error}",
+                      file=err, flush=True)
+            continue
         try:
             record = decode_message(parts)
         except (wire.WireError, TelemetryMessageError) as error:

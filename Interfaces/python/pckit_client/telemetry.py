@@ -1,7 +1,9 @@
 """Read the telemetry socket of ``pcctl serve --telemetry`` and plot free energy per session."""
 from __future__ import annotations
 
+import json
 import math
+import time
 from collections import defaultdict
 from typing import Dict, List, Optional
 
@@ -11,23 +13,56 @@ from . import wire
 
 
 class TelemetrySubscriber:
-    """Receives per-step records: session, sequence, observation, action, free energy, iterations, beliefs."""
+    """Receives per-step records: session, sequence, observation, action, free energy, iterations,
+    beliefs, and ``fields``: the beliefs split by the session's telemetry layout (``{name: values}``,
+    e.g. ``plannedStates``, ``plannedControls``, ``predictionError``; empty until the layout, which
+    the server publishes before a session's first step and then once a second, has arrived)."""
+
+    MAX_LAYOUTS = 1024  # sessions whose layout is kept (the latest)
 
     def __init__(self, endpoint: str, context: Optional[zmq.Context] = None):
         self.socket = (context or zmq.Context.instance()).socket(zmq.SUB)
         self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.setsockopt(zmq.MAXMSGSIZE, wire.MAX_MESSAGE_BYTES)
         self.socket.setsockopt(zmq.SUBSCRIBE, b"")
         self.socket.connect(endpoint)
+        self.layouts: Dict[int, List[tuple]] = {}  # session -> [(field name, count)]
 
     def receive(self, timeout: float = 1.0) -> Optional[dict]:
-        """The next record, or ``None`` after ``timeout`` seconds."""
-        if not self.socket.poll(int(timeout * 1000)):
-            return None
-        observation, action, beliefs = (wire.decode_frame(f) for f in self.socket.recv_multipart())
-        return {"session": observation.session, "sequence": observation.sequence,
-                "timestamp": observation.timestamp, "observation": observation.values,
-                "action": action.values, "free_energy": observation.free_energy,
-                "iterations": observation.iterations, "beliefs": beliefs.values}
+        """The next record, or ``None`` after ``timeout`` seconds (layout messages are read on the way)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            wait = max(0.0, deadline - time.monotonic())
+            if not self.socket.poll(int(wait * 1000)):
+                return None
+            parts = self.socket.recv_multipart()
+            if len(parts) == 1 and parts[0][:1] == b"{":
+                self._read_layout(parts[0])
+                continue
+            observation, action, beliefs = (wire.decode_frame(f) for f in parts)
+            fields = {}
+            layout = self.layouts.get(observation.session)
+            if layout is not None and sum(count for _, count in layout) == len(beliefs.values):
+                start = 0
+                for name, count in layout:
+                    fields[name] = list(beliefs.values[start:start + count])
+                    start += count
+            return {"session": observation.session, "sequence": observation.sequence,
+                    "timestamp": observation.timestamp, "observation": observation.values,
+                    "action": action.values, "free_energy": observation.free_energy,
+                    "iterations": observation.iterations, "beliefs": beliefs.values, "fields": fields}
+
+    def _read_layout(self, part: bytes) -> None:
+        message = json.loads(part.decode("utf-8"))
+        if not isinstance(message, dict) or message.get("kind") != "telemetryLayout":
+            raise ValueError(f"telemetry: a one-frame message of kind {message.get('kind') if isinstance(message, dict) else None!r}, "
+                             f"expected 'telemetryLayout'")
+        fields = [(f["name"], int(f["count"])) for f in message["fields"]]
+        session = int(message["session"])
+        self.layouts.pop(session, None)
+        self.layouts[session] = fields
+        while len(self.layouts) > self.MAX_LAYOUTS:
+            self.layouts.pop(next(iter(self.layouts)))
 
     def close(self) -> None:
         self.socket.close(linger=0)

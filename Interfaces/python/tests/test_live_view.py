@@ -204,3 +204,102 @@ def test_live_view_pendulum_example_shows_two_robots(start_server, tmp_path):
     assert rest[-1] == "logged 80 records from 2 session(s), refused 0", (rest, stderr)
     for session in sessions:
         assert sorted(series(rrd, f"/session/{session}/action")) == list(range(1, 41))
+
+
+def strips(path, entity):
+    """{step: line strips} of one entity's LineStrips2D, read with rerun's own .rrd reader."""
+    out = {}
+    for chunk in RrdReader(path).stream().to_chunks():
+        if chunk.entity_path != entity or chunk.is_static:
+            continue
+        batch = chunk.to_record_batch()
+        for step, value in zip(batch.column("step").to_pylist(), batch.column("LineStrips2D:strips").to_pylist()):
+            out[step] = value
+    return out
+
+
+def drive_until_logged(view, step, limit=400):
+    """Steps the robot until the live view reports its first record; returns (session, sequence)."""
+    for _ in range(limit):
+        step()
+        try:
+            first = view.lines.get(timeout=0.01)
+        except queue.Empty:
+            continue
+        assert first.startswith("first record: session "), first
+        return tuple(int(w) for w in first.split()[3::2])
+    raise AssertionError("the live view logged nothing")
+
+
+def test_live_view_draws_the_plan_and_the_learning_agents_prediction_error(start_server, tmp_path):
+    """The telemetry layout splits the beliefs frame: the pendulum planner's plan is drawn as line
+    strips whose first control is the action the robot received (unclipped: the planner keeps its
+    controls in the action bounds), and a learning agent's phase, model version and prediction
+    error are logged per step, its phase switching once after its exploration steps."""
+    server, endpoint = start_server("--telemetry", unique_ipc("tel"), lines=2)
+    rrd = tmp_path / "plan.rrd"
+    view = LiveView("--telemetry", server.value("telemetry"), "--save", str(rrd), "--seconds", "40")
+    assert view.line(timeout=15).startswith("subscribed to ")
+
+    env = gym.make("Pendulum-v1")
+    observation, _ = env.reset(seed=3)
+    actions = {}
+    with remote_agent_for(env, endpoint, AGENT, scalar="float64", timeout=5.0) as planner:
+        def pendulum_step():
+            nonlocal observation
+            action = planner.step(observation)
+            actions[planner.last_frame.sequence] = action.copy()
+            observation, *_ = env.step(action.astype(np.float32))
+        planner_session, first = drive_until_logged(view, pendulum_step)
+        for _ in range(60):
+            pendulum_step()
+    env.close()
+
+    exploration = 100  # more than the first batch needs (64 training transitions), so the switch is at this step
+    position = np.zeros(2)
+    goal = {"agent": "learning", "goal": {"target": [0.5, 0], "precision": [10, 0.1], "explorationSteps": exploration}}
+    from pckit_client import RemoteAgent
+    learner = RemoteAgent(endpoint, ([-5, -5], [5, 5]), ([-4], [4]), goal, scalar="float64", timeout=5.0)
+    steps_taken = {}
+    try:
+        def spring_step():
+            force = float(learner.step(position)[0])
+            steps_taken[learner.last_frame.sequence] = len(steps_taken) + 1
+            position[1] += 0.05 * (force - 4 * position[0] - 0.5 * position[1])
+            position[0] += 0.05 * position[1]
+        for _ in range(exploration + 60):
+            spring_step()
+        learner_session = learner.session
+    finally:
+        learner.close()
+    time.sleep(0.5)
+    returncode, stderr, rest = view.stop()
+    assert returncode == 0, stderr
+    assert rest[-1].endswith("refused 0"), (rest, stderr)
+
+    # The plan: one control strip (H points) whose first point is (0, the action received), and
+    # as many state strips as the model has states, each of H + 1 points.
+    controls = strips(rrd, f"/session/{planner_session}/plan/controls")
+    states = strips(rrd, f"/session/{planner_session}/plan/states")
+    expected = sorted(s for s in actions if s >= first)
+    assert sorted(controls) == sorted(states) == expected, (sorted(controls)[:5], expected[:5])
+    for sequence in expected:
+        (control_strip,) = controls[sequence]
+        horizon = len(control_strip)
+        assert horizon > 1 and [p[0] for p in control_strip] == list(range(horizon))
+        assert control_strip[0][1] == np.float32(actions[sequence][0]), (sequence, control_strip[0], actions[sequence])
+        assert len(states[sequence]) == 2 and all(len(strip) == horizon + 1 for strip in states[sequence])
+
+    # The learning agent: per step its phase (0 exploring, 1 controlling), model version and
+    # prediction error (two coordinates), split out of the beliefs frame by the layout.
+    base = f"/session/{learner_session}/beliefs"
+    phase, version, error = (series(rrd, f"{base}/{name}") for name in ("phase", "modelVersion", "predictionError"))
+    assert sorted(phase) == sorted(version) == sorted(error) and len(phase) >= 60
+    exploring = [steps_taken[s] for s in phase if phase[s] == [0.0]]
+    controlling = [steps_taken[s] for s in phase if phase[s] == [1.0]]
+    assert exploring and controlling and max(exploring) < min(controlling), (exploring[-3:], controlling[:3])
+    assert exploration <= min(controlling) <= exploration + 1, (max(exploring), min(controlling), sorted(steps_taken[s] for s in phase)[:5], len(phase))
+    assert all(len(v) == 2 for v in error.values())
+    late = [error[s] for s in phase if steps_taken[s] > exploration + 40]
+    assert late and all(np.isfinite(v).all() and min(v) >= 0 for v in late), late[:3]
+    assert all(version[s] == [0.0] for s in phase if phase[s] == [0.0])

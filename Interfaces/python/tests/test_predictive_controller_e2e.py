@@ -114,8 +114,10 @@ def test_default_agent_from_config_file(start_server):
 
 
 def test_telemetry_carries_free_energy_and_beliefs(start_server):
-    """Each step's telemetry has the controller's free energy and its belief: the perceived state
-    (θ, θ̇) = (atan2(sin θ, cos θ), θ̇) decoded from the observation."""
+    """Each step's telemetry has the controller's free energy and its plan, named by the session's
+    telemetry layout: the plan starts at the perceived state (θ, θ̇) = (atan2(sin θ, cos θ), θ̇)
+    decoded from the observation, and its first control is the action sent (within the bounds, so
+    unclipped)."""
     telemetry = unique_ipc("tel")
     server, endpoint = start_server("--telemetry", telemetry, lines=2)
     subscriber = TelemetrySubscriber(server.value("telemetry"))
@@ -140,7 +142,9 @@ def test_telemetry_carries_free_energy_and_beliefs(start_server):
     for record, y in zip(records, observations):
         assert np.array_equal(record["observation"], y)
         assert np.isfinite(record["free_energy"]) and record["free_energy"] >= 0
-        assert record["beliefs"] == pytest.approx([np.arctan2(y[1], y[0]), y[2]], abs=1e-12)
+        assert sorted(record["fields"]) == ["plannedControls", "plannedStates"]
+        assert record["fields"]["plannedStates"][:2] == pytest.approx([np.arctan2(y[1], y[0]), y[2]], abs=1e-12)
+        assert record["fields"]["plannedControls"][0] == record["action"][0]
 
 
 def test_serve_refuses_an_unknown_task():

@@ -83,7 +83,7 @@ extension ServerCore {
                     session.closed = true
                     throw .agentRejected("\(error)")
                 }
-                session.attach(agent, telemetry: telemetry)
+                session.attach(agent, telemetry: telemetry, controlPeriod: request.controlPeriod)
                 var warnings = warnings
                 var resumedVersion: Int?
                 if agent.learnsModel, let store = ModelStore(configuration) {
@@ -239,7 +239,11 @@ extension ServerCore {
                                      timestampNanoseconds: step.timestampNanoseconds, count: session.observation.count,
                                      iterations: diagnostics.iterations, freeEnergy: diagnostics.freeEnergy)
         let n = DataFrame.encode(header, values: UnsafeBufferPointer(session.observation), into: slot.telemetry)
-        agent.writeBeliefs(into: session.beliefs)
+        if session.telemetryUsesRecordedBeliefs {
+            agent.writeRecordedBeliefs(into: session.beliefs)
+        } else {
+            agent.writeBeliefs(into: session.beliefs)
+        }
         header.count = session.beliefs.count
         let rest = UnsafeMutableRawBufferPointer(rebasing: slot.telemetry[n...])
         let m = DataFrame.encode(header, values: UnsafeBufferPointer(session.beliefs), into: rest)

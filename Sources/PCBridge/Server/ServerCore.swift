@@ -383,7 +383,7 @@ final class ServerCore: @unchecked Sendable {
             if let code = slot.errorCode { statistics.errors[code, default: 0] += 1 }
             if slot.answeredStep {
                 statistics.steps += 1
-                publishTelemetry(slot)
+                publishTelemetry(slot, of: session)
             }
             switch slot.request {
             case .open:
@@ -410,9 +410,19 @@ final class ServerCore: @unchecked Sendable {
 
     /// Publishes one step on the telemetry socket as three frames: the observation (a telemetry
     /// frame carrying the robot's timestamp, iterations and free energy), the action frame sent
-    /// to the robot, and the agent's beliefs (a telemetry frame, possibly empty).
-    func publishTelemetry(_ slot: RequestSlot) {
+    /// to the robot, and the agent's beliefs (a telemetry frame, possibly empty). Before the
+    /// session's first step, and then every second's worth of steps at its control period, the
+    /// session's telemetry layout goes first (one JSON frame: the names and sizes of the beliefs
+    /// frame's fields), so that a subscriber that joins late learns it too.
+    func publishTelemetry(_ slot: RequestSlot, of session: Session) {
         guard let publisher, slot.telemetryObservationLength > 0 else { return }
+        if !session.telemetryLayout.isEmpty {
+            if session.telemetryStepsUntilLayout == 0 {
+                session.telemetryLayout.withUnsafeBytes { _ = try? publisher.send($0, dontWait: true) }
+                session.telemetryStepsUntilLayout = session.telemetryLayoutInterval
+            }
+            session.telemetryStepsUntilLayout -= 1
+        }
         let frames = UnsafeRawBufferPointer(slot.telemetry)
         _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: frames[0..<slot.telemetryObservationLength]), more: true, dontWait: true)
         _ = try? publisher.send(UnsafeRawBufferPointer(rebasing: slot.reply[0..<slot.replyLength]), more: true, dontWait: true)

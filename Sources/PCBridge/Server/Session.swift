@@ -1,3 +1,4 @@
+import Foundation
 import PCEnvironment
 import PCRecording
 import PCWire
@@ -78,8 +79,19 @@ final class Session {
     let observation: UnsafeMutableBufferPointer<Double>
     /// (actionDimension)
     let action: UnsafeMutableBufferPointer<Double>
-    /// (agent.beliefDimension), sized when the agent is built.
+    /// The telemetry beliefs, sized when the agent is built: the agent's recorded beliefs
+    /// (``BridgeAgent/recordedBeliefs``) when they fit a data frame, else its telemetry beliefs.
     var beliefs = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// Whether ``beliefs`` holds the recorded beliefs (``BridgeAgent/writeRecordedBeliefs(into:)``).
+    var telemetryUsesRecordedBeliefs = false
+    /// The encoded ``PCWire/TelemetryLayout`` of this session (empty without telemetry).
+    var telemetryLayout: [UInt8] = []
+    /// Steps between two publications of ``telemetryLayout``: one second of steps at the hello's
+    /// control period (counted in steps, not read from a clock, so that publishing is the same on
+    /// every run).
+    var telemetryLayoutInterval = 1
+    /// Published steps until ``telemetryLayout`` is published again (server thread; 0: before the next step).
+    var telemetryStepsUntilLayout = 0
     /// The encoded reply to the last step, kept for retries of the same sequence number.
     let cachedReply: UnsafeMutableRawBufferPointer
     var cachedReplyLength = 0
@@ -138,12 +150,32 @@ final class Session {
         cachedReply.deallocate()
     }
 
-    /// Sizes the belief buffer and the slots' telemetry buffers once the agent exists (worker).
-    func attach(_ agent: any BridgeAgent, telemetry: Bool) {
+    private static let layoutEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Sizes the belief buffer and the slots' telemetry buffers once the agent exists (worker),
+    /// and encodes the session's telemetry layout.
+    func attach(_ agent: any BridgeAgent, telemetry: Bool, controlPeriod: Double) {
         self.agent = agent
-        beliefs = .allocate(capacity: max(agent.beliefDimension, 0))
-        beliefs.initialize(repeating: 0)
         guard telemetry else { return }
+        // Telemetry shows what a recording holds (a plan, a learning agent's prediction error)
+        // when it fits one data frame; else the agent's own telemetry beliefs.
+        let recorded = agent.recordedBeliefs
+        let recordedCount = recorded.reduce(0) { $0 + $1.count }
+        telemetryUsesRecordedBeliefs = recordedCount <= WireLimits.maximumValues
+        let fields = telemetryUsesRecordedBeliefs
+            ? recorded.map { TelemetryLayout.Field(name: $0.name, count: $0.count, description: $0.description) }
+            : (agent.beliefDimension > 0 ? [TelemetryLayout.Field(name: "beliefs", count: agent.beliefDimension,
+                                                                  description: "the agent's telemetry beliefs (its recorded beliefs, \(recordedCount) values, exceed a data frame's \(WireLimits.maximumValues))")] : [])
+        let layout = TelemetryLayout(session: id, robot: robot, observationDimension: observation.count,
+                                     actionDimension: action.count, fields: fields)
+        telemetryLayout = (try? Self.layoutEncoder.encode(layout)).map(Array.init) ?? []
+        telemetryLayoutInterval = controlPeriod > 0 ? Int(min(max(1 / controlPeriod, 1), 1_000_000).rounded()) : 1
+        beliefs = .allocate(capacity: layout.beliefCount)
+        beliefs.initialize(repeating: 0)
         let bytes = 2 * WireLimits.headerBytes + 8 * (observation.count + beliefs.count)
         for slot in slots { slot.telemetry = .allocate(byteCount: bytes, alignment: 8) }
     }
