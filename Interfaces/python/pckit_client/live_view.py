@@ -17,10 +17,10 @@ before the session's first step and then once a second): each field is logged as
 ``session/<id>/beliefs/<field>`` — a learning agent's ``phase``, ``modelVersion`` and
 ``predictionError`` (online RMS prediction error per observation coordinate), an active-inference
 agent's beliefs — except a predictive controller's plan (``plannedStates``, ``plannedControls``):
-the planned trajectory is drawn at every step as line strips over the horizon, one per state
-coordinate (``session/<id>/plan/states``: points (k, x_k[i]), k = 0…H) and per control coordinate
-(``…/plan/controls``: (k, u_k[j]), k = 0…H−1), in a 2-D view beside the plots; the plan's first
-control is the executed action (before clipping). Before a session's layout has arrived (a viewer
+the planned trajectory is logged at every step as bar charts over the horizon, one per state
+coordinate (``session/<id>/plan/states/x<i>``: x_k[i] for k = 0…H) and per control coordinate
+(``…/plan/controls/u<j>``: u_k[j], k = 0…H−1), shown in place of the beliefs plot (scrub the
+timeline to see the plan change); the plan's first control is the executed action (before clipping). Before a session's layout has arrived (a viewer
 that joined late), its beliefs are logged unsplit as ``session/<id>/beliefs/values``.
 
 The layout shows one column of plots per session, for the latest 8 sessions to appear (flags are in
@@ -198,37 +198,42 @@ PLOTS = (("free_energy", "free energy"), ("action", "action"), ("observation", "
 PLAN_FIELDS = ("plannedStates", "plannedControls")
 
 
-def blueprint(sessions: List[int], planning: set = frozenset()):
+def blueprint(sessions: List[int], planning: Optional[dict] = None):
     """The viewer's layout: one column per session (the latest ``MAX_COLUMNS`` to appear), one
-    time-series plot per quantity, and the planned trajectory (a 2-D view) for sessions whose
-    agent plans; the side panels start collapsed so the plots get the room."""
+    time-series plot per quantity; for a session whose agent plans (``planning``: session →
+    (state count, control count)), the beliefs plot gives way to the planned trajectory, one bar
+    chart over the horizon per state and control coordinate. The side panels start collapsed so the
+    plots get the room."""
     import rerun.blueprint as rrb
+    planning = planning or {}
     columns = []
     for s in sessions[-MAX_COLUMNS:]:
-        views = [rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}")
-                 for entity, title in PLOTS]
-        if s in planning:
-            views.append(rrb.Spatial2DView(origin=f"/session/{s}/plan", name=f"session {s}: planned trajectory (k, value)"))
+        views = []
+        for entity, title in PLOTS:
+            if entity == "beliefs" and s in planning:
+                n, m = planning[s]
+                views.append(rrb.Horizontal(
+                    *(rrb.BarChartView(origin=f"/session/{s}/plan/states/x{i}", name=f"session {s}: planned x[{i}], k = 0…H")
+                      for i in range(n)),
+                    *(rrb.BarChartView(origin=f"/session/{s}/plan/controls/u{j}", name=f"session {s}: planned u[{j}], k = 0…H−1")
+                      for j in range(m))))
+            else:
+                views.append(rrb.TimeSeriesView(origin=f"/session/{s}/{entity}", name=f"session {s}: {title}"))
         columns.append(rrb.Vertical(*views))
     return rrb.Blueprint(rrb.Horizontal(*columns), rrb.BlueprintPanel(expanded=False),
                          rrb.SelectionPanel(expanded=False), rrb.TimePanel(expanded=False))
 
 
-def plan_strips(states: np.ndarray, controls: np.ndarray, action_dimension: int):
-    """The plan as line strips over the horizon: per state coordinate i the points (k, x_k[i]),
-    k = 0…H, and per control coordinate j the points (k, u_k[j]), k = 0…H−1; ``None`` when the
-    sizes are not (H+1)·n and H·m."""
+def plan_matrices(states: np.ndarray, controls: np.ndarray, action_dimension: int):
+    """The plan as matrices over the horizon: states (H+1, n), row k = x_k, and controls (H, m),
+    row k = u_k; ``None`` when the sizes are not (H+1)·n and H·m."""
     if action_dimension < 1 or controls.size % action_dimension:
         return None
     horizon = controls.size // action_dimension
     if horizon < 1 or states.size % (horizon + 1):
         return None
     n = states.size // (horizon + 1)
-    x = states.reshape(horizon + 1, n)
-    u = controls.reshape(horizon, action_dimension)
-    state_strips = [np.column_stack([np.arange(horizon + 1, dtype=np.float64), x[:, i]]) for i in range(n)]
-    control_strips = [np.column_stack([np.arange(horizon, dtype=np.float64), u[:, j]]) for j in range(action_dimension)]
-    return state_strips, control_strips
+    return states.reshape(horizon + 1, n), controls.reshape(horizon, action_dimension)
 
 
 class RerunLogger:
@@ -240,7 +245,7 @@ class RerunLogger:
         self.sessions: List[int] = []   # the latest MAX_COLUMNS sessions, in order of appearance
         self.known: set = set()         # every session seen (one int each)
         self.layouts: dict = {}         # session -> TelemetryLayout (the latest MAX_LAYOUTS sessions)
-        self.planning: set = set()      # sessions whose plan is drawn
+        self.planning: dict = {}        # session -> (state count, control count) of the plan drawn
 
     def set_layout(self, layout: TelemetryLayout) -> None:
         self.layouts.pop(layout.session, None)
@@ -260,17 +265,20 @@ class RerunLogger:
         for f in layout.fields:
             values[f.name] = beliefs[start:start + f.count]
             start += f.count
-        strips = None
+        plan = None
         if all(name in values for name in PLAN_FIELDS):
-            strips = plan_strips(values["plannedStates"], values["plannedControls"], layout.action_dimension)
-        if strips is not None:
-            rec.log(f"{base}/plan/states", rr.LineStrips2D(strips[0]))
-            rec.log(f"{base}/plan/controls", rr.LineStrips2D(strips[1]))
-            if session not in self.planning:
-                self.planning.add(session)
+            plan = plan_matrices(values["plannedStates"], values["plannedControls"], layout.action_dimension)
+        if plan is not None:
+            states, controls = plan
+            for i in range(states.shape[1]):
+                rec.log(f"{base}/plan/states/x{i}", rr.BarChart(states[:, i]))
+            for j in range(controls.shape[1]):
+                rec.log(f"{base}/plan/controls/u{j}", rr.BarChart(controls[:, j]))
+            if self.planning.get(session) != (states.shape[1], controls.shape[1]):
+                self.planning[session] = (states.shape[1], controls.shape[1])
                 rec.send_blueprint(blueprint(self.sessions, self.planning))
         for name, block in values.items():
-            if strips is not None and name in PLAN_FIELDS:
+            if plan is not None and name in PLAN_FIELDS:
                 continue
             rec.log(f"{base}/beliefs/{name}", rr.Scalars(block))
 

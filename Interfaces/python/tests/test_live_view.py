@@ -13,6 +13,7 @@ import time
 
 import gymnasium as gym
 import numpy as np
+import pytest
 import zmq
 from rerun.chunk import RrdReader
 
@@ -206,15 +207,16 @@ def test_live_view_pendulum_example_shows_two_robots(start_server, tmp_path):
         assert sorted(series(rrd, f"/session/{session}/action")) == list(range(1, 41))
 
 
-def strips(path, entity):
-    """{step: line strips} of one entity's LineStrips2D, read with rerun's own .rrd reader."""
+def bars(path, entity):
+    """{step: values} of one entity's BarChart, read with rerun's own .rrd reader."""
     out = {}
     for chunk in RrdReader(path).stream().to_chunks():
         if chunk.entity_path != entity or chunk.is_static:
             continue
         batch = chunk.to_record_batch()
-        for step, value in zip(batch.column("step").to_pylist(), batch.column("LineStrips2D:strips").to_pylist()):
-            out[step] = value
+        for step, (tensor,) in zip(batch.column("step").to_pylist(), batch.column("BarChart:values").to_pylist()):
+            assert len(tensor["shape"]) == 1 and tensor["shape"][0] == len(tensor["buffer"])
+            out[step] = tensor["buffer"]
     return out
 
 
@@ -232,10 +234,11 @@ def drive_until_logged(view, step, limit=400):
 
 
 def test_live_view_draws_the_plan_and_the_learning_agents_prediction_error(start_server, tmp_path):
-    """The telemetry layout splits the beliefs frame: the pendulum planner's plan is drawn as line
-    strips whose first control is the action the robot received (unclipped: the planner keeps its
-    controls in the action bounds), and a learning agent's phase, model version and prediction
-    error are logged per step, its phase switching once after its exploration steps."""
+    """The telemetry layout splits the beliefs frame: the pendulum planner's plan is logged as bar
+    charts over the horizon whose first control is the action the robot received (unclipped: the
+    planner keeps its controls in the action bounds) and whose first state is the perceived state
+    (θ, θ̇) decoded from the observation sent, and a learning agent's phase, model version and
+    prediction error are logged per step, its phase switching once after its exploration steps."""
     server, endpoint = start_server("--telemetry", unique_ipc("tel"), lines=2)
     rrd = tmp_path / "plan.rrd"
     view = LiveView("--telemetry", server.value("telemetry"), "--save", str(rrd), "--seconds", "40")
@@ -243,12 +246,14 @@ def test_live_view_draws_the_plan_and_the_learning_agents_prediction_error(start
 
     env = gym.make("Pendulum-v1")
     observation, _ = env.reset(seed=3)
-    actions = {}
+    actions, observations = {}, {}
     with remote_agent_for(env, endpoint, AGENT, scalar="float64", timeout=5.0) as planner:
         def pendulum_step():
             nonlocal observation
+            sent = np.asarray(observation, dtype=np.float64)
             action = planner.step(observation)
             actions[planner.last_frame.sequence] = action.copy()
+            observations[planner.last_frame.sequence] = sent
             observation, *_ = env.step(action.astype(np.float32))
         planner_session, first = drive_until_logged(view, pendulum_step)
         for _ in range(60):
@@ -277,18 +282,18 @@ def test_live_view_draws_the_plan_and_the_learning_agents_prediction_error(start
     assert returncode == 0, stderr
     assert rest[-1].endswith("refused 0"), (rest, stderr)
 
-    # The plan: one control strip (H points) whose first point is (0, the action received), and
-    # as many state strips as the model has states, each of H + 1 points.
-    controls = strips(rrd, f"/session/{planner_session}/plan/controls")
-    states = strips(rrd, f"/session/{planner_session}/plan/states")
+    # The plan: the control over H steps, its first value the action received; the two states
+    # (θ, θ̇) over H + 1 steps, starting at the perceived state.
+    base = f"/session/{planner_session}/plan"
+    controls, theta, theta_dot = (bars(rrd, f"{base}/{name}") for name in ("controls/u0", "states/x0", "states/x1"))
     expected = sorted(s for s in actions if s >= first)
-    assert sorted(controls) == sorted(states) == expected, (sorted(controls)[:5], expected[:5])
+    assert sorted(controls) == sorted(theta) == sorted(theta_dot) == expected, (sorted(controls)[:5], expected[:5])
     for sequence in expected:
-        (control_strip,) = controls[sequence]
-        horizon = len(control_strip)
-        assert horizon > 1 and [p[0] for p in control_strip] == list(range(horizon))
-        assert control_strip[0][1] == np.float32(actions[sequence][0]), (sequence, control_strip[0], actions[sequence])
-        assert len(states[sequence]) == 2 and all(len(strip) == horizon + 1 for strip in states[sequence])
+        horizon = len(controls[sequence])
+        assert horizon > 1 and len(theta[sequence]) == len(theta_dot[sequence]) == horizon + 1
+        assert controls[sequence][0] == actions[sequence][0], (sequence, controls[sequence][0], actions[sequence])
+        y = observations[sequence]
+        assert [theta[sequence][0], theta_dot[sequence][0]] == pytest.approx([np.arctan2(y[1], y[0]), y[2]], abs=1e-12)
 
     # The learning agent: per step its phase (0 exploring, 1 controlling), model version and
     # prediction error (two coordinates), split out of the beliefs frame by the layout.
