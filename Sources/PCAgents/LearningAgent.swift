@@ -307,17 +307,7 @@ public struct LearningAgent: AnytimeAgent {
         }
         plannerNetwork = nil
         do {
-            for l in 0..<source.layers.count {
-                try snapshot.layers[l].weight.assign(source.layers[l].weight)
-                if let bias = source.layers[l].bias, snapshot.layers[l].bias != nil {
-                    try snapshot.layers[l].bias!.assign(bias)
-                } else {
-                    snapshot.layers[l].bias = source.layers[l].bias
-                }
-                if snapshot.layers[l].precision != source.layers[l].precision {
-                    snapshot.layers[l].precision = source.layers[l].precision
-                }
-            }
+            try snapshot.assignParameters(from: source)
             plannerNetwork = snapshot
         } catch {
             plannerNetwork = source

@@ -100,7 +100,10 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
 
     /// Applies one update to the weights and biases of `network` from `gradients` (∂F_B/∂θ).
     /// Learned log-variances are not touched (see ``PCNetwork/updatePrecisions(_:learningRate:)``).
-    public mutating func step(_ network: inout PCNetwork<Scalar>, gradients: ParameterGradients<Scalar>) {
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` when `gradients` or this
+    ///   optimiser's state were made for a network of other shapes (checked before any update).
+    public mutating func step(_ network: inout PCNetwork<Scalar>, gradients: ParameterGradients<Scalar>) throws {
+        try checkFits(network, gradients)
         stepCount += 1
         var slot = 0
         for l in network.layers.indices {
@@ -119,6 +122,52 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
                 }
                 slot += 1
             }
+        }
+    }
+
+    /// Checks that `gradients` and the moments have `network`'s shapes (O(L), no allocation): the
+    /// update loops and the Adam kernel index them by the network's counts without bounds checks.
+    func checkFits(_ network: PCNetwork<Scalar>, _ gradients: ParameterGradients<Scalar>) throws {
+        guard gradients.weights.count == network.depth, gradients.biases.count == network.depth else {
+            throw PCCoreError.shapeMismatch(what: "gradients (layers)", expected: Shape(network.depth, 1),
+                                            got: Shape(gradients.weights.count, 1))
+        }
+        var slot = 0
+        for l in 0..<network.depth {
+            let layer = network.layers[l]
+            guard gradients.weights[l].shape == layer.weight.shape else {
+                throw PCCoreError.shapeMismatch(what: "weight gradient of layer \(l + 1)", expected: layer.weight.shape,
+                                                got: gradients.weights[l].shape)
+            }
+            try checkMoments(slot, layer.weight.count, l)
+            slot += 1
+            if let bias = layer.bias {
+                if let gradient = gradients.biases[l], gradient.count != bias.count {
+                    throw PCCoreError.shapeMismatch(what: "bias gradient of layer \(l + 1)", expected: Shape(bias.count, 1),
+                                                    got: Shape(gradient.count, 1))
+                }
+                try checkMoments(slot, bias.count, l)
+                slot += 1
+            }
+        }
+        if !firstMoments.isEmpty && firstMoments.count != slot || !secondMoments.isEmpty && secondMoments.count != slot {
+            throw PCCoreError.shapeMismatch(what: "optimizer state (tensors)", expected: Shape(slot, 1),
+                                            got: Shape(max(firstMoments.count, secondMoments.count), 1))
+        }
+        if case .mq = kind, layerScales.count != network.depth {
+            throw PCCoreError.shapeMismatch(what: "MQ layer scales", expected: Shape(network.depth, 1), got: Shape(layerScales.count, 1))
+        }
+    }
+
+    /// Checks moment tensor `slot` (of layer `l`) has `count` values, for the rules that keep moments.
+    private func checkMoments(_ slot: Int, _ count: Int, _ l: Int) throws {
+        if !firstMoments.isEmpty, slot >= firstMoments.count || firstMoments[slot].count != count {
+            throw PCCoreError.shapeMismatch(what: "optimizer state of layer \(l + 1)", expected: Shape(count, 1),
+                                            got: Shape(slot < firstMoments.count ? firstMoments[slot].count : 0, 1))
+        }
+        if !secondMoments.isEmpty, slot >= secondMoments.count || secondMoments[slot].count != count {
+            throw PCCoreError.shapeMismatch(what: "optimizer state of layer \(l + 1)", expected: Shape(count, 1),
+                                            got: Shape(slot < secondMoments.count ? secondMoments[slot].count : 0, 1))
         }
     }
 

@@ -47,7 +47,7 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
     public mutating func step(_ graph: inout PCGraph<Scalar>, clamps: PCGraphClamps<Scalar>) throws -> BatchResult {
         let report = try graph.settle(&state, workspace: &workspace, clamps: clamps, options: options.inference)
         try graph.parameterGradients(state, workspace: workspace, into: &gradients)
-        optimizer.step(&graph, gradients: gradients)
+        try optimizer.step(&graph, gradients: gradients)
         return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,
                            iterations: report.iterations, diverged: report.diverged)
     }

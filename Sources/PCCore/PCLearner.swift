@@ -63,6 +63,10 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     @discardableResult
     public mutating func step<I: MatrixOperand, T: MatrixOperand>(_ network: inout PCNetwork<Scalar>, input: I, target: T) throws -> BatchResult
     where I.Scalar == Scalar, T.Scalar == Scalar {
+        // The fused kernels and the optimiser index every buffer by the network's shapes: check
+        // the network, state, workspace, gradients and optimiser against each other first (O(L)).
+        try network.checkFit(state, workspace)
+        try optimizer.checkFits(network, gradients)
         try state.setInput(input)
         try state.setOutput(target)
         switch options.rule {
@@ -71,16 +75,16 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         case .ipc: return try incremental(&network)
         case .zeroDivergence:
             let loss = try network.zeroDivergenceGradients(&state, workspace: &workspace, into: &gradients)
-            optimizer.step(&network, gradients: gradients)
+            try optimizer.step(&network, gradients: gradients)
             return BatchResult(energy: loss, finalEnergy: loss, iterations: network.depth, diverged: false)
         case .fixedPrediction(let iterations, let stepSize):
             let loss = try network.fixedPredictionGradients(&state, workspace: &workspace, into: &gradients,
                                                             iterations: iterations ?? network.depth, stepSize: stepSize)
-            optimizer.step(&network, gradients: gradients)
+            try optimizer.step(&network, gradients: gradients)
             return BatchResult(energy: loss, finalEnergy: loss, iterations: iterations ?? network.depth, diverged: false)
         case .backprop:
             let loss = try network.backpropGradients(&state, workspace: &workspace, into: &gradients)
-            optimizer.step(&network, gradients: gradients)
+            try optimizer.step(&network, gradients: gradients)
             return BatchResult(energy: loss, finalEnergy: loss, iterations: 0, diverged: false)
         }
     }
@@ -110,7 +114,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         }
         let report = try network.settle(&state, workspace: &workspace, clamps: Clamps(input: options.input), options: inference)
         try network.parameterGradients(state, workspace: workspace, into: &gradients, scale: scale)
-        optimizer.step(&network, gradients: gradients)
+        try optimizer.step(&network, gradients: gradients)
         if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
         return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,
                            iterations: report.iterations, diverged: report.diverged)
@@ -153,7 +157,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
                 if let s = shard.gradients.logVariances[l] { try gradients.logVariances[l]!.add(s, scaledBy: w) }
             }
         }
-        if !combinedOnThreads { optimizer.step(&network, gradients: gradients) }
+        if !combinedOnThreads { try optimizer.step(&network, gradients: gradients) }
         if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
         return BatchResult(energy: energy, finalEnergy: finalEnergy, iterations: iterations, diverged: diverged)
     }
@@ -242,7 +246,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             try network.activityGradients(state, &workspace, clamps: clamps)
             try network.parameterGradients(state, workspace: workspace, into: &gradients)
             for l in 1..<L { try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma) }
-            optimizer.step(&network, gradients: gradients)
+            try optimizer.step(&network, gradients: gradients)
             if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
             // New weights: every prediction changes (μ₁ included).
             try network.refreshAll(&state, &workspace)

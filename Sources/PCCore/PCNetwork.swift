@@ -15,14 +15,14 @@ public enum OutputEnergy: Sendable, Hashable, Codable {
 /// μ_ℓ = W_ℓ φ_{ℓ−1}(x_{ℓ−1}) + b_ℓ, per sample; for a batch in rows, M_ℓ = φ(X_{ℓ−1}) W_ℓᵀ + 1 b_ℓᵀ.
 /// φ₀ (the input layer's activation) is the identity by default.
 public struct DenseLayer<Scalar: PCScalar>: Sendable, Equatable {
-    /// W_ℓ, (outputSize × inputSize).
-    public var weight: Matrix<Scalar>
-    /// b_ℓ, (outputSize), or `nil` for a layer without bias.
-    public var bias: Vector<Scalar>?
+    /// W_ℓ, (outputSize × inputSize). Change it with ``setWeight(_:)`` (same shape).
+    public internal(set) var weight: Matrix<Scalar>
+    /// b_ℓ, (outputSize), or `nil` for a layer without bias. Change it with ``setBias(_:)``.
+    public internal(set) var bias: Vector<Scalar>?
     /// φ_{ℓ−1}, applied to the presynaptic activities x_{ℓ−1} before W_ℓ.
     public let inputActivation: Activation
-    /// Π_ℓ, the precision of ε_ℓ = x_ℓ − μ_ℓ.
-    public var precision: LayerPrecision<Scalar>
+    /// Π_ℓ, the precision of ε_ℓ = x_ℓ − μ_ℓ. Change it with ``setPrecision(_:)``.
+    public internal(set) var precision: LayerPrecision<Scalar>
 
     /// Number of presynaptic units n_{ℓ−1}.
     public var inputSize: Int { weight.columns }
@@ -45,6 +45,43 @@ public struct DenseLayer<Scalar: PCScalar>: Sendable, Equatable {
         self.inputActivation = inputActivation
         self.precision = precision
     }
+
+    /// Replaces W_ℓ by `weight`, which must have its shape (the learner, the optimizer and the fused
+    /// kernels size their buffers from it).
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` naming the shape it needs.
+    public mutating func setWeight(_ weight: Matrix<Scalar>) throws {
+        guard weight.shape == self.weight.shape else {
+            throw PCCoreError.shapeMismatch(what: "weight", expected: self.weight.shape, got: weight.shape)
+        }
+        self.weight = weight
+    }
+
+    /// Replaces b_ℓ by `bias`, (outputSize) values.
+    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a layer built without a bias (a bias
+    ///   cannot be added), ``PCCoreError/shapeMismatch(what:expected:got:)`` for another length.
+    public mutating func setBias(_ bias: Vector<Scalar>) throws {
+        guard self.bias != nil else {
+            throw PCCoreError.invalidArchitecture("this layer was built without a bias; build one with `bias:` to have one")
+        }
+        guard bias.count == outputSize else {
+            throw PCCoreError.shapeMismatch(what: "bias", expected: Shape(outputSize, 1), got: Shape(bias.count, 1))
+        }
+        self.bias = bias
+    }
+
+    /// Replaces Π_ℓ by `precision`, which must have (outputSize) values and be learned exactly when
+    /// the current one is (a learner keeps optimizer state for learned log-variances).
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` for another size,
+    ///   ``PCCoreError/invalidArchitecture(_:)`` for a change between fixed and learned.
+    public mutating func setPrecision(_ precision: LayerPrecision<Scalar>) throws {
+        guard precision.count == outputSize else {
+            throw PCCoreError.shapeMismatch(what: "precision", expected: Shape(outputSize, 1), got: Shape(precision.count, 1))
+        }
+        guard precision.isLearned == self.precision.isLearned else {
+            throw PCCoreError.invalidArchitecture("a precision cannot change between fixed and learned (this layer's is \(self.precision.isLearned ? "learned" : "fixed")); build the layer with the precision it needs")
+        }
+        self.precision = precision
+    }
 }
 
 /// A hierarchical predictive-coding network of dense layers: the model, immutable during inference.
@@ -58,8 +95,10 @@ public struct DenseLayer<Scalar: PCScalar>: Sendable, Equatable {
 /// let net = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, using: &rng)
 /// ```
 public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
-    /// The predictive layers; `layers[ℓ − 1]` predicts x_ℓ. (L)
-    public var layers: [DenseLayer<Scalar>]
+    /// The predictive layers; `layers[ℓ − 1]` predicts x_ℓ. (L) Read-only: change parameters with
+    /// ``setWeight(_:layer:)``, ``setBias(_:layer:)`` and ``setPrecision(_:layer:)``, which keep
+    /// every shape the learner and the fused kernels rely on.
+    public internal(set) var layers: [DenseLayer<Scalar>]
     /// The energy of the output layer.
     public let outputEnergy: OutputEnergy
 
@@ -115,6 +154,62 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
                                          precision: LayerPrecision(spec, size: sizes[l])))
         }
         try self.init(layers: layers, outputEnergy: outputEnergy)
+    }
+
+    /// Replaces W of `layers[layer]` (same shape). - Throws: as ``DenseLayer/setWeight(_:)``, or
+    /// ``PCCoreError/invalidArchitecture(_:)`` for a layer index outside 0..<depth.
+    public mutating func setWeight(_ weight: Matrix<Scalar>, layer: Int) throws {
+        try checkLayer(layer)
+        try layers[layer].setWeight(weight)
+    }
+
+    /// Replaces b of `layers[layer]` (same length; the layer must have a bias).
+    /// - Throws: as ``DenseLayer/setBias(_:)``, or for a layer index outside 0..<depth.
+    public mutating func setBias(_ bias: Vector<Scalar>, layer: Int) throws {
+        try checkLayer(layer)
+        try layers[layer].setBias(bias)
+    }
+
+    /// Replaces Π of `layers[layer]` (same size, fixed or learned as before; a cross-entropy
+    /// output's stays the identity).
+    /// - Throws: as ``DenseLayer/setPrecision(_:)``, or for a layer index outside 0..<depth.
+    public mutating func setPrecision(_ precision: LayerPrecision<Scalar>, layer: Int) throws {
+        try checkLayer(layer)
+        if outputEnergy == .crossEntropy && layer == depth - 1 && !precision.isIdentity {
+            throw PCCoreError.invalidArchitecture("a cross-entropy output has no precision (it must be the identity)")
+        }
+        try layers[layer].setPrecision(precision)
+    }
+
+    /// Copies every parameter of `other` into this network in place (no allocation when the
+    /// precisions are equal or fixed).
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` or
+    ///   ``PCCoreError/invalidArchitecture(_:)`` when `other` has other sizes, biases or precision kinds.
+    public mutating func assignParameters(from other: PCNetwork<Scalar>) throws {
+        guard other.depth == depth else {
+            throw PCCoreError.invalidArchitecture("\(other.depth) layers to copy into a network of \(depth)")
+        }
+        for l in 0..<depth {
+            guard other.layers[l].weight.shape == layers[l].weight.shape else {
+                throw PCCoreError.shapeMismatch(what: "weight of layer \(l + 1)", expected: layers[l].weight.shape,
+                                                got: other.layers[l].weight.shape)
+            }
+            // Presence is compared without holding a copy of the bias (which would make the
+            // in-place assignment below copy its storage).
+            let hasBias = layers[l].bias != nil
+            guard hasBias == (other.layers[l].bias != nil) else {
+                throw PCCoreError.invalidArchitecture("layer \(l + 1): one network has a bias and the other has none")
+            }
+            try layers[l].weight.assign(other.layers[l].weight)
+            if hasBias { try layers[l].bias!.assign(other.layers[l].bias!) }
+            if layers[l].precision != other.layers[l].precision { try setPrecision(other.layers[l].precision, layer: l) }
+        }
+    }
+
+    private func checkLayer(_ layer: Int) throws {
+        guard (0..<depth).contains(layer) else {
+            throw PCCoreError.invalidArchitecture("layer index \(layer) is outside 0..<\(depth)")
+        }
     }
 
     /// The number of trainable parameters (weights, biases and learned log-variances).

@@ -33,15 +33,15 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// The energy of the output layer.
     public let outputEnergy: OutputEnergy
     /// W_x, (n_h × n_in).
-    public var inputWeight: Matrix<Scalar>
+    public internal(set) var inputWeight: Matrix<Scalar>
     /// W_h, (n_h × n_h).
-    public var recurrentWeight: Matrix<Scalar>
+    public internal(set) var recurrentWeight: Matrix<Scalar>
     /// b_h, (n_h).
-    public var hiddenBias: Vector<Scalar>?
+    public internal(set) var hiddenBias: Vector<Scalar>?
     /// W_y, (n_out × n_h).
-    public var outputWeight: Matrix<Scalar>
+    public internal(set) var outputWeight: Matrix<Scalar>
     /// b_y, (n_out).
-    public var outputBias: Vector<Scalar>?
+    public internal(set) var outputBias: Vector<Scalar>?
     /// n₀…n_{T+1}: T·n_in, then n_h T times, then n_out. (T + 2)
     public let sizes: [Int]
 
@@ -101,6 +101,33 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
                       hiddenBias: bias ? Vector(count: hiddenSize) : nil,
                       outputWeight: Matrix(rows: outputSize, columns: hiddenSize, initializer: uniform, using: &generator),
                       outputBias: bias ? Vector(count: outputSize) : nil, outputEnergy: outputEnergy)
+    }
+
+    /// Replaces parameters (`nil`: keep), each with the shape it has (the learner sizes its buffers
+    /// from them); a bias cannot be added to or removed from a network.
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` naming the parameter and the
+    ///   shape it needs, ``PCCoreError/invalidArchitecture(_:)`` for a bias the network lacks.
+    public mutating func setParameters(inputWeight: Matrix<Scalar>? = nil, recurrentWeight: Matrix<Scalar>? = nil,
+                                       hiddenBias: Vector<Scalar>? = nil, outputWeight: Matrix<Scalar>? = nil,
+                                       outputBias: Vector<Scalar>? = nil) throws {
+        func check(_ new: Matrix<Scalar>?, _ old: Matrix<Scalar>, _ what: String) throws {
+            if let new, new.shape != old.shape { throw PCCoreError.shapeMismatch(what: what, expected: old.shape, got: new.shape) }
+        }
+        func check(_ new: Vector<Scalar>?, _ old: Vector<Scalar>?, _ what: String) throws {
+            guard let new else { return }
+            guard let old else { throw PCCoreError.invalidArchitecture("this network was built without \(what); it cannot be added") }
+            if new.count != old.count { throw PCCoreError.shapeMismatch(what: what, expected: Shape(old.count, 1), got: Shape(new.count, 1)) }
+        }
+        try check(inputWeight, self.inputWeight, "inputWeight")
+        try check(recurrentWeight, self.recurrentWeight, "recurrentWeight")
+        try check(outputWeight, self.outputWeight, "outputWeight")
+        try check(hiddenBias, self.hiddenBias, "hiddenBias")
+        try check(outputBias, self.outputBias, "outputBias")
+        if let inputWeight { self.inputWeight = inputWeight }
+        if let recurrentWeight { self.recurrentWeight = recurrentWeight }
+        if let outputWeight { self.outputWeight = outputWeight }
+        if let hiddenBias { self.hiddenBias = hiddenBias }
+        if let outputBias { self.outputBias = outputBias }
     }
 
     /// The number of trainable parameters.

@@ -39,15 +39,17 @@ enum Fixtures {
         var k = 0
         for l in copy.layers.indices {
             let n = copy.layers[l].weight.count
-            copy.layers[l].weight = try Matrix(rows: copy.layers[l].outputSize, columns: copy.layers[l].inputSize,
-                                               elements: Array(values[k..<(k + n)]))
+            try copy.setWeight(try Matrix(rows: copy.layers[l].outputSize, columns: copy.layers[l].inputSize,
+                                          elements: Array(values[k..<(k + n)])), layer: l)
             k += n
             if copy.layers[l].bias != nil {
-                copy.layers[l].bias = try Vector(Array(values[k..<(k + copy.layers[l].outputSize)]))
+                try copy.setBias(try Vector(Array(values[k..<(k + copy.layers[l].outputSize)])), layer: l)
                 k += copy.layers[l].outputSize
             }
             if copy.layers[l].precision.isLearned {
-                try copy.layers[l].precision.setLogVariance(Vector(Array(values[k..<(k + copy.layers[l].outputSize)])))
+                var precision = copy.layers[l].precision
+                try precision.setLogVariance(Vector(Array(values[k..<(k + copy.layers[l].outputSize)])))
+                try copy.setPrecision(precision, layer: l)
                 k += copy.layers[l].outputSize
             }
         }

@@ -14,9 +14,11 @@ struct GradientTests {
             using: &rng)
         // Non-trivial biases and log-variances.
         for l in network.layers.indices {
-            network.layers[l].bias = try Vector((0..<network.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) })
+            try network.setBias(try Vector((0..<network.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) }), layer: l)
         }
-        try network.layers[1].precision.setLogVariance(Vector([0.3, -0.2, 0.5, 0.1, -0.4]))
+        var precision = network.layers[1].precision
+        try precision.setLogVariance(Vector([0.3, -0.2, 0.5, 0.1, -0.4]))
+        try network.setPrecision(precision, layer: 1)
         return network
     }
 

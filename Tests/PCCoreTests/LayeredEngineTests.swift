@@ -10,7 +10,7 @@ struct LayeredEngineTests {
         var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
                                           outputEnergy: output, using: &rng)
         for l in dense.layers.indices {
-            dense.layers[l].bias = try Vector((0..<dense.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) })
+            try dense.setBias(try Vector((0..<dense.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) }), layer: l)
         }
         let layers = try dense.layers.enumerated().map { l, layer in
             try ConvolutionalLayer<Double>(kind: .dense(inputSize: layer.inputSize, outputSize: layer.outputSize),

@@ -38,11 +38,13 @@ extension RecurrentNetwork<Double>: FlatParameterModel {
         var copy = self
         var k = 0
         func take(_ n: Int) -> [Double] { defer { k += n }; return Array(values[k..<(k + n)]) }
-        copy.inputWeight = try Matrix(rows: hiddenSize, columns: inputSize, elements: take(inputWeight.count))
-        if hiddenBias != nil { copy.hiddenBias = try Vector(take(hiddenSize)) }
-        copy.recurrentWeight = try Matrix(rows: hiddenSize, columns: hiddenSize, elements: take(recurrentWeight.count))
-        copy.outputWeight = try Matrix(rows: outputSize, columns: hiddenSize, elements: take(outputWeight.count))
-        if outputBias != nil { copy.outputBias = try Vector(take(outputSize)) }
+        let input = try Matrix(rows: hiddenSize, columns: inputSize, elements: take(inputWeight.count))
+        let hidden = hiddenBias != nil ? try Vector(take(hiddenSize)) : nil
+        let recurrent = try Matrix(rows: hiddenSize, columns: hiddenSize, elements: take(recurrentWeight.count))
+        let output = try Matrix(rows: outputSize, columns: hiddenSize, elements: take(outputWeight.count))
+        let outputBias = self.outputBias != nil ? try Vector(take(outputSize)) : nil
+        try copy.setParameters(inputWeight: input, recurrentWeight: recurrent, hiddenBias: hidden, outputWeight: output,
+                               outputBias: outputBias)
         return copy
     }
 }

@@ -11,7 +11,7 @@ struct LearningRuleTests {
         var net = try PCNetwork<Double>(sizes: sizes, activation: activation, initializer: .normal(standardDeviation: 0.8),
                                         outputEnergy: output, using: &rng)
         for l in net.layers.indices {
-            net.layers[l].bias = try Vector((0..<net.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.2) })
+            try net.setBias(try Vector((0..<net.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.2) }), layer: l)
         }
         return net
     }
@@ -119,7 +119,7 @@ struct LearningRuleTests {
         var net = try network([3, 6, 5, 2], .tanh, seed: 5)
         let (x, y) = try batch(net, 4, seed: 6)
         let bp = try gradients(net, x, y, rule: .backprop)
-        net.layers[2].precision = try LayerPrecision(.scalar(lambda), size: 2)
+        try net.setPrecision(try LayerPrecision(.scalar(lambda), size: 2), layer: 2)
         var state = try PCState(for: net, batchSize: 4)
         var workspace = try InferenceWorkspace(for: net, batchSize: 4)
         try state.setInput(x)

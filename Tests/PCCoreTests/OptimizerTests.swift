@@ -19,8 +19,8 @@ struct OptimizerTests {
         for decay in [0.0, 0.1] {
             var updated = net
             var optimizer = try Optimizer<Double>(decay == 0 ? .adam(learningRate: 0.01) : .adamW(learningRate: 0.01, weightDecay: decay), for: net)
-            optimizer.step(&updated, gradients: g)
-            optimizer.step(&updated, gradients: g)
+            try optimizer.step(&updated, gradients: g)
+            try optimizer.step(&updated, gradients: g)
             // Two steps with the same gradient: m̂ = g, v̂ = g², so each step is −α(g/(|g| + ε) + λθ).
             for (i, w0) in net.layers[0].weight.elements.enumerated() {
                 let gi = g.weights[0].elements[i]
@@ -37,8 +37,8 @@ struct OptimizerTests {
         var a = net, b = net
         var sgd = try Optimizer<Double>(.sgd(learningRate: 0.1), for: net)
         var momentum = try Optimizer<Double>(.momentum(learningRate: 0.1, momentum: 0.9), for: net)
-        sgd.step(&a, gradients: g)
-        momentum.step(&b, gradients: g); momentum.step(&b, gradients: g)
+        try sgd.step(&a, gradients: g)
+        try momentum.step(&b, gradients: g); try momentum.step(&b, gradients: g)
         for i in 0..<6 {
             let (w0, gi) = (net.layers[0].weight.elements[i], g.weights[0].elements[i])
             assertClose(a.layers[0].weight.elements[i], w0 - 0.1 * gi, rtol: 1e-14, atol: 0)
@@ -62,7 +62,7 @@ struct OptimizerTests {
         var changes: [Double] = []
         for _ in 0..<2000 {
             let before = net
-            optimizer.step(&net, gradients: g)
+            try optimizer.step(&net, gradients: g)
             changes = (0..<2).map { l in
                 let dw = zip(net.layers[l].weight.elements, before.layers[l].weight.elements).map { abs($0 - $1) }
                 let db = zip(net.layers[l].bias!.elements, before.layers[l].bias!.elements).map { abs($0 - $1) }

@@ -1,0 +1,86 @@
+import Testing
+import PCCore
+import PCNumerics
+
+/// A network's parameters change only through checked setters, and a learner or optimiser refuses
+/// parts made for another network before any kernel indexes them. Regression: assigning a 1-value
+/// bias to the first layer of a 64-128-128-10 network and then training used to end in a
+/// segmentation fault (the optimiser's update ran over the bias's end); the assignment is no longer
+/// expressible (`layers` and a layer's parameters are read-only outside PCCore) and the setter
+/// refuses the shape.
+struct SealedStateTests {
+    @Test func wrongShapesAreRefusedAndTheNetworkStillTrains() throws {
+        let all: Dataset<Float> = try Digits.load()
+        let small = try all.subset(Array(0..<128))
+        var rng = Xoshiro256(seed: 0)
+        var network = try PCNetwork<Float>(sizes: [64, 128, 128, 10], activation: .relu, using: &rng)
+        let original = network
+        #expect(throws: PCCoreError.shapeMismatch(what: "bias", expected: Shape(128, 1), got: Shape(1, 1))) {
+            try network.setBias(try Vector<Float>(count: 1), layer: 0)
+        }
+        #expect(throws: PCCoreError.shapeMismatch(what: "weight", expected: Shape(128, 64), got: Shape(64, 128))) {
+            try network.setWeight(try Matrix<Float>(rows: 64, columns: 128), layer: 0)
+        }
+        #expect(throws: PCCoreError.shapeMismatch(what: "precision", expected: Shape(10, 1), got: Shape(3, 1))) {
+            try network.setPrecision(try LayerPrecision(.identity, size: 3), layer: 2)
+        }
+        #expect(throws: PCCoreError.self) { try network.setPrecision(try LayerPrecision(.learnedLogVariance(initial: 0), size: 10), layer: 2) }
+        #expect(throws: PCCoreError.self) { try network.setBias(try Vector<Float>(count: 128), layer: 3) }
+        #expect(network == original, "a refused change leaves the network as it was")
+
+        // A same-shape change is taken, and training runs.
+        try network.setBias(try Vector<Float>((0..<128).map { Float($0) * 1e-3 }), layer: 0)
+        #expect(network.layers[0].bias![5] == Float(5) * 1e-3)
+        let options = try TrainingOptions(epochs: 1, batchSize: 64, seed: 0, learning: LearningOptions(rule: .il))
+        let (history, _) = try Trainer.train(&network, on: small, options: options)
+        #expect(history.count == 1 && history[0].meanEnergy.isFinite)
+    }
+
+    @Test func anOptimizerOrGradientsOfAnotherNetworkAreRefused() throws {
+        var rng = Xoshiro256(seed: 1)
+        var network = try PCNetwork<Double>(sizes: [4, 6, 3], activation: .tanh, using: &rng)
+        let other = try PCNetwork<Double>(sizes: [4, 5, 3], activation: .tanh, using: &rng)
+        let gradients = try ParameterGradients(for: network)
+        var foreign = try Optimizer<Double>(.adam(), for: other)
+        let before = network
+        #expect(throws: PCCoreError.self) { try foreign.step(&network, gradients: gradients) }
+        #expect(throws: PCCoreError.self) {
+            var optimizer = try Optimizer<Double>(.adam(), for: network)
+            try optimizer.step(&network, gradients: try ParameterGradients(for: other))
+        }
+        #expect(network == before && foreign.stepCount == 0, "nothing is updated before the check")
+
+        // Trainer.train with an optimiser saved for another network refuses before its first batch.
+        let all: Dataset<Double> = try Digits.load()
+        let small = try all.subset(Array(0..<64))
+        var digits = try PCNetwork<Double>(sizes: [64, 16, 10], activation: .tanh, using: &rng)
+        let elsewhere = try PCNetwork<Double>(sizes: [64, 17, 10], activation: .tanh, using: &rng)
+        let options = try TrainingOptions(epochs: 1, batchSize: 32, seed: 0, learning: LearningOptions(rule: .il))
+        #expect(throws: PCCoreError.self) {
+            _ = try Trainer.train(&digits, on: small, options: options, optimizer: try Optimizer(.adam(), for: elsewhere))
+        }
+    }
+
+    @Test func assignParametersCopiesInPlaceOrRefuses() throws {
+        var rng = Xoshiro256(seed: 2)
+        let source = try PCNetwork<Double>(sizes: [3, 5, 2], activation: .tanh, using: &rng)
+        var target = try PCNetwork<Double>(sizes: [3, 5, 2], activation: .tanh, using: &rng)
+        try target.assignParameters(from: source)
+        #expect(target == source)
+        var narrow = try PCNetwork<Double>(sizes: [3, 4, 2], activation: .tanh, using: &rng)
+        #expect(throws: PCCoreError.self) { try narrow.assignParameters(from: source) }
+    }
+
+    @Test func recurrentParametersKeepTheirShapes() throws {
+        var rng = Xoshiro256(seed: 3)
+        var rnn = try RecurrentNetwork<Double>(steps: 3, inputSize: 2, hiddenSize: 4, outputSize: 2, using: &rng)
+        #expect(throws: PCCoreError.shapeMismatch(what: "recurrentWeight", expected: Shape(4, 4), got: Shape(3, 3))) {
+            try rnn.setParameters(recurrentWeight: try Matrix(rows: 3, columns: 3))
+        }
+        #expect(throws: PCCoreError.shapeMismatch(what: "hiddenBias", expected: Shape(4, 1), got: Shape(1, 1))) {
+            try rnn.setParameters(hiddenBias: try Vector(count: 1))
+        }
+        try rnn.setParameters(outputBias: try Vector([0.5, -0.5]))
+        #expect(rnn.outputBias == (try Vector([0.5, -0.5])))
+    }
+}
