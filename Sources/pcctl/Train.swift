@@ -29,7 +29,10 @@ struct Train: ParsableCommand {
         abstract: "Train a predictive-coding MLP on a CSV file or the shipped digits data.",
         discussion: """
         DATA is `digits` (scikit-learn's 8x8 digits, fixed 1437/360 split, pixels/16) or a CSV file \
-        with a header (numeric features, an integer label column; 80/20 seeded split).
+        with a header (numeric features and a label column: integer classes 0…999, or any text with \
+        --labels discover, or the names given by --classes). The test set is --test FILE, else an \
+        80/20 split seeded by --seed. --standardize scales each feature to zero mean and unit \
+        variance with the training file's statistics (applied to the test file too).
         Defaults are the digits reference: MLP 64-128-128-10 ReLU, batch 64, T = 20, step 0.1, Adam 1e-3.
         """
     )
@@ -79,6 +82,18 @@ struct Train: ParsableCommand {
     @Option(help: "CSV: multiply every feature by this.")
     var featureScale: Double = 1
 
+    @Option(help: "CSV: the test set (same columns and classes as DATA); without it, 20% of DATA split off by --seed.")
+    var test: String?
+
+    @Flag(help: "CSV: standardise every feature with the training set's mean and standard deviation (constant features are only centred).")
+    var standardize = false
+
+    @Option(help: "CSV labels: integer (classes 0…999, the default) or discover (any text; the distinct labels, sorted, up to 1,000).")
+    var labels: LabelsArgument = .integer
+
+    @Option(help: "CSV: the class names, comma-separated (class i is the i-th; any other label is an error).")
+    var classes: String?
+
     @Flag(help: "Print one JSON object at the end instead of lines.")
     var json = false
 
@@ -95,7 +110,8 @@ struct Train: ParsableCommand {
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]
         var generator = Xoshiro256(seed: seed)
         // Backprop's reference uses softmax cross-entropy; the PC rules a squared-error output (PCCore article DigitsBenchmark, section Reference configuration).
-        let outputEnergy: OutputEnergy = rule == .bp ? .crossEntropy : .squaredError
+        if rule == .bp, structured.output == .se { throw ValidationError("--rule bp trains the MLP with a softmax cross-entropy output; --output se is for the PC rules") }
+        let outputEnergy: OutputEnergy = rule == .bp || structured.output == .ce ? .crossEntropy : .squaredError
         var network = try PCNetwork<Float>(sizes: sizes, activation: .relu, outputEnergy: outputEnergy, using: &generator)
         let optimizerKind: OptimizerKind = switch optimizer {
         case .sgd: .sgd(learningRate: learningRate)
@@ -142,10 +158,54 @@ struct Train: ParsableCommand {
     }
 
     private func loadData() throws -> (Dataset<Float>, Dataset<Float>) {
-        if data == "digits" { return try Digits.split(as: Float.self) }
+        if data == "digits" {
+            guard test == nil, !standardize, classes == nil, labels == .integer else {
+                throw ValidationError("--test, --standardize, --labels and --classes are for CSV files; `digits` has its fixed split and scaling")
+            }
+            return try Digits.split(as: Float.self)
+        }
+        guard featureScale.isFinite && featureScale != 0 else { throw ValidationError("--feature-scale must be finite and non-zero (got \(featureScale))") }
+        guard !(standardize && featureScale != 1) else { throw ValidationError("give --standardize or --feature-scale, not both (standardising undoes a common scale)") }
         let column: LabelColumn = labelColumn.map { Int($0).map(LabelColumn.index) ?? .name($0) } ?? .last
-        let all: Dataset<Float> = try CSVLoader.load(data, labelColumn: column, featureScale: featureScale)
-        return try all.split(testFraction: 0.2, seed: seed)
+        let encoding: LabelEncoding
+        if let classes {
+            guard labels == .integer else { throw ValidationError("give either --classes or --labels discover, not both") }
+            encoding = .declared(classes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })
+        } else {
+            encoding = labels == .discover ? .discovered : .integer
+        }
+        let table: CSVLoader.Table<Float> = try CSVLoader.loadTable(data, labelColumn: column, labels: encoding)
+        var train: Dataset<Float>, testSet: Dataset<Float>
+        if let test {
+            // The test file's labels must name the training file's classes.
+            let held: CSVLoader.Table<Float> = try CSVLoader.loadTable(test, labelColumn: column,
+                                                                         labels: encoding == .integer ? .integer : .declared(table.classNames))
+            guard held.dataset.featureCount == table.dataset.featureCount else {
+                throw ValidationError("--test \(test) has \(held.dataset.featureCount) features; \(data) has \(table.dataset.featureCount)")
+            }
+            train = table.dataset
+            testSet = try Dataset(features: held.dataset.features, labels: held.dataset.labels,
+                                  classCount: max(held.dataset.classCount, train.classCount))
+            if testSet.classCount > train.classCount {
+                train = try Dataset(features: train.features, labels: train.labels, classCount: testSet.classCount)
+            }
+        } else {
+            (train, testSet) = try table.dataset.split(testFraction: 0.2, seed: seed)
+        }
+        if standardize {
+            let scaling = try FeatureStandardization(fitting: train.features)
+            train = try Dataset(features: try scaling.apply(train.features), labels: train.labels, classCount: train.classCount)
+            testSet = try Dataset(features: try scaling.apply(testSet.features), labels: testSet.labels, classCount: testSet.classCount)
+        } else if featureScale != 1 {
+            func scaled(_ set: Dataset<Float>) throws -> Dataset<Float> {
+                let m = set.features
+                return try Dataset(features: try Matrix(rows: m.rows, columns: m.columns, elements: m.elements.map { $0 * Float(featureScale) }),
+                                   labels: set.labels, classCount: set.classCount)
+            }
+            train = try scaled(train)
+            testSet = try scaled(testSet)
+        }
+        return (train, testSet)
     }
 
     private func parseHidden() throws -> [Int] {
@@ -154,6 +214,11 @@ struct Train: ParsableCommand {
         guard sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--hidden must be positive integers separated by commas (got \(hidden))") }
         return sizes.map { $0! }
     }
+}
+
+/// `pcctl train --labels`.
+enum LabelsArgument: String, ExpressibleByArgument, CaseIterable {
+    case integer, discover
 }
 
 /// A one-line progress bar redrawn with a carriage return (only on a terminal).
