@@ -113,29 +113,14 @@ struct Train: ParsableCommand {
         if rule == .bp, structured.output == .se { throw ValidationError("--rule bp trains the MLP with a softmax cross-entropy output; --output se is for the PC rules") }
         let outputEnergy: OutputEnergy = rule == .bp || structured.output == .ce ? .crossEntropy : .squaredError
         var network = try PCNetwork<Float>(sizes: sizes, activation: .relu, outputEnergy: outputEnergy, using: &generator)
-        let optimizerKind: OptimizerKind = switch optimizer {
-        case .sgd: .sgd(learningRate: learningRate)
-        case .momentum: .momentum(learningRate: learningRate, momentum: 0.9)
-        case .adam: .adam(learningRate: learningRate)
-        case .adamw: .adamW(learningRate: learningRate)
-        case .mq: .mq(alpha: learningRate, warmUpSteps: warmup)
-        }
+        let optimizerKind = try optimizerKind(allowingMQ: true)
         let learning = try LearningOptions(rule: rule.rule, inference: InferenceOptions(stepSize: stepSize, maxIterations: steps),
                                            optimizer: optimizerKind, threads: threads)
         let options = try TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, learning: learning)
         let bar = ProgressBar(enabled: !json && isatty(STDOUT_FILENO) != 0)
         if !json { print("pcctl train \(data): MLP \(sizes.map(String.init).joined(separator: "-")), rule \(rule.rawValue), \(optimizer.rawValue) \(learningRate), T = \(steps), γ = \(stepSize), batch \(batchSize), seed \(seed)") }
-        let (history, finalOptimizer) = try Trainer.train(&network, on: train, test: test, options: options) { event in
-            guard !json else { return }
-            switch event {
-            case let .batch(epoch, batch, of): bar.update(epoch: epoch, of: epochs, batch: batch, batches: of)
-            case let .epoch(m):
-                bar.clear()
-                print(String(format: "epoch %3d  energy %.4f → %.4f  train %.2f%%  test %.2f%%  %.3f s%@", m.epoch, m.meanEnergy,
-                             m.meanFinalEnergy, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? .nan), m.seconds,
-                             m.divergedBatches > 0 ? "  (\(m.divergedBatches) diverged)" : ""))
-            }
-        }
+        let (history, finalOptimizer) = try Trainer.train(&network, on: train, test: test, options: options,
+                                                          progress: progressPrinter(bar))
         if let checkpoint {
             try Checkpoint(network: network, optimizer: finalOptimizer).write(to: checkpoint)
             if !json { print("checkpoint written to \(checkpoint)") }
@@ -213,6 +198,37 @@ struct Train: ParsableCommand {
         let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--hidden must be positive integers separated by commas (got \(hidden))") }
         return sizes.map { $0! }
+    }
+}
+
+extension Train {
+    /// The optimiser `--optimizer` and `--learning-rate` (and `--warmup` for MQ) name.
+    func optimizerKind(allowingMQ: Bool) throws -> OptimizerKind {
+        switch optimizer {
+        case .sgd: return .sgd(learningRate: learningRate)
+        case .momentum: return .momentum(learningRate: learningRate, momentum: 0.9)
+        case .adam: return .adam(learningRate: learningRate)
+        case .adamw: return .adamW(learningRate: learningRate)
+        case .mq:
+            guard allowingMQ else { throw ValidationError("--optimizer mq is available for the MLP and mupc only") }
+            return .mq(alpha: learningRate, warmUpSteps: warmup)
+        }
+    }
+
+    /// Training progress as text: the bar while batches run, one line per epoch (`indent` first);
+    /// nothing with `--json`.
+    func progressPrinter(_ bar: ProgressBar, indent: String = "") -> (TrainingProgress) -> Void {
+        { [json, epochs] event in
+            guard !json else { return }
+            switch event {
+            case let .batch(epoch, batch, of): bar.update(epoch: epoch, of: epochs, batch: batch, batches: of)
+            case let .epoch(m):
+                bar.clear()
+                print(indent + String(format: "epoch %3d  energy %.4f → %.4f  train %.2f%%  test %.2f%%  %.3f s%@", m.epoch, m.meanEnergy,
+                                      m.meanFinalEnergy, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? .nan), m.seconds,
+                                      m.divergedBatches > 0 ? "  (\(m.divergedBatches) diverged)" : ""))
+            }
+        }
     }
 }
 

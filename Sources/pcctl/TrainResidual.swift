@@ -52,13 +52,7 @@ extension Train {
         guard residual.depth <= 4096 else { throw ValidationError("--depth must be at most 4096 (got \(residual.depth))") }
         let width = structured.width ?? 64
         let (train, test) = try Digits.split(as: Float.self)
-        let optimizerKind: OptimizerKind = switch optimizer {
-        case .sgd: .sgd(learningRate: learningRate)
-        case .momentum: .momentum(learningRate: learningRate, momentum: 0.9)
-        case .adam: .adam(learningRate: learningRate)
-        case .adamw: .adamW(learningRate: learningRate)
-        case .mq: .mq(alpha: learningRate, warmUpSteps: warmup)
-        }
+        let optimizerKind = try optimizerKind(allowingMQ: true)
         let learning = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: stepSize, maxIterations: steps),
                                            optimizer: optimizerKind)
         let options = try TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, learning: learning)
@@ -97,17 +91,7 @@ extension Train {
             let initialWeights = network.graph.edges.compactMap(\.weight)
             let gradientsBefore = residual.layerReport ? try gradientNorms(network) : []
             let history = try Trainer.train(&network.graph, input: network.inputNode, output: network.outputNode, on: train, test: test,
-                                            options: options) { event in
-                guard !json else { return }
-                switch event {
-                case let .batch(epoch, batch, of): bar.update(epoch: epoch, of: epochs, batch: batch, batches: of)
-                case let .epoch(m):
-                    bar.clear()
-                    print(String(format: "  epoch %3d  energy %.4f → %.4f  train %.2f%%  test %.2f%%  %.3f s%@", m.epoch, m.meanEnergy,
-                                 m.meanFinalEnergy, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? .nan), m.seconds,
-                                 m.divergedBatches > 0 ? "  (\(m.divergedBatches) diverged)" : ""))
-                }
-            }
+                                            options: options, progress: progressPrinter(bar, indent: "  "))
             let seconds = history.map(\.seconds)
             var layers: [LayerLearning]?
             if residual.layerReport {

@@ -50,13 +50,7 @@ extension Train {
         // squared-error output peaks near 91% and then drifts; squared error for the PC CNN.
         let defaultOutput: OutputArgument = rule == .bp || structured.architecture == .rnn ? .ce : .se
         let outputEnergy: OutputEnergy = (structured.output ?? defaultOutput) == .ce ? .crossEntropy : .squaredError
-        let optimizerKind: OptimizerKind = switch optimizer {
-        case .sgd: .sgd(learningRate: learningRate)
-        case .momentum: .momentum(learningRate: learningRate, momentum: 0.9)
-        case .adam: .adam(learningRate: learningRate)
-        case .adamw: .adamW(learningRate: learningRate)
-        case .mq: throw ValidationError("--optimizer mq is available for the MLP only")
-        }
+        let optimizerKind = try optimizerKind(allowingMQ: false)
         let learning = try LearningOptions(rule: rule.rule, inference: InferenceOptions(stepSize: stepSize, maxIterations: steps),
                                            optimizer: optimizerKind)
         let options = try TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, learning: learning)
@@ -66,17 +60,7 @@ extension Train {
         let header = { (d: String) in
             if !json { print("pcctl train digits: \(d), rule \(rule.rawValue), \(optimizer.rawValue) \(learningRate), T = \(steps), γ = \(stepSize), batch \(batchSize), seed \(seed)") }
         }
-        let report: (TrainingProgress) -> Void = { event in
-            guard !json else { return }
-            switch event {
-            case let .batch(epoch, batch, of): bar.update(epoch: epoch, of: epochs, batch: batch, batches: of)
-            case let .epoch(m):
-                bar.clear()
-                print(String(format: "epoch %3d  energy %.4f → %.4f  train %.2f%%  test %.2f%%  %.3f s%@", m.epoch, m.meanEnergy,
-                             m.meanFinalEnergy, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? .nan), m.seconds,
-                             m.divergedBatches > 0 ? "  (\(m.divergedBatches) diverged)" : ""))
-            }
-        }
+        let report = progressPrinter(bar)
         switch structured.architecture {
         case .cnn:
             let width = structured.width ?? 64
