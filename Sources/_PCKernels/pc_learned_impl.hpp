@@ -74,6 +74,29 @@ __attribute__((always_inline)) inline void fast_sincos(double x, double &sine, d
     cosine = ((k + 1) & 2) ? -ca : ca;
 }
 
+// One output row of a layer, y[s] = b + Σ_k w[k] r[k·count + s], for the pairs s = first, first + B, …
+// while a whole block of B fits below count; returns where it stopped. Each block's B sums stay in
+// registers across the k loop (summing into y in memory, every k waited for the store of the
+// previous one; the acrobot's learned control step, 64 samples × 30 steps through here, went from
+// 0.81 to 0.67 ms thread CPU median). Every sum runs in the order b, k = 0, 1, …, as before, so the
+// result does not depend on B and did not change.
+template <int B>
+__attribute__((always_inline)) inline ptrdiff_t affine_row(ptrdiff_t first, ptrdiff_t count, ptrdiff_t inputs, double bias,
+                                                           const double *weights, const double *r, double *y) {
+    ptrdiff_t s = first;
+    for (; s + B <= count; s += B) {
+        double sum[B];
+        for (int l = 0; l < B; ++l) sum[l] = bias;
+        for (ptrdiff_t k = 0; k < inputs; ++k) {
+            const double weight = weights[k];
+            const double *input = r + k * count + s;
+            for (int l = 0; l < B; ++l) sum[l] += weight * input[l];
+        }
+        for (int l = 0; l < B; ++l) y[s + l] = sum[l];
+    }
+    return s;
+}
+
 }  // namespace learned
 
 inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
@@ -146,15 +169,11 @@ inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t cou
         const double *b = w + outputs * inputs;
         double *y = (l == depth) ? top : activity + (start + inputs) * count;
         for (ptrdiff_t j = 0; j < outputs; ++j) {
-            double *row = y + j * count;
-            const double bias = b[j];
-            for (ptrdiff_t s = 0; s < count; ++s) row[s] = bias;
             const double *weights = w + j * inputs;
-            for (ptrdiff_t k = 0; k < inputs; ++k) {
-                const double weight = weights[k];
-                const double *input = r + k * count;
-                for (ptrdiff_t s = 0; s < count; ++s) row[s] += weight * input[s];
-            }
+            double *row = y + j * count;
+            ptrdiff_t s = learned::affine_row<16>(0, count, inputs, b[j], weights, r, row);
+            s = learned::affine_row<4>(s, count, inputs, b[j], weights, r, row);
+            learned::affine_row<1>(s, count, inputs, b[j], weights, r, row);
         }
         start += inputs;
     }
