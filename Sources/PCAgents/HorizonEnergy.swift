@@ -65,6 +65,18 @@ extension HorizonWorkspace {
         return total
     }
 
+    /// ``shootingEnergy(_:controls:outcomeMap:)`` for controls whose rollout `states` already holds
+    /// (x₀…x_H, e.g. after ``rollout(_:controls:states:)``): the same terms summed in the same order,
+    /// so the same value bit for bit, without running f again.
+    func trajectoryEnergy(controls: UnsafeMutablePointer<Double>, states: UnsafeMutablePointer<Double>,
+                          outcomeMap: OutcomeMap) -> Double {
+        var total = 0.0
+        for t in 0..<horizon {
+            total += controlEnergy(controls, step: t) + goalEnergy(states + (t + 1) * n, step: t + 1, outcomeMap: outcomeMap)
+        }
+        return total
+    }
+
     /// Evaluates E at the current (x, u), filling ε and e; with `gradients`, also fills A, B,
     /// ∇x, ∇u and the curvatures dx, du.
     /// - Returns: E (non-finite if the trajectory blew up).

@@ -122,17 +122,26 @@ extension HorizonWorkspace {
         }
     }
 
+    /// Settles u; x is left on the rollout of the kept u (the states need no rollout beforehand:
+    /// the first sweep rolls out from x₀).
+    /// - Parameter scoreStart: also return the starting controls' ``shootingEnergy(_:controls:outcomeMap:)``
+    ///   (`startEnergy`), summed on the first sweep's rollout instead of running f again.
     func inferShooting<Model: LinearizableModel>(
         _ model: Model, outcomeMap: OutcomeMap, iterations: Int, controlStepSize: Double, tolerance: Double,
-        deadline: Double?
+        deadline: Double?, scoreStart: Bool = false
     ) -> InferenceOutcome {
         var warnings: AgentWarnings = []
         var energy = evaluateShooting(model, outcomeMap: outcomeMap, gradients: true)
+        // transitionRecording gives transition's x′ bit for bit, so this is shootingEnergy's value.
+        let startEnergy = scoreStart ? trajectoryEnergy(controls: u, states: x, outcomeMap: outcomeMap) : .nan
         guard energy.isFinite else {
-            return InferenceOutcome(energy: energy, iterations: 0, converged: false, warnings: [.divergence])
+            return InferenceOutcome(energy: energy, iterations: 0, converged: false, warnings: [.divergence],
+                                    startEnergy: startEnergy)
         }
         let controlCount = horizon * m
         var scale = 1.0, performed = 0, converged = false
+        // Whether x is the rollout of u (false after a rejected trial until the final rollout).
+        var statesCurrent = true
         while performed < iterations {
             var largest = 0.0
             for i in 0..<controlCount { largest = max(largest, abs(controlGradient[i])) }
@@ -153,7 +162,9 @@ extension HorizonWorkspace {
                 shootingBackward(model, outcomeMap: outcomeMap)
                 energy = trial
                 scale = min(1, 2 * scale)
+                statesCurrent = true
             } else {
+                statesCurrent = false
                 if !trial.isFinite { warnings.insert(.divergence) }
                 u.update(from: savedControls, count: controlCount)
                 controlGradient.update(from: controlCurvature, count: controlCount)
@@ -161,9 +172,10 @@ extension HorizonWorkspace {
                 if scale < 1e-8 { break }
             }
         }
-        // Leave the states on the rollout of the kept controls.
-        rollout(model, controls: u, states: x)
+        // Leave the states on the rollout of the kept controls (they are, unless the last trial was rejected).
+        if !statesCurrent { rollout(model, controls: u, states: x) }
         if !converged { warnings.insert(.notConverged) }
-        return InferenceOutcome(energy: energy, iterations: performed, converged: converged, warnings: warnings)
+        return InferenceOutcome(energy: energy, iterations: performed, converged: converged, warnings: warnings,
+                                startEnergy: startEnergy)
     }
 }

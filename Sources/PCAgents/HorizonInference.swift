@@ -16,6 +16,9 @@ struct InferenceOutcome {
     var iterations: Int
     var converged: Bool
     var warnings: AgentWarnings
+    /// Shooting with `scoreStart`: the starting controls' hard-dynamics energy as
+    /// ``HorizonWorkspace/shootingEnergy(_:controls:outcomeMap:)`` sums it; NaN otherwise.
+    var startEnergy = Double.nan
 }
 
 extension HorizonWorkspace {

@@ -132,6 +132,7 @@ public struct LearnedDynamics: LinearizableModel {
                 (w + count).update(repeating: 0, count: layer.outputSize)
             }
         }
+        kernel.transposeWeights()
         return true
     }
 
@@ -341,8 +342,9 @@ public struct LearnedDynamics: LinearizableModel {
     /// rounding (≤ 10⁻¹² relative, `LearnedDynamicsTests`, on every kernel path): the kernel may fuse
     /// multiply–adds, and its tanh, cos and sin are polynomials within a few ulp of the C library's.
     /// Scratch: 2 Σ_ℓ n_ℓ × count + n_L × count doubles per thread, allocated once. (Single pairs —
-    /// ``transition(state:action:next:)`` and the planner's recorded steps — stay in Swift: through
-    /// the kernel one pair at a time, the learned control step measured about 2× slower.)
+    /// ``transition(state:action:next:)`` and the planner's recorded steps — go through
+    /// `pck_learned_record_f64`, the same arithmetic without the batch layout: through this kernel
+    /// one pair at a time, the learned control step measured about 2× slower than in Swift.)
     public func transitionBatch(states: UnsafePointer<Double>, actions: UnsafePointer<Double>,
                                 next: UnsafeMutablePointer<Double>, count: Int) {
         guard count > 0 else { return }
@@ -350,9 +352,7 @@ public struct LearnedDynamics: LinearizableModel {
         let needed = 2 * totalUnits * count
         let scratch = ThreadScratch.pointer(count: needed + top * count)
         let output = scratch + needed
-        let status = withUnsafePointer(to: kernel.descriptor) {
-            pck_learned_forward_f64($0, count, states, actions, scratch, needed, output)
-        }
+        let status = pck_learned_forward_f64(kernel.pointer, count, states, actions, scratch, needed, output)
         precondition(status == 0, "LearnedDynamics.transitionBatch: the kernel refused the model (status \(status))")
         for s in 0..<count {
             for i in 0..<predictedDimension {
@@ -442,34 +442,18 @@ public struct LearnedDynamics: LinearizableModel {
     /// Writes the standardised features of (x, u) into x₀ = `activity`, runs the feedforward pass
     /// (x_ℓ after x_{ℓ−1}, rates φ(x_ℓ) in `rate`) and returns x_L.
     /// With `raw`, the unstandardised features land there too (featureDimension).
+    ///
+    /// The pass is the dispatched kernel `pck_learned_record_f64` (pc_kernels.h): the batched
+    /// kernel's arithmetic for one pair (the same x_L bit for bit on a kernel path), at the CPU's
+    /// vector width. In Swift (SSE2 at most, in a portable build) this pass was about 40% of the
+    /// acrobot's learned control step, most of it the hidden layer's tanh.
+    @inline(__always)
     private func forward(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
                          activity: UnsafeMutablePointer<Double>, rate: UnsafeMutablePointer<Double>,
                          raw: UnsafeMutablePointer<Double>? = nil) -> UnsafeMutablePointer<Double> {
-        features.write(state: state, action: action, into: activity, raw: raw)
-        let depth = sizes.count - 1
-        var start = 0
-        let p = parameters.base
-        do {
-            for l in 1...depth {
-                let inputs = sizes[l - 1], outputs = sizes[l]
-                let x = activity + start, r = rate + start
-                if case .tanh = activations[l - 1] {
-                    for k in 0..<inputs { r[k] = fastTanh(x[k]) }
-                } else {
-                    for k in 0..<inputs { r[k] = value(activations[l - 1], x[k]) }
-                }
-                let w = p + weightOffsets[l - 1], b = w + outputs * inputs
-                let y = x + inputs
-                for j in 0..<outputs {
-                    var s = b[j]
-                    let row = w + j * inputs
-                    for k in 0..<inputs { s += row[k] * r[k] }
-                    y[j] = s
-                }
-                start += inputs
-            }
-        }
-        return activity + start
+        let status = pck_learned_record_f64(kernel.pointer, state.baseAddress!, action.baseAddress!, activity, rate, raw)
+        precondition(status == 0, "LearnedDynamics: the kernel refused the model (status \(status))")
+        return activity + (totalUnits - sizes[sizes.count - 1])
     }
 
     /// The standardised features (cos/sin of angles, other coordinates, clipped actions).
@@ -572,7 +556,9 @@ struct FeatureMap: Sendable {
 
 /// tanh(v) within 4 ulp of the C library's (measured on a dense grid of [−25, 25] and on
 /// 10⁻³⁰⁰…10⁻³ by `LearnedDynamicsTests`), branch-free so that a layer's loop vectorises: about 4× faster than
-/// `tanh` on x86-64, where the learned model's hidden layer spent most of a control step.
+/// `tanh` on x86-64, where the learned model's hidden layer spent most of a control step. The
+/// model's passes now run in the kernels (`learned::fast_tanh` in pc_learned_impl.hpp, the same
+/// algorithm and constants); this copy is the reference their accuracy is tested through.
 ///
 /// With a = min(|v|, 20) (tanh 20 = 1 − 8·10⁻¹⁸ rounds to 1), E = expm1(−2a) = 2ᵏ(eʳ − 1) + (2ᵏ − 1)
 /// with −2a = k ln 2 + r, |r| ≤ ln 2 / 2 (ln 2 split in two parts so the reduction is exact), and
@@ -626,20 +612,6 @@ func fastSinCos(_ x: Double) -> (sin: Double, cos: Double) {
     return (k & 2 != 0 ? -sa : sa, (k &+ 1) & 2 != 0 ? -ca : ca)
 }
 
-/// φ(v) for the activations the learned model supports (PCNumerics' kernels define the same functions).
-@inline(__always)
-func value(_ activation: Activation, _ v: Double) -> Double {
-    switch activation {
-    case .identity: v
-    case .tanh: tanh(v)
-    case .sigmoid: 1 / (1 + exp(-v))
-    case .relu: v < 0 ? 0 : v  // NaN stays NaN, as in PCNumerics' kernels
-    case .leakyReLU(let slope): v < 0 ? slope * v : v
-    case .softplus: max(v, 0) + log1p(exp(-abs(v)))
-    case .gelu: preconditionFailure("LearnedDynamics: gelu is not supported (ModelLearnerOptions rejects it)")
-    }
-}
-
 /// φ′(v), given the rate φ(v) already computed (tanh′ = 1 − φ², sigmoid′ = φ(1 − φ)).
 @inline(__always)
 func derivative(_ activation: Activation, _ v: Double, rate: Double) -> Double {
@@ -660,12 +632,17 @@ func derivative(_ activation: Activation, _ v: Double, rate: Double) -> Double {
 /// object holds the storage, and a retain would keep ``LearnedDynamics/reload(from:normalization:)``
 /// from ever finding it unshared).
 final class LearnedKernelModel: @unchecked Sendable {
-    /// Points into this object's buffers and into the model's `ParameterStorage`.
-    private(set) var descriptor: pck_learned_model
+    /// The descriptor, in memory this object owns (a kernel call copies nothing); it points into
+    /// this object's buffers and into the model's `ParameterStorage`.
+    let pointer: UnsafeMutablePointer<pck_learned_model>
     private let sizes, offsets: UnsafeMutablePointer<Int>
     private let codes: UnsafeMutablePointer<Int32>
     private let isAngle: UnsafeMutablePointer<UInt8>
     private let doubles: UnsafeMutablePointer<Double>
+    /// The model's parameters (not retained, see above) and each W_ℓᵀ at W_ℓ's offset
+    /// (`transposed_weights`, for `pck_learned_record_f64`; the bias slots are unused).
+    private let parameters, transposed: UnsafeMutablePointer<Double>
+    private let depth: Int
 
     init(sizes layerSizes: [Int], activations: [Activation], parameters: ParameterStorage, weightOffsets: [Int],
          features: FeatureMap) {
@@ -685,14 +662,32 @@ final class LearnedKernelModel: @unchecked Sendable {
         (doubles + depth + f).initialize(from: features.inputInverseScale, count: f)
         (doubles + depth + 2 * f).initialize(from: features.actionLower, count: m)
         (doubles + depth + 2 * f + m).initialize(from: features.actionUpper, count: m)
-        descriptor = pck_learned_model(
+        self.parameters = parameters.base
+        self.depth = depth
+        transposed = .allocate(capacity: max(parameters.count, 1))
+        transposed.initialize(repeating: 0, count: max(parameters.count, 1))
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: pck_learned_model(
             state_dimension: n, action_dimension: m, depth: depth, sizes: sizes, activations: codes, slopes: doubles,
             parameters: parameters.base, weight_offsets: offsets, is_angle: isAngle, input_offset: doubles + depth,
             input_inverse_scale: doubles + depth + f, action_lower: doubles + depth + 2 * f,
-            action_upper: doubles + depth + 2 * f + m)
+            action_upper: doubles + depth + 2 * f + m, transposed_weights: transposed))
+        transposeWeights()
+    }
+
+    /// Rewrites each W_ℓᵀ from the parameters (after a reload in place). Allocates nothing.
+    func transposeWeights() {
+        for l in 0..<depth {
+            let inputs = sizes[l], outputs = sizes[l + 1]
+            let w = parameters + offsets[l], t = transposed + offsets[l]
+            for j in 0..<outputs {
+                for k in 0..<inputs { t[k * outputs + j] = w[j * inputs + k] }
+            }
+        }
     }
 
     deinit {
         sizes.deallocate(); offsets.deallocate(); codes.deallocate(); isAngle.deallocate(); doubles.deallocate()
+        transposed.deallocate(); pointer.deallocate()
     }
 }

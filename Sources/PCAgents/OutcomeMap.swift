@@ -11,7 +11,9 @@
 /// tip = Σ_k l_k (cos φ_k, sin φ_k), φ_k = q₁ + … + q_k, read from state coordinates, so a goal
 /// o* = 0 on them means "fingertip on the target" (without target indices the rows are the tip
 /// itself and o* is a fixed target). Their Jacobian is analytic:
-/// ∂tip/∂q_j = Σ_{k ≥ j} l_k (−sin φ_k, cos φ_k), ∂/∂target = −I.
+/// ∂tip/∂q_j = Σ_{k ≥ j} l_k (−sin φ_k, cos φ_k), ∂/∂target = −I. (sin and cos are `fastSinCos`,
+/// within a few ulp of the C library's and about 4× faster: a planner evaluates g at every step of
+/// every rollout, and the C library's calls were 8% of the acrobot's learned control step.)
 public struct OutcomeMap: Sendable, Equatable, Codable {
     /// A planar chain's fingertip-minus-target outcome.
     public struct PlanarReach: Sendable, Equatable, Codable {
@@ -95,8 +97,9 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
             var phi = 0.0, x = 0.0, y = 0.0
             for k in 0..<reach.lengths.count {
                 phi += state[reach.firstAngleIndex + k]
-                x += reach.lengths[k] * cosine(phi)
-                y += reach.lengths[k] * sine(phi)
+                let (sine, cosine) = fastSinCos(phi)
+                x += reach.lengths[k] * cosine
+                y += reach.lengths[k] * sine
             }
             let moving = reach.targetIndices.count == 2
             outcome[0] = moving ? x - state[reach.targetIndices[0]] : x
@@ -127,7 +130,8 @@ public struct OutcomeMap: Sendable, Equatable, Codable {
             var phi = 0.0
             for k in 0..<links {
                 phi += state[reach.firstAngleIndex + k]
-                let dx = -reach.lengths[k] * sine(phi), dy = reach.lengths[k] * cosine(phi)
+                let (sine, cosine) = fastSinCos(phi)
+                let dx = -reach.lengths[k] * sine, dy = reach.lengths[k] * cosine
                 for j in 0...k {
                     jacobian[reach.firstAngleIndex + j] += dx
                     jacobian[n + reach.firstAngleIndex + j] += dy

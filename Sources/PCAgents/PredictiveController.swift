@@ -113,30 +113,36 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
         let controlCount = options.horizon * model.actionDimension
 
         // A sampled proposal moves the warm start (MPPI; the warm start itself is sample 0).
-        var proposalEnergy = Double.infinity
+        var scoreProposal = false
         if options.proposal.samples > 0 {
             let (best, stopped) = w.propose(model, outcomeMap: options.outcome, temperature: options.proposal.temperature,
                                             deadline: planningDeadline, generator: &generator)
             if stopped { diagnostics.warnings.insert(.deadlineExceeded) }
-            if best.isFinite {
+            if best.isFinite && options.keepBetterProposal {
                 w.proposalControls.update(from: w.u, count: controlCount)
-                proposalEnergy = w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
+                scoreProposal = true
             }
         }
 
-        // Initialise the states by rolling f out (every ε = 0), then settle E.
-        w.rollout(model, controls: w.u, states: w.x)
+        // The proposal's hard-dynamics energy (shootingEnergy) is summed on the rollout of its
+        // controls, which each mode makes anyway: f is not run again for it.
+        var proposalEnergy = Double.infinity
         let outcome: InferenceOutcome
         switch options.mode {
         case .collocation:
+            // Initialise the states by rolling f out (every ε = 0), then settle E.
+            w.rollout(model, controls: w.u, states: w.x)
+            if scoreProposal { proposalEnergy = w.trajectoryEnergy(controls: w.u, states: w.x, outcomeMap: options.outcome) }
             outcome = w.infer(model, outcomeMap: options.outcome, iterations: options.iterations,
                               stateStepSize: options.stateStepSize, controlStepSize: options.controlStepSize,
                               tolerance: options.tolerance, preconditioned: options.preconditioned,
                               deadline: planningDeadline)
         case .shooting:
+            // Its first sweep rolls f out (every ε = 0), then it settles E.
             outcome = w.inferShooting(model, outcomeMap: options.outcome, iterations: options.iterations,
                                       controlStepSize: options.controlStepSize, tolerance: options.tolerance,
-                                      deadline: planningDeadline)
+                                      deadline: planningDeadline, scoreStart: scoreProposal)
+            if scoreProposal { proposalEnergy = outcome.startEnergy }
         }
         diagnostics.freeEnergy = outcome.energy
         diagnostics.iterations = outcome.iterations
@@ -145,7 +151,10 @@ public struct PredictiveController<Model: LinearizableModel>: AnytimeAgent {
 
         // Keep the proposal if the settled plan is worse under the true rollout.
         if options.keepBetterProposal && proposalEnergy.isFinite {
-            let settled = w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
+            // Shooting leaves x on the rollout of u; collocation's states are its own.
+            let settled = options.mode == .shooting
+                ? w.trajectoryEnergy(controls: w.u, states: w.x, outcomeMap: options.outcome)
+                : w.shootingEnergy(model, controls: w.u, outcomeMap: options.outcome)
             if !(settled <= proposalEnergy) {
                 w.u.update(from: w.proposalControls, count: controlCount)
                 w.rollout(model, controls: w.u, states: w.x)

@@ -295,4 +295,9 @@ int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, con
     return table().pck_learned_forward_f64(model, count, states, actions, scratch, scratch_count, top);
 }
 
+int pck_learned_record_f64(const pck_learned_model *model, const double *state, const double *action,
+                           double *activity, double *rate, double *raw) {
+    return table().pck_learned_record_f64(model, state, action, activity, rate, raw);
+}
+
 }  // extern "C"

@@ -13,7 +13,8 @@
     X(pck_outer_accumulate_##S) X(pck_cholesky_##S) X(pck_cholesky_solve_##S) X(pck_im2col_##S)    \
     X(pck_col2im_##S) X(pck_permute_channels_##S) X(pck_pool_forward_##S)                          \
     X(pck_pool_backward_##S) X(pck_pc_dense_settle_##S) X(pck_adam_##S) X(pck_adam_job_run_##S)
-#define PCK_ENTRY_POINTS(X) PCK_TYPED_ENTRY_POINTS(X, f32) PCK_TYPED_ENTRY_POINTS(X, f64) X(pck_learned_forward_f64)
+#define PCK_ENTRY_POINTS(X) PCK_TYPED_ENTRY_POINTS(X, f32) PCK_TYPED_ENTRY_POINTS(X, f64) X(pck_learned_forward_f64) \
+    X(pck_learned_record_f64)
 
 namespace pck {
 // One pointer per entry point, typed from its declaration in pc_kernels.h: a variant whose

@@ -74,7 +74,116 @@ __attribute__((always_inline)) inline void fast_sincos(double x, double &sine, d
     cosine = ((k + 1) & 2) ? -ca : ca;
 }
 
+// One output row of a layer, y[s] = b + Σ_k w[k] r[k·count + s], for the pairs s = first, first + B, …
+// while a whole block of B fits below count; returns where it stopped. Each block's B sums stay in
+// registers across the k loop (summing into y in memory, every k waited for the store of the
+// previous one; the acrobot's learned control step, 64 samples × 30 steps through here, went from
+// 0.81 to 0.67 ms thread CPU median). Every sum runs in the order b, k = 0, 1, …, as before, so the
+// result does not depend on B and did not change.
+template <int B>
+__attribute__((always_inline)) inline ptrdiff_t affine_row(ptrdiff_t first, ptrdiff_t count, ptrdiff_t inputs, double bias,
+                                                           const double *weights, const double *r, double *y) {
+    ptrdiff_t s = first;
+    for (; s + B <= count; s += B) {
+        double sum[B];
+        for (int l = 0; l < B; ++l) sum[l] = bias;
+        for (ptrdiff_t k = 0; k < inputs; ++k) {
+            const double weight = weights[k];
+            const double *input = r + k * count + s;
+            for (int l = 0; l < B; ++l) sum[l] += weight * input[l];
+        }
+        for (int l = 0; l < B; ++l) y[s + l] = sum[l];
+    }
+    return s;
+}
+
+// Outputs j = first, first + B, … of a layer for one pair, y[j] = b[j] + Σ_k Wᵀ[k, j] r[k], while a
+// whole block of B fits below outputs; returns where it stopped. A block's B sums stay in registers
+// across the k loop (loaded from Wᵀ's rows, contiguous), each in the order of affine_row.
+template <int B>
+__attribute__((always_inline)) inline ptrdiff_t affine_outputs(ptrdiff_t first, ptrdiff_t outputs, ptrdiff_t inputs,
+                                                               const double *wt, const double *b, const double *r,
+                                                               double *y) {
+    ptrdiff_t j = first;
+    for (; j + B <= outputs; j += B) {
+        double sum[B];
+        for (int l = 0; l < B; ++l) sum[l] = b[j + l];
+        for (ptrdiff_t k = 0; k < inputs; ++k) {
+            const double input = r[k];
+            const double *column = wt + k * outputs + j;
+            for (int l = 0; l < B; ++l) sum[l] += column[l] * input;
+        }
+        for (int l = 0; l < B; ++l) y[j + l] = sum[l];
+    }
+    return j;
+}
+
 }  // namespace learned
+
+inline int pck_learned_record_f64(const pck_learned_model *model, const double *state, const double *action,
+                                  double *activity, double *rate, double *raw) {
+    if (!model || !state || !action || !activity || !rate || model->depth < 1 || !model->sizes || !model->activations ||
+        !model->slopes || !model->parameters || !model->weight_offsets || !model->is_angle || !model->input_offset ||
+        !model->input_inverse_scale || !model->action_lower || !model->action_upper)
+        return PCK_ERR_ARGUMENT;
+    const ptrdiff_t n = model->state_dimension, m = model->action_dimension, depth = model->depth;
+    // Features, as pck_learned_forward_f64 writes them.
+    double *z = activity;
+    ptrdiff_t f = 0;
+    for (ptrdiff_t j = 0; j < n; ++j) {
+        const double x = state[j];
+        if (model->is_angle[j]) {
+            if (std::fabs(x) <= learned::kTrigLimit) {
+                learned::fast_sincos(x, z[f + 1], z[f]);
+            } else {
+                z[f] = std::cos(x); z[f + 1] = std::sin(x);
+            }
+            f += 2;
+        } else {
+            z[f++] = x;
+        }
+    }
+    for (ptrdiff_t j = 0; j < m; ++j) z[f + j] = std::min(std::max(action[j], model->action_lower[j]), model->action_upper[j]);
+    const ptrdiff_t features = model->sizes[0];
+    if (raw) for (ptrdiff_t q = 0; q < features; ++q) raw[q] = z[q];
+    for (ptrdiff_t q = 0; q < features; ++q) z[q] = (z[q] - model->input_offset[q]) * model->input_inverse_scale[q];
+    // Layers.
+    ptrdiff_t start = 0;
+    for (ptrdiff_t l = 1; l <= depth; ++l) {
+        const ptrdiff_t inputs = model->sizes[l - 1], outputs = model->sizes[l];
+        const double *x = activity + start;
+        double *r = rate + start;
+        const int act = model->activations[l - 1];
+        const double slope = model->slopes[l - 1];
+        if (act == PCK_ACT_TANH) {
+            for (ptrdiff_t i = 0; i < inputs; ++i) r[i] = learned::fast_tanh(x[i]);
+        } else if (act == PCK_ACT_IDENTITY) {
+            for (ptrdiff_t i = 0; i < inputs; ++i) r[i] = x[i];
+        } else {
+            for (ptrdiff_t i = 0; i < inputs; ++i) r[i] = pck::activate<double>(act, slope, x[i]);
+        }
+        const double *w = model->parameters + model->weight_offsets[l - 1];
+        const double *b = w + outputs * inputs;
+        double *y = activity + start + inputs;
+        // Every output's sum in the order of affine_row (b, then k = 0, 1, …).
+        if (model->transposed_weights) {
+            // All outputs advance together, reading Wᵀ's rows (contiguous along the outputs).
+            const double *wt = model->transposed_weights + model->weight_offsets[l - 1];
+            ptrdiff_t j = learned::affine_outputs<16>(0, outputs, inputs, wt, b, r, y);
+            j = learned::affine_outputs<4>(j, outputs, inputs, wt, b, r, y);
+            learned::affine_outputs<1>(j, outputs, inputs, wt, b, r, y);
+        } else {
+            for (ptrdiff_t j = 0; j < outputs; ++j) {
+                const double *weights = w + j * inputs;
+                double sum = b[j];
+                for (ptrdiff_t k = 0; k < inputs; ++k) sum += weights[k] * r[k];
+                y[j] = sum;
+            }
+        }
+        start += inputs;
+    }
+    return PCK_OK;
+}
 
 inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
                                    const double *actions, double *scratch, ptrdiff_t scratch_count, double *top) {
@@ -146,15 +255,11 @@ inline int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t cou
         const double *b = w + outputs * inputs;
         double *y = (l == depth) ? top : activity + (start + inputs) * count;
         for (ptrdiff_t j = 0; j < outputs; ++j) {
-            double *row = y + j * count;
-            const double bias = b[j];
-            for (ptrdiff_t s = 0; s < count; ++s) row[s] = bias;
             const double *weights = w + j * inputs;
-            for (ptrdiff_t k = 0; k < inputs; ++k) {
-                const double weight = weights[k];
-                const double *input = r + k * count;
-                for (ptrdiff_t s = 0; s < count; ++s) row[s] += weight * input[s];
-            }
+            double *row = y + j * count;
+            ptrdiff_t s = learned::affine_row<16>(0, count, inputs, b[j], weights, r, row);
+            s = learned::affine_row<4>(s, count, inputs, b[j], weights, r, row);
+            learned::affine_row<1>(s, count, inputs, b[j], weights, r, row);
         }
         start += inputs;
     }

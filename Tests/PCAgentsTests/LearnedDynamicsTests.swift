@@ -2,6 +2,7 @@ import Testing
 @testable import PCAgents
 import PCNumerics
 import _PCTestSupport
+import _PCKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,6 +106,77 @@ import Glibc
                 }
             }
             try KernelPath.selectForCurrentThread(nil)
+        }
+    }
+
+    /// On every kernel path, a single pair (`transition`, through `pck_learned_record_f64`) gives the
+    /// batched kernel's x′ bit for bit (the same sums in the same order), and the single-pair kernel
+    /// without the transposed weights gives the same x_L as with them.
+    @Test(arguments: [([8, 8], Activation.tanh), ([8], Activation.softplus), ([32], Activation.tanh), ([160], Activation.tanh)])
+    func singlePairKernelGivesTheBatchedKernelsResult(hidden: [Int], activation: Activation) throws {
+        let model = try Self.trainedModel(hidden: hidden, activation: activation, seed: 7, babblingSeed: 6)
+        var generator = Xoshiro256(seed: 41)
+        let count = 19
+        var states = (0..<(2 * count)).map { i in i % 2 == 0 ? generator.uniform(-9, 9) : generator.uniform(-8, 8) }
+        states[0] = 3e5
+        let actions = (0..<count).map { _ in generator.uniform(-2.5, 2.5) }
+        let total = model.sizes.reduce(0, +), top = total - model.sizes.last!
+        for path in KernelPath.available {
+            try KernelPath.selectForCurrentThread(path)
+            var batch = [Double](repeating: -1, count: 2 * count), single = batch
+            states.withUnsafeBufferPointer { xs in actions.withUnsafeBufferPointer { us in
+                batch.withUnsafeMutableBufferPointer {
+                    model.transitionBatch(states: xs.baseAddress!, actions: us.baseAddress!, next: $0.baseAddress!, count: count)
+                }
+                single.withUnsafeMutableBufferPointer { next in
+                    for s in 0..<count {
+                        model.transition(state: UnsafeBufferPointer(rebasing: xs[(2 * s)..<(2 * s + 2)]),
+                                         action: UnsafeBufferPointer(rebasing: us[s..<(s + 1)]),
+                                         next: UnsafeMutableBufferPointer(rebasing: next[(2 * s)..<(2 * s + 2)]))
+                    }
+                }
+                // Without the transposed weights: one output at a time, the same sums.
+                var plain = model.kernel.pointer.pointee
+                plain.transposed_weights = nil
+                var a = [Double](repeating: .nan, count: 2 * total), b = a
+                for s in 0..<count {
+                    let x = xs.baseAddress! + 2 * s, u = us.baseAddress! + s
+                    let first = a.withUnsafeMutableBufferPointer { buffer in
+                        pck_learned_record_f64(model.kernel.pointer, x, u, buffer.baseAddress!, buffer.baseAddress! + total, nil)
+                    }
+                    let second = b.withUnsafeMutableBufferPointer { buffer in
+                        pck_learned_record_f64(&plain, x, u, buffer.baseAddress!, buffer.baseAddress! + total, nil)
+                    }
+                    #expect(first == 0 && second == 0)
+                    #expect(Array(a[top..<total]) == Array(b[top..<total]), "\(path.rawValue): pair \(s)")
+                }
+            } }
+            #expect(single == batch, "\(path.rawValue): single pairs differ from the batch")
+        }
+        try KernelPath.selectForCurrentThread(nil)
+    }
+
+    /// A reload in place (a learning agent's model swap) refreshes the kernel's transposed weights:
+    /// the reloaded model predicts exactly as a model built from the new network.
+    @Test func reloadedModelPredictsAsANewModel() throws {
+        var learner = try ModelLearner(options: ModelLearnerTests.options(hidden: [8], activation: .tanh, seed: 5))
+        try ModelLearnerTests.babble(&learner, steps: 100, seed: 4)
+        try learner.train(batches: 10)
+        let normalization = try #require(learner.normalization)
+        var model = LearnedDynamics(network: learner.network, options: learner.options, normalization: normalization)
+        try learner.train(batches: 10)
+        let reloaded = model.reload(from: learner.network, normalization: normalization)
+        #expect(reloaded)
+        let fresh = LearnedDynamics(network: learner.network, options: learner.options, normalization: normalization)
+        var generator = Xoshiro256(seed: 51)
+        for _ in 0..<10 {
+            let x = [generator.uniform(-4, 4), generator.uniform(-8, 8)], u = [generator.uniform(-2, 2)]
+            var next = [0.0, 0.0], expected = next
+            x.withUnsafeBufferPointer { xs in u.withUnsafeBufferPointer { us in
+                next.withUnsafeMutableBufferPointer { model.transition(state: xs, action: us, next: $0) }
+                expected.withUnsafeMutableBufferPointer { fresh.transition(state: xs, action: us, next: $0) }
+            } }
+            #expect(next == expected)
         }
     }
 

@@ -38,6 +38,54 @@ static double gemmError(int tA, int tB, int m, int n, int k, std::mt19937 &rng,
     return worst;
 }
 
+// A learned model's 7–32–4 tanh network (2 angles of 4 state coordinates, 1 action): one pair
+// through pck_learned_record_f64 with the transposed weights gives the batched
+// pck_learned_forward_f64's x_L bit for bit, and without them to rounding (within 1e-14 relative).
+static void learnedModelCheck(std::mt19937 &rng) {
+    std::uniform_real_distribution<double> u(-1, 1);
+    const ptrdiff_t sizes[3] = {7, 32, 4}, offsets[2] = {0, 7 * 32 + 32};
+    const int activations[2] = {PCK_ACT_IDENTITY, PCK_ACT_TANH};
+    const double slopes[2] = {0, 0};
+    std::vector<double> parameters(offsets[1] + 32 * 4 + 4), transposed(parameters.size());
+    for (auto &x : parameters) x = u(rng);
+    for (int l = 0; l < 2; ++l)
+        for (ptrdiff_t j = 0; j < sizes[l + 1]; ++j)
+            for (ptrdiff_t k = 0; k < sizes[l]; ++k)
+                transposed[offsets[l] + k * sizes[l + 1] + j] = parameters[offsets[l] + j * sizes[l] + k];
+    const unsigned char isAngle[4] = {1, 1, 0, 0};
+    double inputOffset[7], inputScale[7];
+    for (int q = 0; q < 7; ++q) { inputOffset[q] = 0.1 * u(rng); inputScale[q] = 1 + 0.5 * u(rng); }
+    const double lower = -1, upper = 1;
+    pck_learned_model model = {4, 1, 2, sizes, activations, slopes, parameters.data(), offsets, isAngle,
+                               inputOffset, inputScale, &lower, &upper, transposed.data()};
+    const ptrdiff_t count = 21;
+    std::vector<double> states(count * 4), actions(count), scratch(2 * 43 * count), top(4 * count);
+    for (auto &x : states) x = 4 * u(rng);
+    for (auto &a : actions) a = 1.5 * u(rng);
+    check(pck_learned_forward_f64(&model, count, states.data(), actions.data(), scratch.data(),
+                                  ptrdiff_t(scratch.size()), top.data()) == PCK_OK, "learned forward status");
+    pck_learned_model plain = model;
+    plain.transposed_weights = nullptr;
+    bool same = true, close = true;
+    double worst = 0;
+    for (ptrdiff_t s = 0; s < count; ++s) {
+        double activity[43], rate[43], raw[7], activity2[43], rate2[43];
+        check(pck_learned_record_f64(&model, &states[s * 4], &actions[s], activity, rate, raw) == PCK_OK, "record status");
+        check(pck_learned_record_f64(&plain, &states[s * 4], &actions[s], activity2, rate2, nullptr) == PCK_OK,
+              "record status (no transposed weights)");
+        for (int i = 0; i < 4; ++i) {
+            const double batch = top[i * count + s];
+            same = same && activity[39 + i] == batch;
+            // Without the transposed weights aarch64 differs by a few ulp (1.8e-15 here; x86-64 matches exactly).
+            worst = std::fmax(worst, std::fabs(activity2[39 + i] - batch) / std::fmax(1.0, std::fabs(batch)));
+        }
+    }
+    std::printf("learned record without transposed weights: %.3g from the batch (relative)\n", worst);
+    close = worst <= 1e-14;
+    check(same, "learned record (transposed weights): one pair gives the batch's x_L bit for bit");
+    check(close, "learned record (no transposed weights): within 1e-14 of the batch's x_L");
+}
+
 int main() {
     const char *path = pck_kernels_path_name(pck_kernels_path());
     std::printf("kernel path: %s (avx2 available: %d, avx512 available: %d)\n", path,
@@ -108,6 +156,7 @@ int main() {
     for (ptrdiff_t t = 1; t < result.trace_count; ++t) monotone = monotone && trace[t] <= trace[t - 1] + 1e-15;
     check(result.iterations == 30 && monotone, "sequential settle: 30 iterations, energy non-increasing");
     std::printf("sequential settle energy %.6g -> %.6g\n", trace[0], trace[result.trace_count - 1]);
+    learnedModelCheck(rng);
     if (failures) { std::printf("%d checks failed\n", failures); return 1; }
     std::printf("all aarch64 checks passed\n");
     return 0;

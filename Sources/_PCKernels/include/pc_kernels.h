@@ -192,6 +192,8 @@ typedef struct {
     const double *input_inverse_scale;   // (n_0)
     const double *action_lower;          // (m)
     const double *action_upper;          // (m)
+    const double *transposed_weights;    // W_ℓᵀ (n_{ℓ−1} × n_ℓ, row-major) at weight_offsets[ℓ−1], or NULL:
+                                         // read by pck_learned_record_f64 only (for loads along the outputs)
 } pck_learned_model;
 
 // states (count × n), actions (count × m), row per pair; top receives x_L as (n_L × count), column
@@ -199,6 +201,20 @@ typedef struct {
 // block excepted) then the rates φ_ℓ(x_ℓ) (ℓ < L) of every layer.
 int pck_learned_forward_f64(const pck_learned_model *model, ptrdiff_t count, const double *states,
                             const double *actions, double *scratch, ptrdiff_t scratch_count, double *top);
+
+// One pair through the same network, keeping the pass (the learned model's transition and the
+// shooting planner's recorded steps): activity (Σ n_ℓ) receives z, x_1, …, x_L at the layers'
+// offsets, rate (Σ n_ℓ) receives φ_ℓ(x_ℓ) (ℓ < L) at the same offsets, and raw (n_0, or NULL) the
+// features before standardisation; x_L is at activity + Σ_{ℓ<L} n_ℓ. Every sum runs in the order of
+// pck_learned_forward_f64 (bias, then the inputs in order). With transposed_weights (which must
+// then equal the weights transposed) each layer's outputs advance together along the vector lanes,
+// and on one kernel path both kernels give the same x_L bit for bit (tested on x86-64's three paths
+// and on aarch64); without, one output at a time (bit for bit on x86-64; 1.8·10⁻¹⁵ relative apart on aarch64 in
+// Tests/kernels/aarch64.sh, not yet explained).
+// The descriptor must be one pck_learned_forward_f64 accepts; it is not re-checked here (a call
+// costs about as much as those checks), only the pointers are.
+int pck_learned_record_f64(const pck_learned_model *model, const double *state, const double *action,
+                           double *activity, double *rate, double *raw);
 
 // ---------------------------------------------------------------------------------------------
 // A persistent thread pool for data-parallel work (e.g. the shards of a PC batch).
