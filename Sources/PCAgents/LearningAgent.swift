@@ -29,7 +29,8 @@ import PCNumerics
 /// ``LearningAgentOptions/batchesPerStep`` batches (fewer if ``LearningAgentOptions/learningTimeBudget``
 /// runs out), so no step waits for more learning than that; ``lastStepBatches`` reports how many
 /// ran. Every ``LearningAgentOptions/swapInterval``-th controlling step the planner's model is
-/// replaced by the network trained so far (keeping the planner's warm start) and ``modelVersion``
+/// replaced by the network trained so far — or by its parameter average, with
+/// ``ModelLearnerOptions/averagingDecay`` — (keeping the planner's warm start) and ``modelVersion``
 /// increments; ``onlinePredictionError`` measures each new transition against the model in use
 /// before it is learned.
 ///

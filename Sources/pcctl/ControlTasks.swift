@@ -62,6 +62,8 @@ struct LearningDefaults {
     var batchesPerStep: Int = 4
     /// Agent steps between model swaps.
     var swapInterval: Int = 50
+    /// The learner's ``ModelLearnerOptions/averagingDecay`` (0: the planner uses the last iterate).
+    var averagingDecay: Double = 0
 }
 
 extension ControlTask {
@@ -199,7 +201,10 @@ struct CartPoleSwingUpTask: ControlTask {
         return options
     }
     var learning: LearningDefaults {
-        LearningDefaults(budget: 20_000, explorationSteps: 1_000, episodeSteps: 1_000)
+        // A parameter average and 8 batches per step (learning only; the 32-unit planning model is
+        // unchanged): 100/80/89% balanced with learner seeds 0/1/2 against 46/62/25% without.
+        LearningDefaults(budget: 20_000, explorationSteps: 1_000, episodeSteps: 1_000, batchesPerStep: 8,
+                         averagingDecay: 0.99)
     }
 }
 
@@ -356,8 +361,9 @@ struct ReacherTask: ControlTask {
             model: FiniteDifferenceLinearization(PlanarArm.reacher().model), options: options))
     }
     var learning: LearningDefaults {
+        // A parameter average over ≈ 50 batches: 83/93% within 2 cm with learner seeds 0/1 against 65/89% without.
         LearningDefaults(budget: 20_000, explorationSteps: 1_000, holdSteps: 2, episodeSteps: 50, hiddenSizes: [64],
-                         batchesPerStep: 8)
+                         batchesPerStep: 8, averagingDecay: 0.98)
     }
 }
 
