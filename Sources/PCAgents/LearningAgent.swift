@@ -29,7 +29,8 @@ import PCNumerics
 /// ``LearningAgentOptions/batchesPerStep`` batches (fewer if ``LearningAgentOptions/learningTimeBudget``
 /// runs out), so no step waits for more learning than that; ``lastStepBatches`` reports how many
 /// ran. Every ``LearningAgentOptions/swapInterval``-th controlling step the planner's model is
-/// replaced by the network trained so far (keeping the planner's warm start) and ``modelVersion``
+/// replaced by the network trained so far — or by its parameter average, with
+/// ``ModelLearnerOptions/averagingDecay`` — (keeping the planner's warm start) and ``modelVersion``
 /// increments; ``onlinePredictionError`` measures each new transition against the model in use
 /// before it is learned.
 ///
@@ -296,11 +297,12 @@ public struct LearningAgent: AnytimeAgent {
         lastStepLearningSeconds = monotonicSeconds() - start
     }
 
-    /// Copies the learner's network into the snapshot ``save(to:includeMemory:)`` writes: in place
+    /// Copies the learner's ``ModelLearner/modelNetwork`` (its network, or the parameter average
+    /// with ``ModelLearnerOptions/averagingDecay``) into the snapshot ``save(to:includeMemory:)`` writes: in place
     /// when the shapes match (the snapshot then shares nothing with the learner, whose next batch
     /// would otherwise copy its network), else by assignment.
     mutating func updatePlannerNetwork() {
-        let source = learner.network
+        let source = learner.modelNetwork
         guard var snapshot = plannerNetwork, snapshot.layers.count == source.layers.count else {
             plannerNetwork = source
             return
@@ -325,9 +327,9 @@ public struct LearningAgent: AnytimeAgent {
         controller!.reset(seed: episodeSeed)
         // The spare the swaps load into, allocated now rather than at the first swap.
         if let normalization = learner.normalization {
-            spareModel = LearnedDynamics(network: learner.network, options: learner.options, normalization: normalization)
+            spareModel = LearnedDynamics(network: learner.modelNetwork, options: learner.options, normalization: normalization)
         }
-        plannerNetwork = learner.network
+        plannerNetwork = learner.modelNetwork
         batchesAtSwap = learner.batchesLearned
         modelVersion += 1
         stepsSinceSwap = 0
@@ -335,13 +337,14 @@ public struct LearningAgent: AnytimeAgent {
         lastStepSwappedModel = true
     }
 
-    /// Replaces the planner's model by the network trained so far. From the second swap on this
+    /// Replaces the planner's model by the network trained so far (its parameter average when
+    /// ``ModelLearnerOptions/averagingDecay`` is on). From the second swap on this
     /// allocates nothing: the new parameters go into the model the planner used before the
     /// previous swap, and into the snapshot network, in place.
     mutating func swapModel() {
         var next = spareModel
         spareModel = nil
-        if next != nil, let normalization = learner.normalization, next!.reload(from: learner.network, normalization: normalization) {
+        if next != nil, let normalization = learner.normalization, next!.reload(from: learner.modelNetwork, normalization: normalization) {
             learner.dynamics = next
         } else {
             learner.refreshDynamics()

@@ -66,6 +66,11 @@ public struct ModelLearner: Sendable {
     public let options: ModelLearnerOptions
     /// The PC network: featureDimension → hiddenSizes → predictedDimension (= stateDimension unless a history is stacked).
     public private(set) var network: PCNetwork<Double>
+    /// The exponential moving average of ``network``'s parameters (``ModelLearnerOptions/averagingDecay``
+    /// > 0, from the first batch on; nil otherwise).
+    public private(set) var averagedNetwork: PCNetwork<Double>?
+    /// The network ``dynamics`` is built from: ``averagedNetwork`` when there is one, else ``network``.
+    public var modelNetwork: PCNetwork<Double> { averagedNetwork ?? network }
     /// The standardisation, once fitted.
     public private(set) var normalization: Normalization?
     /// The learned model at the last ``train(batches:)`` (nil before the first).
@@ -251,13 +256,45 @@ public struct ModelLearner: Sendable {
             throw ModelLearnerError.learningFailed("\(error)")
         }
         batchesLearned += 1
+        updateAverage()
         return result
     }
 
-    /// Freezes the current network as ``dynamics`` (allocates the model's parameter copy).
+    /// θ̄ ← β θ̄ + (1 − β) θ for every weight and bias (β = ``ModelLearnerOptions/averagingDecay``),
+    /// in place; the first call copies θ. Nothing when β = 0. Allocates only at the first call.
+    mutating func updateAverage() {
+        let beta = options.averagingDecay
+        guard beta > 0 else { return }
+        guard var average = averagedNetwork, average.layers.count == network.layers.count else {
+            averagedNetwork = network
+            return
+        }
+        averagedNetwork = nil   // moved out so its storage stays uniquely referenced (no copy)
+        let alpha = 1 - beta
+        for l in 0..<network.layers.count {
+            let layer = network.layers[l]
+            let count = layer.outputSize * layer.inputSize
+            layer.weight.withUnsafeStorage { source, _ in
+                average.layers[l].weight.withUnsafeMutableStorage { target, _ in
+                    for i in 0..<count { target[i] += alpha * (source[i] - target[i]) }
+                }
+            }
+            if let bias = layer.bias, average.layers[l].bias != nil {
+                bias.withUnsafeBufferPointer { source in
+                    average.layers[l].bias!.withUnsafeMutableBufferPointer { target in
+                        for i in 0..<source.count { target[i] += alpha * (source[i] - target[i]) }
+                    }
+                }
+            }
+            if average.layers[l].precision != layer.precision { average.layers[l].precision = layer.precision }
+        }
+        averagedNetwork = average
+    }
+
+    /// Freezes the current ``modelNetwork`` as ``dynamics`` (allocates the model's parameter copy).
     mutating func refreshDynamics() {
         guard let normalization else { return }
-        dynamics = LearnedDynamics(network: network, options: options, normalization: normalization)
+        dynamics = LearnedDynamics(network: modelNetwork, options: options, normalization: normalization)
     }
 
     /// Restores a learned state: the network (same sizes as this learner's), its standardisation and
@@ -265,6 +302,7 @@ public struct ModelLearner: Sendable {
     mutating func restore(network: PCNetwork<Double>, normalization: Normalization, batchesLearned: Int,
                           transitionCount: Int, training: TransitionMemory?, heldOut: TransitionMemory?) {
         self.network = network
+        averagedNetwork = nil   // a parameter average (if any) restarts from the restored network
         self.normalization = normalization
         featureMap = FeatureMap(options: options, normalization: normalization)
         self.batchesLearned = batchesLearned

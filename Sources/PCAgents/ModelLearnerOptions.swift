@@ -68,13 +68,22 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     /// the observation). With k ≥ 2, stateDimension must be k·o + (k − 1)·actionDimension for a whole
     /// o ≥ 1 (``predictedDimension``), and ``angleIndices`` list the angles of every observation copy.
     public var history: Int
+    /// β, the decay of an exponential moving average of the network's parameters, 0 ≤ β ≤
+    /// ``maximumAveragingDecay`` (default 0: no average). With β > 0 the learner keeps, besides the
+    /// network it trains, the average θ̄ ← β θ̄ + (1 − β) θ updated after every batch (θ̄ starts at θ
+    /// at the first batch), and ``ModelLearner/dynamics`` (and so a ``LearningAgent``'s planner and
+    /// its saved snapshot) is built from θ̄ instead of θ: the planner then uses a model averaged over
+    /// the last ≈ 1/(1 − β) batches rather than the noisy last iterate of the optimiser. Training
+    /// itself is unchanged. Costs one pass over the parameters per batch and one parameter copy.
+    public var averagingDecay: Double
 
     /// - Throws: ``AgentConfigurationError`` naming the first field that is out of range.
     public init(stateDimension: Int, actionDimension: Int, timeStep: Double, angleIndices: [Int] = [],
                 actionLower: [Double], actionUpper: [Double], observation: ObservationLayout? = nil,
                 hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh,
                 learning: LearningOptions? = nil, batchSize: Int = 64, heldOutEvery: Int = 10,
-                capacity: Int = 10_000, seed: UInt64 = 0, history: Int = 1) throws {
+                capacity: Int = 10_000, seed: UInt64 = 0, history: Int = 1,
+                averagingDecay: Double = 0) throws {
         self.stateDimension = stateDimension
         self.actionDimension = actionDimension
         self.timeStep = timeStep
@@ -90,8 +99,12 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
         self.capacity = capacity
         self.seed = seed
         self.history = history
+        self.averagingDecay = averagingDecay
         try validate()
     }
+
+    /// The largest ``averagingDecay``: 0.99999 (an average over ≈ 100,000 batches).
+    public static let maximumAveragingDecay = 0.99999
 
     /// Number of network inputs: n + (number of angles) + m.
     public var featureDimension: Int { stateDimension + angleIndices.count + actionDimension }
@@ -156,17 +169,23 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
         try Validate.within(batchSize, 1, Self.maximumBatchSize, "batchSize")
         try Validate.within(heldOutEvery, 2, Self.maximumCapacity, "heldOutEvery")
         try Validate.within(capacity, batchSize, Self.maximumCapacity, "capacity")
+        guard averagingDecay >= 0, averagingDecay <= Self.maximumAveragingDecay else {
+            throw AgentConfigurationError.invalidValue(
+                field: "averagingDecay", value: "\(averagingDecay)",
+                requirement: "must be within 0…\(Self.maximumAveragingDecay) (0: no parameter average)")
+        }
     }
 }
 
 extension ModelLearnerOptions {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case stateDimension, actionDimension, timeStep, angleIndices, actionLower, actionUpper, observation
-        case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed, history
+        case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed, history, averagingDecay
     }
 
-    /// Decodes every field (all are required, as they are encoded, except `history`: files written
-    /// before it existed load with 1), refuses an unknown key, and validates.
+    /// Decodes every field (all are required, as they are encoded, except `history` and
+    /// `averagingDecay`: files written before they existed load with 1 and 0), refuses an unknown
+    /// key, and validates.
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -185,6 +204,7 @@ extension ModelLearnerOptions {
         capacity = try c.decodeInteger(.capacity, maximum: Self.maximumCapacity)
         seed = try c.decode(UInt64.self, forKey: .seed)
         history = try c.decodeIntegerIfPresent(.history, maximum: Self.maximumHistory) ?? 1
+        averagingDecay = try c.decodeIfPresent(Double.self, forKey: .averagingDecay) ?? 0
         try validate()
     }
 
@@ -206,7 +226,8 @@ extension ModelLearnerOptions {
             activities += widths[k - 1] + widths[k]
         }
         let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (n + o + m)
-        let doubles = 5 * parameters + 8 * batch * activities + batch * (widths[0] + o) + memory + 4 * n
+        let copies = averagingDecay > 0 ? 6.0 : 5.0   // + the parameter average
+        let doubles = copies * parameters + 8 * batch * activities + batch * (widths[0] + o) + memory + 4 * n
         let bytes = 8 * doubles + 4096
         return bytes < 0x1p62 ? Int(bytes) : Int.max
     }

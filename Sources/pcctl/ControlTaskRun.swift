@@ -78,12 +78,15 @@ enum ControlTaskRun {
     /// the interaction defaults (overridden by the non-nil arguments).
     static func learningOptions(for task: any ControlTask, explorationSteps: Int?, hiddenSizes: [Int]?, seed: UInt64) throws -> LearningAgentOptions {
         let defaults = task.learning
-        return try LearningAgentOptions(
+        var options = try LearningAgentOptions(
             observationDimension: task.stateDimension, actionLower: task.actionLower, actionUpper: task.actionUpper,
             angleIndices: task.angleIndices, controlPeriod: task.controlPeriod,
             explorationSteps: explorationSteps ?? defaults.explorationSteps, explorationHoldSteps: defaults.holdSteps,
             seed: seed, hiddenSizes: hiddenSizes ?? defaults.hiddenSizes, planner: task.learnedPlanner(),
             batchesPerStep: defaults.batchesPerStep, swapInterval: defaults.swapInterval)
+        options.learner.averagingDecay = defaults.averagingDecay
+        try options.validate()
+        return options
     }
 
     /// Lets `agent` interact with `task` for exactly `budget` environment steps (episodes of
