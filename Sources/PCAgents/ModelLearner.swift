@@ -270,25 +270,12 @@ public struct ModelLearner: Sendable {
             return
         }
         averagedNetwork = nil   // moved out so its storage stays uniquely referenced (no copy)
-        let alpha = 1 - beta
-        for l in 0..<network.layers.count {
-            let layer = network.layers[l]
-            let count = layer.outputSize * layer.inputSize
-            layer.weight.withUnsafeStorage { source, _ in
-                average.layers[l].weight.withUnsafeMutableStorage { target, _ in
-                    for i in 0..<count { target[i] += alpha * (source[i] - target[i]) }
-                }
-            }
-            if let bias = layer.bias, average.layers[l].bias != nil {
-                bias.withUnsafeBufferPointer { source in
-                    average.layers[l].bias!.withUnsafeMutableBufferPointer { target in
-                        for i in 0..<source.count { target[i] += alpha * (source[i] - target[i]) }
-                    }
-                }
-            }
-            if average.layers[l].precision != layer.precision { average.layers[l].precision = layer.precision }
+        do {
+            try average.moveParameters(toward: network, fraction: 1 - beta)
+            averagedNetwork = average
+        } catch {
+            averagedNetwork = network   // shapes cannot differ (both are this learner's); restart the average if they did
         }
-        averagedNetwork = average
     }
 
     /// Freezes the current ``modelNetwork`` as ``dynamics`` (allocates the model's parameter copy).

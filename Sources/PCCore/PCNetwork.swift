@@ -206,6 +206,42 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
         }
     }
 
+    /// Moves every weight and bias a fraction `alpha` of the way toward `other`'s, in place:
+    /// θ ← θ + α (θ_other − θ) (an exponential moving average of parameters when called after each
+    /// update); a precision that differs is copied. Allocates nothing when the precisions agree.
+    /// - Throws: as ``assignParameters(from:)`` when `other` has other shapes.
+    public mutating func moveParameters(toward other: PCNetwork<Scalar>, fraction alpha: Scalar) throws {
+        guard other.depth == depth else {
+            throw PCCoreError.invalidArchitecture("\(other.depth) layers to average into a network of \(depth)")
+        }
+        for l in 0..<depth {
+            guard other.layers[l].weight.shape == layers[l].weight.shape else {
+                throw PCCoreError.shapeMismatch(what: "weight of layer \(l + 1)", expected: layers[l].weight.shape,
+                                                got: other.layers[l].weight.shape)
+            }
+            let hasBias = layers[l].bias != nil
+            guard hasBias == (other.layers[l].bias != nil), !hasBias || other.layers[l].bias!.count == layers[l].bias!.count else {
+                throw PCCoreError.invalidArchitecture("layer \(l + 1): the biases differ in presence or length")
+            }
+        }
+        for l in 0..<depth {
+            let count = layers[l].weight.count
+            other.layers[l].weight.withUnsafeStorage { source, _ in
+                layers[l].weight.withUnsafeMutableStorage { target, _ in
+                    for i in 0..<count { target[i] += alpha * (source[i] - target[i]) }
+                }
+            }
+            if layers[l].bias != nil {
+                other.layers[l].bias!.withUnsafeBufferPointer { source in
+                    layers[l].bias!.withUnsafeMutableBufferPointer { target in
+                        for i in 0..<source.count { target[i] += alpha * (source[i] - target[i]) }
+                    }
+                }
+            }
+            if layers[l].precision != other.layers[l].precision { try setPrecision(other.layers[l].precision, layer: l) }
+        }
+    }
+
     private func checkLayer(_ layer: Int) throws {
         guard (0..<depth).contains(layer) else {
             throw PCCoreError.invalidArchitecture("layer index \(layer) is outside 0..<\(depth)")
