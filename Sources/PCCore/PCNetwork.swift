@@ -186,22 +186,10 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` or
     ///   ``PCCoreError/invalidArchitecture(_:)`` when `other` has other sizes, biases or precision kinds.
     public mutating func assignParameters(from other: PCNetwork<Scalar>) throws {
-        guard other.depth == depth else {
-            throw PCCoreError.invalidArchitecture("\(other.depth) layers to copy into a network of \(depth)")
-        }
+        try checkSameParameterShapes(as: other)
         for l in 0..<depth {
-            guard other.layers[l].weight.shape == layers[l].weight.shape else {
-                throw PCCoreError.shapeMismatch(what: "weight of layer \(l + 1)", expected: layers[l].weight.shape,
-                                                got: other.layers[l].weight.shape)
-            }
-            // Presence is compared without holding a copy of the bias (which would make the
-            // in-place assignment below copy its storage).
-            let hasBias = layers[l].bias != nil
-            guard hasBias == (other.layers[l].bias != nil) else {
-                throw PCCoreError.invalidArchitecture("layer \(l + 1): one network has a bias and the other has none")
-            }
             try layers[l].weight.assign(other.layers[l].weight)
-            if hasBias { try layers[l].bias!.assign(other.layers[l].bias!) }
+            if layers[l].bias != nil { try layers[l].bias!.assign(other.layers[l].bias!) }
             if layers[l].precision != other.layers[l].precision { try setPrecision(other.layers[l].precision, layer: l) }
         }
     }
@@ -211,19 +199,7 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// update); a precision that differs is copied. Allocates nothing when the precisions agree.
     /// - Throws: as ``assignParameters(from:)`` when `other` has other shapes.
     public mutating func moveParameters(toward other: PCNetwork<Scalar>, fraction alpha: Scalar) throws {
-        guard other.depth == depth else {
-            throw PCCoreError.invalidArchitecture("\(other.depth) layers to average into a network of \(depth)")
-        }
-        for l in 0..<depth {
-            guard other.layers[l].weight.shape == layers[l].weight.shape else {
-                throw PCCoreError.shapeMismatch(what: "weight of layer \(l + 1)", expected: layers[l].weight.shape,
-                                                got: other.layers[l].weight.shape)
-            }
-            let hasBias = layers[l].bias != nil
-            guard hasBias == (other.layers[l].bias != nil), !hasBias || other.layers[l].bias!.count == layers[l].bias!.count else {
-                throw PCCoreError.invalidArchitecture("layer \(l + 1): the biases differ in presence or length")
-            }
-        }
+        try checkSameParameterShapes(as: other)
         for l in 0..<depth {
             let count = layers[l].weight.count
             other.layers[l].weight.withUnsafeStorage { source, _ in
@@ -239,6 +215,25 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
                 }
             }
             if layers[l].precision != other.layers[l].precision { try setPrecision(other.layers[l].precision, layer: l) }
+        }
+    }
+
+    /// Checks that `other` has this network's depth, weight shapes and biases (present in both,
+    /// same length, or absent in both), reading presence without holding a copy of a bias (which
+    /// would make an in-place update of it copy its storage).
+    private func checkSameParameterShapes(as other: PCNetwork<Scalar>) throws {
+        guard other.depth == depth else {
+            throw PCCoreError.invalidArchitecture("a network of \(other.depth) layers against one of \(depth)")
+        }
+        for l in 0..<depth {
+            guard other.layers[l].weight.shape == layers[l].weight.shape else {
+                throw PCCoreError.shapeMismatch(what: "weight of layer \(l + 1)", expected: layers[l].weight.shape,
+                                                got: other.layers[l].weight.shape)
+            }
+            let hasBias = layers[l].bias != nil
+            guard hasBias == (other.layers[l].bias != nil), !hasBias || other.layers[l].bias!.count == layers[l].bias!.count else {
+                throw PCCoreError.invalidArchitecture("layer \(l + 1): the biases differ in presence or length")
+            }
         }
     }
 

@@ -238,10 +238,7 @@ struct BenchAgents: ParsableCommand {
     func benchPendulum() throws -> [BenchResult] {
         let agent = try PredictiveController(model: FiniteDifferenceLinearization(PendulumModel.gymnasium),
                                              options: .pendulumSwingUp)
-        let session = RecordedSession(task: "pendulum", agent: AgentConfiguration(predictiveController: agent.options), parameters: [:],
-                                      firstSeed: 0, episodes: episodes, ownRandomStarts: false,
-                                      layout: SessionLayout(observationDimension: 3, actionDimension: 1,
-                                                            beliefs: AgentBeliefs.predictive(agent), controlPeriod: 0.05))
+        let session = RecordedSession.plan(task: "pendulum", controller: agent, firstSeed: 0, episodes: episodes, controlPeriod: 0.05)
         return try withRecording(session, beliefs: AgentBeliefs.writePredictive) { recording in
             try measureRecorded(name: "PredictiveController.pendulum", agent: agent, environment: Pendulum(),
                                 steps: Pendulum.episodeSteps, recording: recording) { env, episode in

@@ -18,10 +18,8 @@ struct CartPoleRun {
     /// Runs the episodes; with `record`, records every step there and passes the recorder to `finished`.
     func run(record: String? = nil, finished: (SessionRecorder) throws -> Void = { _ in }) throws -> RunReport {
         var agent = try Self.controller(options: options)
-        let session = RecordedSession(task: "cartpole-swingup", agent: AgentConfiguration(predictiveController: options), parameters: [:],
-                                      firstSeed: firstSeed, episodes: episodes, ownRandomStarts: false,
-                                      layout: SessionLayout(observationDimension: agent.observationDimension, actionDimension: agent.actionDimension,
-                                                            beliefs: AgentBeliefs.predictive(agent), controlPeriod: 0.01))
+        let session = RecordedSession.plan(task: "cartpole-swingup", controller: agent, firstSeed: firstSeed, episodes: episodes,
+                                           controlPeriod: 0.01)
         let recording = try record.map { path in try AgentBeliefs.planRecording(agent, session: session, path: path) }
         var returns: [Double] = [], successes: [Bool] = [], times: [Double] = []
         var warnings: [String: Int] = [:]

@@ -18,10 +18,8 @@ struct ReacherRun {
     /// Runs the episodes; with `record`, records every step there and passes the recorder to `finished`.
     func run(record: String? = nil, finished: (SessionRecorder) throws -> Void = { _ in }) throws -> RunReport {
         var agent = try Self.controller(options: options)
-        let session = RecordedSession(task: "reacher", agent: AgentConfiguration(predictiveController: options), parameters: [:],
-                                      firstSeed: firstSeed, episodes: episodes, ownRandomStarts: false,
-                                      layout: SessionLayout(observationDimension: agent.observationDimension, actionDimension: agent.actionDimension,
-                                                            beliefs: AgentBeliefs.predictive(agent), controlPeriod: 0.02))
+        let session = RecordedSession.plan(task: "reacher", controller: agent, firstSeed: firstSeed, episodes: episodes,
+                                           controlPeriod: 0.02)
         let recording = try record.map { path in try AgentBeliefs.planRecording(agent, session: session, path: path) }
         var returns: [Double] = [], successes: [Bool] = [], times: [Double] = [], finals: [Double] = []
         var warnings: [String: Int] = [:]

@@ -150,10 +150,8 @@ struct Run: ParsableCommand {
             var recording: RunRecording<any Agent>?
             if let record {
                 guard let plan = planner as? any RecordablePlan else { preconditionFailure("\(task)'s true planner is a PredictiveController") }
-                let session = RecordedSession(task: task, agent: AgentConfiguration(predictiveController: plan.options),
-                                              parameters: taskParameters.values, firstSeed: seed, episodes: count, ownRandomStarts: false,
-                                              layout: SessionLayout(observationDimension: control.stateDimension, actionDimension: control.actionLower.count,
-                                                                    beliefs: AgentBeliefs.predictive(plan), controlPeriod: control.controlPeriod))
+                let session = RecordedSession.plan(task: task, controller: plan, parameters: taskParameters.values, firstSeed: seed,
+                                                   episodes: count, controlPeriod: control.controlPeriod)
                 recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.planWriter(for: plan))
             }
             let report = try ControlTaskRun.score(&planner, on: &control, agentName: "predictive", episodes: count, firstSeed: seed,
@@ -167,10 +165,8 @@ struct Run: ParsableCommand {
             var run = PendulumRun(agent: controller, agentName: agent ?? "predictive", episodes: count,
                                   firstSeed: seed, ownRandomStarts: ownRng, model: model)
             if let record {
-                let session = RecordedSession(task: task, agent: AgentConfiguration(predictiveController: options),
-                                              parameters: taskParameters.values, firstSeed: seed, episodes: count, ownRandomStarts: ownRng,
-                                              layout: SessionLayout(observationDimension: 3, actionDimension: 1,
-                                                                    beliefs: AgentBeliefs.predictive(controller), controlPeriod: 0.05))
+                let session = RecordedSession.plan(task: task, controller: controller, parameters: taskParameters.values, firstSeed: seed,
+                                                   episodes: count, ownRandomStarts: ownRng, controlPeriod: 0.05)
                 run.recording = RunRecording(recorder: try session.startRecorder(path: record), beliefs: AgentBeliefs.writePredictive)
             }
             let report = try run.run()

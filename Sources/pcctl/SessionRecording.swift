@@ -87,6 +87,17 @@ protocol RecordablePlan: Agent {
 
 extension PredictiveController: RecordablePlan {}
 
+extension RecordedSession {
+    /// The session of a predictive controller: its options as the agent, its plan as the beliefs.
+    static func plan<P: RecordablePlan>(task: String, controller: P, parameters: [String: Double] = [:], firstSeed: Int,
+                                        episodes: Int, ownRandomStarts: Bool = false, controlPeriod: Double) -> RecordedSession {
+        RecordedSession(task: task, agent: AgentConfiguration(predictiveController: controller.options), parameters: parameters,
+                        firstSeed: firstSeed, episodes: episodes, ownRandomStarts: ownRandomStarts,
+                        layout: SessionLayout(observationDimension: controller.observationDimension, actionDimension: controller.actionDimension,
+                                              beliefs: AgentBeliefs.predictive(controller), controlPeriod: controlPeriod))
+    }
+}
+
 /// The belief fields each agent records, and how to write them.
 enum AgentBeliefs {
     /// A writer of the plan of an agent held as `any Agent` whose concrete type is `plan`'s.

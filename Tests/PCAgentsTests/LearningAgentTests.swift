@@ -353,10 +353,9 @@ import _PCTestSupport
     /// the snapshot network in place (steps that swap without a learning slice are counted; a
     /// slice allocates in debug builds). A copy of the agent that swaps on its own still works:
     /// its spare is shared, so it builds a new model instead and the original is unchanged.
-    @Test func modelSwapAllocatesNothing() throws {
-        var agent = try LearningAgent(options: Self.options(seed: 4, explorationSteps: 200, learningInterval: 4, swapInterval: 6))
-        _ = Self.drive(&agent, steps: 260, seed: 4)
-        #expect(agent.phase == .controlling && agent.modelVersion >= 3)
+    /// Heap allocations in the steps of 80 closed-loop steps that swap the model without a
+    /// learning slice, and how many such steps there were.
+    static func swapAllocations(_ agent: inout LearningAgent) -> (swaps: Int, allocations: UInt64) {
         var state = [2.0, 0.5], action = [0.0]
         _ = agent.step(state, action: &action)
         var swaps = 0, allocations: UInt64 = 0
@@ -365,9 +364,17 @@ import _PCTestSupport
             _ = agent.step(state, action: &action)
             let count = pck_thread_allocation_count() - before
             if agent.lastStepSwappedModel && agent.lastStepBatches == 0 { swaps += 1; allocations += count }
-            let next = Self.plant.advance(angle: state[0], velocity: state[1], torque: action[0])
+            let next = plant.advance(angle: state[0], velocity: state[1], torque: action[0])
             state[0] = next.angle; state[1] = next.velocity
         }
+        return (swaps, allocations)
+    }
+
+    @Test func modelSwapAllocatesNothing() throws {
+        var agent = try LearningAgent(options: Self.options(seed: 4, explorationSteps: 200, learningInterval: 4, swapInterval: 6))
+        _ = Self.drive(&agent, steps: 260, seed: 4)
+        #expect(agent.phase == .controlling && agent.modelVersion >= 3)
+        let (swaps, allocations) = Self.swapAllocations(&agent)
         #expect(swaps >= 4, "only \(swaps) swaps without a learning slice")
         #expect(allocations == 0, "\(allocations) allocations in \(swaps) swaps")
         let version = agent.modelVersion

@@ -99,17 +99,7 @@ import _PCAllocationCounter
         var agent = try LearningAgent(options: options)
         _ = LearningAgentTests.drive(&agent, steps: 260, seed: 4)
         #expect(agent.phase == .controlling && agent.modelVersion >= 3)
-        var state = [2.0, 0.5], action = [0.0]
-        _ = agent.step(state, action: &action)
-        var swaps = 0, allocations: UInt64 = 0
-        for _ in 0..<80 {
-            let before = pck_thread_allocation_count()
-            _ = agent.step(state, action: &action)
-            let count = pck_thread_allocation_count() - before
-            if agent.lastStepSwappedModel && agent.lastStepBatches == 0 { swaps += 1; allocations += count }
-            let next = LearningAgentTests.plant.advance(angle: state[0], velocity: state[1], torque: action[0])
-            state[0] = next.angle; state[1] = next.velocity
-        }
+        let (swaps, allocations) = LearningAgentTests.swapAllocations(&agent)
         #expect(swaps >= 4, "only \(swaps) swaps without a learning slice")
         #expect(allocations == 0, "\(allocations) allocations in \(swaps) swaps")
     }

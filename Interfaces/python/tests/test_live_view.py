@@ -59,17 +59,22 @@ class LiveView:
         return self.proc.returncode, self.proc.stderr.read(), rest
 
 
-def series(path, entity):
-    """{step: values} of one entity's Scalars, read with rerun's own .rrd reader."""
+def rows(path, entity, column):
+    """{step: value} of one entity's component column, read with rerun's own .rrd reader."""
     out = {}
     for chunk in RrdReader(path).stream().to_chunks():
         if chunk.entity_path != entity or chunk.is_static:
             continue
         batch = chunk.to_record_batch()
-        for step, values in zip(batch.column("step").to_pylist(), batch.column("Scalars:scalars").to_pylist()):
+        for step, value in zip(batch.column("step").to_pylist(), batch.column(column).to_pylist()):
             assert step not in out, f"{entity} has two rows at step {step}"
-            out[step] = values
+            out[step] = value
     return out
+
+
+def series(path, entity):
+    """{step: values} of one entity's Scalars."""
+    return rows(path, entity, "Scalars:scalars")
 
 
 def test_live_view_logs_what_the_robot_received(start_server, tmp_path):
@@ -208,15 +213,11 @@ def test_live_view_pendulum_example_shows_two_robots(start_server, tmp_path):
 
 
 def bars(path, entity):
-    """{step: values} of one entity's BarChart, read with rerun's own .rrd reader."""
+    """{step: values} of one entity's BarChart (a 1-D tensor)."""
     out = {}
-    for chunk in RrdReader(path).stream().to_chunks():
-        if chunk.entity_path != entity or chunk.is_static:
-            continue
-        batch = chunk.to_record_batch()
-        for step, (tensor,) in zip(batch.column("step").to_pylist(), batch.column("BarChart:values").to_pylist()):
-            assert len(tensor["shape"]) == 1 and tensor["shape"][0] == len(tensor["buffer"])
-            out[step] = tensor["buffer"]
+    for step, (tensor,) in rows(path, entity, "BarChart:values").items():
+        assert len(tensor["shape"]) == 1 and tensor["shape"][0] == len(tensor["buffer"])
+        out[step] = tensor["buffer"]
     return out
 
 
