@@ -1,29 +1,83 @@
 import Foundation
 import PCNumerics
 
-/// A saved network and optimiser: a versioned little-endian binary file.
+/// A saved network and optimiser, with what a table's features and labels need to reach it: a
+/// versioned little-endian binary file.
 ///
-/// Layout (version 1): magic "PCKC"; version u32; scalar bytes u8 (4 or 8); output energy u8;
+/// Layout (version 2): magic "PCKC"; version u32; scalar bytes u8 (4 or 8); output energy u8;
 /// layer count u32; per layer: input size u32, output size u32, bias u8, activation code u8,
 /// activation slope f64, precision kind u8 (0 identity, 1 fixed, 2 learned); optimiser kind u8,
-/// hyper-parameter count u32 and f64 values, step count u64; then the parameters (per layer W
-/// row-major, b, π (fixed) or s (learned)), the optimiser moments (count u64 + scalars each) and
-/// MQ scales (count u64 + f64 each); last, an FNV-1a 64-bit checksum of every byte before it.
+/// hyper-parameter count u32 and f64 values, step count u64; feature preprocessing kind u8
+/// (0 none; 1 scale: f64 c; 2 standardisation: feature count u32, then that many f64 means and
+/// that many f64 standard deviations); class-name count u32 (0: none), then per name its UTF-8
+/// length u32 and bytes; then the parameters (per layer W row-major, b, π (fixed) or s (learned)),
+/// the optimiser moments (count u64 + scalars each) and MQ scales (count u64 + f64 each); last, an
+/// FNV-1a 64-bit checksum of every byte before it. Version 1 is the same without the preprocessing
+/// and class-name fields; it is still read (as a checkpoint without them).
 /// The total length follows from the header, so a truncated file is told apart from a corrupted one.
 public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
     /// The magic bytes "PCKC".
     public static var magic: [UInt8] { Array("PCKC".utf8) }
-    /// The format version this build writes and reads.
-    public static var version: UInt32 { 1 }
+    /// The format version this build writes (it also reads version 1).
+    public static var version: UInt32 { 2 }
+    /// The longest class name stored, in UTF-8 bytes: 1,024.
+    public static var maximumClassNameBytes: Int { 1_024 }
 
     /// The network.
     public var network: PCNetwork<Scalar>
     /// The optimiser and its state, if saved.
     public var optimizer: Optimizer<Scalar>?
 
+    /// What is done to raw features before they reach the network's input (nil: nothing).
+    /// A standardisation has one mean and one standard deviation per network input.
+    public private(set) var preprocessing: FeaturePreprocessing?
+    /// The label text of each class, output unit i naming class `classNames[i]` (nil: classes are
+    /// the integers 0…K−1), (network output size).
+    public private(set) var classNames: [String]?
+
+    /// A checkpoint of a network and optionally its optimiser, without preprocessing or class names.
     public init(network: PCNetwork<Scalar>, optimizer: Optimizer<Scalar>? = nil) {
         self.network = network
         self.optimizer = optimizer
+    }
+
+    /// A checkpoint that also records how raw features were prepared and what the classes are called.
+    /// - Parameters:
+    ///   - network: the trained network, input size n₀ and output size K.
+    ///   - optimizer: its optimiser and state, if they are to be resumed.
+    ///   - preprocessing: the transform training applied to raw features (a standardisation has n₀ features).
+    ///   - classNames: the label of each class, (K), each at most ``maximumClassNameBytes`` bytes of UTF-8.
+    /// - Throws: ``CheckpointError/preprocessingMismatch(features:networkInputs:)`` or
+    ///   ``CheckpointError/classNamesMismatch(names:networkOutputs:)`` when a count differs from the
+    ///   network's; ``CheckpointError/invalidClassName(index:reason:)`` for a name that cannot be stored.
+    public init(network: PCNetwork<Scalar>, optimizer: Optimizer<Scalar>? = nil,
+                preprocessing: FeaturePreprocessing?, classNames: [String]?) throws {
+        try Self.check(network: network, preprocessing: preprocessing, classNames: classNames)
+        self.network = network
+        self.optimizer = optimizer
+        self.preprocessing = preprocessing
+        self.classNames = classNames
+    }
+
+    /// Checks the preprocessing and class names against the network (counts and bounds).
+    static func check(network: PCNetwork<Scalar>, preprocessing: FeaturePreprocessing?, classNames: [String]?) throws {
+        if case .standardization(let statistics)? = preprocessing, statistics.featureCount != network.sizes[0] {
+            throw CheckpointError.preprocessingMismatch(features: statistics.featureCount, networkInputs: network.sizes[0])
+        }
+        if case .scale(let c)? = preprocessing, !(c.isFinite && c != 0) {
+            throw CheckpointError.corrupt("feature scale \(c) (it must be finite and non-zero)")
+        }
+        guard let classNames else { return }
+        guard classNames.count == network.sizes[network.depth] else {
+            throw CheckpointError.classNamesMismatch(names: classNames.count, networkOutputs: network.sizes[network.depth])
+        }
+        for (i, name) in classNames.enumerated() where name.utf8.count > maximumClassNameBytes {
+            throw CheckpointError.invalidClassName(index: i, reason: "\(name.utf8.count) bytes of UTF-8; at most \(maximumClassNameBytes)")
+        }
+        if Set(classNames).count != classNames.count {
+            let duplicate = classNames.enumerated().first { i, name in classNames[..<i].contains(name) }!
+            throw CheckpointError.invalidClassName(index: duplicate.offset, reason: "'\(duplicate.element)' names an earlier class too")
+        }
     }
 
     /// The encoded bytes.
@@ -40,6 +94,19 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
         }
         let (kind, hyper) = optimizerCode(optimizer?.kind)
         w.u8(kind); w.u32(UInt32(hyper.count)); hyper.forEach { w.f64($0) }; w.u64(UInt64(optimizer?.stepCount ?? 0))
+        // The file must read back: a network swapped in after `init` has to fit the preprocessing and names.
+        do { try Self.check(network: network, preprocessing: preprocessing, classNames: classNames) } catch {
+            preconditionFailure("Checkpoint.encoded(): \(error)")
+        }
+        switch preprocessing {
+        case nil: w.u8(0)
+        case .scale(let c)?: w.u8(1); w.f64(c)
+        case .standardization(let statistics)?:
+            w.u8(2); w.u32(UInt32(statistics.featureCount))
+            statistics.means.forEach { w.f64($0) }; statistics.standardDeviations.forEach { w.f64($0) }
+        }
+        w.u32(UInt32(classNames?.count ?? 0))
+        for name in classNames ?? [] { w.u32(UInt32(name.utf8.count)); w.bytes(Array(name.utf8)) }
         for layer in network.layers {
             w.scalars(layer.weight.elements)
             if let b = layer.bias { w.scalars(b.elements) }
@@ -74,7 +141,8 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
     /// Reads a checkpoint file.
     /// - Parameter expectedSizes: when given, the network's sizes must equal these.
     /// - Throws: ``CheckpointError``: a distinct case for a bad magic, a version, a truncated file,
-    ///   a checksum mismatch, a scalar-type or architecture mismatch.
+    ///   a checksum mismatch, a scalar-type or architecture mismatch, preprocessing or class names
+    ///   that do not fit the network.
     public static func read(from path: String, expectedSizes: [Int]? = nil) throws -> Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -90,7 +158,7 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
         guard Array(bytes[0..<4]) == magic else { throw CheckpointError.notACheckpoint(path: path) }
         r.offset = 4
         let version = try r.u32()
-        guard version == Self.version else { throw CheckpointError.unsupportedVersion(found: version, supported: Self.version) }
+        guard Self.readableVersions.contains(version) else { throw CheckpointError.unsupportedVersion(found: version, supported: Self.version) }
         let scalarBytes = Int(try r.u8())
         guard scalarBytes == MemoryLayout<Scalar>.size else {
             throw CheckpointError.scalarTypeMismatch(expectedBytes: MemoryLayout<Scalar>.size, foundBytes: scalarBytes)
@@ -121,6 +189,41 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
         for _ in 0..<hyperCount { hyper.append(try r.f64()) }
         let stepCount = Int(try r.u64())
         let kind = try decodeOptimizer(optimizerKind, hyper)
+        // Version 2: preprocessing and class names (bounded here, checked against the network after the checksum).
+        var preprocessing: FeaturePreprocessing? = nil
+        var classNames: [String]? = nil
+        if version >= 2 {
+            switch try r.u8() {
+            case 0: break
+            case 1: preprocessing = .scale(try r.f64())
+            case 2:
+                let count = Int(try r.u32())
+                guard count >= 1, count <= 1 << 24 else { throw CheckpointError.corrupt("standardisation of \(count) features") }
+                var means: [Double] = [], deviations: [Double] = []
+                for _ in 0..<count { means.append(try r.f64()) }
+                for _ in 0..<count { deviations.append(try r.f64()) }
+                do { preprocessing = .standardization(try FeatureStandardization(means: means, standardDeviations: deviations)) } catch {
+                    throw CheckpointError.corrupt("\(error)")
+                }
+            case let code: throw CheckpointError.corrupt("feature preprocessing code \(code)")
+            }
+            let nameCount = Int(try r.u32())
+            guard nameCount <= CSVLoader.maximumClasses else {
+                throw CheckpointError.corrupt("\(nameCount) class names (at most \(CSVLoader.maximumClasses))")
+            }
+            if nameCount > 0 {
+                var names: [String] = []
+                for i in 0..<nameCount {
+                    let length = Int(try r.u32())
+                    guard length <= maximumClassNameBytes else { throw CheckpointError.corrupt("class name \(i) of \(length) bytes") }
+                    guard let name = String(validating: try r.take(length), as: UTF8.self) else {
+                        throw CheckpointError.corrupt("class name \(i) is not UTF-8")
+                    }
+                    names.append(name)
+                }
+                classNames = names
+            }
+        }
 
         // The length the header implies.
         var parameterScalars = 0
@@ -160,6 +263,7 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
                 layers.append(try DenseLayer(weight: weight, bias: bias, inputActivation: h.activation, precision: precision))
             }
             let network = try PCNetwork(layers: layers, outputEnergy: energyCode == 0 ? .squaredError : .crossEntropy)
+            try check(network: network, preprocessing: preprocessing, classNames: classNames)
             var optimizer: Optimizer<Scalar>? = nil
             if let kind {
                 var fresh = try Optimizer(kind, for: network)
@@ -171,13 +275,21 @@ public struct Checkpoint<Scalar: PCScalar>: Sendable, Equatable {
                 fresh.stepCount = stepCount
                 optimizer = fresh
             }
-            return Checkpoint(network: network, optimizer: optimizer)
+            var checkpoint = Checkpoint(network: network, optimizer: optimizer)
+            checkpoint.preprocessing = preprocessing
+            checkpoint.classNames = classNames
+            return checkpoint
         } catch let error as CheckpointError {
             throw error
         } catch {
             throw CheckpointError.corrupt("\(error)")
         }
     }
+}
+
+extension Checkpoint {
+    /// The format versions this build reads.
+    static var readableVersions: ClosedRange<UInt32> { 1...version }
 }
 
 /// One layer's header fields in a checkpoint.

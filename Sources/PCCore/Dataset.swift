@@ -113,38 +113,3 @@ func copyRows<Scalar: PCScalar>(_ source: Matrix<Scalar>, _ indices: ArraySlice<
         }
     }
 }
-
-/// Per-feature standardisation x′ = (x − m) / s, with the mean m and the standard deviation s of
-/// each feature (column) of a training set; a constant feature (s = 0) is only centred (s := 1).
-public struct FeatureStandardization: Sendable, Equatable, Codable {
-    /// m, per feature, (featureCount).
-    public let means: [Double]
-    /// s, per feature (population standard deviation; 1 for a constant feature), (featureCount).
-    public let standardDeviations: [Double]
-
-    /// The statistics of `features`, (count × featureCount), count ≥ 1.
-    /// - Throws: ``DatasetError/invalid(_:)`` for an empty matrix.
-    public init<Scalar: PCScalar>(fitting features: Matrix<Scalar>) throws {
-        guard features.rows >= 1, features.columns >= 1 else { throw DatasetError.invalid("standardisation needs at least one sample and one feature") }
-        let n = features.rows, d = features.columns
-        var mean = [Double](repeating: 0, count: d), square = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += Double(features[i, j]) } }
-        for j in 0..<d { mean[j] /= Double(n) }
-        for i in 0..<n { for j in 0..<d { let e = Double(features[i, j]) - mean[j]; square[j] += e * e } }
-        means = mean
-        standardDeviations = square.map { let s = ($0 / Double(n)).squareRoot(); return s > 0 && s.isFinite ? s : 1 }
-    }
-
-    /// `features` standardised, (count × featureCount).
-    /// - Throws: ``DatasetError/invalid(_:)`` when the feature count differs from the fitted one.
-    public func apply<Scalar: PCScalar>(_ features: Matrix<Scalar>) throws -> Matrix<Scalar> {
-        guard features.columns == means.count else {
-            throw DatasetError.invalid("\(features.columns) features to standardise with statistics of \(means.count)")
-        }
-        var out = features
-        for i in 0..<features.rows {
-            for j in 0..<features.columns { out[i, j] = Scalar((Double(features[i, j]) - means[j]) / standardDeviations[j]) }
-        }
-        return out
-    }
-}

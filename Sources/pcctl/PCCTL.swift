@@ -8,7 +8,7 @@ struct PCCTL: ParsableCommand {
         commandName: "pcctl",
         abstract: "PCKit: predictive-coding agents for robots — run, serve, train, bench, inspect.",
         version: "\(pckitVersion) (kernels: \(KernelPath.current.rawValue); available: \(KernelPath.available.map(\.rawValue).joined(separator: ", ")))",
-        subcommands: [Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self, Bench.self, Train.self, Inspect.self, Modes.self, RunSimulator.self, ExportConfigs.self, Replay.self, Export.self]
+        subcommands: [Run.self, Serve.self, Broker.self, Keygen.self, Load.self, LoadRobot.self, Bench.self, Train.self, Evaluate.self, Inspect.self, Modes.self, RunSimulator.self, ExportConfigs.self, Replay.self, Export.self]
     )
 }
 

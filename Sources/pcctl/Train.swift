@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the weights and the shuffles.")
     var seed: UInt64 = 0
 
-    @Option(help: "Write the trained network and optimiser state to this file.")
+    @Option(help: "Write the trained network, optimiser state, feature preprocessing and class names to this file (read by `pcctl evaluate`).")
     var checkpoint: String?
 
     @Option(help: "Batch size.")
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
     func run() throws {
         if structured.architecture == .mupc { return try runResidual() }
         if structured.architecture != .mlp { return try runStructured() }
-        let (train, test) = try loadData()
+        let (train, test, preprocessing, classNames) = try loadData()
         let sizes = [train.featureCount] + (try parseHidden()) + [max(train.classCount, test.classCount)]
         var generator = Xoshiro256(seed: seed)
         // Backprop's reference uses softmax cross-entropy; the PC rules a squared-error output (PCCore article DigitsBenchmark, section Reference configuration).
@@ -122,7 +122,7 @@ struct Train: ParsableCommand {
         let (history, finalOptimizer) = try Trainer.train(&network, on: train, test: test, options: options,
                                                           progress: progressPrinter(bar))
         if let checkpoint {
-            try Checkpoint(network: network, optimizer: finalOptimizer).write(to: checkpoint)
+            try Checkpoint(network: network, optimizer: finalOptimizer, preprocessing: preprocessing, classNames: classNames).write(to: checkpoint)
             if !json { print("checkpoint written to \(checkpoint)") }
         }
         if json {
@@ -142,12 +142,15 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func loadData() throws -> (Dataset<Float>, Dataset<Float>) {
+    /// The training and test sets as the network sees them, the transform applied to the CSV's raw
+    /// features (nil for none and for `digits`) and the class names (nil for integer labels).
+    private func loadData() throws -> (Dataset<Float>, Dataset<Float>, FeaturePreprocessing?, [String]?) {
         if data == "digits" {
             guard test == nil, !standardize, classes == nil, labels == .integer else {
                 throw ValidationError("--test, --standardize, --labels and --classes are for CSV files; `digits` has its fixed split and scaling")
             }
-            return try Digits.split(as: Float.self)
+            let (train, test) = try Digits.split(as: Float.self)
+            return (train, test, nil, nil)
         }
         guard featureScale.isFinite && featureScale != 0 else { throw ValidationError("--feature-scale must be finite and non-zero (got \(featureScale))") }
         guard !(standardize && featureScale != 1) else { throw ValidationError("give --standardize or --feature-scale, not both (standardising undoes a common scale)") }
@@ -177,20 +180,14 @@ struct Train: ParsableCommand {
         } else {
             (train, testSet) = try table.dataset.split(testFraction: 0.2, seed: seed)
         }
-        if standardize {
-            let scaling = try FeatureStandardization(fitting: train.features)
-            train = try Dataset(features: try scaling.apply(train.features), labels: train.labels, classCount: train.classCount)
-            testSet = try Dataset(features: try scaling.apply(testSet.features), labels: testSet.labels, classCount: testSet.classCount)
-        } else if featureScale != 1 {
-            func scaled(_ set: Dataset<Float>) throws -> Dataset<Float> {
-                let m = set.features
-                return try Dataset(features: try Matrix(rows: m.rows, columns: m.columns, elements: m.elements.map { $0 * Float(featureScale) }),
-                                   labels: set.labels, classCount: set.classCount)
-            }
-            train = try scaled(train)
-            testSet = try scaled(testSet)
+        // The checkpoint records the transform, so `pcctl evaluate` applies the same one to raw files.
+        let preprocessing: FeaturePreprocessing? = standardize ? .standardization(try FeatureStandardization(fitting: train.features))
+            : (featureScale != 1 ? .scale(featureScale) : nil)
+        if let preprocessing {
+            train = try preprocessing.apply(to: train)
+            testSet = try preprocessing.apply(to: testSet)
         }
-        return (train, testSet)
+        return (train, testSet, preprocessing, encoding == .integer ? nil : table.classNames)
     }
 
     private func parseHidden() throws -> [Int] {

@@ -77,3 +77,83 @@ struct CheckpointTests {
         #expect(throws: CheckpointError.notACheckpoint(path: "<bytes>")) { try Checkpoint<Float>.decode(magic) }
     }
 }
+
+/// Format version 2: the feature preprocessing and class names travel with the network, are checked
+/// against it, and version-1 files still read.
+struct CheckpointPreprocessingTests {
+    /// FNV-1a 64 written out again, so the tests can re-seal bytes they edit.
+    func sealed(_ body: [UInt8]) -> [UInt8] {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in body { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return body + (0..<8).map { UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0))) }
+    }
+
+    func network() throws -> PCNetwork<Float> {
+        var rng = Xoshiro256(seed: 3)
+        return try PCNetwork<Float>(sizes: [4, 6, 3], activation: .relu, using: &rng)
+    }
+
+    func standardization(_ n: Int) throws -> FeatureStandardization {
+        try FeatureStandardization(means: (0..<n).map { Double($0) - 1.5 }, standardDeviations: (0..<n).map { 0.25 * Double($0 + 1) })
+    }
+
+    /// The byte offset of the preprocessing kind: after a header with `depth` layers and an
+    /// optimiser of `hyperParameters` values (0: none saved).
+    func preprocessingOffset(depth: Int, hyperParameters: Int = 0) -> Int { 4 + 4 + 1 + 1 + 4 + depth * 19 + 1 + 4 + 8 * hyperParameters + 8 }
+
+    @Test func preprocessingAndClassNamesRoundTrip() throws {
+        let net = try network()
+        for preprocessing in [FeaturePreprocessing.standardization(try standardization(4)), .scale(0.0625), nil] {
+            let checkpoint = try Checkpoint(network: net, preprocessing: preprocessing, classNames: ["barolo", "grignolino", "barbëra"])
+            let decoded = try Checkpoint<Float>.decode(checkpoint.encoded())
+            #expect(decoded == checkpoint)
+            #expect(decoded.preprocessing == preprocessing)
+            #expect(decoded.classNames == ["barolo", "grignolino", "barbëra"])
+        }
+        #expect(try Checkpoint<Float>.decode(Checkpoint(network: net).encoded()).classNames == nil)
+    }
+
+    @Test func countsThatDoNotFitTheNetworkAreTypedErrors() throws {
+        let net = try network()
+        #expect(throws: CheckpointError.preprocessingMismatch(features: 5, networkInputs: 4)) {
+            try Checkpoint(network: net, preprocessing: .standardization(try standardization(5)), classNames: nil)
+        }
+        #expect(throws: CheckpointError.classNamesMismatch(names: 2, networkOutputs: 3)) {
+            try Checkpoint(network: net, preprocessing: nil, classNames: ["a", "b"])
+        }
+        #expect(throws: CheckpointError.invalidClassName(index: 2, reason: "'a' names an earlier class too")) {
+            try Checkpoint(network: net, preprocessing: nil, classNames: ["a", "b", "a"])
+        }
+        // A file (checksum intact) whose standardisation has 5 features for a 4-input network.
+        let good = try Checkpoint(network: net, preprocessing: .standardization(try standardization(4)), classNames: nil).encoded()
+        let at = preprocessingOffset(depth: 2)
+        #expect(good[at] == 2 && good[at + 1] == 4)
+        let five = try standardization(5)
+        var body = Array(good[..<(at + 1)])
+        body += [5, 0, 0, 0]
+        for v in five.means + five.standardDeviations { body += (0..<8).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt64($0))) } }
+        body += good[(at + 5 + 8 * 8)..<(good.count - 8)]
+        #expect(throws: CheckpointError.preprocessingMismatch(features: 5, networkInputs: 4)) { try Checkpoint<Float>.decode(sealed(body)) }
+        // A preprocessing code this build does not know.
+        var unknown = Array(good[..<(good.count - 8)])
+        unknown[at] = 7
+        #expect { try Checkpoint<Float>.decode(sealed(unknown)) } throws: { error in
+            if case CheckpointError.corrupt(let why) = error { return why == "feature preprocessing code 7" } else { return false }
+        }
+    }
+
+    @Test func versionOneFilesStillRead() throws {
+        let checkpoint = try CheckpointTests().trainedCheckpoint()
+        let v2 = checkpoint.encoded()
+        #expect(v2[4] == 2)
+        // Version 1 is version 2 without the preprocessing kind (u8 0) and class-name count (u32 0).
+        let at = preprocessingOffset(depth: 2, hyperParameters: 4)  // Adam
+        #expect(Array(v2[at..<(at + 5)]) == [0, 0, 0, 0, 0])
+        var body = Array(v2[..<at]) + Array(v2[(at + 5)..<(v2.count - 8)])
+        body[4] = 1
+        let v1 = try Checkpoint<Float>.decode(sealed(body))
+        #expect(v1 == checkpoint)
+        body[4] = 3
+        #expect(throws: CheckpointError.unsupportedVersion(found: 3, supported: 2)) { try Checkpoint<Float>.decode(sealed(body)) }
+    }
+}
