@@ -1,6 +1,6 @@
 import PCNumerics
 
-// The fused settle kernel (PCNumerics' _DensePCKernel): the whole inference loop of synchronous
+// The fused settle kernel (PCNumerics' DensePCKernel): the whole inference loop of synchronous
 // gradient descent, or of SeqIL's sequential sweep, with the input and output clamped and a
 // squared-error output, in one kernel call. Same mathematics, stopping rules, divergence recovery
 // and report as the generic loop in Inference.swift, which stays the reference
@@ -20,12 +20,12 @@ extension PCNetwork {
     func settleFused(_ state: inout PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>,
                      options: InferenceOptions) throws -> InferenceReport {
         let L = depth, B = state.batchSize, T = options.maxIterations
-        let roles = _DensePCKernel.roles
+        let roles = DensePCKernel.roles
         // T + 1 trace slots (within the reserved capacity), trimmed after the call.
         workspace.energyTrace.removeAll(keepingCapacity: true)
         // (A plain loop: appending a repeated collection allocates per element in debug builds.)
         for _ in 0...T { workspace.energyTrace.append(0) }
-        var outcome = _DensePCKernel.Outcome()
+        var outcome = DensePCKernel.Outcome()
 
         withUnsafeTemporaryAllocation(of: Int.self, capacity: L + 1) { sizes in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: L) { codes in
@@ -37,7 +37,7 @@ extension PCNetwork {
             sizes[0] = layers[0].inputSize
             for l in 0..<L {
                 sizes[l + 1] = layers[l].outputSize
-                let kernel = layers[l].inputActivation._kernel
+                let kernel = layers[l].inputActivation.kernelCodeAndSlope
                 codes[l] = kernel.code
                 slopes[l] = kernel.slope
                 let precision = layers[l].precision
@@ -52,16 +52,16 @@ extension PCNetwork {
             let table = buffers.baseAddress!
             let stride = L + 1
             withParameterPointers(0, parameters.baseAddress!) {
-                state.activities._withMutableStorages(into: table) {
-                workspace.best._withMutableStorages(into: table + stride) {
-                state.predictions._withMutableStorages(into: table + 2 * stride) {
-                state.errors._withMutableStorages(into: table + 3 * stride) {
-                workspace.weightedErrors._withMutableStorages(into: table + 4 * stride) {
-                workspace.rates._withMutableStorages(into: table + 5 * stride) {
-                workspace.derivatives._withMutableStorages(into: table + 6 * stride) {
-                workspace.feedback._withMutableStorages(into: table + 7 * stride) {
+                state.activities.withMutableStorages(into: table) {
+                workspace.best.withMutableStorages(into: table + stride) {
+                state.predictions.withMutableStorages(into: table + 2 * stride) {
+                state.errors.withMutableStorages(into: table + 3 * stride) {
+                workspace.weightedErrors.withMutableStorages(into: table + 4 * stride) {
+                workspace.rates.withMutableStorages(into: table + 5 * stride) {
+                workspace.derivatives.withMutableStorages(into: table + 6 * stride) {
+                workspace.feedback.withMutableStorages(into: table + 7 * stride) {
                 workspace.energyTrace.withUnsafeMutableBufferPointer { trace in
-                    outcome = _DensePCKernel.settle(
+                    outcome = DensePCKernel.settle(
                         Scalar.self, depth: L, batch: B, sizes: sizes.baseAddress!, activations: codes.baseAddress!,
                         slopes: slopes, energyOffsets: offsets, parameters: parameters.baseAddress!,
                         buffers: UnsafePointer(table), stepSize: options.stepSize, maxIterations: T,

@@ -201,7 +201,7 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
             firstMoments[slot].withUnsafeMutableBufferPointer { mb in
                 secondMoments[slot].withUnsafeMutableBufferPointer { vb in
                     // One vectorised kernel pass: p ← p − a·m/(√(c₂v) + ε) − decay·p.
-                    _adamUpdate(n, p, g, mb.baseAddress!, vb.baseAddress!, beta1: c.beta1, beta2: c.beta2, a: c.a, c2: c.c2,
+                    adamUpdate(n, p, g, mb.baseAddress!, vb.baseAddress!, beta1: c.beta1, beta2: c.beta2, a: c.a, c2: c.c2,
                                 epsilon: c.epsilon, decay: c.decay)
                 }
             }

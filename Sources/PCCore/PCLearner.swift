@@ -25,7 +25,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     /// The threads that settle the shards (nil for one thread).
     let job: ShardJob<Scalar>?
     /// Combine + Adam/AdamW on the same threads (nil for one thread).
-    let shardedAdam: _ShardedAdam<Scalar>?
+    let shardedAdam: ShardedAdam<Scalar>?
 
     /// A learner for `network` and batches of exactly `batchSize` samples.
     /// - Throws: ``PCCoreError/unsupported(_:)`` for a free input with a rule other than IL or SeqIL.
@@ -49,7 +49,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
         self.shards = shards
         job = shards.isEmpty ? nil : ShardJob(shards: shards, pool: try WorkerPool(width: shards.count))
         shardedAdam = job.map { job in
-            _ShardedAdam(counts: network.layers.flatMap { [$0.weight.count] + ($0.bias.map { [$0.count] } ?? []) },
+            ShardedAdam(counts: network.layers.flatMap { [$0.weight.count] + ($0.bias.map { [$0.count] } ?? []) },
                          shardWeights: job.weights.map { Double($0) })
         }
     }
@@ -163,7 +163,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
     }
 
     /// For Adam/AdamW: combines the shards' weight and bias gradients into ``gradients`` and applies
-    /// the optimiser step on the pool's threads (``_ShardedAdam``), exactly as
+    /// the optimiser step on the pool's threads (PCNumerics' `ShardedAdam`), exactly as
     /// ``Optimizer/step(_:gradients:)`` would. Returns false, doing nothing, for other optimisers
     /// (or tensors whose sizes do not match the learner's).
     private mutating func shardedAdamStep(_ network: inout PCNetwork<Scalar>) -> Bool {

@@ -47,7 +47,7 @@ extension Matrix {
         }
         let (code, slope) = activation.code(Scalar.self)
         let n = count
-        let status = withUnsafeStorage { px, _ in output.withUnsafeMutableStorage { py, _ in Scalar._activation(code, slope, n, px, py) } }
+        let status = withUnsafeStorage { px, _ in output.withUnsafeMutableStorage { py, _ in Scalar.activation(code, slope, n, px, py) } }
         try checkStatus(status, "activation")
     }
 
@@ -55,7 +55,7 @@ extension Matrix {
     public mutating func applyInPlace(_ activation: Activation) throws {
         let (code, slope) = activation.code(Scalar.self)
         let n = count
-        let status = withUnsafeMutableStorage { p, _ in Scalar._activation(code, slope, n, p, p) }
+        let status = withUnsafeMutableStorage { p, _ in Scalar.activation(code, slope, n, p, p) }
         try checkStatus(status, "activation")
     }
 
@@ -67,7 +67,7 @@ extension Matrix {
         let (code, slope) = activation.code(Scalar.self)
         let n = count
         let status = withUnsafeStorage { px, _ in
-            output.withUnsafeMutableStorage { py, _ in Scalar._activationDerivative(code, slope, n, px, py) }
+            output.withUnsafeMutableStorage { py, _ in Scalar.activationDerivative(code, slope, n, px, py) }
         }
         try checkStatus(status, "activation_derivative")
     }
@@ -80,7 +80,7 @@ extension Matrix {
         }
         let (r, c) = (rows, columns)
         let status = withUnsafeStorage { px, ldx in
-            output.withUnsafeMutableStorage { py, ldy in Scalar._softmaxRows(r, c, px, ldx, py, ldy) }
+            output.withUnsafeMutableStorage { py, ldy in Scalar.softmaxRows(r, c, px, ldx, py, ldy) }
         }
         try checkStatus(status, "softmax_rows")
     }

@@ -13,7 +13,7 @@ public struct Cholesky<Scalar: PCScalar>: Sendable {
         }
         factor = matrix
         let n = matrix.rows
-        let status = factor.withUnsafeMutableStorage { p, ld in Scalar._cholesky(n, p, ld) }
+        let status = factor.withUnsafeMutableStorage { p, ld in Scalar.cholesky(n, p, ld) }
         if status == 2 { throw NumericsError.notPositiveDefinite(dimension: n) }
         try checkStatus(status, "cholesky")
     }
@@ -26,7 +26,7 @@ public struct Cholesky<Scalar: PCScalar>: Sendable {
             throw NumericsError.shapeMismatch(operation: "Cholesky.solve", expected: Shape(n, b.columns), got: b.shape)
         }
         let nrhs = b.columns
-        let status = factor.withUnsafeStorage { pl, ldl in b.withUnsafeMutableStorage { pb, ldb in Scalar._choleskySolve(n, nrhs, pl, ldl, pb, ldb) } }
+        let status = factor.withUnsafeStorage { pl, ldl in b.withUnsafeMutableStorage { pb, ldb in Scalar.choleskySolve(n, nrhs, pl, ldl, pb, ldb) } }
         try checkStatus(status, "cholesky_solve")
     }
 
@@ -36,7 +36,7 @@ public struct Cholesky<Scalar: PCScalar>: Sendable {
         guard b.count == n else {
             throw NumericsError.shapeMismatch(operation: "Cholesky.solve", expected: Shape(n, 1), got: Shape(b.count, 1))
         }
-        let status = factor.withUnsafeStorage { pl, ldl in b.withUnsafeMutableBufferPointer { Scalar._choleskySolve(n, 1, pl, ldl, $0.baseAddress!, 1) } }
+        let status = factor.withUnsafeStorage { pl, ldl in b.withUnsafeMutableBufferPointer { Scalar.choleskySolve(n, 1, pl, ldl, $0.baseAddress!, 1) } }
         try checkStatus(status, "cholesky_solve")
     }
 

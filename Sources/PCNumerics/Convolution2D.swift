@@ -109,7 +109,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
                           into: &workspace.pixelMajor)
         let (pixels, channels) = (outputPixels, outputChannels)
         let status = workspace.pixelMajor.withUnsafeStorage { pin, _ in
-            output.withUnsafeMutableStorage { pout, _ in Scalar._permuteChannels(0, batch, pixels, channels, 1, pin, 0, pout) }
+            output.withUnsafeMutableStorage { pout, _ in Scalar.permuteChannels(0, batch, pixels, channels, 1, pin, 0, pout) }
         }
         try checkStatus(status, "permute_channels")
     }
@@ -129,7 +129,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
         let g = (inputChannels, inputHeight, inputWidth, kernelHeight, kernelWidth, stride, padding)
         let status = workspace.columnGradient.withUnsafeStorage { pc, _ in
             inputGradient.withUnsafeMutableStorage { px, _ in
-                Scalar._col2im(batch, g.0, g.1, g.2, g.3, g.4, g.5, g.6, pc, beta, px)
+                Scalar.col2im(batch, g.0, g.1, g.2, g.3, g.4, g.5, g.6, pc, beta, px)
             }
         }
         try checkStatus(status, "col2im")
@@ -162,7 +162,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
         let batch = input.rows
         let g = (inputChannels, inputHeight, inputWidth, kernelHeight, kernelWidth, stride, padding)
         let status = input.withUnsafeStorage { px, _ in
-            columns.withUnsafeMutableStorage { pc, _ in Scalar._im2col(batch, g.0, g.1, g.2, g.3, g.4, g.5, g.6, px, pc) }
+            columns.withUnsafeMutableStorage { pc, _ in Scalar.im2col(batch, g.0, g.1, g.2, g.3, g.4, g.5, g.6, px, pc) }
         }
         try checkStatus(status, "im2col")
     }
@@ -170,7 +170,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     private func toPixelMajor<Scalar: PCScalar>(_ gradient: Matrix<Scalar>, workspace: inout Workspace<Scalar>) throws {
         let (batch, pixels, channels) = (workspace.batch, outputPixels, outputChannels)
         let status = gradient.withUnsafeStorage { pin, _ in
-            workspace.pixelMajor.withUnsafeMutableStorage { pout, _ in Scalar._permuteChannels(1, batch, pixels, channels, 1, pin, 0, pout) }
+            workspace.pixelMajor.withUnsafeMutableStorage { pout, _ in Scalar.permuteChannels(1, batch, pixels, channels, 1, pin, 0, pout) }
         }
         try checkStatus(status, "permute_channels")
     }

@@ -12,7 +12,7 @@ extension Matrix {
         }
         let n = a.count
         let status = a.withUnsafeStorage { pa, _ in
-            b.withUnsafeStorage { pb, _ in out.withUnsafeMutableStorage { po, _ in Scalar._elementwise(operation, n, pa, pb, po) } }
+            b.withUnsafeStorage { pb, _ in out.withUnsafeMutableStorage { po, _ in Scalar.elementwise(operation, n, pa, pb, po) } }
         }
         try checkStatus(status, "elementwise")
     }
@@ -24,7 +24,7 @@ extension Matrix {
             throw NumericsError.shapeMismatch(operation: "add(scaledBy:)", expected: shape, got: x.shape)
         }
         let n = count
-        let status = x.withUnsafeStorage { px, _ in withUnsafeMutableStorage { py, _ in Scalar._axpy(n, alpha, px, py) } }
+        let status = x.withUnsafeStorage { px, _ in withUnsafeMutableStorage { py, _ in Scalar.axpy(n, alpha, px, py) } }
         try checkStatus(status, "axpy")
     }
 
@@ -32,7 +32,7 @@ extension Matrix {
     @inlinable
     public mutating func scale(by alpha: Scalar) {
         let n = count
-        let status = withUnsafeMutableStorage { p, _ in Scalar._scale(n, alpha, p) }
+        let status = withUnsafeMutableStorage { p, _ in Scalar.scale(n, alpha, p) }
         precondition(status == 0, "scale: kernel status \(status)")
     }
 
@@ -42,7 +42,7 @@ extension Matrix {
             throw NumericsError.shapeMismatch(operation: "sumRows", expected: Shape(rows, 1), got: Shape(out.count, 1))
         }
         let (r, c) = (rows, columns)
-        let status = withUnsafeStorage { pa, lda in out.withUnsafeMutableBufferPointer { Scalar._sumRows(r, c, pa, lda, alpha, beta, $0.baseAddress!) } }
+        let status = withUnsafeStorage { pa, lda in out.withUnsafeMutableBufferPointer { Scalar.sumRows(r, c, pa, lda, alpha, beta, $0.baseAddress!) } }
         try checkStatus(status, "sum_rows")
     }
 
@@ -53,7 +53,7 @@ extension Matrix {
             throw NumericsError.shapeMismatch(operation: "sumColumns", expected: Shape(columns, 1), got: Shape(out.count, 1))
         }
         let (r, c) = (rows, columns)
-        let status = withUnsafeStorage { pa, lda in out.withUnsafeMutableBufferPointer { Scalar._sumColumns(r, c, pa, lda, alpha, beta, $0.baseAddress!) } }
+        let status = withUnsafeStorage { pa, lda in out.withUnsafeMutableBufferPointer { Scalar.sumColumns(r, c, pa, lda, alpha, beta, $0.baseAddress!) } }
         try checkStatus(status, "sum_columns")
     }
 
@@ -74,13 +74,13 @@ extension Vector {
             throw NumericsError.shapeMismatch(operation: "Vector.add", expected: Shape(count, 1), got: Shape(x.count, 1))
         }
         let n = count
-        let status = x.withUnsafeBufferPointer { px in withUnsafeMutableBufferPointer { Scalar._axpy(n, alpha, px.baseAddress!, $0.baseAddress!) } }
+        let status = x.withUnsafeBufferPointer { px in withUnsafeMutableBufferPointer { Scalar.axpy(n, alpha, px.baseAddress!, $0.baseAddress!) } }
         try checkStatus(status, "axpy")
     }
 
     /// self *= α.
     public mutating func scale(by alpha: Scalar) {
         let n = count
-        _ = withUnsafeMutableBufferPointer { Scalar._scale(n, alpha, $0.baseAddress!) }
+        _ = withUnsafeMutableBufferPointer { Scalar.scale(n, alpha, $0.baseAddress!) }
     }
 }

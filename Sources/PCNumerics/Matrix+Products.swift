@@ -27,7 +27,7 @@ extension Matrix {
         let status = a.withUnsafeStorage { pa, lda in
             b.withUnsafeStorage { pb, ldb in
                 c.withUnsafeMutableStorage { pc, ldc in
-                    Scalar._gemm(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
+                    Scalar.gemm(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc)
                 }
             }
         }
@@ -80,7 +80,7 @@ extension Matrix {
         let status = a.withUnsafeStorage { pa, lda in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    Scalar._gemv(transpose, a.rows, a.columns, alpha, pa, lda, px.baseAddress!, beta, py.baseAddress!)
+                    Scalar.gemv(transpose, a.rows, a.columns, alpha, pa, lda, px.baseAddress!, beta, py.baseAddress!)
                 }
             }
         }
@@ -137,11 +137,11 @@ extension Matrix {
                     withOptionalBias(bias) { pbias in
                         if let preactivation {
                             return preactivation.pointee.withUnsafeMutableStorage { pp, _ in
-                                Scalar._linearActivation(code, slope, transposeA, transposeB, m, n, k, pa, lda, pb, ldb,
+                                Scalar.linearActivation(code, slope, transposeA, transposeB, m, n, k, pa, lda, pb, ldb,
                                                          pbias, pp, po, ldo)
                             }
                         }
-                        return Scalar._linearActivation(code, slope, transposeA, transposeB, m, n, k, pa, lda, pb, ldb,
+                        return Scalar.linearActivation(code, slope, transposeA, transposeB, m, n, k, pa, lda, pb, ldb,
                                                         pbias, nil, po, ldo)
                     }
                 }

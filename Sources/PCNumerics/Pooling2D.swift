@@ -63,7 +63,7 @@ public struct Pooling2D: Sendable, Hashable, Codable {
         let (m, b, c, h, w, k, s) = (modeCode, workspace.batch, channels, inputHeight, inputWidth, window, stride)
         let status = input.withUnsafeStorage { px, _ in
             output.withUnsafeMutableStorage { py, _ in
-                workspace.argmax.withUnsafeMutableBufferPointer { pa in Scalar._poolForward(m, b, c, h, w, k, s, px, py, pa.baseAddress) }
+                workspace.argmax.withUnsafeMutableBufferPointer { pa in Scalar.poolForward(m, b, c, h, w, k, s, px, py, pa.baseAddress) }
             }
         }
         try checkStatus(status, "pool_forward")
@@ -84,7 +84,7 @@ public struct Pooling2D: Sendable, Hashable, Codable {
         let (m, b, c, h, w, k, s) = (modeCode, workspace.batch, channels, inputHeight, inputWidth, window, stride)
         let status = outputGradient.withUnsafeStorage { pdy, _ in
             inputGradient.withUnsafeMutableStorage { pdx, _ in
-                workspace.argmax.withUnsafeBufferPointer { pa in Scalar._poolBackward(m, b, c, h, w, k, s, pdy, pa.baseAddress, beta, pdx) }
+                workspace.argmax.withUnsafeBufferPointer { pa in Scalar.poolBackward(m, b, c, h, w, k, s, pdy, pa.baseAddress, beta, pdx) }
             }
         }
         try checkStatus(status, "pool_backward")
