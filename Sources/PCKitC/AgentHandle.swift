@@ -81,18 +81,17 @@ final class AgentHandle {
         let started = monotonicSeconds()
         let deadline = stepBudget > 0 ? started + stepBudget : nil
         if let deadline { agent.setComputeDeadline(deadline) }
-        let result = agent.step(observation: UnsafeBufferPointer(start: observation, count: observationDimension),
-                                action: UnsafeMutableBufferPointer(start: action, count: actionDimension))
+        var result = WireDiagnostics(agent.step(observation: UnsafeBufferPointer(start: observation, count: observationDimension),
+                                                action: UnsafeMutableBufferPointer(start: action, count: actionDimension)))
         let finished = monotonicSeconds()
         // As the bridge does: the action is clipped into the action space; a non-finite value
         // becomes the clipped zero and flags a warning.
-        var warning = result.warning
         for j in 0..<actionDimension {
             if action[j].isFinite {
                 action[j] = actionSpace.clip(action[j], at: j)
             } else {
                 action[j] = actionSpace.clip(0, at: j)
-                warning = true
+                result.warning = true
             }
         }
         if let diagnostics {
@@ -101,7 +100,7 @@ final class AgentHandle {
             diagnostics.storeBytes(of: finished - started, toByteOffset: 8, as: Double.self)
             diagnostics.storeBytes(of: result.iterations, toByteOffset: 16, as: UInt32.self)
             diagnostics.storeBytes(of: result.converged ? 1 : 0, toByteOffset: 20, as: UInt8.self)
-            diagnostics.storeBytes(of: warning ? 1 : 0, toByteOffset: 21, as: UInt8.self)
+            diagnostics.storeBytes(of: result.warning ? 1 : 0, toByteOffset: 21, as: UInt8.self)
             let late = result.deadlineExceeded || (deadline.map { finished > $0 } ?? false)
             diagnostics.storeBytes(of: late ? 1 : 0, toByteOffset: 22, as: UInt8.self)
             diagnostics.storeBytes(of: outOfBounds ? 1 : 0, toByteOffset: 23, as: UInt8.self)

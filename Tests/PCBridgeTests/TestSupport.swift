@@ -1,4 +1,5 @@
 import Foundation
+import PCAgents
 import PCWire
 @testable import PCBridge
 
@@ -101,7 +102,7 @@ final class NoDeadlineAgent: BridgeAgent {
     let base: any BridgeAgent
     init(_ base: any BridgeAgent) { self.base = base }
     func reset(seed: UInt64) throws { try base.reset(seed: seed) }
-    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics {
+    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> StepDiagnostics {
         base.step(observation: observation, action: action)
     }
     var beliefDimension: Int { base.beliefDimension }

@@ -20,9 +20,7 @@ extension PredictiveController: PlanRecording {}
 ///
 /// After the first step nothing is allocated: the observation and action arrays are uniquely
 /// owned by the adapter and overwritten in place, and the agent itself is allocation-free once
-/// warm (PCAgents' contract). Diagnostics map as: free energy and iterations as they are,
-/// `converged` as it is, `warning` when the agent recovered from anything other than running out
-/// of iterations (invalid observation, divergence, warm-start reset, rejected refinement).
+/// warm (PCAgents' contract). The agent's ``PCAgents/StepDiagnostics`` pass through unchanged.
 public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
     /// The wrapped agent.
     public private(set) var agent: Wrapped
@@ -122,7 +120,7 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
 
     /// Perceive, plan, act on one observation, (observationDimension); writes (actionDimension) values.
     public func step(observation input: UnsafeBufferPointer<Double>,
-                     action output: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics {
+                     action output: UnsafeMutableBufferPointer<Double>) -> StepDiagnostics {
         // The server checked the observation's length against the session's space, which the
         // factory checked against the agent; copy into the agent's buffer in place.
         observation.withUnsafeMutableBufferPointer { buffer in
@@ -130,12 +128,7 @@ public final class AgentAdapter<Wrapped: Agent>: BridgeAgent {
         }
         let diagnostics = agent.step(observation, action: &action)
         for j in 0..<output.count { output[j] = action[j] }
-        let recovered = diagnostics.warnings.subtracting(.notConverged).subtracting(.deadlineExceeded)
-        return AgentStepDiagnostics(freeEnergy: diagnostics.freeEnergy,
-                                    iterations: UInt32(clamping: diagnostics.iterations),
-                                    converged: diagnostics.converged,
-                                    warning: !recovered.isEmpty,
-                                    deadlineExceeded: diagnostics.warnings.contains(.deadlineExceeded))
+        return diagnostics
     }
 
     /// Passes the step's compute deadline to an anytime agent (``PCAgents/AnytimeAgent``); other

@@ -230,11 +230,9 @@ extension ServerCore {
     /// iterations, free energy) and the agent's beliefs.
     static func writeTelemetry(_ slot: RequestSlot, session: Session, step: DataFrameHeader) {
         guard let agent = session.agent, slot.telemetry.count > 0 else { return }
-        var flags: DataFrameFlags = .float64
         let diagnostics = session.lastDiagnostics
-        if diagnostics.converged { flags.insert(.converged) }
-        if diagnostics.warning { flags.insert(.warning) }
-        if diagnostics.deadlineExceeded { flags.insert(.deadlineExceeded) }
+        var flags = diagnostics.flags
+        flags.insert(.float64)
         var header = DataFrameHeader(kind: .telemetry, flags: flags, session: session.id, sequence: step.sequence,
                                      timestampNanoseconds: step.timestampNanoseconds, count: session.observation.count,
                                      iterations: diagnostics.iterations, freeEnergy: diagnostics.freeEnergy)

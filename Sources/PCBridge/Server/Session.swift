@@ -95,7 +95,7 @@ final class Session {
     /// The encoded reply to the last step, kept for retries of the same sequence number.
     let cachedReply: UnsafeMutableRawBufferPointer
     var cachedReplyLength = 0
-    var lastDiagnostics = AgentStepDiagnostics()
+    var lastDiagnostics = WireDiagnostics()
     /// Records the session when the server has a record directory (worker; closed when the session ends).
     var recorder: SessionRecorder?
     /// The episode index the next reset starts in the recording.
@@ -217,7 +217,7 @@ final class Session {
         // The agent acts within its deadline; the action is made safe before it leaves.
         agent.setComputeDeadline(deadline)
         let started = monotonicSeconds()
-        let diagnostics = agent.step(observation: UnsafeBufferPointer(observation), action: action)
+        var diagnostics = WireDiagnostics(agent.step(observation: UnsafeBufferPointer(observation), action: action))
         let finished = monotonicSeconds()
         if let recorder {
             // The agent's own action, before clipping: what a replay of the agent must reproduce.
@@ -227,21 +227,18 @@ final class Session {
                                 warnings: bits, computeTime: finished - started) { beliefs in agent.writeRecordedBeliefs(into: beliefs) }
         }
         stepSecondsAverage += 0.25 * ((finished - started) - stepSecondsAverage)
-        let late = diagnostics.deadlineExceeded || finished > deadline
-        var warning = diagnostics.warning
+        diagnostics.deadlineExceeded = diagnostics.deadlineExceeded || finished > deadline
         for i in 0..<action.count {
             if action[i].isFinite {
                 action[i] = actionSpace.clip(action[i], at: i)
             } else {
                 action[i] = actionSpace.clip(0, at: i)
-                warning = true
+                diagnostics.warning = true
             }
         }
-        var flags: DataFrameFlags = scalar == .float64 ? .float64 : []
-        if diagnostics.converged { flags.insert(.converged) }
-        if warning { flags.insert(.warning) }
+        var flags = diagnostics.flags
+        if scalar == .float64 { flags.insert(.float64) }
         if outOfBounds { flags.insert(.outOfBounds) }
-        if late { flags.insert(.deadlineExceeded) }
         // validUntil, on the robot's clock: the step's own timestamp plus the action validity.
         let (validUntil, overflow) = header.timestampNanoseconds.addingReportingOverflow(actionValidity)
         let out = DataFrameHeader(kind: .action, flags: flags, session: id, sequence: header.sequence,
@@ -249,10 +246,7 @@ final class Session {
                                   iterations: diagnostics.iterations, freeEnergy: diagnostics.freeEnergy)
         cachedReplyLength = DataFrame.encode(out, values: UnsafeBufferPointer(action), into: cachedReply)
         lastSequence = header.sequence
-        var recorded = diagnostics
-        recorded.warning = warning
-        recorded.deadlineExceeded = late
-        lastDiagnostics = recorded
+        lastDiagnostics = diagnostics
         steps &+= 1
         return (UnsafeRawBufferPointer(rebasing: cachedReply[0..<cachedReplyLength]), true)
     }

@@ -2,7 +2,8 @@ import PCAgents
 import PCWire
 
 /// The factory of the bridge's reference agents, chosen by `agent.type`:
-/// `"linear"` (``LinearFeedbackAgent``) and `"pendulumSwingUp"` (``PendulumSwingUpAgent``).
+/// `"linear"` (``LinearFeedbackController``) and `"pendulumSwingUp"` (``PendulumSwingUpController``),
+/// each a PCAgents ``PCAgents/Agent`` hosted in an ``AgentAdapter`` like every served agent.
 ///
 /// These are classical controllers for testing and benchmarking the transport; in `pcctl serve`
 /// they are ``PCAgentFactory``'s fallback for configurations that name no PCKit `agent`.
@@ -30,7 +31,7 @@ public struct ReferenceAgentFactory: BridgeAgentFactory {
             }
             let gain = configuration["energyGain"]?.numberValue ?? 1
             guard gain.isFinite, gain > 0 else { throw ReferenceAgentError.invalidField("energyGain", expected: "a number > 0") }
-            return PendulumSwingUpAgent(energyGain: gain)
+            return PendulumSwingUpAgent(PendulumSwingUpController(energyGain: gain))
         case let other:
             throw ReferenceAgentError.unknownType(other, known: Self.knownTypes)
         }

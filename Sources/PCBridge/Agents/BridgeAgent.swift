@@ -1,32 +1,14 @@
+import PCAgents
 import PCEnvironment
 import PCRecording
 import PCWire
 
-/// What an agent reports about one step, besides its action. Sent in the action frame's header
-/// and on the telemetry socket.
-public struct AgentStepDiagnostics: Sendable, Equatable {
-    /// Free energy after the step; NaN when the agent has none (classical controllers).
-    public var freeEnergy: Double
-    /// Inference iterations used this step.
-    public var iterations: UInt32
-    /// Whether inference converged within its budget.
-    public var converged: Bool
-    /// Whether the agent met numerical trouble this step and recovered (reset, best-so-far).
-    public var warning: Bool
-    /// Whether planning stopped at the step's compute deadline (the action is the best plan so far).
-    public var deadlineExceeded: Bool
-
-    public init(freeEnergy: Double = .nan, iterations: UInt32 = 0, converged: Bool = true, warning: Bool = false,
-                deadlineExceeded: Bool = false) {
-        self.freeEnergy = freeEnergy
-        self.iterations = iterations
-        self.converged = converged
-        self.warning = warning
-        self.deadlineExceeded = deadlineExceeded
-    }
-}
-
-/// The agent one robot session drives: the seam between the bridge and PCAgents.
+/// The agent one robot session drives, as the server sees it: the seam between the bridge and PCAgents.
+///
+/// The agent contract is PCAgents' ``PCAgents/Agent`` (perceive, plan, act, ``PCAgents/StepDiagnostics``):
+/// every agent PCKit serves, the reference controllers included, is one hosted by an
+/// ``AgentAdapter``, which implements this protocol. Implement it directly only to wrap a hosted
+/// agent (for example to change what it does with deadlines).
 ///
 /// The server calls an agent from one worker thread at a time (a session's requests run in order,
 /// never concurrently), so it needs no locking; different sessions' agents run concurrently. `step` must not
@@ -42,8 +24,10 @@ public protocol BridgeAgent: AnyObject {
     /// - Parameters:
     ///   - observation: (observationDimension) values, finite and already checked for length.
     ///   - action: (actionDimension) values to overwrite.
-    /// - Returns: this step's diagnostics.
-    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> AgentStepDiagnostics
+    /// - Returns: this step's diagnostics, PCAgents' ``PCAgents/StepDiagnostics`` (an agent without
+    ///   a free energy reports NaN); the server converts them to the wire's fixed types when it
+    ///   encodes the reply.
+    func step(observation: UnsafeBufferPointer<Double>, action: UnsafeMutableBufferPointer<Double>) -> StepDiagnostics
 
     /// Number of belief values published on the telemetry socket each step (0: none).
     var beliefDimension: Int { get }
@@ -53,7 +37,7 @@ public protocol BridgeAgent: AnyObject {
 
     /// Sets the time by which the next ``step(observation:action:)`` should return: an anytime
     /// planner stops there and acts on its best plan so far, reporting
-    /// ``AgentStepDiagnostics/deadlineExceeded``. Seconds on `CLOCK_MONOTONIC`; `nil`: none.
+    /// ``PCAgents/AgentWarnings/deadlineExceeded``. Seconds on `CLOCK_MONOTONIC`; `nil`: none.
     /// The default ignores it (agents whose step is cheap and fixed).
     func setComputeDeadline(_ monotonicSeconds: Double?)
 
