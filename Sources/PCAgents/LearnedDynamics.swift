@@ -61,6 +61,11 @@ public struct LearnedDynamics: LinearizableModel {
     /// Δo = outputOffset + outputScale ⊙ x_L, (predictedDimension).
     let outputOffset: [Double]
     let outputScale: [Double]
+    /// c, a correction added to every predicted change, Δo = outputOffset + c + outputScale ⊙ x_L,
+    /// (predictedDimension), zero unless a ``LearningAgent`` with
+    /// ``LearningAgentOptions/disturbanceGain`` > 0 estimates it. Copies of one model share it (the
+    /// agent's planner and learner hold one model; a copied agent gives its model its own).
+    var correction: ScratchStorage
     /// W_ℓ row-major then b_ℓ, for ℓ = 1…L, concatenated (immutable while shared; see
     /// ``reload(from:normalization:)``).
     private(set) var parameters: ParameterStorage
@@ -89,6 +94,7 @@ public struct LearnedDynamics: LinearizableModel {
         features = FeatureMap(options: options, normalization: normalization)
         outputOffset = normalization.outputOffset
         outputScale = normalization.outputScale
+        correction = ScratchStorage(count: options.predictedDimension)
         var parameters: [Double] = [], offsets: [Int] = []
         for layer in network.layers {
             offsets.append(parameters.count)
@@ -151,7 +157,7 @@ public struct LearnedDynamics: LinearizableModel {
             let scratch = ThreadScratch.pointer(count: 2 * total)
             let top = forward(state: state, action: action, activity: scratch, rate: scratch + total)
             shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
-            for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+            for i in 0..<predictedDimension { next[i] = state[i] + (outputOffset[i] + correction.base[i]) + outputScale[i] * top[i] }
             return
         }
         // Separate buffers: each stays on the stack while it is ≤ 1 KiB (see the type's note).
@@ -159,7 +165,7 @@ public struct LearnedDynamics: LinearizableModel {
             withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { rates in
                 let top = forward(state: state, action: action, activity: activities.baseAddress!, rate: rates.baseAddress!)
                 shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
-                for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+                for i in 0..<predictedDimension { next[i] = state[i] + (outputOffset[i] + correction.base[i]) + outputScale[i] * top[i] }
             }
         }
     }
@@ -251,7 +257,7 @@ public struct LearnedDynamics: LinearizableModel {
         let total = totalUnits
         let top = forward(state: state, action: action, activity: tape, rate: tape + total, raw: tape + 2 * total)
         shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
-        for i in 0..<predictedDimension { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+        for i in 0..<predictedDimension { next[i] = state[i] + (outputOffset[i] + correction.base[i]) + outputScale[i] * top[i] }
     }
 
     /// Aᵀξ and Bᵀξ by backpropagating s ⊙ ξ through the recorded pass (the analytic Jacobians'
@@ -356,7 +362,7 @@ public struct LearnedDynamics: LinearizableModel {
         precondition(status == 0, "LearnedDynamics.transitionBatch: the kernel refused the model (status \(status))")
         for s in 0..<count {
             for i in 0..<predictedDimension {
-                next[s * n + i] = states[s * n + i] + outputOffset[i] + outputScale[i] * output[i * count + s]
+                next[s * n + i] = states[s * n + i] + (outputOffset[i] + correction.base[i]) + outputScale[i] * output[i * count + s]
             }
         }
         // With a history the rest of each x′ is the exact shift.
@@ -383,7 +389,7 @@ public struct LearnedDynamics: LinearizableModel {
             let top = forward(state: state, action: action, activity: activity, rate: rate)
             if let next {
                 shift(state: state.baseAddress!, action: action.baseAddress!, next: next.baseAddress!)
-                for i in 0..<n { next[i] = state[i] + outputOffset[i] + outputScale[i] * top[i] }
+                for i in 0..<n { next[i] = state[i] + (outputOffset[i] + correction.base[i]) + outputScale[i] * top[i] }
             }
             do {
                 let p = parameters.base

@@ -111,6 +111,8 @@ public struct LearningAgent: AnytimeAgent {
     var stepsSinceSwap = 0
     var batchesAtSwap = 0
     var episodeSeed: UInt64 = 0
+    /// The disturbance estimate c, (predictedDimension), then the model's prediction f(x, u), (stateDimension).
+    var disturbance: ScratchStorage
     var diagnostics = StepDiagnostics()
 
     /// A fresh agent in the exploring phase.
@@ -124,6 +126,7 @@ public struct LearningAgent: AnytimeAgent {
         babbling = try MotorBabbling(lower: options.actionLower, upper: options.actionUpper,
                                      holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, 0))
         previous = ScratchStorage(count: 2 * options.stateDimension + options.actionDimension)
+        disturbance = ScratchStorage(count: options.learner.predictedDimension + options.stateDimension)
         plannerInput = options.history > 1 ? [Double](repeating: .nan, count: options.stateDimension) : []
     }
 
@@ -154,6 +157,11 @@ public struct LearningAgent: AnytimeAgent {
         babbling = try! MotorBabbling(lower: options.actionLower, upper: options.actionUpper,  // bounds validated at init
                                       holdSteps: options.explorationHoldSteps, seed: Self.babblingSeed(options.seed, seed))
         controller?.reset(seed: seed)
+        if options.disturbanceGain > 0 {
+            ownDisturbance()
+            disturbance.base.update(repeating: 0, count: options.learner.predictedDimension)
+            if let model = controller?.model { applyDisturbance(to: model) }
+        }
         hasPrevious = false
         observationValid = false
         diagnostics = StepDiagnostics()
@@ -187,6 +195,9 @@ public struct LearningAgent: AnytimeAgent {
                 learner.recordChecked(state: UnsafeBufferPointer(start: previousState, count: n),
                                       action: UnsafeBufferPointer(start: previousAction, count: m),
                                       next: UnsafeBufferPointer(start: current, count: n))
+            }
+            if hasPrevious && phase == .controlling && options.disturbanceGain > 0 && historySteps >= options.history - 1 {
+                estimateDisturbance(state: previousState, action: previousAction, next: current)
             }
             historySteps = hasPrevious ? min(historySteps + 1, options.history) : 0
             for i in 0..<n { previousState[i] = current[i] }
@@ -228,6 +239,43 @@ public struct LearningAgent: AnytimeAgent {
                 current[i] = min(max(prior[j], lower[j]), upper[j])
             }
         }
+    }
+
+    /// c ← c + α (o′ − f(x, u)) on the planner's model (``LearningAgentOptions/disturbanceGain``),
+    /// angles wrapped; allocates nothing.
+    mutating func estimateDisturbance(state: UnsafePointer<Double>, action: UnsafePointer<Double>,
+                                      next: UnsafePointer<Double>) {
+        ownDisturbance()
+        guard let model = controller?.model else { return }
+        let n = options.stateDimension, m = options.actionDimension, o = options.learner.predictedDimension
+        let d = disturbance.base, predicted = disturbance.base + o
+        model.transition(state: UnsafeBufferPointer(start: state, count: n), action: UnsafeBufferPointer(start: action, count: m),
+                         next: UnsafeMutableBufferPointer(start: predicted, count: n))
+        let gain = options.disturbanceGain
+        for i in 0..<o {
+            d[i] += gain * learner.difference(next[i], predicted[i], coordinate: i)
+        }
+        applyDisturbance(to: model)
+    }
+
+    /// After the agent was copied (its estimate is shared): its own estimate, and its own correction
+    /// in the planner's model (the learner's copy of that model follows), so that the copies never
+    /// disturb each other. Allocates only then.
+    mutating func ownDisturbance() {
+        guard !isKnownUniquelyReferenced(&disturbance) else { return }
+        disturbance = disturbance.copy()
+        guard var planner = controller else { return }
+        controller = nil
+        var model = planner.model
+        model.correction = model.correction.copy()
+        planner.replaceModel(model)
+        learner.dynamics = model
+        controller = planner
+    }
+
+    /// Writes the estimate into `model`'s correction (shared by its copies: the planner's and the learner's).
+    func applyDisturbance(to model: LearnedDynamics) {
+        model.correction.base.update(from: disturbance.base, count: options.learner.predictedDimension)
     }
 
     /// Plans on the learned model (controlling); nothing while exploring.
@@ -354,6 +402,7 @@ public struct LearningAgent: AnytimeAgent {
         controller = nil
         let previousModel = planner.model
         planner.replaceModel(learner.dynamics!)
+        applyDisturbance(to: planner.model)
         controller = planner
         spareModel = previousModel
         updatePlannerNetwork()

@@ -84,6 +84,14 @@ public struct LearningAgentOptions: Sendable, Equatable, Codable {
     /// the state is the observation). Use 2 or more for a robot that reports positions but not
     /// velocities. ``stateDimension`` must stay ≤ ``AgentLimits/maximumDimension``.
     public var history: Int
+    /// α, the gain of the agent's disturbance estimate, in [0, 1] (default 0: off). While
+    /// controlling, after each step the agent compares the newest observation o′ with what its
+    /// planning model predicted, f(x, u) (the correction included), and updates a correction c added
+    /// to every predicted change, c ← c + α (o′ − f(x, u)) (angles wrapped): the model's local bias
+    /// near where the robot is, estimated as in offset-free model-predictive control. It runs
+    /// frozen too (it is state estimation, not learning), and restarts at zero each episode
+    /// (``LearningAgent/reset(seed:)``).
+    public var disturbanceGain: Double = 0
 
     /// Creates options; `learner` defaults to a ``ModelLearnerOptions`` built from the robot's
     /// fields with hidden layers `hiddenSizes`.
@@ -169,6 +177,10 @@ public struct LearningAgentOptions: Sendable, Equatable, Codable {
         try Validate.within(batchesPerStep, 1, Self.maximumBatchesPerStep, "batchesPerStep")
         try Validate.within(learningInterval, 1, Self.maximumInterval, "learningInterval")
         try Validate.within(swapInterval, 1, Self.maximumInterval, "swapInterval")
+        guard disturbanceGain >= 0 && disturbanceGain <= 1 else {
+            throw AgentConfigurationError.invalidValue(field: "disturbanceGain", value: "\(disturbanceGain)",
+                                                      requirement: "must be within [0, 1] (0: no disturbance estimate)")
+        }
         if let budget = learningTimeBudget {
             try Validate.positive(budget, "learningTimeBudget")
             try Validate.atMost(budget, Self.maximumLearningTimeBudget, "learningTimeBudget")
@@ -273,7 +285,7 @@ extension LearningAgentOptions {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case observationDimension, actionLower, actionUpper, angleIndices, controlPeriod, explorationSteps
         case explorationHoldSteps, seed, learner, planner, batchesPerStep, learningInterval, learningTimeBudget, swapInterval
-        case history
+        case history, disturbanceGain
     }
 
     /// Decodes; `observationDimension`, `actionLower`, `actionUpper`, `controlPeriod` and `planner` are
@@ -301,5 +313,7 @@ extension LearningAgentOptions {
             learningTimeBudget: try c.decodeIfPresent(Double.self, forKey: .learningTimeBudget),
             swapInterval: try c.decodeIntegerIfPresent(.swapInterval, maximum: Self.maximumInterval) ?? 50,
             history: try c.decodeIntegerIfPresent(.history, maximum: Self.maximumHistory) ?? 1)
+        disturbanceGain = try c.decodeIfPresent(Double.self, forKey: .disturbanceGain) ?? 0
+        try validate()
     }
 }

@@ -85,6 +85,7 @@ enum ControlTaskRun {
             seed: seed, hiddenSizes: hiddenSizes ?? defaults.hiddenSizes, planner: task.learnedPlanner(),
             batchesPerStep: defaults.batchesPerStep, swapInterval: defaults.swapInterval)
         options.learner.averagingDecay = defaults.averagingDecay
+        options.disturbanceGain = defaults.disturbanceGain
         try options.validate()
         return options
     }
