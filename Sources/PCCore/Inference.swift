@@ -55,11 +55,11 @@ extension PCNetwork {
                          lowest: Int, highest: Int, stepSize: Double, momentum: Double?, keepCurrentAsBest: Bool) throws {
         let gamma = Scalar(stepSize), m = momentum.map { Scalar($0) }
         for l in Swift.stride(from: lowest, through: highest, by: 1) {
-            writeGradientStep(state.activities[l], gradient: workspace.gradients[l], into: &workspace.spare[l],
-                              velocity: &workspace.velocities[l], stepSize: gamma, momentum: m)
+            writeGradientStep(state.activities[l], gradient: workspace.buffers.gradients[l], into: &workspace.buffers.spare[l],
+                              velocity: &workspace.buffers.velocities[l], stepSize: gamma, momentum: m)
             // Rotate: best ← current (when it is the best), current ← new.
-            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
-            swap(&state.activities[l], &workspace.spare[l])
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.buffers.best[l]) }
+            swap(&state.activities[l], &workspace.buffers.spare[l])
         }
         try refreshAfterUpdate(&state, &workspace, lowest: lowest, highest: highest)
     }
@@ -90,11 +90,11 @@ extension PCNetwork {
                 guard case .free(let lambda) = clamps.input else { break }
                 try feedback(0, state, &workspace)
                 combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                        derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
+                        derivative: workspace.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
             } else {
                 try hiddenGradient(l, state, &workspace)
             }
-            try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma)
+            try state.activities[l].add(workspace.buffers.gradients[l], scaledBy: -gamma)
             // The layer's own error against its (unchanged) prediction, for the layer below.
             if l >= 1 {
                 if l == L && outputEnergy == .crossEntropy { } else { _ = gaussianErrors(l, &state, &workspace) }
@@ -111,7 +111,7 @@ extension PCNetwork {
     func restoreBest(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>,
                      lowest: Int, highest: Int, haveBest: Bool) throws -> Double {
         if haveBest && lowest <= highest {
-            for l in Swift.stride(from: lowest, through: highest, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { swap(&state.activities[l], &workspace.buffers.best[l]) }
         }
         try refreshAll(&state, &workspace)
         return try computeErrors(&state, &workspace, input: clamps.input)
@@ -135,18 +135,18 @@ struct DenseSettle<Scalar: PCScalar>: SettleDynamics {
         case .keep: try network.refreshAll(&state, &workspace)
         }
         if case .momentum = options.method {
-            for l in Swift.stride(from: lowest, through: highest, by: 1) { workspace.velocities[l].fill(0) }
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { workspace.buffers.velocities[l].fill(0) }
         }
-        workspace.energyTrace.removeAll(keepingCapacity: true)
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
     func energy(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws -> Double {
         try network.computeErrors(&state, &workspace, input: clamps.input)
     }
 
-    func record(_ energy: Double, _ workspace: inout InferenceWorkspace<Scalar>) { workspace.energyTrace.append(energy) }
+    func record(_ energy: Double, _ workspace: inout InferenceWorkspace<Scalar>) { workspace.buffers.energyTrace.append(energy) }
 
-    func trace(_ workspace: InferenceWorkspace<Scalar>) -> [Double] { workspace.energyTrace }
+    func trace(_ workspace: InferenceWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
 
     func step(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, iteration t: Int,
               keepCurrentAsBest: Bool) throws {
@@ -158,7 +158,7 @@ struct DenseSettle<Scalar: PCScalar>: SettleDynamics {
             var start = lowest
             if t == 0, lowest == 1, options.initialization == .feedforward {
                 start = max(1, network.depth - 1)
-                for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.best[l].assign(state.activities[l]) }
+                for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.buffers.best[l].assign(state.activities[l]) }
             }
             try network.activityGradients(state, &workspace, clamps: clamps, firstHidden: start)
             try network.synchronousStep(&state, &workspace, lowest: start, highest: highest, stepSize: options.stepSize,
@@ -166,7 +166,7 @@ struct DenseSettle<Scalar: PCScalar>: SettleDynamics {
                                         keepCurrentAsBest: keepCurrentAsBest)
         case .sequential:
             if keepCurrentAsBest {
-                for l in Swift.stride(from: lowest, through: highest, by: 1) { try workspace.best[l].assign(state.activities[l]) }
+                for l in Swift.stride(from: lowest, through: highest, by: 1) { try workspace.buffers.best[l].assign(state.activities[l]) }
             }
             try network.sequentialSweep(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
                                         stepSize: options.stepSize / Double(1 + t))

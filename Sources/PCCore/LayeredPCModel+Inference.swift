@@ -5,15 +5,15 @@ import PCNumerics
 
 extension LayeredPCModel {
     /// ∂F/∂x_ℓ = ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (per sample) for the hidden layers
-    /// ℓ = 1…L−1 into workspace.gradients. Errors must be current.
+    /// ℓ = 1…L−1 into workspace.buffers.gradients. Errors must be current.
     func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
         for l in Swift.stride(from: 1, to: depth, by: 1) {
-            try feedback(l, error: state.errors[l + 1], into: &workspace.feedback[l], scratch: &workspace.scratch)
+            try feedback(l, error: state.errors[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
             let n = state.errors[l].count
             state.errors[l].withUnsafeStorage { pe, _ in
                 workspace.derivatives[l].withUnsafeStorage { pd, _ in
-                    workspace.feedback[l].withUnsafeStorage { pf, _ in
-                        workspace.gradients[l].withUnsafeMutableStorage { pg, _ in
+                    workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
+                        workspace.buffers.gradients[l].withUnsafeMutableStorage { pg, _ in
                             for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }
                         }
                     }
@@ -57,10 +57,10 @@ extension LayeredPCModel {
               momentum: Scalar?, keepCurrentAsBest: Bool) throws {
         let L = depth
         for l in Swift.stride(from: 1, to: L, by: 1) {
-            writeGradientStep(state.activities[l], gradient: workspace.gradients[l], into: &workspace.spare[l],
-                              velocity: &workspace.velocities[l], stepSize: gamma, momentum: momentum)
-            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
-            swap(&state.activities[l], &workspace.spare[l])
+            writeGradientStep(state.activities[l], gradient: workspace.buffers.gradients[l], into: &workspace.buffers.spare[l],
+                              velocity: &workspace.buffers.velocities[l], stepSize: gamma, momentum: momentum)
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.buffers.best[l]) }
+            swap(&state.activities[l], &workspace.buffers.spare[l])
         }
         for l in Swift.stride(from: 1, to: L, by: 1) {
             try refreshRates(l, state, &workspace)
@@ -74,10 +74,10 @@ extension LayeredPCModel {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace)
-        workspace.gradients[0].fill(0)
-        workspace.gradients[depth].fill(0)
+        workspace.buffers.gradients[0].fill(0)
+        workspace.buffers.gradients[depth].fill(0)
         try activityGradients(state, &workspace)
-        return workspace.gradients
+        return workspace.buffers.gradients
     }
 }
 
@@ -97,17 +97,17 @@ struct LayeredSettle<Model: LayeredPCModel>: SettleDynamics {
         case .feedforward: try model.feedforward(&state, workspace: &workspace)
         case .keep: try model.refreshAll(&state, &workspace)
         }
-        if momentum != nil { for l in Swift.stride(from: 1, to: depth, by: 1) { workspace.velocities[l].fill(0) } }
-        workspace.energyTrace.removeAll(keepingCapacity: true)
+        if momentum != nil { for l in Swift.stride(from: 1, to: depth, by: 1) { workspace.buffers.velocities[l].fill(0) } }
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
     func energy(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>) throws -> Double {
         try model.computeErrors(&state, &workspace)
     }
 
-    func record(_ energy: Double, _ workspace: inout LayeredWorkspace<Model>) { workspace.energyTrace.append(energy) }
+    func record(_ energy: Double, _ workspace: inout LayeredWorkspace<Model>) { workspace.buffers.energyTrace.append(energy) }
 
-    func trace(_ workspace: LayeredWorkspace<Model>) -> [Double] { workspace.energyTrace }
+    func trace(_ workspace: LayeredWorkspace<Model>) -> [Double] { workspace.buffers.energyTrace }
 
     func step(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>, iteration: Int,
               keepCurrentAsBest: Bool) throws {
@@ -119,7 +119,7 @@ struct LayeredSettle<Model: LayeredPCModel>: SettleDynamics {
     func restoreBest(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>, haveBest: Bool,
                      current: Double) throws -> Double {
         if haveBest {
-            for l in Swift.stride(from: 1, to: depth, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
+            for l in Swift.stride(from: 1, to: depth, by: 1) { swap(&state.activities[l], &workspace.buffers.best[l]) }
         }
         try model.refreshAll(&state, &workspace)
         return try model.computeErrors(&state, &workspace)

@@ -39,22 +39,22 @@ extension PCGraph {
     func step(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, clamps: PCGraphClamps<Scalar>,
               stepSize gamma: Scalar, momentum: Scalar?, keepCurrentAsBest: Bool) {
         for v in nodes.indices where clamps.hasFreeUnits(v) {
-            writeGradientStep(state.activities[v], gradient: workspace.gradients[v], into: &workspace.spare[v],
-                              velocity: &workspace.velocities[v], stepSize: gamma, momentum: momentum)
+            writeGradientStep(state.activities[v], gradient: workspace.buffers.gradients[v], into: &workspace.buffers.spare[v],
+                              velocity: &workspace.buffers.velocities[v], stepSize: gamma, momentum: momentum)
             // Clamped units of a masked node keep their values (and no velocity).
             if case .masked(let mask) = clamps.nodes[v] {
                 let n = state.activities[v].count
                 state.activities[v].withUnsafeStorage { px, _ in
                     mask.withUnsafeStorage { pm, _ in
-                        workspace.spare[v].withUnsafeMutableStorage { ps, _ in for i in 0..<n where pm[i] != 0 { ps[i] = px[i] } }
+                        workspace.buffers.spare[v].withUnsafeMutableStorage { ps, _ in for i in 0..<n where pm[i] != 0 { ps[i] = px[i] } }
                         if momentum != nil {
-                            workspace.velocities[v].withUnsafeMutableStorage { pv, _ in for i in 0..<n where pm[i] != 0 { pv[i] = 0 } }
+                            workspace.buffers.velocities[v].withUnsafeMutableStorage { pv, _ in for i in 0..<n where pm[i] != 0 { pv[i] = 0 } }
                         }
                     }
                 }
             }
-            if keepCurrentAsBest { swap(&state.activities[v], &workspace.best[v]) }
-            swap(&state.activities[v], &workspace.spare[v])
+            if keepCurrentAsBest { swap(&state.activities[v], &workspace.buffers.best[v]) }
+            swap(&state.activities[v], &workspace.buffers.spare[v])
         }
     }
 }
@@ -76,17 +76,17 @@ struct GraphSettle<Scalar: PCScalar>: SettleDynamics {
         case .keep: try graph.refreshAll(&state, &workspace)
         }
         graph.markMoving(clamps, &workspace)
-        if momentum != nil { for v in graph.nodes.indices { workspace.velocities[v].fill(0) } }
-        workspace.energyTrace.removeAll(keepingCapacity: true)
+        if momentum != nil { for v in graph.nodes.indices { workspace.buffers.velocities[v].fill(0) } }
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
     func energy(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
         graph.computeErrors(&state, &workspace)
     }
 
-    func record(_ energy: Double, _ workspace: inout PCGraphWorkspace<Scalar>) { workspace.energyTrace.append(energy) }
+    func record(_ energy: Double, _ workspace: inout PCGraphWorkspace<Scalar>) { workspace.buffers.energyTrace.append(energy) }
 
-    func trace(_ workspace: PCGraphWorkspace<Scalar>) -> [Double] { workspace.energyTrace }
+    func trace(_ workspace: PCGraphWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
 
     func step(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, iteration: Int,
               keepCurrentAsBest: Bool) throws {
@@ -99,7 +99,7 @@ struct GraphSettle<Scalar: PCScalar>: SettleDynamics {
     func restoreBest(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, haveBest: Bool,
                      current: Double) throws -> Double {
         if haveBest {
-            for v in graph.nodes.indices where clamps.hasFreeUnits(v) { swap(&state.activities[v], &workspace.best[v]) }
+            for v in graph.nodes.indices where clamps.hasFreeUnits(v) { swap(&state.activities[v], &workspace.buffers.best[v]) }
         }
         try graph.refreshAll(&state, &workspace)
         return graph.computeErrors(&state, &workspace)

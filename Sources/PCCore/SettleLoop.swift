@@ -87,3 +87,29 @@ func writeGradientStep<Scalar: PCScalar>(_ x: Matrix<Scalar>, gradient g: Matrix
         }
     }
 }
+
+/// The per-layer (or per-node) buffers every engine's inference uses, each (B × n) for the sizes
+/// given, and the energy trace; one of them sits in each engine's workspace.
+struct SettleBuffers<Scalar: PCScalar>: Sendable {
+    /// The error fed back to a layer or node from the ones it predicts (scratch).
+    var feedback: [Matrix<Scalar>]
+    /// ∂F/∂x per sample.
+    var gradients: [Matrix<Scalar>]
+    /// Momentum velocities.
+    var velocities: [Matrix<Scalar>]
+    /// The activities of the best state so far (divergence recovery).
+    var best: [Matrix<Scalar>]
+    /// Spare activities the next iterate is written into and rotated in.
+    var spare: [Matrix<Scalar>]
+    /// The energies of the current settle; capacity reserved up front.
+    var energyTrace: [Double]
+
+    /// Zero buffers of (batchSize × n) for every n in `sizes`, and room for `traceCapacity` + 1
+    /// energies (more simply grow the trace).
+    init(sizes: [Int], batchSize: Int, traceCapacity: Int) throws {
+        func make() throws -> [Matrix<Scalar>] { try sizes.map { try Matrix(rows: batchSize, columns: $0) } }
+        feedback = try make(); gradients = try make(); velocities = try make(); best = try make(); spare = try make()
+        energyTrace = []
+        energyTrace.reserveCapacity(traceCapacity + 1)
+    }
+}
