@@ -35,24 +35,13 @@ extension LayeredPCModel {
     /// argmax_j of the feedforward output μ_L for every row of `features` (n × n₀), in chunks of 256
     /// (allocates a state and workspace per chunk size).
     public func predictedClasses(_ features: Matrix<Scalar>) throws -> [Int] {
-        var result: [Int] = []
-        result.reserveCapacity(features.rows)
-        var start = 0
-        while start < features.rows {
-            let end = min(start + 256, features.rows)
-            var state = try PCState(for: self, batchSize: end - start)
-            var workspace = try LayeredWorkspace(for: self, batchSize: end - start, traceCapacity: 0)
-            try state.setInput(try features.rows(start..<end))
+        try Trainer.argmaxClasses(of: features) { chunk in
+            var state = try PCState(for: self, batchSize: chunk.rows)
+            var workspace = try LayeredWorkspace(for: self, batchSize: chunk.rows, traceCapacity: 0)
+            try state.setInput(chunk)
             try feedforward(&state, workspace: &workspace)
-            let output = state.predictions[depth]
-            for r in 0..<output.rows {
-                var best = 0
-                for j in 1..<output.columns where output[r, j] > output[r, best] { best = j }
-                result.append(best)
-            }
-            start = end
+            return state.predictions[depth]
         }
-        return result
     }
 
     /// The fraction of samples whose argmax of the feedforward output equals the label.

@@ -134,15 +134,22 @@ public enum Trainer {
 
     /// argmax_j of the feedforward output for every row of `features` (n × n₀), in chunks of 256.
     public static func predictedClasses<Scalar: PCScalar>(_ network: PCNetwork<Scalar>, _ features: Matrix<Scalar>) throws -> [Int] {
+        try argmaxClasses(of: features) { try network.predict($0) }
+    }
+
+    /// argmax_j (the first of equal maxima) of `output(rows)` for every row of `features`, the rows
+    /// passed in chunks of 256.
+    static func argmaxClasses<Scalar: PCScalar>(of features: Matrix<Scalar>,
+                                                 output: (MatrixRows<Scalar>) throws -> Matrix<Scalar>) throws -> [Int] {
         var result: [Int] = []
         result.reserveCapacity(features.rows)
         var start = 0
         while start < features.rows {
             let end = min(start + 256, features.rows)
-            let output = try network.predict(try features.rows(start..<end))
-            for r in 0..<output.rows {
+            let chunk = try output(try features.rows(start..<end))
+            for r in 0..<chunk.rows {
                 var best = 0
-                for j in 1..<output.columns where output[r, j] > output[r, best] { best = j }
+                for j in 1..<chunk.columns where chunk[r, j] > chunk[r, best] { best = j }
                 result.append(best)
             }
             start = end
