@@ -28,8 +28,11 @@ extension PCNetwork {
         if usesFusedKernel(clamps, options) { return try settleFused(&state, workspace: &workspace, options: options) }
         let lowest = { if case .free = clamps.input { return 0 } else { return 1 } }()
         let highest = { if case .clamped = clamps.output { return depth - 1 } else { return depth } }()
-        return try runSettle(DenseSettle(network: self, clamps: clamps, options: options, lowest: lowest, highest: highest),
-                             &state, &workspace, options: options)
+        let dynamics = DenseSettle(network: self, clamps: clamps, options: options, lowest: lowest, highest: highest)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// Rejects clamp patterns the energy does not define.
@@ -120,7 +123,7 @@ extension PCNetwork {
 
 /// The dense engine's side of ``PCNetwork/settle(_:workspace:clamps:options:)``'s generic loop:
 /// nodes lowest…highest free; GD, momentum or SeqIL steps.
-struct DenseSettle<Scalar: PCScalar>: SettleDynamics {
+struct DenseSettle<Scalar: PCScalar> {
     let network: PCNetwork<Scalar>
     let clamps: Clamps<Scalar>
     let options: InferenceOptions
@@ -140,11 +143,12 @@ struct DenseSettle<Scalar: PCScalar>: SettleDynamics {
         workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
+    /// Refreshes the errors, records F_B in the trace and returns it.
     func energy(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws -> Double {
-        try network.computeErrors(&state, &workspace, input: clamps.input)
+        let energy = try network.computeErrors(&state, &workspace, input: clamps.input)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
     }
-
-    func record(_ energy: Double, _ workspace: inout InferenceWorkspace<Scalar>) { workspace.buffers.energyTrace.append(energy) }
 
     func trace(_ workspace: InferenceWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
 

@@ -41,13 +41,11 @@ extension LayeredPCModel {
     public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                        options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace)
-        var momentum: Scalar? = nil
-        switch options.method {
-        case .gradientDescent: break
-        case .momentum(let m): momentum = Scalar(m)
-        case .sequential: throw PCCoreError.unsupported("sequential (SeqIL) inference is implemented for dense PCNetwork only")
-        }
-        return try runSettle(LayeredSettle(model: self, depth: depth, options: options, momentum: momentum), &state, &workspace, options: options)
+        let dynamics = try LayeredSettle(model: self, depth: depth, options: options)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// x_ℓ ← x_ℓ − γ g_ℓ (or v ← m v − γ g, x ← x + v) for ℓ = 1…L−1, written into the spare buffers
@@ -83,11 +81,17 @@ extension LayeredPCModel {
 
 /// A layered model's side of ``LayeredPCModel/settle(_:workspace:options:)``'s generic loop: the
 /// hidden layers 1…L−1 free; GD or momentum steps.
-struct LayeredSettle<Model: LayeredPCModel>: SettleDynamics {
+struct LayeredSettle<Model: LayeredPCModel> {
     let model: Model
     let depth: Int
     let options: InferenceOptions
     let momentum: Model.Scalar?
+
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for SeqIL.
+    init(model: Model, depth: Int, options: InferenceOptions) throws {
+        self.model = model; self.depth = depth; self.options = options
+        momentum = try options.synchronousMomentum(Model.Scalar.self, sequentialUnsupported: "sequential (SeqIL) inference is implemented for dense PCNetwork only")
+    }
 
     var hasFreeActivities: Bool { depth >= 2 }
     var divergenceThreshold: Double { options.divergenceThreshold }
@@ -101,11 +105,12 @@ struct LayeredSettle<Model: LayeredPCModel>: SettleDynamics {
         workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
+    /// Refreshes the errors, records F_B in the trace and returns it.
     func energy(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>) throws -> Double {
-        try model.computeErrors(&state, &workspace)
+        let energy = try model.computeErrors(&state, &workspace)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
     }
-
-    func record(_ energy: Double, _ workspace: inout LayeredWorkspace<Model>) { workspace.buffers.energyTrace.append(energy) }
 
     func trace(_ workspace: LayeredWorkspace<Model>) -> [Double] { workspace.buffers.energyTrace }
 

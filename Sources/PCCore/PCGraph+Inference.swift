@@ -24,14 +24,11 @@ extension PCGraph {
     public func settle(_ state: inout PCGraphState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>,
                        clamps: PCGraphClamps<Scalar>, options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace, clamps)
-        var momentum: Scalar? = nil
-        switch options.method {
-        case .gradientDescent: break
-        case .momentum(let m): momentum = Scalar(m)
-        case .sequential: throw PCCoreError.unsupported("sequential (SeqIL) inference needs a layered network; graphs use GD or momentum")
-        }
-        return try runSettle(GraphSettle(graph: self, clamps: clamps, options: options, momentum: momentum),
-                             &state, &workspace, options: options)
+        let dynamics = try GraphSettle(graph: self, clamps: clamps, options: options)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// x ← x − γ g (or v ← m v − γ g, x ← x + v) on the free units, written into the spare buffers
@@ -61,11 +58,17 @@ extension PCGraph {
 
 /// A graph's side of ``PCGraph/settle(_:workspace:clamps:options:)``'s generic loop: the free
 /// units of every node move by GD or momentum; only the rates and predictions they feed are refreshed.
-struct GraphSettle<Scalar: PCScalar>: SettleDynamics {
+struct GraphSettle<Scalar: PCScalar> {
     let graph: PCGraph<Scalar>
     let clamps: PCGraphClamps<Scalar>
     let options: InferenceOptions
     let momentum: Scalar?
+
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for SeqIL.
+    init(graph: PCGraph<Scalar>, clamps: PCGraphClamps<Scalar>, options: InferenceOptions) throws {
+        self.graph = graph; self.clamps = clamps; self.options = options
+        momentum = try options.synchronousMomentum(Scalar.self, sequentialUnsupported: "sequential (SeqIL) inference needs a layered network; graphs use GD or momentum")
+    }
 
     var hasFreeActivities: Bool { true }
     var divergenceThreshold: Double { options.divergenceThreshold }
@@ -80,11 +83,12 @@ struct GraphSettle<Scalar: PCScalar>: SettleDynamics {
         workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
     }
 
+    /// Refreshes the errors, records F_B in the trace and returns it.
     func energy(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
-        graph.computeErrors(&state, &workspace)
+        let energy = graph.computeErrors(&state, &workspace)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
     }
-
-    func record(_ energy: Double, _ workspace: inout PCGraphWorkspace<Scalar>) { workspace.buffers.energyTrace.append(energy) }
 
     func trace(_ workspace: PCGraphWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
 

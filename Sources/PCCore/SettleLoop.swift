@@ -2,69 +2,61 @@ import PCNumerics
 
 // The settle control shared by every PC engine (PCCore article EnergyAndInference): one stopping
 // rule, one divergence recovery and one best-state bookkeeping, driving the engine-specific energy
-// and update through `SettleDynamics`. Engines conform with small structs, so the optimiser
-// specialises `runSettle` for each; nothing here allocates.
+// and update. Each engine's settle describes its side in a small struct (DenseSettle,
+// LayeredSettle, GraphSettle, MemorySettle) and hands its methods to `runSettle` as non-escaping
+// closures: unlike protocol witnesses, closures are serialised by cross-module optimisation, so
+// clients (pcctl) specialise the whole loop for Float as before. Nothing here allocates.
 
-/// One engine's side of a settle: how F_B is measured, how the free activities move and how the
-/// best state is put back. ``runSettle(_:_:_:options:)`` decides when each happens.
-protocol SettleDynamics {
-    associatedtype State
-    associatedtype Workspace
-
-    /// Whether any activity is free; when not, the settle stops after measuring the start.
-    var hasFreeActivities: Bool { get }
-    /// θ of the divergence rule F_t > F_best + θ|F_best| (`.infinity`: only a non-finite F diverges).
-    var divergenceThreshold: Double { get }
-
-    /// Sets the starting state (feedforward or the activities given), clears the velocities and
-    /// the energy trace.
-    func start(_ state: inout State, _ workspace: inout Workspace) throws
-    /// Refreshes the errors of the current state and returns F_B.
-    func energy(_ state: inout State, _ workspace: inout Workspace) throws -> Double
-    /// Appends F_B to the workspace's trace.
-    func record(_ energy: Double, _ workspace: inout Workspace)
-    /// The trace recorded so far (copied into the report once, at the end).
-    func trace(_ workspace: Workspace) -> [Double]
-    /// One update of the free activities, with errors current. With `keepCurrentAsBest` the current
-    /// activities are the best so far and must end up where ``restoreBest(_:_:haveBest:current:)``
-    /// finds them.
-    func step(_ state: inout State, _ workspace: inout Workspace, iteration: Int, keepCurrentAsBest: Bool) throws
-    /// After a divergence whose energy is `current`: puts the best state back when `haveBest`
-    /// (some energy was finite) and returns the energy of the state left.
-    func restoreBest(_ state: inout State, _ workspace: inout Workspace, haveBest: Bool, current: Double) throws -> Double
-}
-
-/// Runs a settle: from `dynamics.start`, repeats: measure F_B and record it; stop on divergence (F
-/// not finite, or F_t > F_best + θ|F_best|: the best state is restored), on the budget T or with
-/// nothing free, or when |F_t − F_{t−1}| ≤ tolerance·|F_{t−1}|; otherwise step.
-/// Ties keep the later state as the best one.
-func runSettle<Dynamics: SettleDynamics>(_ dynamics: Dynamics, _ state: inout Dynamics.State, _ workspace: inout Dynamics.Workspace,
-                                         options: InferenceOptions) throws -> InferenceReport {
-    try dynamics.start(&state, &workspace)
-    let theta = dynamics.divergenceThreshold
+/// Runs a settle from the state the engine has set up: repeats: measure F_B (`energy`, which also
+/// records it in the workspace's trace); stop on divergence (F not finite, or F_t > F_best + θ|F_best|: `restoreBest` puts
+/// the best state back when some energy was finite and returns the energy left), on the budget T
+/// or with nothing free (`canMove` false), or when |F_t − F_{t−1}| ≤ tolerance·|F_{t−1}|;
+/// otherwise `step` (told the iteration and whether the current activities are the best so far,
+/// which it must then keep where `restoreBest` finds them). Ties keep the later state as the best.
+/// - Parameters:
+///   - divergenceThreshold: θ (`.infinity`: only a non-finite F diverges).
+///   - trace: the energies recorded, copied into the report once at the end.
+@inline(__always)
+func runSettle<State, Workspace>(_ state: inout State, _ workspace: inout Workspace, options: InferenceOptions,
+                                 canMove: Bool, divergenceThreshold theta: Double,
+                                 energy: (inout State, inout Workspace) throws -> Double,
+                                 step: (inout State, inout Workspace, _ iteration: Int, _ keepCurrentAsBest: Bool) throws -> Void,
+                                 restoreBest: (inout State, inout Workspace, _ haveBest: Bool, _ current: Double) throws -> Double,
+                                 trace: (Workspace) -> [Double]) throws -> InferenceReport {
     var bestEnergy = Double.infinity, bestIteration = 0, bestIsCurrent = false
     var stop = InferenceStop.iterationBudget
     var t = 0
     var previous = 0.0, finalEnergy = 0.0
     while true {
-        let energy = try dynamics.energy(&state, &workspace)
-        dynamics.record(energy, &workspace)
-        finalEnergy = energy
-        if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > theta * abs(bestEnergy)) {
+        let e = try energy(&state, &workspace)
+        finalEnergy = e
+        if !e.isFinite || (bestEnergy.isFinite && e - bestEnergy > theta * abs(bestEnergy)) {
             stop = .diverged
             // The current state is never the best here; with no finite energy seen there is nothing to restore.
-            finalEnergy = try dynamics.restoreBest(&state, &workspace, haveBest: bestEnergy.isFinite, current: energy)
+            finalEnergy = try restoreBest(&state, &workspace, bestEnergy.isFinite, e)
             break
         }
-        if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
-        if t >= options.maxIterations || !dynamics.hasFreeActivities { break }
-        if options.tolerance > 0, t > 0, abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
-        previous = energy
-        try dynamics.step(&state, &workspace, iteration: t, keepCurrentAsBest: bestIsCurrent)
+        if e <= bestEnergy { bestEnergy = e; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
+        if t >= options.maxIterations || !canMove { break }
+        if options.tolerance > 0, t > 0, abs(e - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
+        previous = e
+        try step(&state, &workspace, t, bestIsCurrent)
         t += 1
     }
-    return InferenceReport(iterations: t, energies: dynamics.trace(workspace), stop: stop,
-                           bestIteration: bestIteration, finalEnergy: finalEnergy)
+    return InferenceReport(iterations: t, energies: trace(workspace), stop: stop, bestIteration: bestIteration, finalEnergy: finalEnergy)
+}
+
+extension InferenceOptions {
+    /// The momentum m of an engine that moves every free activity from one snapshot (`nil` for
+    /// plain gradient descent).
+    /// - Throws: ``PCCoreError/unsupported(_:)`` with `sequentialUnsupported` for SeqIL.
+    func synchronousMomentum<Scalar: PCScalar>(_ scalar: Scalar.Type, sequentialUnsupported: String) throws -> Scalar? {
+        switch method {
+        case .gradientDescent: return nil
+        case .momentum(let m): return Scalar(m)
+        case .sequential: throw PCCoreError.unsupported(sequentialUnsupported)
+        }
+    }
 }
 
 /// The next iterate of one layer's (or node's) free activities: spare ← x − γ g, or with momentum

@@ -86,9 +86,12 @@ extension SoftmaxMemory {
             throw PCCoreError.shapeMismatch(what: "memory workspace", expected: Shape(units, patternSize),
                                             got: Shape(workspace.latent.columns, workspace.data.columns))
         }
+        let dynamics = MemorySettle(memory: self, stepSize: Scalar(options.stepSize), updateData: updateData)
         var noState: Void = ()
-        return try runSettle(MemorySettle(memory: self, stepSize: Scalar(options.stepSize), updateData: updateData),
-                             &noState, &workspace, options: options)
+        try dynamics.start(&noState, &workspace)
+        return try runSettle(&noState, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// Associative recall: the entries of `patterns` where `observed` = 1 clamped, the others and
@@ -112,7 +115,7 @@ extension SoftmaxMemory {
 /// The memory's side of ``SoftmaxMemory/settle(_:options:updateData:)``'s generic loop: z (and the
 /// free x) move by GD; no best state is kept, so only a non-finite energy diverges, and the trace
 /// stops growing at the workspace's capacity instead of allocating.
-struct MemorySettle<Scalar: PCScalar>: SettleDynamics {
+struct MemorySettle<Scalar: PCScalar> {
     let memory: SoftmaxMemory<Scalar>
     let stepSize: Scalar
     let updateData: Bool
@@ -124,12 +127,12 @@ struct MemorySettle<Scalar: PCScalar>: SettleDynamics {
         workspace.energies.removeAll(keepingCapacity: true)
     }
 
+    /// Refreshes the errors, records F_B in the trace and returns it.
     func energy(_ state: inout Void, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>) throws -> Double {
-        try memory.refresh(&workspace)
-    }
-
-    func record(_ energy: Double, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>) {
+        let energy = try memory.refresh(&workspace)
+        // The first energy always; later ones while there is room (the trace never allocates here).
         if workspace.energies.isEmpty || workspace.energies.count < workspace.energies.capacity { workspace.energies.append(energy) }
+        return energy
     }
 
     func trace(_ workspace: SoftmaxMemoryWorkspace<Scalar>) -> [Double] { workspace.energies }
