@@ -26,7 +26,7 @@ extension PCNetwork {
             p.withUnsafeStorage { pp, _ in
                 y.withUnsafeStorage { py, _ in
                     mu.withUnsafeStorage { pm, _ in
-                        workspace.gradients[L].withUnsafeMutableStorage { pd, _ in
+                        workspace.buffers.gradients[L].withUnsafeMutableStorage { pd, _ in
                             for i in 0..<n { pd[i] = pp[i] - py[i] }
                             for r in 0..<B {
                                 let o = r * columns
@@ -42,23 +42,23 @@ extension PCNetwork {
                 }
             }
         } else {
-            try Matrix.elementwise(.subtract, state.predictions[L], state.activities[L], into: &workspace.gradients[L])
-            loss = 0.5 * squaredNorm(workspace.gradients[L])
+            try Matrix.elementwise(.subtract, state.predictions[L], state.activities[L], into: &workspace.buffers.gradients[L])
+            loss = 0.5 * squaredNorm(workspace.buffers.gradients[L])
         }
         // Deltas down the chain.
         var l = L - 1
         while l >= 1 {
-            try Matrix.multiply(workspace.gradients[l + 1], layers[l].weight, into: &workspace.feedback[l])
-            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.feedback[l], into: &workspace.gradients[l])
+            try Matrix.multiply(workspace.buffers.gradients[l + 1], layers[l].weight, into: &workspace.buffers.feedback[l])
+            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
             l -= 1
         }
         // Parameter gradients.
         let alpha = 1 / Scalar(B)
         for l in 1...L {
-            try Matrix.multiply(workspace.gradients[l], transposeA: true, workspace.rates[l - 1], alpha: alpha, beta: 0,
+            try Matrix.multiply(workspace.buffers.gradients[l], transposeA: true, workspace.rates[l - 1], alpha: alpha, beta: 0,
                                 into: &gradients.weights[l - 1])
             if gradients.biases[l - 1] != nil {
-                try workspace.gradients[l].sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)
+                try workspace.buffers.gradients[l].sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)
             }
         }
         return loss / Double(B)

@@ -68,15 +68,11 @@ extension PCNetwork {
     /// returns the batch-mean free energy F_B = (1/B) Σ_i F_i.
     func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
                        input: InputClamp) throws -> Double {
-        let L = depth
+        // Layers 1…L in order, the cross-entropy output term (when there is one) last.
+        let crossEntropy = outputEnergy == .crossEntropy
         var total = 0.0
-        for l in 1...L {
-            if l == L && outputEnergy == .crossEntropy {
-                total += try crossEntropyErrors(&state, &workspace)
-            } else {
-                total += gaussianErrors(l, &state, &workspace)
-            }
-        }
+        for l in Swift.stride(from: 1, through: crossEntropy ? depth - 1 : depth, by: 1) { total += gaussianErrors(l, &state, &workspace) }
+        if crossEntropy { total += try crossEntropyErrors(&state, &workspace) }
         if case .free(let lambda) = input, lambda > 0 {
             total += 0.5 * lambda * squaredNorm(state.activities[0])
         }

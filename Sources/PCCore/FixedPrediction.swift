@@ -32,7 +32,7 @@ extension PCNetwork {
                 try feedback(l, state, &workspace)
                 let n = state.errors[l].count
                 workspace.derivatives[l].withUnsafeStorage { pd, _ in
-                    workspace.feedback[l].withUnsafeStorage { pf, _ in
+                    workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
                         state.errors[l].withUnsafeMutableStorage { pe, _ in
                             for i in 0..<n { pe[i] -= eta * (pe[i] - pd[i] * pf[i]) }
                         }

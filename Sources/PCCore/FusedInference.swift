@@ -22,9 +22,9 @@ extension PCNetwork {
         let L = depth, B = state.batchSize, T = options.maxIterations
         let roles = DensePCKernel.roles
         // T + 1 trace slots (within the reserved capacity), trimmed after the call.
-        workspace.energyTrace.removeAll(keepingCapacity: true)
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
         // (A plain loop: appending a repeated collection allocates per element in debug builds.)
-        for _ in 0...T { workspace.energyTrace.append(0) }
+        for _ in 0...T { workspace.buffers.energyTrace.append(0) }
         var outcome = DensePCKernel.Outcome()
 
         withUnsafeTemporaryAllocation(of: Int.self, capacity: L + 1) { sizes in
@@ -53,14 +53,14 @@ extension PCNetwork {
             let stride = L + 1
             withParameterPointers(0, parameters.baseAddress!) {
                 state.activities.withMutableStorages(into: table) {
-                workspace.best.withMutableStorages(into: table + stride) {
+                workspace.buffers.best.withMutableStorages(into: table + stride) {
                 state.predictions.withMutableStorages(into: table + 2 * stride) {
                 state.errors.withMutableStorages(into: table + 3 * stride) {
                 workspace.weightedErrors.withMutableStorages(into: table + 4 * stride) {
                 workspace.rates.withMutableStorages(into: table + 5 * stride) {
                 workspace.derivatives.withMutableStorages(into: table + 6 * stride) {
-                workspace.feedback.withMutableStorages(into: table + 7 * stride) {
-                workspace.energyTrace.withUnsafeMutableBufferPointer { trace in
+                workspace.buffers.feedback.withMutableStorages(into: table + 7 * stride) {
+                workspace.buffers.energyTrace.withUnsafeMutableBufferPointer { trace in
                     outcome = DensePCKernel.settle(
                         Scalar.self, depth: L, batch: B, sizes: sizes.baseAddress!, activations: codes.baseAddress!,
                         slopes: slopes, energyOffsets: offsets, parameters: parameters.baseAddress!,
@@ -74,19 +74,19 @@ extension PCNetwork {
             // Layers whose final state is in buffer 1 swap it in (no copy). On a kernel failure the
             // flags were never written: nothing is swapped.
             if outcome.status == 0 {
-                for l in 0...L where inAlternate[l] != 0 { swap(&state.activities[l], &workspace.best[l]) }
+                for l in 0...L where inAlternate[l] != 0 { swap(&state.activities[l], &workspace.buffers.best[l]) }
             }
         }}}}}}
         guard outcome.status == 0 else {
             throw PCCoreError.numerics(.kernelFailure(function: "pck_pc_dense_settle", status: outcome.status))
         }
-        workspace.energyTrace.removeLast(T + 1 - outcome.traceCount)
+        workspace.buffers.energyTrace.removeLast(T + 1 - outcome.traceCount)
         let stop: InferenceStop = switch outcome.stop {
         case 1: .converged
         case 2: .diverged
         default: .iterationBudget
         }
-        return InferenceReport(iterations: outcome.iterations, energies: workspace.energyTrace, stop: stop,
+        return InferenceReport(iterations: outcome.iterations, energies: workspace.buffers.energyTrace, stop: stop,
                                bestIteration: outcome.bestIteration, finalEnergy: outcome.finalEnergy)
     }
 

@@ -61,7 +61,7 @@ extension PCNetwork {
         if case .free(let lambda) = clamps.input, firstHidden <= 1 {
             try feedback(0, state, &workspace)
             combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                    derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
+                    derivative: workspace.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
         }
         for l in Swift.stride(from: max(firstHidden, 1), to: L, by: 1) {
             try hiddenGradient(l, state, &workspace)
@@ -69,26 +69,26 @@ extension PCNetwork {
         try outputGradient(state, &workspace, clamps: clamps)
     }
 
-    /// ∂F/∂x_ℓ for a hidden layer 1 ≤ ℓ < L into workspace.gradients[ℓ].
+    /// ∂F/∂x_ℓ for a hidden layer 1 ≤ ℓ < L into workspace.buffers.gradients[ℓ].
     func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
         try feedback(l, state, &workspace)
         combine(own: weightedError(l, state, workspace), ownScale: 1, ownValues: nil,
-                derivative: workspace.derivatives[l], feedback: workspace.feedback[l], into: &workspace.gradients[l])
+                derivative: workspace.derivatives[l], feedback: workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
     }
 
-    /// ∂F/∂x_L = Π_L ε_L for a free (or partly free) output into workspace.gradients[L].
+    /// ∂F/∂x_L = Π_L ε_L for a free (or partly free) output into workspace.buffers.gradients[L].
     func outputGradient(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>) throws {
         let L = depth
         switch clamps.output {
         case .clamped: return
         case .free:
-            try workspace.gradients[L].assign(weightedError(L, state, workspace))
+            try workspace.buffers.gradients[L].assign(weightedError(L, state, workspace))
         case .masked(let mask):
             let e = weightedError(L, state, workspace)
             let n = mask.count
             e.withUnsafeStorage { pe, _ in
                 mask.withUnsafeStorage { pm, _ in
-                    workspace.gradients[L].withUnsafeMutableStorage { pg, _ in
+                    workspace.buffers.gradients[L].withUnsafeMutableStorage { pg, _ in
                         for i in 0..<n { pg[i] = pm[i] == 0 ? pe[i] : 0 }
                     }
                 }
@@ -96,10 +96,10 @@ extension PCNetwork {
         }
     }
 
-    /// workspace.feedback[ℓ] = (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, (B × n_ℓ).
+    /// workspace.buffers.feedback[ℓ] = (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, (B × n_ℓ).
     func feedback(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
         let e = weightedError(l + 1, state, workspace)
-        try Matrix.multiply(e, layers[l].weight, into: &workspace.feedback[l])
+        try Matrix.multiply(e, layers[l].weight, into: &workspace.buffers.feedback[l])
     }
 
     /// g = own·scale (or values·scale) − derivative ⊙ feedback, elementwise.
@@ -171,7 +171,7 @@ extension PCNetwork {
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace, input: clamps.input)
         try activityGradients(state, &workspace, clamps: clamps)
-        var result = workspace.gradients
+        var result = workspace.buffers.gradients
         if case .clamped = clamps.input { result[0].fill(0) }
         if case .clamped = clamps.output { result[depth].fill(0) }
         return result

@@ -26,73 +26,13 @@ extension PCNetwork {
         try checkFit(state, workspace)
         try validate(clamps, state)
         if usesFusedKernel(clamps, options) { return try settleFused(&state, workspace: &workspace, options: options) }
-        let L = depth
         let lowest = { if case .free = clamps.input { return 0 } else { return 1 } }()
-        let highest = { if case .clamped = clamps.output { return L - 1 } else { return L } }()
-
-        // Start: feedforward, or the activities given.
-        switch options.initialization {
-        case .feedforward: try feedforward(&state, workspace: &workspace, clamps: clamps)
-        case .keep: try refreshAll(&state, &workspace)
-        }
-        if case .momentum = options.method {
-            for l in Swift.stride(from: lowest, through: highest, by: 1) { workspace.velocities[l].fill(0) }
-        }
-
-        workspace.energyTrace.removeAll(keepingCapacity: true)
-        var bestEnergy = Double.infinity
-        var bestIteration = 0
-        var bestIsCurrent = false
-        var stop = InferenceStop.iterationBudget
-        var t = 0
-        var finalEnergy = 0.0
-        while true {
-            // Energy of the current state.
-            let energy = try computeErrors(&state, &workspace, input: clamps.input)
-            workspace.energyTrace.append(energy)
-            finalEnergy = energy
-            if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > options.divergenceThreshold * abs(bestEnergy)) {
-                stop = .diverged
-                // The best state sits in workspace.best (the current one is never the best here);
-                // with no finite energy seen there is nothing to restore.
-                finalEnergy = try restoreBest(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
-                                              haveBest: bestEnergy.isFinite)
-                break
-            }
-            if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
-            if t >= options.maxIterations || lowest > highest { break }
-            if options.tolerance > 0, t > 0 {
-                let previous = workspace.energyTrace[t - 1]
-                if abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
-            }
-
-            // One update of the free nodes.
-            switch options.method {
-            case .gradientDescent, .momentum:
-                // Right after the feedforward start every hidden error is exactly zero, so with the
-                // input clamped only x_{L−1} (and a free output) can move in the first step: skip the
-                // products and updates of the layers below (they would add exact zeros).
-                var start = lowest
-                if t == 0, lowest == 1, options.initialization == .feedforward {
-                    start = max(1, L - 1)
-                    for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.best[l].assign(state.activities[l]) }
-                }
-                try activityGradients(state, &workspace, clamps: clamps, firstHidden: start)
-                try synchronousStep(&state, &workspace, lowest: start, highest: highest, stepSize: options.stepSize,
-                                    momentum: { if case .momentum(let m) = options.method { return m } else { return nil } }(),
-                                    keepCurrentAsBest: bestIsCurrent)
-            case .sequential:
-                if bestIsCurrent {
-                    for l in Swift.stride(from: lowest, through: highest, by: 1) { try workspace.best[l].assign(state.activities[l]) }
-                }
-                try sequentialSweep(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
-                                    stepSize: options.stepSize / Double(1 + t))
-            }
-            bestIsCurrent = false
-            t += 1
-        }
-        return InferenceReport(iterations: t, energies: workspace.energyTrace, stop: stop,
-                               bestIteration: bestIteration, finalEnergy: finalEnergy)
+        let highest = { if case .clamped = clamps.output { return depth - 1 } else { return depth } }()
+        let dynamics = DenseSettle(network: self, clamps: clamps, options: options, lowest: lowest, highest: highest)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// Rejects clamp patterns the energy does not define.
@@ -116,29 +56,13 @@ extension PCNetwork {
     /// buffers and rotated in, so the previous state can stay as the best one without a copy.
     func synchronousStep(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
                          lowest: Int, highest: Int, stepSize: Double, momentum: Double?, keepCurrentAsBest: Bool) throws {
-        let gamma = Scalar(stepSize)
+        let gamma = Scalar(stepSize), m = momentum.map { Scalar($0) }
         for l in Swift.stride(from: lowest, through: highest, by: 1) {
-            let n = state.activities[l].count
-            let x = state.activities[l], g = workspace.gradients[l]
-            x.withUnsafeStorage { px, _ in
-                g.withUnsafeStorage { pg, _ in
-                    if let momentum {
-                        let m = Scalar(momentum)
-                        workspace.velocities[l].withUnsafeMutableStorage { pv, _ in
-                            workspace.spare[l].withUnsafeMutableStorage { ps, _ in
-                                for i in 0..<n { let v = m * pv[i] - gamma * pg[i]; pv[i] = v; ps[i] = px[i] + v }
-                            }
-                        }
-                    } else {
-                        workspace.spare[l].withUnsafeMutableStorage { ps, _ in
-                            for i in 0..<n { ps[i] = px[i] - gamma * pg[i] }
-                        }
-                    }
-                }
-            }
+            writeGradientStep(state.activities[l], gradient: workspace.buffers.gradients[l], into: &workspace.buffers.spare[l],
+                              velocity: &workspace.buffers.velocities[l], stepSize: gamma, momentum: m)
             // Rotate: best ← current (when it is the best), current ← new.
-            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
-            swap(&state.activities[l], &workspace.spare[l])
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.buffers.best[l]) }
+            swap(&state.activities[l], &workspace.buffers.spare[l])
         }
         try refreshAfterUpdate(&state, &workspace, lowest: lowest, highest: highest)
     }
@@ -169,11 +93,11 @@ extension PCNetwork {
                 guard case .free(let lambda) = clamps.input else { break }
                 try feedback(0, state, &workspace)
                 combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                        derivative: workspace.derivatives[0], feedback: workspace.feedback[0], into: &workspace.gradients[0])
+                        derivative: workspace.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
             } else {
                 try hiddenGradient(l, state, &workspace)
             }
-            try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma)
+            try state.activities[l].add(workspace.buffers.gradients[l], scaledBy: -gamma)
             // The layer's own error against its (unchanged) prediction, for the layer below.
             if l >= 1 {
                 if l == L && outputEnergy == .crossEntropy { } else { _ = gaussianErrors(l, &state, &workspace) }
@@ -190,9 +114,71 @@ extension PCNetwork {
     func restoreBest(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>,
                      lowest: Int, highest: Int, haveBest: Bool) throws -> Double {
         if haveBest && lowest <= highest {
-            for l in Swift.stride(from: lowest, through: highest, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { swap(&state.activities[l], &workspace.buffers.best[l]) }
         }
         try refreshAll(&state, &workspace)
         return try computeErrors(&state, &workspace, input: clamps.input)
+    }
+}
+
+/// The dense engine's side of ``PCNetwork/settle(_:workspace:clamps:options:)``'s generic loop:
+/// nodes lowest…highest free; GD, momentum or SeqIL steps.
+struct DenseSettle<Scalar: PCScalar> {
+    let network: PCNetwork<Scalar>
+    let clamps: Clamps<Scalar>
+    let options: InferenceOptions
+    let lowest: Int, highest: Int
+
+    var hasFreeActivities: Bool { lowest <= highest }
+    var divergenceThreshold: Double { options.divergenceThreshold }
+
+    func start(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
+        switch options.initialization {
+        case .feedforward: try network.feedforward(&state, workspace: &workspace, clamps: clamps)
+        case .keep: try network.refreshAll(&state, &workspace)
+        }
+        if case .momentum = options.method {
+            for l in Swift.stride(from: lowest, through: highest, by: 1) { workspace.buffers.velocities[l].fill(0) }
+        }
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
+    }
+
+    /// Refreshes the errors, records F_B in the trace and returns it.
+    func energy(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws -> Double {
+        let energy = try network.computeErrors(&state, &workspace, input: clamps.input)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
+    }
+
+    func trace(_ workspace: InferenceWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
+
+    func step(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, iteration t: Int,
+              keepCurrentAsBest: Bool) throws {
+        switch options.method {
+        case .gradientDescent, .momentum:
+            // Right after the feedforward start every hidden error is exactly zero, so with the
+            // input clamped only x_{L−1} (and a free output) can move in the first step: skip the
+            // products and updates of the layers below (they would add exact zeros).
+            var start = lowest
+            if t == 0, lowest == 1, options.initialization == .feedforward {
+                start = max(1, network.depth - 1)
+                for l in Swift.stride(from: 1, to: start, by: 1) { try workspace.buffers.best[l].assign(state.activities[l]) }
+            }
+            try network.activityGradients(state, &workspace, clamps: clamps, firstHidden: start)
+            try network.synchronousStep(&state, &workspace, lowest: start, highest: highest, stepSize: options.stepSize,
+                                        momentum: { if case .momentum(let m) = options.method { return m } else { return nil } }(),
+                                        keepCurrentAsBest: keepCurrentAsBest)
+        case .sequential:
+            if keepCurrentAsBest {
+                for l in Swift.stride(from: lowest, through: highest, by: 1) { try workspace.buffers.best[l].assign(state.activities[l]) }
+            }
+            try network.sequentialSweep(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest,
+                                        stepSize: options.stepSize / Double(1 + t))
+        }
+    }
+
+    func restoreBest(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, haveBest: Bool,
+                     current: Double) throws -> Double {
+        try network.restoreBest(&state, &workspace, clamps: clamps, lowest: lowest, highest: highest, haveBest: haveBest)
     }
 }

@@ -15,20 +15,11 @@ public struct InferenceWorkspace<Scalar: PCScalar>: Sendable {
     var derivatives: [Matrix<Scalar>]
     /// Π_ℓ ε_ℓ, ℓ = 1…L (used only where Π_ℓ ≠ I).
     var weightedErrors: [Matrix<Scalar>]
-    /// (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, ℓ = 0…L−1: the error fed back to layer ℓ.
-    var feedback: [Matrix<Scalar>]
-    /// ∂F/∂x_ℓ per sample, ℓ = 0…L.
-    var gradients: [Matrix<Scalar>]
-    /// Momentum velocities, ℓ = 0…L.
-    var velocities: [Matrix<Scalar>]
-    /// The activities of the best state so far (divergence recovery), ℓ = 0…L.
-    var best: [Matrix<Scalar>]
-    /// Spare activities the next iterate is written into, ℓ = 0…L.
-    var spare: [Matrix<Scalar>]
     /// softmax(μ_L), (B × n_L).
     var softmax: Matrix<Scalar>
-    /// The energies of the current settle; capacity reserved up front.
-    var energyTrace: [Double]
+    /// Per layer ℓ = 0…L: feedback (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, ∂F/∂x_ℓ, velocities, best and spare
+    /// activities; and the energy trace.
+    var buffers: SettleBuffers<Scalar>
 
     /// A workspace for `network` and batches of `batchSize`; `traceCapacity` bounds the iterations
     /// whose energy is recorded without allocating (more simply grow the trace).
@@ -37,11 +28,9 @@ public struct InferenceWorkspace<Scalar: PCScalar>: Sendable {
         self.batchSize = batchSize
         sizes = network.sizes
         func make() throws -> [Matrix<Scalar>] { try network.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
-        rates = try make(); derivatives = try make(); weightedErrors = try make(); feedback = try make()
-        gradients = try make(); velocities = try make(); best = try make(); spare = try make()
+        rates = try make(); derivatives = try make(); weightedErrors = try make()
         softmax = try Matrix(rows: batchSize, columns: network.sizes.last!)
-        energyTrace = []
-        energyTrace.reserveCapacity(traceCapacity + 1)
+        buffers = try SettleBuffers(sizes: network.sizes, batchSize: batchSize, traceCapacity: traceCapacity)
     }
 
     /// Whether this workspace fits `network` and `state`.

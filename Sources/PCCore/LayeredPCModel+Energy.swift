@@ -40,23 +40,19 @@ extension LayeredPCModel {
 
     /// Computes ε_ℓ for ℓ = 1…L from the current predictions and returns F_B = (1/B) Σ_i F_i.
     func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
-        let L = depth
+        // Layers 1…L in order, the cross-entropy output term (when there is one) last.
+        let crossEntropy = outputEnergy == .crossEntropy
         var total = 0.0
-        for l in 1...L {
-            if l == L && outputEnergy == .crossEntropy {
-                total += try crossEntropyErrors(&state, &workspace)
-            } else {
-                let n = state.errors[l].count
-                let x = state.activities[l], mu = state.predictions[l]
-                x.withUnsafeStorage { px, _ in
-                    mu.withUnsafeStorage { pm, _ in
-                        state.errors[l].withUnsafeMutableStorage { pe, _ in
-                            total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
-                        }
-                    }
+        for l in Swift.stride(from: 1, through: crossEntropy ? depth - 1 : depth, by: 1) {
+            let n = state.errors[l].count
+            let x = state.activities[l], mu = state.predictions[l]
+            x.withUnsafeStorage { px, _ in
+                mu.withUnsafeStorage { pm, _ in
+                    state.errors[l].withUnsafeMutableStorage { pe, _ in total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n)) }
                 }
             }
         }
+        if crossEntropy { total += try crossEntropyErrors(&state, &workspace) }
         return total / Double(state.batchSize)
     }
 

@@ -5,15 +5,15 @@ import PCNumerics
 
 extension LayeredPCModel {
     /// ∂F/∂x_ℓ = ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (per sample) for the hidden layers
-    /// ℓ = 1…L−1 into workspace.gradients. Errors must be current.
+    /// ℓ = 1…L−1 into workspace.buffers.gradients. Errors must be current.
     func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
         for l in Swift.stride(from: 1, to: depth, by: 1) {
-            try feedback(l, error: state.errors[l + 1], into: &workspace.feedback[l], scratch: &workspace.scratch)
+            try feedback(l, error: state.errors[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
             let n = state.errors[l].count
             state.errors[l].withUnsafeStorage { pe, _ in
                 workspace.derivatives[l].withUnsafeStorage { pd, _ in
-                    workspace.feedback[l].withUnsafeStorage { pf, _ in
-                        workspace.gradients[l].withUnsafeMutableStorage { pg, _ in
+                    workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
+                        workspace.buffers.gradients[l].withUnsafeMutableStorage { pg, _ in
                             for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }
                         }
                     }
@@ -41,52 +41,11 @@ extension LayeredPCModel {
     public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                        options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace)
-        let L = depth
-        var momentum: Scalar? = nil
-        switch options.method {
-        case .gradientDescent: break
-        case .momentum(let m): momentum = Scalar(m)
-        case .sequential: throw PCCoreError.unsupported("sequential (SeqIL) inference is implemented for dense PCNetwork only")
-        }
-        switch options.initialization {
-        case .feedforward: try feedforward(&state, workspace: &workspace)
-        case .keep: try refreshAll(&state, &workspace)
-        }
-        if momentum != nil { for l in Swift.stride(from: 1, to: L, by: 1) { workspace.velocities[l].fill(0) } }
-
-        workspace.energyTrace.removeAll(keepingCapacity: true)
-        var bestEnergy = Double.infinity, bestIteration = 0, bestIsCurrent = false
-        var stop = InferenceStop.iterationBudget
-        var t = 0
-        var finalEnergy = 0.0
-        while true {
-            // Energy of the current state.
-            let energy = try computeErrors(&state, &workspace)
-            workspace.energyTrace.append(energy)
-            finalEnergy = energy
-            if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > options.divergenceThreshold * abs(bestEnergy)) {
-                stop = .diverged
-                if bestEnergy.isFinite {
-                    for l in Swift.stride(from: 1, to: L, by: 1) { swap(&state.activities[l], &workspace.best[l]) }
-                }
-                try refreshAll(&state, &workspace)
-                finalEnergy = try computeErrors(&state, &workspace)
-                break
-            }
-            if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
-            if t >= options.maxIterations || L < 2 { break }
-            if options.tolerance > 0, t > 0 {
-                let previous = workspace.energyTrace[t - 1]
-                if abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
-            }
-
-            // One synchronous update of the hidden layers.
-            try activityGradients(state, &workspace)
-            try step(&state, &workspace, stepSize: Scalar(options.stepSize), momentum: momentum, keepCurrentAsBest: bestIsCurrent)
-            t += 1
-        }
-        return InferenceReport(iterations: t, energies: workspace.energyTrace, stop: stop,
-                               bestIteration: bestIteration, finalEnergy: finalEnergy)
+        let dynamics = try LayeredSettle(model: self, depth: depth, options: options)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// x_ℓ ← x_ℓ − γ g_ℓ (or v ← m v − γ g, x ← x + v) for ℓ = 1…L−1, written into the spare buffers
@@ -96,25 +55,10 @@ extension LayeredPCModel {
               momentum: Scalar?, keepCurrentAsBest: Bool) throws {
         let L = depth
         for l in Swift.stride(from: 1, to: L, by: 1) {
-            let n = state.activities[l].count
-            let x = state.activities[l], g = workspace.gradients[l]
-            x.withUnsafeStorage { px, _ in
-                g.withUnsafeStorage { pg, _ in
-                    if let m = momentum {
-                        workspace.velocities[l].withUnsafeMutableStorage { pv, _ in
-                            workspace.spare[l].withUnsafeMutableStorage { ps, _ in
-                                for i in 0..<n { let v = m * pv[i] - gamma * pg[i]; pv[i] = v; ps[i] = px[i] + v }
-                            }
-                        }
-                    } else {
-                        workspace.spare[l].withUnsafeMutableStorage { ps, _ in
-                            for i in 0..<n { ps[i] = px[i] - gamma * pg[i] }
-                        }
-                    }
-                }
-            }
-            if keepCurrentAsBest { swap(&state.activities[l], &workspace.best[l]) }
-            swap(&state.activities[l], &workspace.spare[l])
+            writeGradientStep(state.activities[l], gradient: workspace.buffers.gradients[l], into: &workspace.buffers.spare[l],
+                              velocity: &workspace.buffers.velocities[l], stepSize: gamma, momentum: momentum)
+            if keepCurrentAsBest { swap(&state.activities[l], &workspace.buffers.best[l]) }
+            swap(&state.activities[l], &workspace.buffers.spare[l])
         }
         for l in Swift.stride(from: 1, to: L, by: 1) {
             try refreshRates(l, state, &workspace)
@@ -128,9 +72,61 @@ extension LayeredPCModel {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace)
-        workspace.gradients[0].fill(0)
-        workspace.gradients[depth].fill(0)
+        workspace.buffers.gradients[0].fill(0)
+        workspace.buffers.gradients[depth].fill(0)
         try activityGradients(state, &workspace)
-        return workspace.gradients
+        return workspace.buffers.gradients
+    }
+}
+
+/// A layered model's side of ``LayeredPCModel/settle(_:workspace:options:)``'s generic loop: the
+/// hidden layers 1…L−1 free; GD or momentum steps.
+struct LayeredSettle<Model: LayeredPCModel> {
+    let model: Model
+    let depth: Int
+    let options: InferenceOptions
+    let momentum: Model.Scalar?
+
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for SeqIL.
+    init(model: Model, depth: Int, options: InferenceOptions) throws {
+        self.model = model; self.depth = depth; self.options = options
+        momentum = try options.synchronousMomentum(Model.Scalar.self, sequentialUnsupported: "sequential (SeqIL) inference is implemented for dense PCNetwork only")
+    }
+
+    var hasFreeActivities: Bool { depth >= 2 }
+    var divergenceThreshold: Double { options.divergenceThreshold }
+
+    func start(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>) throws {
+        switch options.initialization {
+        case .feedforward: try model.feedforward(&state, workspace: &workspace)
+        case .keep: try model.refreshAll(&state, &workspace)
+        }
+        if momentum != nil { for l in Swift.stride(from: 1, to: depth, by: 1) { workspace.buffers.velocities[l].fill(0) } }
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
+    }
+
+    /// Refreshes the errors, records F_B in the trace and returns it.
+    func energy(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>) throws -> Double {
+        let energy = try model.computeErrors(&state, &workspace)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
+    }
+
+    func trace(_ workspace: LayeredWorkspace<Model>) -> [Double] { workspace.buffers.energyTrace }
+
+    func step(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>, iteration: Int,
+              keepCurrentAsBest: Bool) throws {
+        try model.activityGradients(state, &workspace)
+        try model.step(&state, &workspace, stepSize: Model.Scalar(options.stepSize), momentum: momentum,
+                       keepCurrentAsBest: keepCurrentAsBest)
+    }
+
+    func restoreBest(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>, haveBest: Bool,
+                     current: Double) throws -> Double {
+        if haveBest {
+            for l in Swift.stride(from: 1, to: depth, by: 1) { swap(&state.activities[l], &workspace.buffers.best[l]) }
+        }
+        try model.refreshAll(&state, &workspace)
+        return try model.computeErrors(&state, &workspace)
     }
 }

@@ -81,20 +81,20 @@ extension LayeredPCModel {
         try feedforward(&state, workspace: &workspace)
         // ε_L = y − ŷ (or y − softmax(ŷ)), so δ_L = −ε_L; the loss is F_B at the feedforward state.
         let loss = try computeErrors(&state, &workspace)
-        try workspace.gradients[L].assign(state.errors[L])
-        workspace.gradients[L].scale(by: -1)
+        try workspace.buffers.gradients[L].assign(state.errors[L])
+        workspace.buffers.gradients[L].scale(by: -1)
         // Deltas down the chain.
         var l = L - 1
         while l >= 1 {
-            try feedback(l, error: workspace.gradients[l + 1], into: &workspace.feedback[l], scratch: &workspace.scratch)
-            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.feedback[l], into: &workspace.gradients[l])
+            try feedback(l, error: workspace.buffers.gradients[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
+            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
             l -= 1
         }
         // Parameter gradients.
         gradients.zero()
         let alpha = 1 / Scalar(state.batchSize)
         for l in 1...L {
-            try accumulateParameterGradient(l, error: workspace.gradients[l], rate: workspace.rates[l - 1], input: state.activities[0],
+            try accumulateParameterGradient(l, error: workspace.buffers.gradients[l], rate: workspace.rates[l - 1], input: state.activities[0],
                                             alpha: alpha, into: &gradients, scratch: &workspace.scratch)
         }
         return loss

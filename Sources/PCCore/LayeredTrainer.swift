@@ -16,7 +16,6 @@ public enum LayeredTrainer {
     public static func train<Model: LayeredPCModel>(_ model: inout Model, on train: Dataset<Model.Scalar>, test: Dataset<Model.Scalar>? = nil,
                                                     options: TrainingOptions, progress: (TrainingProgress) -> Void = { _ in })
     throws -> (epochs: [EpochMetrics], optimizer: Optimizer<Model.Scalar>) {
-        typealias Scalar = Model.Scalar
         guard model.sizes.first == train.featureCount else {
             throw PCCoreError.shapeMismatch(what: "model input", expected: Shape(1, train.featureCount), got: Shape(1, model.sizes[0]))
         }
@@ -24,36 +23,10 @@ public enum LayeredTrainer {
         guard classes == train.classCount else {
             throw PCCoreError.shapeMismatch(what: "model output", expected: Shape(1, train.classCount), got: Shape(1, classes))
         }
-        let B = options.batchSize
-        guard train.count >= B else {
-            throw PCCoreError.invalidOption(name: "batchSize", reason: "\(B) exceeds the \(train.count) training samples")
-        }
-        var learner = try LayeredLearner(for: model, batchSize: B, options: options.learning)
-        var generator = Xoshiro256(seed: options.seed)
-        var order = Array(0..<train.count)
-        var inputs = try Matrix<Scalar>(rows: B, columns: train.featureCount)
-        var targets = try Matrix<Scalar>(rows: B, columns: classes)
-        let batches = train.count / B
-        var history: [EpochMetrics] = []
-        for epoch in 1...options.epochs {
-            generator.shuffle(&order)
-            let start = DispatchTime.now().uptimeNanoseconds
-            var energy = 0.0, finalEnergy = 0.0, diverged = 0
-            for b in 0..<batches {
-                try train.batch(order[(b * B)..<((b + 1) * B)], inputs: &inputs, targets: &targets)
-                let result = try learner.step(&model, input: inputs, target: targets)
-                energy += result.energy
-                finalEnergy += result.finalEnergy
-                if result.diverged { diverged += 1 }
-                progress(.batch(epoch: epoch, batch: b + 1, of: batches))
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            let metrics = EpochMetrics(epoch: epoch, meanEnergy: energy / Double(batches), meanFinalEnergy: finalEnergy / Double(batches),
-                                       divergedBatches: diverged, trainAccuracy: try model.accuracy(on: train),
-                                       testAccuracy: try test.map { try model.accuracy(on: $0) }, seconds: seconds)
-            history.append(metrics)
-            progress(.epoch(metrics))
-        }
+        var learner = try LayeredLearner(for: model, batchSize: options.batchSize, options: options.learning)
+        let history = try Trainer.runEpochs(on: train, test: test, options: options, progress: progress,
+                                            step: { try learner.step(&model, input: $0, target: $1) },
+                                            accuracy: { try model.accuracy(on: $0) })
         return (history, learner.optimizer)
     }
 }
@@ -62,24 +35,13 @@ extension LayeredPCModel {
     /// argmax_j of the feedforward output μ_L for every row of `features` (n × n₀), in chunks of 256
     /// (allocates a state and workspace per chunk size).
     public func predictedClasses(_ features: Matrix<Scalar>) throws -> [Int] {
-        var result: [Int] = []
-        result.reserveCapacity(features.rows)
-        var start = 0
-        while start < features.rows {
-            let end = min(start + 256, features.rows)
-            var state = try PCState(for: self, batchSize: end - start)
-            var workspace = try LayeredWorkspace(for: self, batchSize: end - start, traceCapacity: 0)
-            try state.setInput(try features.rows(start..<end))
+        try Trainer.argmaxClasses(of: features) { chunk in
+            var state = try PCState(for: self, batchSize: chunk.rows)
+            var workspace = try LayeredWorkspace(for: self, batchSize: chunk.rows, traceCapacity: 0)
+            try state.setInput(chunk)
             try feedforward(&state, workspace: &workspace)
-            let output = state.predictions[depth]
-            for r in 0..<output.rows {
-                var best = 0
-                for j in 1..<output.columns where output[r, j] > output[r, best] { best = j }
-                result.append(best)
-            }
-            start = end
+            return state.predictions[depth]
         }
-        return result
     }
 
     /// The fraction of samples whose argmax of the feedforward output equals the label.

@@ -14,20 +14,11 @@ public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
     var rates: [Matrix<Scalar>]
     /// φ′_ℓ(x_ℓ), ℓ = 0…L−1.
     var derivatives: [Matrix<Scalar>]
-    /// (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1}, ℓ = 1…L−1.
-    var feedback: [Matrix<Scalar>]
-    /// ∂F/∂x_ℓ per sample (backprop: the deltas ∂L/∂μ_ℓ), ℓ = 1…L.
-    var gradients: [Matrix<Scalar>]
-    /// Momentum velocities.
-    var velocities: [Matrix<Scalar>]
-    /// The best activities so far (divergence recovery).
-    var best: [Matrix<Scalar>]
-    /// The next iterate, rotated in.
-    var spare: [Matrix<Scalar>]
     /// softmax(μ_L), (B × n_L).
     var softmax: Matrix<Scalar>
-    /// The energies of the current settle; capacity reserved up front.
-    var energyTrace: [Double]
+    /// Per layer: feedback (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (ℓ = 1…L−1), ∂F/∂x_ℓ (backprop: the deltas
+    /// ∂L/∂μ_ℓ, ℓ = 1…L), velocities, best and spare activities; and the energy trace.
+    var buffers: SettleBuffers<Scalar>
     /// The model's kernel scratch.
     var scratch: Model.Scratch
 
@@ -39,11 +30,9 @@ public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
         self.batchSize = batchSize
         sizes = model.sizes
         func make() throws -> [Matrix<Scalar>] { try model.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
-        rates = try make(); derivatives = try make(); feedback = try make(); gradients = try make()
-        velocities = try make(); best = try make(); spare = try make()
+        rates = try make(); derivatives = try make()
         softmax = try Matrix(rows: batchSize, columns: model.sizes.last!)
-        energyTrace = []
-        energyTrace.reserveCapacity(traceCapacity + 1)
+        buffers = try SettleBuffers(sizes: model.sizes, batchSize: batchSize, traceCapacity: traceCapacity)
         scratch = try model.makeScratch(batchSize: batchSize)
     }
 }

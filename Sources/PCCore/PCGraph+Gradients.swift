@@ -23,9 +23,9 @@ extension PCGraph {
                            clamps: PCGraphClamps<Scalar>) throws {
         for v in nodes.indices where clamps.hasFreeUnits(v) {
             if hasEnergy[v] {
-                try workspace.gradients[v].assign(weightedError(v, state, workspace))
+                try workspace.buffers.gradients[v].assign(weightedError(v, state, workspace))
             } else {
-                workspace.gradients[v].fill(0)
+                workspace.buffers.gradients[v].fill(0)
             }
             for k in outgoingStart[v]..<outgoingStart[v + 1] {
                 let e = outgoingEdges[k]
@@ -34,16 +34,16 @@ extension PCGraph {
                 if !edge.hasRate {
                     // φ′ = 1: accumulate −a (Πε_t) W (or −a Πε_t) straight into the gradient.
                     if edge.kind == .dense {
-                        try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.gradients[v])
+                        try Matrix.multiply(error, edge.weight!, alpha: -edge.scale, beta: 1, into: &workspace.buffers.gradients[v])
                     } else {
-                        try workspace.gradients[v].add(error, scaledBy: -edge.scale)
+                        try workspace.buffers.gradients[v].add(error, scaledBy: -edge.scale)
                     }
                 } else {
                     if edge.kind == .dense {
-                        try Matrix.multiply(error, edge.weight!, alpha: edge.scale, beta: 0, into: &workspace.feedback[v])
+                        try Matrix.multiply(error, edge.weight!, alpha: edge.scale, beta: 0, into: &workspace.buffers.feedback[v])
                     } else {
-                        try workspace.feedback[v].assign(error)
-                        workspace.feedback[v].scale(by: edge.scale)
+                        try workspace.buffers.feedback[v].assign(error)
+                        workspace.buffers.feedback[v].scale(by: edge.scale)
                     }
                     subtractDerivativeProduct(e, v, &workspace)
                 }
@@ -53,13 +53,13 @@ extension PCGraph {
 
     /// g_v −= φ′_e(x_v) ⊙ feedback_v, elementwise; for a softmax edge g_v −= β s ⊙ (f − ⟨s, f⟩) per sample.
     func subtractDerivativeProduct(_ e: Int, _ v: Int, _ workspace: inout PCGraphWorkspace<Scalar>) {
-        let n = workspace.gradients[v].count
+        let n = workspace.buffers.gradients[v].count
         if let beta = edges[e].softmaxGain {
             let columns = nodes[v].size, rows = n / columns
-            let s = workspace.rates[e]!, f = workspace.feedback[v]
+            let s = workspace.rates[e]!, f = workspace.buffers.feedback[v]
             s.withUnsafeStorage { ps, _ in
                 f.withUnsafeStorage { pf, _ in
-                    workspace.gradients[v].withUnsafeMutableStorage { pg, _ in
+                    workspace.buffers.gradients[v].withUnsafeMutableStorage { pg, _ in
                         for r in 0..<rows {
                             let o = r * columns
                             var mean: Scalar = 0
@@ -71,10 +71,10 @@ extension PCGraph {
             }
             return
         }
-        let d = workspace.derivatives[e]!, f = workspace.feedback[v]
+        let d = workspace.derivatives[e]!, f = workspace.buffers.feedback[v]
         d.withUnsafeStorage { pd, _ in
             f.withUnsafeStorage { pf, _ in
-                workspace.gradients[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }
+                workspace.buffers.gradients[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }
             }
         }
     }
@@ -112,7 +112,7 @@ extension PCGraph {
         try refreshAll(&state, &workspace)
         _ = computeErrors(&state, &workspace)
         try activityGradients(state, &workspace, clamps: clamps)
-        var result = workspace.gradients
+        var result = workspace.buffers.gradients
         for v in nodes.indices {
             switch clamps.nodes[v] {
             case .free: break

@@ -24,58 +24,11 @@ extension PCGraph {
     public func settle(_ state: inout PCGraphState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>,
                        clamps: PCGraphClamps<Scalar>, options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace, clamps)
-        var momentum: Scalar? = nil
-        switch options.method {
-        case .gradientDescent: break
-        case .momentum(let m): momentum = Scalar(m)
-        case .sequential: throw PCCoreError.unsupported("sequential (SeqIL) inference needs a layered network; graphs use GD or momentum")
-        }
-
-        // Start: feedforward, or the activities given.
-        switch options.initialization {
-        case .feedforward: try feedforward(&state, workspace: &workspace, clamps: clamps)
-        case .keep: try refreshAll(&state, &workspace)
-        }
-        markMoving(clamps, &workspace)
-        if momentum != nil { for v in nodes.indices { workspace.velocities[v].fill(0) } }
-
-        workspace.energyTrace.removeAll(keepingCapacity: true)
-        var bestEnergy = Double.infinity
-        var bestIteration = 0
-        var bestIsCurrent = false
-        var stop = InferenceStop.iterationBudget
-        var t = 0
-        var finalEnergy = 0.0
-        while true {
-            // Energy of the current state.
-            let energy = computeErrors(&state, &workspace)
-            workspace.energyTrace.append(energy)
-            finalEnergy = energy
-            if !energy.isFinite || (bestEnergy.isFinite && energy - bestEnergy > options.divergenceThreshold * abs(bestEnergy)) {
-                stop = .diverged
-                if bestEnergy.isFinite {
-                    for v in nodes.indices where clamps.hasFreeUnits(v) { swap(&state.activities[v], &workspace.best[v]) }
-                }
-                try refreshAll(&state, &workspace)
-                finalEnergy = computeErrors(&state, &workspace)
-                break
-            }
-            if energy <= bestEnergy { bestEnergy = energy; bestIteration = t; bestIsCurrent = true } else { bestIsCurrent = false }
-            if t >= options.maxIterations { break }
-            if options.tolerance > 0, t > 0 {
-                let previous = workspace.energyTrace[t - 1]
-                if abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
-            }
-
-            // One synchronous update of the free units.
-            try activityGradients(state, &workspace, clamps: clamps)
-            step(&state, &workspace, clamps: clamps, stepSize: Scalar(options.stepSize), momentum: momentum,
-                 keepCurrentAsBest: bestIsCurrent)
-            try refreshMoving(&state, &workspace)
-            t += 1
-        }
-        return InferenceReport(iterations: t, energies: workspace.energyTrace, stop: stop,
-                               bestIteration: bestIteration, finalEnergy: finalEnergy)
+        let dynamics = try GraphSettle(graph: self, clamps: clamps, options: options)
+        try dynamics.start(&state, &workspace)
+        return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// x ← x − γ g (or v ← m v − γ g, x ← x + v) on the free units, written into the spare buffers
@@ -83,36 +36,76 @@ extension PCGraph {
     func step(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, clamps: PCGraphClamps<Scalar>,
               stepSize gamma: Scalar, momentum: Scalar?, keepCurrentAsBest: Bool) {
         for v in nodes.indices where clamps.hasFreeUnits(v) {
-            let n = state.activities[v].count
-            let x = state.activities[v], g = workspace.gradients[v]
-            var mask: Matrix<Scalar>? = nil
-            if case .masked(let m) = clamps.nodes[v] { mask = m }
-            x.withUnsafeStorage { px, _ in
-                g.withUnsafeStorage { pg, _ in
-                    workspace.spare[v].withUnsafeMutableStorage { ps, _ in
-                        if let m = momentum {
-                            workspace.velocities[v].withUnsafeMutableStorage { pv, _ in
-                                for i in 0..<n { let u = m * pv[i] - gamma * pg[i]; pv[i] = u; ps[i] = px[i] + u }
-                            }
-                        } else {
-                            for i in 0..<n { ps[i] = px[i] - gamma * pg[i] }
-                        }
-                        // Clamped units of a masked node keep their values (and no velocity).
-                        if let mask {
-                            mask.withUnsafeStorage { pm, _ in
-                                for i in 0..<n where pm[i] != 0 { ps[i] = px[i] }
-                            }
-                            if momentum != nil {
-                                workspace.velocities[v].withUnsafeMutableStorage { pv, _ in
-                                    mask.withUnsafeStorage { pm, _ in for i in 0..<n where pm[i] != 0 { pv[i] = 0 } }
-                                }
-                            }
+            writeGradientStep(state.activities[v], gradient: workspace.buffers.gradients[v], into: &workspace.buffers.spare[v],
+                              velocity: &workspace.buffers.velocities[v], stepSize: gamma, momentum: momentum)
+            // Clamped units of a masked node keep their values (and no velocity).
+            if case .masked(let mask) = clamps.nodes[v] {
+                let n = state.activities[v].count
+                state.activities[v].withUnsafeStorage { px, _ in
+                    mask.withUnsafeStorage { pm, _ in
+                        workspace.buffers.spare[v].withUnsafeMutableStorage { ps, _ in for i in 0..<n where pm[i] != 0 { ps[i] = px[i] } }
+                        if momentum != nil {
+                            workspace.buffers.velocities[v].withUnsafeMutableStorage { pv, _ in for i in 0..<n where pm[i] != 0 { pv[i] = 0 } }
                         }
                     }
                 }
             }
-            if keepCurrentAsBest { swap(&state.activities[v], &workspace.best[v]) }
-            swap(&state.activities[v], &workspace.spare[v])
+            if keepCurrentAsBest { swap(&state.activities[v], &workspace.buffers.best[v]) }
+            swap(&state.activities[v], &workspace.buffers.spare[v])
         }
+    }
+}
+
+/// A graph's side of ``PCGraph/settle(_:workspace:clamps:options:)``'s generic loop: the free
+/// units of every node move by GD or momentum; only the rates and predictions they feed are refreshed.
+struct GraphSettle<Scalar: PCScalar> {
+    let graph: PCGraph<Scalar>
+    let clamps: PCGraphClamps<Scalar>
+    let options: InferenceOptions
+    let momentum: Scalar?
+
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for SeqIL.
+    init(graph: PCGraph<Scalar>, clamps: PCGraphClamps<Scalar>, options: InferenceOptions) throws {
+        self.graph = graph; self.clamps = clamps; self.options = options
+        momentum = try options.synchronousMomentum(Scalar.self, sequentialUnsupported: "sequential (SeqIL) inference needs a layered network; graphs use GD or momentum")
+    }
+
+    var hasFreeActivities: Bool { true }
+    var divergenceThreshold: Double { options.divergenceThreshold }
+
+    func start(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
+        switch options.initialization {
+        case .feedforward: try graph.feedforward(&state, workspace: &workspace, clamps: clamps)
+        case .keep: try graph.refreshAll(&state, &workspace)
+        }
+        graph.markMoving(clamps, &workspace)
+        if momentum != nil { for v in graph.nodes.indices { workspace.buffers.velocities[v].fill(0) } }
+        workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
+    }
+
+    /// Refreshes the errors, records F_B in the trace and returns it.
+    func energy(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
+        let energy = graph.computeErrors(&state, &workspace)
+        workspace.buffers.energyTrace.append(energy)
+        return energy
+    }
+
+    func trace(_ workspace: PCGraphWorkspace<Scalar>) -> [Double] { workspace.buffers.energyTrace }
+
+    func step(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, iteration: Int,
+              keepCurrentAsBest: Bool) throws {
+        try graph.activityGradients(state, &workspace, clamps: clamps)
+        graph.step(&state, &workspace, clamps: clamps, stepSize: Scalar(options.stepSize), momentum: momentum,
+                   keepCurrentAsBest: keepCurrentAsBest)
+        try graph.refreshMoving(&state, &workspace)
+    }
+
+    func restoreBest(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>, haveBest: Bool,
+                     current: Double) throws -> Double {
+        if haveBest {
+            for v in graph.nodes.indices where clamps.hasFreeUnits(v) { swap(&state.activities[v], &workspace.buffers.best[v]) }
+        }
+        try graph.refreshAll(&state, &workspace)
+        return graph.computeErrors(&state, &workspace)
     }
 }

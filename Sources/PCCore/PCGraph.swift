@@ -87,34 +87,29 @@ public struct PCGraphEdge<Scalar: PCScalar>: Sendable, Equatable {
                 throw PCCoreError.invalidOption(name: "softmaxGain", reason: "a softmax rate replaces the activation (got \(activation))")
             }
         }
-        self.softmaxGain = softmaxGain.map { Scalar($0) }
         if let mask {
             guard mask.shape == weight.shape else { throw PCCoreError.shapeMismatch(what: "edge mask", expected: weight.shape, got: mask.shape) }
             guard mask.elements.allSatisfy({ $0 == 0 || $0 == 1 }) else {
                 throw PCCoreError.invalidOption(name: "mask", reason: "entries must be 0 or 1")
             }
         }
-        self.source = source
-        self.target = target
-        self.kind = .dense
-        self.activation = activation
-        self.scale = Scalar(scale)
-        self.mask = mask
-        self.weight = weight
+        self.init(source: source, target: target, kind: .dense, activation: activation, scale: Scalar(scale),
+                  softmaxGain: softmaxGain.map { Scalar($0) }, mask: mask, weight: weight)
         applyMask()
     }
 
     /// An identity (skip) edge: adds a_uv φ_uv(x_u) to μ_v.
     public init(identityFrom source: Int, to target: Int, activation: Activation = .identity, scale: Double = 1) throws {
         guard scale.isFinite else { throw PCCoreError.invalidOption(name: "scale", reason: "must be finite (got \(scale))") }
-        self.source = source
-        self.target = target
-        self.kind = .identity
-        self.activation = activation
-        self.scale = Scalar(scale)
-        self.softmaxGain = nil
-        self.mask = nil
-        self.weight = nil
+        self.init(source: source, target: target, kind: .identity, activation: activation, scale: Scalar(scale),
+                  softmaxGain: nil, mask: nil, weight: nil)
+    }
+
+    /// Every field as given (the public initialisers check them first).
+    private init(source: Int, target: Int, kind: PCGraphEdgeKind, activation: Activation, scale: Scalar,
+                 softmaxGain: Scalar?, mask: Matrix<Scalar>?, weight: Matrix<Scalar>?) {
+        self.source = source; self.target = target; self.kind = kind; self.activation = activation
+        self.scale = scale; self.softmaxGain = softmaxGain; self.mask = mask; self.weight = weight
     }
 
     /// Replaces W_uv; masked entries are set to zero.

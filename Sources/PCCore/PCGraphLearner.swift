@@ -93,40 +93,15 @@ extension Trainer {
         guard graph.nodes[output].size == train.classCount else {
             throw PCCoreError.shapeMismatch(what: "graph output", expected: Shape(1, train.classCount), got: Shape(1, graph.nodes[output].size))
         }
-        let B = options.batchSize
-        guard train.count >= B else { throw PCCoreError.invalidOption(name: "batchSize", reason: "\(B) exceeds the \(train.count) training samples") }
-        var learner = try PCGraphLearner(for: graph, batchSize: B, options: options.learning)
+        var learner = try PCGraphLearner(for: graph, batchSize: options.batchSize, options: options.learning)
         let clamps = PCGraphClamps<Scalar>(nodeCount: graph.nodes.count, clamped: [input, output])
-        var generator = Xoshiro256(seed: options.seed)
-        var order = Array(0..<train.count)
-        var inputs = try Matrix<Scalar>(rows: B, columns: train.featureCount)
-        var targets = try Matrix<Scalar>(rows: B, columns: train.classCount)
-        let batches = train.count / B
-        var history: [EpochMetrics] = []
-        for epoch in 1...options.epochs {
-            generator.shuffle(&order)
-            let start = DispatchTime.now().uptimeNanoseconds
-            var energy = 0.0, finalEnergy = 0.0, diverged = 0
-            for b in 0..<batches {
-                try train.batch(order[(b * B)..<((b + 1) * B)], inputs: &inputs, targets: &targets)
-                try learner.state.setActivity(input, inputs)
-                try learner.state.setActivity(output, targets)
-                let result = try learner.step(&graph, clamps: clamps)
-                energy += result.energy
-                finalEnergy += result.finalEnergy
-                if result.diverged { diverged += 1 }
-                progress(.batch(epoch: epoch, batch: b + 1, of: batches))
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            let metrics = EpochMetrics(epoch: epoch, meanEnergy: energy / Double(batches), meanFinalEnergy: finalEnergy / Double(batches),
-                                       divergedBatches: diverged,
-                                       trainAccuracy: try accuracy(graph, input: input, output: output, on: train),
-                                       testAccuracy: try test.map { try accuracy(graph, input: input, output: output, on: $0) },
-                                       seconds: seconds)
-            history.append(metrics)
-            progress(.epoch(metrics))
-        }
-        return history
+        return try runEpochs(on: train, test: test, options: options, progress: progress,
+                             step: { inputs, targets in
+                                 try learner.state.setActivity(input, inputs)
+                                 try learner.state.setActivity(output, targets)
+                                 return try learner.step(&graph, clamps: clamps)
+                             },
+                             accuracy: { try accuracy(graph, input: input, output: output, on: $0) })
     }
 
     /// The fraction of samples whose argmax of the graph's feedforward output equals the label

@@ -15,22 +15,13 @@ public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {
     var derivatives: [Matrix<Scalar>?]
     /// Π_v ε_v per node (used only where Π_v ≠ I).
     var weightedErrors: [Matrix<Scalar>]
-    /// a (Π_v ε_v) W_uv fed back to a source node, per node (scratch).
-    var feedback: [Matrix<Scalar>]
-    /// ∂F/∂x_v per sample, per node.
-    var gradients: [Matrix<Scalar>]
-    /// Momentum velocities, per node.
-    var velocities: [Matrix<Scalar>]
-    /// Activities of the best state so far (divergence recovery), per node.
-    var best: [Matrix<Scalar>]
-    /// Spare activities the next iterate is written into, per node.
-    var spare: [Matrix<Scalar>]
+    /// Per node: feedback a (Π_v ε_v) W_uv to a source node, ∂F/∂x_v, velocities, best and spare
+    /// activities; and the energy trace.
+    var buffers: SettleBuffers<Scalar>
     /// Per edge: whether its source has free units in the current settle (its rates change).
     var edgeMoves: [Bool]
     /// Per node: whether an incoming edge moves (its prediction changes).
     var predictionMoves: [Bool]
-    /// Energies of the current settle.
-    var energyTrace: [Double]
 
     /// A workspace for `graph` and batches of `batchSize`; `traceCapacity` iterations are recorded
     /// without allocating.
@@ -42,11 +33,9 @@ public struct PCGraphWorkspace<Scalar: PCScalar>: Sendable {
         func make() throws -> [Matrix<Scalar>] { try graph.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
         rates = try graph.edges.map { !$0.hasRate ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
         derivatives = rates
-        weightedErrors = try make(); feedback = try make(); gradients = try make()
-        velocities = try make(); best = try make(); spare = try make()
+        weightedErrors = try make()
+        buffers = try SettleBuffers(sizes: graph.sizes, batchSize: batchSize, traceCapacity: traceCapacity)
         edgeMoves = [Bool](repeating: true, count: graph.edges.count)
         predictionMoves = [Bool](repeating: true, count: graph.nodes.count)
-        energyTrace = []
-        energyTrace.reserveCapacity(traceCapacity + 1)
     }
 }

@@ -245,7 +245,7 @@ public struct PCLearner<Scalar: PCScalar>: Sendable {
             if t == options.inference.maxIterations { break }
             try network.activityGradients(state, &workspace, clamps: clamps)
             try network.parameterGradients(state, workspace: workspace, into: &gradients)
-            for l in 1..<L { try state.activities[l].add(workspace.gradients[l], scaledBy: -gamma) }
+            for l in 1..<L { try state.activities[l].add(workspace.buffers.gradients[l], scaledBy: -gamma) }
             try optimizer.step(&network, gradients: gradients)
             if options.precisionLearningRate > 0 { try network.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
             // New weights: every prediction changes (μ₁ included).

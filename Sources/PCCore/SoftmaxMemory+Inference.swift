@@ -86,24 +86,12 @@ extension SoftmaxMemory {
             throw PCCoreError.shapeMismatch(what: "memory workspace", expected: Shape(units, patternSize),
                                             got: Shape(workspace.latent.columns, workspace.data.columns))
         }
-        workspace.energies.removeAll(keepingCapacity: true)
-        var energy = try refresh(&workspace)
-        workspace.energies.append(energy)
-        var best = (energy, 0)
-        var stop = InferenceStop.iterationBudget
-        var t = 0
-        let gamma = Scalar(options.stepSize)
-        while t < options.maxIterations {
-            try step(&workspace, stepSize: gamma, updateLatent: true, updateData: updateData)
-            t += 1
-            let previous = energy
-            energy = try refresh(&workspace)
-            if workspace.energies.count < workspace.energies.capacity { workspace.energies.append(energy) }
-            guard energy.isFinite else { stop = .diverged; break }
-            if energy < best.0 { best = (energy, t) }
-            if options.tolerance > 0, abs(energy - previous) <= options.tolerance * abs(previous) { stop = .converged; break }
-        }
-        return InferenceReport(iterations: t, energies: workspace.energies, stop: stop, bestIteration: best.1, finalEnergy: energy)
+        let dynamics = MemorySettle(memory: self, stepSize: Scalar(options.stepSize), updateData: updateData)
+        var noState: Void = ()
+        try dynamics.start(&noState, &workspace)
+        return try runSettle(&noState, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
+                             energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
+                             restoreBest: { try dynamics.restoreBest(&$0, &$1, haveBest: $2, current: $3) }, trace: { dynamics.trace($0) })
     }
 
     /// Associative recall: the entries of `patterns` where `observed` = 1 clamped, the others and
@@ -122,4 +110,37 @@ extension SoftmaxMemory {
         workspace.latent.fill(0)
         return try settle(&workspace, options: options)
     }
+}
+
+/// The memory's side of ``SoftmaxMemory/settle(_:options:updateData:)``'s generic loop: z (and the
+/// free x) move by GD; no best state is kept, so only a non-finite energy diverges, and the trace
+/// stops growing at the workspace's capacity instead of allocating.
+struct MemorySettle<Scalar: PCScalar> {
+    let memory: SoftmaxMemory<Scalar>
+    let stepSize: Scalar
+    let updateData: Bool
+
+    var hasFreeActivities: Bool { true }
+    var divergenceThreshold: Double { .infinity }
+
+    func start(_ state: inout Void, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>) throws {
+        workspace.energies.removeAll(keepingCapacity: true)
+    }
+
+    /// Refreshes the errors, records F_B in the trace and returns it.
+    func energy(_ state: inout Void, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>) throws -> Double {
+        let energy = try memory.refresh(&workspace)
+        // The first energy always; later ones while there is room (the trace never allocates here).
+        if workspace.energies.isEmpty || workspace.energies.count < workspace.energies.capacity { workspace.energies.append(energy) }
+        return energy
+    }
+
+    func trace(_ workspace: SoftmaxMemoryWorkspace<Scalar>) -> [Double] { workspace.energies }
+
+    func step(_ state: inout Void, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>, iteration: Int, keepCurrentAsBest: Bool) throws {
+        try memory.step(&workspace, stepSize: stepSize, updateLatent: true, updateData: updateData)
+    }
+
+    func restoreBest(_ state: inout Void, _ workspace: inout SoftmaxMemoryWorkspace<Scalar>, haveBest: Bool,
+                     current: Double) throws -> Double { current }
 }

@@ -70,18 +70,38 @@ public enum Trainer {
         guard network.sizes.last! >= train.classCount else {
             throw PCCoreError.shapeMismatch(what: "network output", expected: Shape(1, train.classCount), got: Shape(1, network.sizes.last!))
         }
+        let classes = network.sizes.last!
+        var learner = try PCLearner(for: network, batchSize: options.batchSize, options: options.learning)
+        if let optimizer { learner.optimizer = optimizer }
+        // Outputs beyond the data's classes get zero targets.
+        let padded = train.classCount == classes ? train : try Dataset(features: train.features, labels: train.labels, classCount: classes)
+        let history = try runEpochs(on: padded, test: test, options: options, progress: progress,
+                                    step: { try learner.step(&network, input: $0, target: $1) },
+                                    accuracy: { try accuracy(network, on: $0) })
+        return (history, learner.optimizer)
+    }
+
+    /// The epoch loop every trainer shares: per epoch a seeded shuffle of the samples, the full
+    /// batches of `train` through `step` (the last partial batch is dropped), then the accuracies by
+    /// `accuracy`; `progress` hears every batch and epoch.
+    /// - Parameters:
+    ///   - train: the training set whose features and targets fill each batch.
+    ///   - step: one learning step on a batch's inputs (B × n₀) and targets (B × classes).
+    ///   - accuracy: the accuracy of the model as it stands on a data set.
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when the batch exceeds the samples;
+    ///   what `step` and `accuracy` throw.
+    static func runEpochs<Scalar: PCScalar>(on train: Dataset<Scalar>, test: Dataset<Scalar>?, options: TrainingOptions,
+                                            progress: (TrainingProgress) -> Void,
+                                            step: (Matrix<Scalar>, Matrix<Scalar>) throws -> BatchResult,
+                                            accuracy: (Dataset<Scalar>) throws -> Double) throws -> [EpochMetrics] {
         let B = options.batchSize
         guard train.count >= B else {
             throw PCCoreError.invalidOption(name: "batchSize", reason: "\(B) exceeds the \(train.count) training samples")
         }
-        let classes = network.sizes.last!
-        var learner = try PCLearner(for: network, batchSize: B, options: options.learning)
-        if let optimizer { learner.optimizer = optimizer }
         var generator = Xoshiro256(seed: options.seed)
         var order = Array(0..<train.count)
         var inputs = try Matrix<Scalar>(rows: B, columns: train.featureCount)
-        var targets = try Matrix<Scalar>(rows: B, columns: classes)
-        let trainTargets = train.classCount == classes ? train.targets : try Dataset(features: train.features, labels: train.labels, classCount: classes).targets
+        var targets = try Matrix<Scalar>(rows: B, columns: train.classCount)
         let batches = train.count / B
         var history: [EpochMetrics] = []
         for epoch in 1...options.epochs {
@@ -89,10 +109,8 @@ public enum Trainer {
             let start = DispatchTime.now().uptimeNanoseconds
             var energy = 0.0, finalEnergy = 0.0, diverged = 0
             for b in 0..<batches {
-                let indices = order[(b * B)..<((b + 1) * B)]
-                try copyRows(train.features, indices, into: &inputs)
-                try copyRows(trainTargets, indices, into: &targets)
-                let result = try learner.step(&network, input: inputs, target: targets)
+                try train.batch(order[(b * B)..<((b + 1) * B)], inputs: &inputs, targets: &targets)
+                let result = try step(inputs, targets)
                 energy += result.energy
                 finalEnergy += result.finalEnergy
                 if result.diverged { diverged += 1 }
@@ -100,12 +118,12 @@ public enum Trainer {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             let metrics = EpochMetrics(epoch: epoch, meanEnergy: energy / Double(batches), meanFinalEnergy: finalEnergy / Double(batches),
-                                       divergedBatches: diverged, trainAccuracy: try accuracy(network, on: train),
-                                       testAccuracy: try test.map { try accuracy(network, on: $0) }, seconds: seconds)
+                                       divergedBatches: diverged, trainAccuracy: try accuracy(train),
+                                       testAccuracy: try test.map { try accuracy($0) }, seconds: seconds)
             history.append(metrics)
             progress(.epoch(metrics))
         }
-        return (history, learner.optimizer)
+        return history
     }
 
     /// The fraction of samples whose argmax of the feedforward output equals the label.
@@ -116,15 +134,22 @@ public enum Trainer {
 
     /// argmax_j of the feedforward output for every row of `features` (n × n₀), in chunks of 256.
     public static func predictedClasses<Scalar: PCScalar>(_ network: PCNetwork<Scalar>, _ features: Matrix<Scalar>) throws -> [Int] {
+        try argmaxClasses(of: features) { try network.predict($0) }
+    }
+
+    /// argmax_j (the first of equal maxima) of `output(rows)` for every row of `features`, the rows
+    /// passed in chunks of 256.
+    static func argmaxClasses<Scalar: PCScalar>(of features: Matrix<Scalar>,
+                                                 output: (MatrixRows<Scalar>) throws -> Matrix<Scalar>) throws -> [Int] {
         var result: [Int] = []
         result.reserveCapacity(features.rows)
         var start = 0
         while start < features.rows {
             let end = min(start + 256, features.rows)
-            let output = try network.predict(try features.rows(start..<end))
-            for r in 0..<output.rows {
+            let chunk = try output(try features.rows(start..<end))
+            for r in 0..<chunk.rows {
                 var best = 0
-                for j in 1..<output.columns where output[r, j] > output[r, best] { best = j }
+                for j in 1..<chunk.columns where chunk[r, j] > chunk[r, best] { best = j }
                 result.append(best)
             }
             start = end

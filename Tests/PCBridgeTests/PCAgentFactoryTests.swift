@@ -106,8 +106,11 @@ func cartHello(scalar: ScalarType = .float64) -> Hello {
     /// Over a real server, the hosted controller's actions equal those of the same controller in
     /// process, bit for bit (float64 frames), and it brings the plant to rest at the origin.
     @Test func servedControllerMatchesInProcessAndRegulates() throws {
+        // Served without a planning deadline (NoDeadlineFactory): under machine load the served
+        // planner was cut at its deadline and its actions differed from the in-process controller's
+        // for that reason alone (deadlines are tested by the hostile and timing suites).
         let server = try BridgeServer(configuration: BridgeServerConfiguration(bind: [uniqueIPCEndpoint("pcf")]),
-                                      factory: cartFactory)
+                                      factory: NoDeadlineFactory(base: cartFactory))
         server.start()
         defer { server.stop() }
         let client = try BridgeClient(endpoint: server.endpoints[0])
