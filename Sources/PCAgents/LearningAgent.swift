@@ -191,13 +191,14 @@ public struct LearningAgent: AnytimeAgent {
             for i in 0..<o { current[i] = observation[i] }
             if options.history > 1 { stackHistory(current) }
             // Only a state whose whole history is real is learned from (k − 1 steps since the refill).
+            var predicted: UnsafePointer<Double>?
             if hasPrevious && isLearning && historySteps >= options.history - 1 {
-                learner.recordChecked(state: UnsafeBufferPointer(start: previousState, count: n),
+                predicted = learner.recordChecked(state: UnsafeBufferPointer(start: previousState, count: n),
                                       action: UnsafeBufferPointer(start: previousAction, count: m),
                                       next: UnsafeBufferPointer(start: current, count: n))
             }
             if hasPrevious && phase == .controlling && options.disturbanceGain > 0 && historySteps >= options.history - 1 {
-                estimateDisturbance(state: previousState, action: previousAction, next: current)
+                estimateDisturbance(state: previousState, action: previousAction, next: current, predicted: predicted)
             }
             historySteps = hasPrevious ? min(historySteps + 1, options.history) : 0
             for i in 0..<n { previousState[i] = current[i] }
@@ -242,15 +243,24 @@ public struct LearningAgent: AnytimeAgent {
     }
 
     /// c ← c + α (o′ − f(x, u)) on the planner's model (``LearningAgentOptions/disturbanceGain``),
-    /// angles wrapped; allocates nothing.
+    /// angles wrapped; allocates nothing. `learned`: f(x, u) as the learner just predicted it with
+    /// the same model (the planner's, correction included) when it recorded the transition; nil when
+    /// it did not (a frozen agent), and the model runs here instead.
     mutating func estimateDisturbance(state: UnsafePointer<Double>, action: UnsafePointer<Double>,
-                                      next: UnsafePointer<Double>) {
+                                      next: UnsafePointer<Double>, predicted learned: UnsafePointer<Double>?) {
         ownDisturbance()
         guard let model = controller?.model else { return }
         let n = options.stateDimension, m = options.actionDimension, o = options.learner.predictedDimension
-        let d = disturbance.base, predicted = disturbance.base + o
-        model.transition(state: UnsafeBufferPointer(start: state, count: n), action: UnsafeBufferPointer(start: action, count: m),
-                         next: UnsafeMutableBufferPointer(start: predicted, count: n))
+        let d = disturbance.base
+        let predicted: UnsafePointer<Double>
+        if let learned {
+            predicted = learned
+        } else {
+            let scratch = disturbance.base + o
+            model.transition(state: UnsafeBufferPointer(start: state, count: n), action: UnsafeBufferPointer(start: action, count: m),
+                             next: UnsafeMutableBufferPointer(start: scratch, count: n))
+            predicted = UnsafePointer(scratch)
+        }
         let gain = options.disturbanceGain
         for i in 0..<o {
             d[i] += gain * learner.difference(next[i], predicted[i], coordinate: i)

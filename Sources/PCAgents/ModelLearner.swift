@@ -166,8 +166,11 @@ public struct ModelLearner: Sendable {
     ///   - state: x, (stateDimension).
     ///   - action: u, (actionDimension).
     ///   - next: the newest observation of x′, (≥ predictedDimension; only the first predictedDimension are read).
+    /// - Returns: the current ``dynamics``' prediction f(x, u), (stateDimension), valid until the next
+    ///   call; nil without a model.
+    @discardableResult
     mutating func recordChecked(state: UnsafeBufferPointer<Double>, action: UnsafeBufferPointer<Double>,
-                                next: UnsafeBufferPointer<Double>) {
+                                next: UnsafeBufferPointer<Double>) -> UnsafePointer<Double>? {
         let n = options.stateDimension, o = options.predictedDimension
         // Online error: predict before learning. Scratch through raw pointers, no closures: this
         // path runs every control step of a LearningAgent and allocates nothing.
@@ -189,6 +192,7 @@ public struct ModelLearner: Sendable {
         } else {
             training.append(state: state, action: action, delta: deltas)
         }
+        return dynamics == nil ? nil : UnsafePointer(predicted)
     }
 
     /// Reserves both transition memories at full capacity now, so recording never allocates later.
