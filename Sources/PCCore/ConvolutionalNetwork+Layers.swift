@@ -27,7 +27,25 @@ extension ConvolutionalNetwork: LayeredPCModel {
     public func makeGradients() throws -> ParameterGradients<Scalar> {
         let parameterized = layers.filter { $0.weight != nil }
         return try ParameterGradients(weightShapes: parameterized.map { $0.weight!.shape },
-                                      biasCounts: parameterized.map { $0.bias?.count })
+                                      biasCounts: parameterized.map { $0.bias?.count },
+                                      logVarianceCounts: precisions.contains(where: \.isLearned) ? precisions.map { $0.isLearned ? $0.count : nil } : [])
+    }
+
+    public func precision(_ l: Int) -> LayerPrecision<Scalar>? { precisions[l - 1].isIdentity ? nil : precisions[l - 1] }
+
+    /// s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ, [−10, 10]) for every learned precision (<doc:LearningRules#Learned-precisions>); allocates nothing.
+    /// - Parameters:
+    ///   - gradients: gradients whose `logVariances` are set, indexed by layer ℓ − 1.
+    ///   - learningRate: α_s ≥ 0.
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` for gradients of another network.
+    public mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws {
+        for l in precisions.indices where precisions[l].isLearned {
+            guard l < gradients.logVariances.count, let g = gradients.logVariances[l], g.count == precisions[l].count else {
+                throw PCCoreError.shapeMismatch(what: "log-variance gradient of layer \(l + 1)", expected: Shape(precisions[l].count, 1),
+                                                got: Shape(l < gradients.logVariances.count ? gradients.logVariances[l]?.count ?? 0 : 0, 1))
+            }
+            precisions[l].descend(g, learningRate: Scalar(learningRate))
+        }
     }
 
     public func predict(_ l: Int, rate: Matrix<Scalar>, input: Matrix<Scalar>, into prediction: inout Matrix<Scalar>,

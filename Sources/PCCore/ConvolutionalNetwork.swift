@@ -5,8 +5,9 @@ import PCNumerics
 ///
 /// Value nodes x₀…x_L hold images (B × C·H·W, NCHW rows) or feature vectors. Layer ℓ predicts
 /// μ_ℓ = f_ℓ(φ_{ℓ−1}(x_{ℓ−1})) with f_ℓ a convolution (stride, zero padding) plus bias, an average
-/// or max pooling, or a dense map; ε_ℓ = x_ℓ − μ_ℓ and F = Σ_ℓ ½‖ε_ℓ‖² per sample (unit precisions;
-/// a cross-entropy output as in ``OutputEnergy``). Inference, IL, Z-IL and the backprop reference come
+/// or max pooling, or a dense map; ε_ℓ = x_ℓ − μ_ℓ and F = Σ_ℓ ½ ε_ℓᵀ Π_ℓ ε_ℓ per sample, with
+/// Π_ℓ = I unless ``precisions`` says otherwise (fixed, or learned as a log-variance per unit, which
+/// adds ½ Σ_j s_ℓj); a cross-entropy output as in ``OutputEnergy``. Inference, IL, Z-IL and the backprop reference come
 /// from ``LayeredPCModel``; conv and pooling products run on ``Convolution2D`` (im2col + GEMM) and
 /// ``Pooling2D``.
 ///
@@ -23,15 +24,33 @@ public struct ConvolutionalNetwork<Scalar: PCScalar>: Sendable, Equatable {
     public let sizes: [Int]
     /// The parameter group of each layer (index into ``ParameterGradients``), `nil` for pooling. (L)
     public let parameterGroups: [Int?]
+    /// Π_ℓ of each layer's error, `precisions[ℓ − 1]` over its n_ℓ units. (L) Learned ones change
+    /// only through ``LayeredLearner`` (or ``updatePrecisions(_:learningRate:)``).
+    public internal(set) var precisions: [LayerPrecision<Scalar>]
 
     /// A network from its layers.
-    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` when there are no layers or consecutive
-    ///   sizes do not chain.
-    public init(layers: [ConvolutionalLayer<Scalar>], outputEnergy: OutputEnergy = .squaredError) throws {
+    /// - Parameters:
+    ///   - layers: the predictive layers, `layers[ℓ − 1]` predicting x_ℓ.
+    ///   - outputEnergy: squared error (default) or cross-entropy.
+    ///   - precisions: Π_ℓ of each layer ℓ = 1…L (L entries; default all identity). A diagonal has
+    ///     one value per unit (C·H·W for an image layer); a cross-entropy output takes the identity.
+    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` when there are no layers, consecutive
+    ///   sizes do not chain, or the precisions do not fit; ``PCCoreError/invalidOption(name:reason:)``
+    ///   for an invalid precision.
+    public init(layers: [ConvolutionalLayer<Scalar>], outputEnergy: OutputEnergy = .squaredError,
+                precisions: [PrecisionSpecification]? = nil) throws {
         guard !layers.isEmpty else { throw PCCoreError.invalidArchitecture("a network needs at least one layer") }
         for l in 1..<layers.count where layers[l].inputSize != layers[l - 1].outputSize {
             throw PCCoreError.invalidArchitecture(
                 "layer \(l + 1) takes \(layers[l].inputSize) inputs but layer \(l) has \(layers[l - 1].outputSize) units")
+        }
+        let specifications = precisions ?? layers.map { _ in .identity }
+        guard specifications.count == layers.count else {
+            throw PCCoreError.invalidArchitecture("\(specifications.count) precisions for \(layers.count) layers")
+        }
+        self.precisions = try zip(layers, specifications).map { try LayerPrecision($1, size: $0.outputSize) }
+        if outputEnergy == .crossEntropy, !self.precisions[layers.count - 1].isIdentity {
+            throw PCCoreError.invalidArchitecture("a cross-entropy output has no precision (it must be the identity)")
         }
         self.layers = layers
         self.outputEnergy = outputEnergy
@@ -68,8 +87,10 @@ public struct ConvolutionalNetwork<Scalar: PCScalar>: Sendable, Equatable {
         ], outputEnergy: outputEnergy)
     }
 
-    /// The number of trainable parameters.
-    public var parameterCount: Int { layers.reduce(0) { $0 + ($1.weight?.count ?? 0) + ($1.bias?.count ?? 0) } }
+    /// The number of trainable parameters (weights, biases and learned log-variances).
+    public var parameterCount: Int {
+        layers.reduce(0) { $0 + ($1.weight?.count ?? 0) + ($1.bias?.count ?? 0) } + precisions.reduce(0) { $0 + ($1.isLearned ? $1.count : 0) }
+    }
 
     /// Replaces the parameters of layer `index` (0-based, `layers[index]`).
     /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` when a shape differs from the

@@ -81,43 +81,8 @@ extension PCNetwork {
 
     /// ε_ℓ = x_ℓ − μ_ℓ; returns Σ_i [½ Σ_j π_j ε_ij² + ½ Σ_j s_j (learned only)].
     func gaussianErrors(_ l: Int, _ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) -> Double {
-        let precision = layers[l - 1].precision
-        let (rows, columns) = (state.batchSize, state.errors[l].columns)
-        var sum = 0.0
-        let x = state.activities[l], mu = state.predictions[l]
-        x.withUnsafeStorage { px, _ in
-            mu.withUnsafeStorage { pm, _ in
-                state.errors[l].withUnsafeMutableStorage { pe, _ in
-                    let n = rows * columns
-                    if precision.isIdentity {
-                        sum = 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
-                    } else {
-                        precision.values.withUnsafeBufferPointer { pi in
-                            workspace.weightedErrors[l].withUnsafeMutableStorage { pw, _ in
-                                var s: Scalar = 0
-                                for r in 0..<rows {
-                                    let o = r * columns
-                                    for j in 0..<columns {
-                                        let e = px[o + j] - pm[o + j]
-                                        pe[o + j] = e
-                                        let w = pi[j] * e
-                                        pw[o + j] = w
-                                        s += w * e
-                                    }
-                                }
-                                sum = 0.5 * Double(s)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if precision.isLearned {
-            var logDet = 0.0
-            for j in 0..<precision.count { logDet += Double(precision.logVariance[j]) }
-            sum += 0.5 * Double(rows) * logDet
-        }
-        return sum
+        writeGaussianErrors(activities: state.activities[l], predictions: state.predictions[l], precision: layers[l - 1].precision,
+                            errors: &state.errors[l], weighted: &workspace.weightedErrors[l])
     }
 
     /// ε_L = y − softmax(μ_L); returns Σ_i Σ_j y_ij (logsumexp(μ_i) − μ_ij) = −Σ_i yᵢᵀ log softmax(μ_i).

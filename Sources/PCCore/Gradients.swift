@@ -10,7 +10,8 @@ public struct ParameterGradients<Scalar: PCScalar>: Sendable {
     public var weights: [Matrix<Scalar>]
     /// ∂F_B/∂b_ℓ, (n_ℓ), or `nil` for a layer without bias.
     public var biases: [Vector<Scalar>?]
-    /// ∂F_B/∂s_ℓ, (n_ℓ), or `nil` for a layer whose precision is not learned.
+    /// ∂F_B/∂s_ℓ, (n_ℓ), or `nil` for a layer whose precision is not learned; indexed by layer
+    /// ℓ − 1 (for a layered model with pooling layers there are more entries than weight groups).
     public var logVariances: [Vector<Scalar>?]
 
     /// Zero gradients shaped like `network`'s parameters.
@@ -25,8 +26,8 @@ public struct ParameterGradients<Scalar: PCScalar>: Sendable {
         for i in weights.indices {
             weights[i].scale(by: factor)
             biases[i]?.scale(by: factor)
-            logVariances[i]?.scale(by: factor)
         }
+        for i in logVariances.indices { logVariances[i]?.scale(by: factor) }
     }
 
     /// Sets every gradient to zero.
@@ -34,17 +35,19 @@ public struct ParameterGradients<Scalar: PCScalar>: Sendable {
         for i in weights.indices {
             weights[i].fill(0)
             biases[i]?.fill(0)
-            logVariances[i]?.fill(0)
         }
+        for i in logVariances.indices { logVariances[i]?.fill(0) }
     }
 
-    /// All gradients flattened in layer order (weights, bias, log-variance per layer); allocates.
+    /// All gradients flattened in index order (weights, bias, log-variance per index); allocates.
     public var flattened: [Scalar] {
         var out: [Scalar] = []
-        for i in weights.indices {
-            out += weights[i].elements
-            if let b = biases[i] { out += b.elements }
-            if let s = logVariances[i] { out += s.elements }
+        for i in 0..<max(weights.count, logVariances.count) {
+            if i < weights.count {
+                out += weights[i].elements
+                if let b = biases[i] { out += b.elements }
+            }
+            if i < logVariances.count, let s = logVariances[i] { out += s.elements }
         }
         return out
     }
@@ -134,23 +137,8 @@ extension PCNetwork {
             try e.sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)
         }
         if gradients.logVariances[l - 1] != nil {
-            let precision = layers[l - 1].precision
-            let (rows, columns) = (state.batchSize, state.errors[l].columns)
-            let inverseBatch = scale / Scalar(rows)
-            state.errors[l].withUnsafeStorage { pe, _ in
-                precision.values.withUnsafeBufferPointer { pi in
-                    gradients.logVariances[l - 1]!.withUnsafeMutableBufferPointer { ps in
-                        for j in 0..<columns { ps[j] = 0 }
-                        for r in 0..<rows {
-                            for j in 0..<columns {
-                                let e = pe[r * columns + j]
-                                ps[j] += 0.5 * (1 - e * e * pi[j])
-                            }
-                        }
-                        for j in 0..<columns { ps[j] *= inverseBatch }
-                    }
-                }
-            }
+            writeLogVarianceGradient(errors: state.errors[l], precision: layers[l - 1].precision, scale: scale,
+                                     into: &gradients.logVariances[l - 1]!)
         }
     }
 

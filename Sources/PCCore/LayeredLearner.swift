@@ -3,8 +3,10 @@ import PCNumerics
 /// Trains a ``LayeredPCModel`` (a ``ConvolutionalNetwork`` or ``RecurrentNetwork``) one batch at a
 /// time: owns the batch's state, workspace, gradients and the optimiser, all sized once.
 ///
-/// Rules: ``LearningRule/il`` (settle with gradient descent or momentum, then ∂F_B/∂θ at the final
-/// state), ``LearningRule/zeroDivergence`` (Z-IL, equal to backprop) and ``LearningRule/backprop``.
+/// Rules: ``LearningRule/il`` (settle with gradient descent, momentum or SeqIL sweeps, then ∂F_B/∂θ
+/// at the final state, and a step of ``LearningOptions/precisionLearningRate`` on learned
+/// precisions), ``LearningRule/sequential`` (SeqIL), ``LearningRule/zeroDivergence`` (Z-IL, equal
+/// to backprop) and ``LearningRule/backprop`` (these two need unit precisions).
 ///
 /// ```swift
 /// var learner = try LayeredLearner(for: cnn, batchSize: 64, options: LearningOptions(rule: .il))
@@ -24,17 +26,17 @@ public struct LayeredLearner<Model: LayeredPCModel>: Sendable {
     public var gradients: ParameterGradients<Scalar>
 
     /// A learner for `model` and batches of exactly `batchSize` samples.
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for rules other than IL, Z-IL and backprop, for
-    ///   output nudging, sequential inference or the MQ optimiser.
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for rules other than IL, SeqIL, Z-IL and backprop,
+    ///   for Z-IL or backprop on a model with precisions, for output nudging or the MQ optimiser.
     public init(for model: Model, batchSize: Int, options: LearningOptions) throws {
         switch options.rule {
-        case .il, .zeroDivergence, .backprop: break
-        default: throw PCCoreError.unsupported("rule \(options.rule) is implemented for dense PCNetwork only (use il, zeroDivergence or backprop)")
+        case .il, .sequential: break
+        case .zeroDivergence, .backprop: try model.requireUnitPrecisions("\(options.rule)")
+        default: throw PCCoreError.unsupported("rule \(options.rule) is implemented for dense PCNetwork only (use il, sequential, zeroDivergence or backprop)")
         }
         guard options.outputNudging == nil else { throw PCCoreError.unsupported("output nudging is implemented for dense PCNetwork only") }
-        if case .sequential = options.inference.method, options.rule == .il {
-            throw PCCoreError.unsupported("sequential inference is implemented for dense PCNetwork only")
-        }
+        var options = options
+        if options.rule == .sequential { options.inference.method = .sequential }
         self.options = options
         gradients = try model.makeGradients()
         optimizer = try Optimizer(options.optimizer, parametersLike: gradients)
@@ -68,6 +70,9 @@ public struct LayeredLearner<Model: LayeredPCModel>: Sendable {
                                  iterations: report.iterations, diverged: report.diverged)
         }
         try model.applyGradients(gradients, optimizer: &optimizer)
+        if options.precisionLearningRate > 0 && (options.rule == .il || options.rule == .sequential) {
+            try model.updatePrecisions(gradients, learningRate: options.precisionLearningRate)
+        }
         return result
     }
 }

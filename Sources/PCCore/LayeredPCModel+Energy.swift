@@ -38,22 +38,28 @@ extension LayeredPCModel {
         }
     }
 
-    /// Computes ε_ℓ for ℓ = 1…L from the current predictions and returns F_B = (1/B) Σ_i F_i.
+    /// Computes ε_ℓ (and Π_ℓ ε_ℓ where Π_ℓ ≠ I) for ℓ = 1…L from the current predictions and
+    /// returns F_B = (1/B) Σ_i F_i.
     func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
         // Layers 1…L in order, the cross-entropy output term (when there is one) last.
         let crossEntropy = outputEnergy == .crossEntropy
         var total = 0.0
-        for l in Swift.stride(from: 1, through: crossEntropy ? depth - 1 : depth, by: 1) {
-            let n = state.errors[l].count
-            let x = state.activities[l], mu = state.predictions[l]
-            x.withUnsafeStorage { px, _ in
-                mu.withUnsafeStorage { pm, _ in
-                    state.errors[l].withUnsafeMutableStorage { pe, _ in total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n)) }
-                }
-            }
-        }
+        for l in Swift.stride(from: 1, through: crossEntropy ? depth - 1 : depth, by: 1) { total += layerErrors(l, &state, &workspace) }
         if crossEntropy { total += try crossEntropyErrors(&state, &workspace) }
         return total / Double(state.batchSize)
+    }
+
+    /// ε_ℓ = x_ℓ − μ_ℓ (and Π_ℓ ε_ℓ) of one Gaussian layer against its current prediction; returns
+    /// Σ_i [½ ε_iℓᵀ Π_ℓ ε_iℓ + ½ Σ_j s_ℓj (learned only)].
+    func layerErrors(_ l: Int, _ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) -> Double {
+        writeGaussianErrors(activities: state.activities[l], predictions: state.predictions[l], precision: precision(l),
+                            errors: &state.errors[l], weighted: &workspace.weightedErrors[l])
+    }
+
+    /// Π_ℓ ε_ℓ of layer ℓ as computed last (the errors themselves where Π_ℓ = I or the output is
+    /// cross-entropy).
+    func weightedError(_ l: Int, _ state: PCState<Scalar>, _ workspace: LayeredWorkspace<Self>) -> Matrix<Scalar> {
+        precision(l) == nil || (l == depth && outputEnergy == .crossEntropy) ? state.errors[l] : workspace.weightedErrors[l]
     }
 
     /// ε_L = y − softmax(μ_L); returns −Σ_i yᵢᵀ log softmax(μ_i).
@@ -66,7 +72,7 @@ extension LayeredPCModel {
     /// The batch-mean free energy F_B of `state` with every activity as given (allocates a
     /// workspace; for tests and diagnostics).
     /// - Parameter state: x_ℓ (B × n_ℓ) each; predictions and errors are recomputed.
-    /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½‖ε_iℓ‖² (cross-entropy output: its CE term).
+    /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½ ε_iℓᵀ Π_ℓ ε_iℓ (+ ½ Σ_j s_ℓj per learned precision; cross-entropy output: its CE term).
     public func freeEnergy(of state: inout PCState<Scalar>) throws -> Double {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)

@@ -4,21 +4,43 @@ import PCNumerics
 // clamped (PCCore article EnergyAndInference). Nothing here allocates once the workspace exists.
 
 extension LayeredPCModel {
-    /// ∂F/∂x_ℓ = ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (per sample) for the hidden layers
-    /// ℓ = 1…L−1 into workspace.buffers.gradients. Errors must be current.
+    /// ∂F/∂x_ℓ = Π_ℓ ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ Π_{ℓ+1} ε_{ℓ+1} (per sample) for the hidden
+    /// layers ℓ = 1…L−1 into workspace.buffers.gradients. Errors must be current.
     func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
-        for l in Swift.stride(from: 1, to: depth, by: 1) {
-            try feedback(l, error: state.errors[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
-            let n = state.errors[l].count
-            state.errors[l].withUnsafeStorage { pe, _ in
-                workspace.derivatives[l].withUnsafeStorage { pd, _ in
-                    workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
-                        workspace.buffers.gradients[l].withUnsafeMutableStorage { pg, _ in
-                            for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }
-                        }
+        for l in Swift.stride(from: 1, to: depth, by: 1) { try hiddenGradient(l, state, &workspace) }
+    }
+
+    /// ∂F/∂x_ℓ of one hidden layer into workspace.buffers.gradients[ℓ].
+    func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
+        try feedback(l, error: weightedError(l + 1, state, workspace), into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
+        let own = weightedError(l, state, workspace)
+        let n = own.count
+        own.withUnsafeStorage { pe, _ in
+            workspace.derivatives[l].withUnsafeStorage { pd, _ in
+                workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
+                    workspace.buffers.gradients[l].withUnsafeMutableStorage { pg, _ in
+                        for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }
                     }
                 }
             }
+        }
+    }
+
+    /// One SeqIL sweep (<doc:EnergyAndInference#Sequential-inference>): from x_{L−1} down to x₁,
+    /// x_ℓ ← x_ℓ − γ_t ∂F/∂x_ℓ with the layer above already updated (its error recomputed against
+    /// the unchanged μ_{ℓ+1}) and the layer below not yet; the rates and predictions are refreshed
+    /// after the sweep.
+    func sequentialSweep(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, stepSize gamma: Scalar) throws {
+        var l = depth - 1
+        while l >= 1 {
+            try hiddenGradient(l, state, &workspace)
+            try state.activities[l].add(workspace.buffers.gradients[l], scaledBy: -gamma)
+            _ = layerErrors(l, &state, &workspace)
+            l -= 1
+        }
+        for l in Swift.stride(from: 1, to: depth, by: 1) {
+            try refreshRates(l, state, &workspace)
+            try refreshPrediction(l + 1, &state, &workspace)
         }
     }
 
@@ -26,22 +48,22 @@ extension LayeredPCModel {
     ///
     /// From the feedforward state (or the state given), repeats: compute ε and F_B; stop on the
     /// budget, the tolerance or divergence; x_ℓ ← x_ℓ − γ ∂F/∂x_ℓ for every hidden layer from one
-    /// snapshot (or the momentum update). On divergence (F not finite, or F_t > F_best + θ|F_best|)
+    /// snapshot (or the momentum update), or one after another from the top (SeqIL, with
+    /// γ_t = γ/(1 + t)). On divergence (F not finite, or F_t > F_best + θ|F_best|)
     /// the best state is restored. On return predictions, errors and rates match the activities, so
     /// ``parameterGradients(_:workspace:into:scale:)`` can follow.
     ///
     /// - Parameters:
     ///   - state: x₀ (B × n₀) and the target x_L (B × n_L) set.
     ///   - workspace: scratch sized for this model and batch.
-    ///   - options: step, budget, tolerance, method (gradient descent or momentum), initialisation.
+    ///   - options: step, budget, tolerance, method (gradient descent, momentum or SeqIL), initialisation.
     /// - Returns: iterations, the energy trace and why it stopped.
-    /// - Throws: ``PCCoreError`` for a mismatched state or workspace, or ``PCCoreError/unsupported(_:)``
-    ///   for the sequential method.
+    /// - Throws: ``PCCoreError`` for a mismatched state or workspace.
     @discardableResult
     public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                        options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace)
-        let dynamics = try LayeredSettle(model: self, depth: depth, options: options)
+        let dynamics = LayeredSettle(model: self, depth: depth, options: options)
         try dynamics.start(&state, &workspace)
         return try runSettle(&state, &workspace, options: options, canMove: dynamics.hasFreeActivities, divergenceThreshold: dynamics.divergenceThreshold,
                              energy: { try dynamics.energy(&$0, &$1) }, step: { try dynamics.step(&$0, &$1, iteration: $2, keepCurrentAsBest: $3) },
@@ -80,17 +102,16 @@ extension LayeredPCModel {
 }
 
 /// A layered model's side of ``LayeredPCModel/settle(_:workspace:options:)``'s generic loop: the
-/// hidden layers 1…L−1 free; GD or momentum steps.
+/// hidden layers 1…L−1 free; GD, momentum or SeqIL steps.
 struct LayeredSettle<Model: LayeredPCModel> {
     let model: Model
     let depth: Int
     let options: InferenceOptions
     let momentum: Model.Scalar?
 
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for SeqIL.
-    init(model: Model, depth: Int, options: InferenceOptions) throws {
+    init(model: Model, depth: Int, options: InferenceOptions) {
         self.model = model; self.depth = depth; self.options = options
-        momentum = try options.synchronousMomentum(Model.Scalar.self, sequentialUnsupported: "sequential (SeqIL) inference is implemented for dense PCNetwork only")
+        momentum = options.momentum(Model.Scalar.self)
     }
 
     var hasFreeActivities: Bool { depth >= 2 }
@@ -116,6 +137,13 @@ struct LayeredSettle<Model: LayeredPCModel> {
 
     func step(_ state: inout PCState<Model.Scalar>, _ workspace: inout LayeredWorkspace<Model>, iteration: Int,
               keepCurrentAsBest: Bool) throws {
+        if case .sequential = options.method {
+            if keepCurrentAsBest {
+                for l in Swift.stride(from: 1, to: depth, by: 1) { try workspace.buffers.best[l].assign(state.activities[l]) }
+            }
+            try model.sequentialSweep(&state, &workspace, stepSize: Model.Scalar(options.stepSize / Double(1 + iteration)))
+            return
+        }
         try model.activityGradients(state, &workspace)
         try model.step(&state, &workspace, stepSize: Model.Scalar(options.stepSize), momentum: momentum,
                        keepCurrentAsBest: keepCurrentAsBest)

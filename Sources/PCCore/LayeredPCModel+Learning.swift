@@ -4,21 +4,31 @@ import PCNumerics
 // backprop reference. Nothing here allocates once the workspace and gradients exist.
 
 extension LayeredPCModel {
-    /// Writes ∂F_B/∂θ = −(1/B) Σ_ℓ Σ_i (∂μ_iℓ/∂θ)ᵀ ε_iℓ (<doc:LearningRules#Inference-learning>) at the current errors into
-    /// `gradients`, multiplied by `scale`. Shared parameters (a recurrent network's) sum over layers.
+    /// Writes ∂F_B/∂θ = −(1/B) Σ_ℓ Σ_i (∂μ_iℓ/∂θ)ᵀ Π_ℓ ε_iℓ (<doc:LearningRules#Inference-learning>) at the current errors into
+    /// `gradients`, multiplied by `scale`, and ∂F_B/∂s_ℓj = (1/B) Σ_i ½ (1 − ε_iℓj² e^{−s_ℓj}) of every
+    /// learned precision (<doc:LearningRules#Learned-precisions>). Shared parameters (a recurrent network's) sum over layers.
     /// - Parameters:
     ///   - state: errors current (e.g. after ``settle(_:workspace:options:)``).
     ///   - workspace: the workspace of that settle (its rates are current).
     public func parameterGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                    into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
         gradients.zero()
-        for l in 1...depth { try parameterGradient(l, state, &workspace, into: &gradients, scale: scale) }
+        for l in 1...depth {
+            try parameterGradient(l, state, &workspace, into: &gradients, scale: scale)
+            if let precision = precision(l), precision.isLearned {
+                guard l - 1 < gradients.logVariances.count, gradients.logVariances[l - 1]?.count == precision.count else {
+                    throw PCCoreError.shapeMismatch(what: "log-variance gradient of layer \(l)", expected: Shape(precision.count, 1),
+                                                    got: Shape(l - 1 < gradients.logVariances.count ? gradients.logVariances[l - 1]?.count ?? 0 : 0, 1))
+                }
+                writeLogVarianceGradient(errors: state.errors[l], precision: precision, scale: scale, into: &gradients.logVariances[l - 1]!)
+            }
+        }
     }
 
-    /// Adds layer ℓ's part −(scale/B) (∂μ_ℓ/∂θ)ᵀ ε_ℓ to `gradients`.
+    /// Adds layer ℓ's part −(scale/B) (∂μ_ℓ/∂θ)ᵀ Π_ℓ ε_ℓ to `gradients`.
     func parameterGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
                            into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
-        try accumulateParameterGradient(l, error: state.errors[l], rate: workspace.rates[l - 1], input: state.activities[0],
+        try accumulateParameterGradient(l, error: weightedError(l, state, workspace), rate: workspace.rates[l - 1], input: state.activities[0],
                                         alpha: -scale / Scalar(state.batchSize), into: &gradients, scratch: &workspace.scratch)
     }
 
@@ -48,8 +58,10 @@ extension LayeredPCModel {
     ///   - state: x₀ (B × n₀) and the target x_L (B × n_L) set.
     ///   - gradients: receives ∂/∂θ of the batch-mean loss (½‖y − ŷ‖², or cross-entropy).
     /// - Returns: the batch-mean loss at the feedforward state (F_B at t = 0).
+    /// - Throws: ``PCCoreError/unsupported(_:)`` unless every precision is the identity.
     public func zeroDivergenceGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                         into gradients: inout ParameterGradients<Scalar>) throws -> Double {
+        try requireUnitPrecisions("Z-IL (equal to backprop)")
         let L = depth
         try feedforward(&state, workspace: &workspace)
         gradients.zero()
@@ -75,8 +87,10 @@ extension LayeredPCModel {
     ///   - state: x₀ and the target x_L set; on return the hidden activities hold h_ℓ.
     ///   - gradients: receives the batch-mean loss gradients.
     /// - Returns: the batch-mean loss L_B.
+    /// - Throws: ``PCCoreError/unsupported(_:)`` unless every precision is the identity (the loss has none).
     public func backpropGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                   into gradients: inout ParameterGradients<Scalar>) throws -> Double {
+        try requireUnitPrecisions("the backprop reference")
         let L = depth
         try feedforward(&state, workspace: &workspace)
         // ε_L = y − ŷ (or y − softmax(ŷ)), so δ_L = −ε_L; the loss is F_B at the feedforward state.

@@ -6,9 +6,12 @@ import PCNumerics
 ///
 /// Convolutional networks (``ConvolutionalNetwork``) and unrolled recurrent networks
 /// (``RecurrentNetwork``) conform; one engine then gives them energy, inference, the IL, Z-IL and
-/// backprop gradients and training (<doc:EnergyAndInference>, <doc:LearningRules>). Precisions are the identity:
+/// backprop gradients and training (<doc:EnergyAndInference>, <doc:LearningRules>):
 ///
-///   F = Σ_{ℓ=1..L} ½‖ε_ℓ‖²,   ε_ℓ = x_ℓ − μ_ℓ(r_{ℓ−1}, x₀)   (per sample; batch energy F_B = mean),
+///   F = Σ_{ℓ=1..L} ½ ε_ℓᵀ Π_ℓ ε_ℓ (+ ½ Σ_j s_ℓj for a learned precision),   ε_ℓ = x_ℓ − μ_ℓ(r_{ℓ−1}, x₀)
+///
+/// (per sample; batch energy F_B = mean). Π_ℓ is the identity unless the model gives one
+/// (``precision(_:)``; a ``ConvolutionalNetwork`` can fix or learn a diagonal Π_ℓ per layer).
 ///
 /// with a cross-entropy output replacing the last term by −yᵀ log softmax(μ_L) and ε_L := y − softmax(μ_L).
 /// A conforming model supplies the three products of each layer: the prediction μ_ℓ, its adjoint with
@@ -42,11 +45,33 @@ public protocol LayeredPCModel: Sendable {
                                      scratch: inout Scratch) throws
     /// One optimiser step on every parameter from `gradients` (∂/∂θ of a batch-mean objective).
     mutating func applyGradients(_ gradients: ParameterGradients<Scalar>, optimizer: inout Optimizer<Scalar>) throws
+    /// Π_ℓ of layer ℓ's error, 1 ≤ ℓ ≤ L, or `nil` for the identity (the default implementation).
+    func precision(_ l: Int) -> LayerPrecision<Scalar>?
+    /// One step s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ) on every learned precision from
+    /// `gradients.logVariances` (indexed by layer ℓ − 1); the default has none to update.
+    mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws
 }
 
 extension LayeredPCModel {
     /// The number of predictive layers L.
     public var depth: Int { sizes.count - 1 }
+
+    /// Identity precisions.
+    public func precision(_ l: Int) -> LayerPrecision<Scalar>? { nil }
+
+    /// Nothing to update with identity precisions.
+    public mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws {}
+
+    /// Whether any layer's precision is other than the identity.
+    var hasPrecisions: Bool {
+        for l in Swift.stride(from: 1, through: depth, by: 1) where precision(l) != nil { return true }
+        return false
+    }
+
+    /// Throws ``PCCoreError/unsupported(_:)`` naming `rule` unless every precision is the identity.
+    func requireUnitPrecisions(_ rule: String) throws {
+        if hasPrecisions { throw PCCoreError.unsupported("\(rule) is defined here for unit precisions; this model has a precision other than the identity") }
+    }
 }
 
 /// Scratch for models that need none.

@@ -14,6 +14,8 @@ public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
     var rates: [Matrix<Scalar>]
     /// φ′_ℓ(x_ℓ), ℓ = 0…L−1.
     var derivatives: [Matrix<Scalar>]
+    /// Π_ℓ ε_ℓ, ℓ = 1…L (used only where Π_ℓ ≠ I).
+    var weightedErrors: [Matrix<Scalar>]
     /// softmax(μ_L), (B × n_L).
     var softmax: Matrix<Scalar>
     /// Per layer: feedback (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (ℓ = 1…L−1), ∂F/∂x_ℓ (backprop: the deltas
@@ -30,7 +32,7 @@ public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
         self.batchSize = batchSize
         sizes = model.sizes
         func make() throws -> [Matrix<Scalar>] { try model.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
-        rates = try make(); derivatives = try make()
+        rates = try make(); derivatives = try make(); weightedErrors = try make()
         softmax = try Matrix(rows: batchSize, columns: model.sizes.last!)
         buffers = try SettleBuffers(sizes: model.sizes, batchSize: batchSize, traceCapacity: traceCapacity)
         scratch = try model.makeScratch(batchSize: batchSize)
@@ -50,10 +52,11 @@ extension PCState {
 }
 
 extension ParameterGradients {
-    /// Zero gradients for parameter groups of the given weight shapes and bias lengths (nil: no bias).
-    init(weightShapes: [Shape], biasCounts: [Int?]) throws {
+    /// Zero gradients for parameter groups of the given weight shapes and bias lengths (nil: no
+    /// bias), and per layer the log-variances of learned precisions (nil: fixed; default none).
+    init(weightShapes: [Shape], biasCounts: [Int?], logVarianceCounts: [Int?] = []) throws {
         weights = try weightShapes.map { try Matrix(rows: $0.rows, columns: $0.columns) }
         biases = try biasCounts.map { try $0.map { try Vector(count: $0) } }
-        logVariances = weightShapes.map { _ in nil }
+        logVariances = try logVarianceCounts.map { try $0.map { try Vector(count: $0) } }
     }
 }

@@ -244,9 +244,10 @@ extension PCNetwork {
     public mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws {
         for l in layers.indices where layers[l].precision.isLearned {
             guard let g = gradients.logVariances[l] else { continue }
-            var s = layers[l].precision.logVariance
-            try s.add(g, scaledBy: Scalar(-learningRate))
-            try layers[l].precision.setLogVariance(s)
+            guard g.count == layers[l].precision.count else {
+                throw PCCoreError.shapeMismatch(what: "log-variance gradient", expected: Shape(layers[l].precision.count, 1), got: Shape(g.count, 1))
+            }
+            layers[l].precision.descend(g, learningRate: Scalar(learningRate))
         }
     }
 }

@@ -7,7 +7,7 @@ extension PCGraph {
     /// The layered network `network` as a graph: nodes x₀…x_L (node ℓ has layer ℓ's bias and
     /// precision), edges ℓ−1 → ℓ with W_ℓ and φ_{ℓ−1}, scale 1. Energies, activity gradients and
     /// weight gradients equal the layered network's (<doc:GraphsAndMuPC#Masked-form>).
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for a cross-entropy output or a learned precision.
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a cross-entropy output.
     public init(layered network: PCNetwork<Scalar>) throws {
         guard network.outputEnergy == .squaredError else {
             throw PCCoreError.unsupported("a graph node has a Gaussian energy; a cross-entropy output has no graph form")
@@ -16,9 +16,7 @@ extension PCGraph {
         var edges: [PCGraphEdge<Scalar>] = []
         for (index, layer) in network.layers.enumerated() {
             let l = index + 1
-            guard !layer.precision.isLearned else { throw PCCoreError.unsupported("layer \(l) learns its precision; graph nodes take fixed precisions") }
-            let precision: PrecisionSpecification = layer.precision.isIdentity ? .identity : .diagonal(layer.precision.values.elements.map { Double($0) })
-            nodes.append(try PCGraphNode(name: "x\(l)", size: layer.outputSize, bias: layer.bias, precision: precision))
+            nodes.append(try PCGraphNode(name: "x\(l)", size: layer.outputSize, bias: layer.bias, layerPrecision: layer.precision))
             edges.append(try PCGraphEdge(from: l - 1, to: l, weight: layer.weight, activation: layer.inputActivation))
         }
         try self.init(nodes: nodes, edges: edges)

@@ -110,39 +110,18 @@ extension PCGraph {
     }
 
     /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I) for every node with an energy; returns
-    /// F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv.
+    /// F_B = (1/B) Σ_i Σ_v [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned precisions only)].
     func computeErrors(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) -> Double {
         var total = 0.0
-        for v in nodes.indices where hasEnergy[v] {
-            let n = state.errors[v].count
-            let precision = nodes[v].precision
-            let x = state.activities[v], mu = state.predictions[v]
-            x.withUnsafeStorage { px, _ in
-                mu.withUnsafeStorage { pm, _ in
-                    state.errors[v].withUnsafeMutableStorage { pe, _ in
-                        if precision.isIdentity {
-                            total += 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
-                        } else {
-                            let columns = nodes[v].size
-                            precision.values.withUnsafeBufferPointer { pi in
-                                workspace.weightedErrors[v].withUnsafeMutableStorage { pw, _ in
-                                    var s: Scalar = 0
-                                    for i in 0..<n {
-                                        let e = px[i] - pm[i]
-                                        pe[i] = e
-                                        let w = pi[i % columns] * e
-                                        pw[i] = w
-                                        s += w * e
-                                    }
-                                    total += 0.5 * Double(s)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        for v in nodes.indices where hasEnergy[v] { total += nodeErrors(v, &state, &workspace) }
         return total / Double(state.batchSize)
+    }
+
+    /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I) of one node with an energy, against its current
+    /// prediction; returns Σ_i [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned only)].
+    func nodeErrors(_ v: Int, _ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) -> Double {
+        writeGaussianErrors(activities: state.activities[v], predictions: state.predictions[v], precision: nodes[v].precision,
+                            errors: &state.errors[v], weighted: &workspace.weightedErrors[v])
     }
 
     /// Π_v ε_v as computed last.
@@ -152,7 +131,7 @@ extension PCGraph {
 
     /// The batch-mean free energy F_B of `state`, from scratch (allocates a workspace; for tests).
     /// - Parameter state: x_v set, (B × n_v) each; predictions and errors are recomputed.
-    /// - Returns: F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv.
+    /// - Returns: F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv (+ ½ Σ_j s_vj per learned precision).
     public func freeEnergy(of state: inout PCGraphState<Scalar>) throws -> Double {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)

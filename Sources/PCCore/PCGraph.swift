@@ -13,23 +13,31 @@ public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
     public let size: Int
     /// b_v, (n_v), or `nil`.
     public var bias: Vector<Scalar>?
-    /// Π_v, fixed (identity, scalar or diagonal).
-    public let precision: LayerPrecision<Scalar>
+    /// Π_v: fixed (identity, scalar or diagonal) or learned (a log-variance per unit, updated by
+    /// ``PCGraphLearner`` or ``PCGraph/updatePrecisions(_:learningRate:)``).
+    public internal(set) var precision: LayerPrecision<Scalar>
 
-    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a non-positive size, a bias of the wrong
-    ///   length, or a learned precision (graphs use fixed precisions).
+    /// - Parameter precision: Π_v (default identity); `.learnedLogVariance` adds ½ Σ_j s_j per sample
+    ///   to the node's energy and is learned (the node needs an incoming edge or a bias).
+    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a non-positive size or a bias of the wrong
+    ///   length, ``PCCoreError/invalidOption(name:reason:)`` for an invalid precision.
     public init(name: String, size: Int, bias: Vector<Scalar>? = nil, precision: PrecisionSpecification = .identity) throws {
+        try self.init(name: name, size: size, bias: bias, layerPrecision: LayerPrecision(precision, size: max(size, 1)))
+    }
+
+    /// A node with a precision as it stands (a layer's learned log-variances included).
+    init(name: String, size: Int, bias: Vector<Scalar>?, layerPrecision: LayerPrecision<Scalar>) throws {
         guard size >= 1 else { throw PCCoreError.invalidArchitecture("node \(name) needs a positive size (got \(size))") }
         if let bias, bias.count != size {
             throw PCCoreError.invalidArchitecture("node \(name): bias has \(bias.count) entries for \(size) units")
         }
-        if case .learnedLogVariance = precision {
-            throw PCCoreError.invalidArchitecture("node \(name): graph nodes take a fixed precision, not a learned one")
+        guard layerPrecision.count == size else {
+            throw PCCoreError.invalidArchitecture("node \(name): precision has \(layerPrecision.count) values for \(size) units")
         }
         self.name = name
         self.size = size
         self.bias = bias
-        self.precision = try LayerPrecision(precision, size: size)
+        self.precision = layerPrecision
     }
 }
 
@@ -166,6 +174,10 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
     /// A topological order of the nodes when the graph is acyclic, `nil` when it has a cycle
     /// (a self-edge counts as a cycle).
     public let topologicalOrder: [Int]?
+    /// The order of a SeqIL sweep (<doc:GraphsAndMuPC#Sequential-inference-on-a-graph>): the
+    /// topological order reversed (predicted nodes before the nodes predicting them, as a layered
+    /// network's top-down sweep), or the node indices from last to first on a graph with a cycle.
+    public let sweepOrder: [Int]
 
     /// A graph from its nodes and edges.
     /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for an edge naming a missing node, a weight
@@ -201,7 +213,12 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         outgoingEdges = outgoing.flatMap { $0 }
         outgoingStart = outgoing.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         hasEnergy = nodes.indices.map { !incoming[$0].isEmpty || nodes[$0].bias != nil }
-        topologicalOrder = Self.sort(nodeCount: nodes.count, edges: edges, incoming: incoming)
+        for v in nodes.indices where nodes[v].precision.isLearned && !hasEnergy[v] {
+            throw PCCoreError.invalidArchitecture("node \(nodes[v].name) learns its precision but has no incoming edge or bias, so no error to weigh; give it a parent or a bias, or a fixed precision")
+        }
+        let order = Self.sort(nodeCount: nodes.count, edges: edges, incoming: incoming)
+        topologicalOrder = order
+        sweepOrder = order.map { Array($0.reversed()) } ?? Array(nodes.indices.reversed())
     }
 
     /// Kahn's algorithm; `nil` when a cycle remains.
@@ -225,12 +242,12 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
     public var sizes: [Int] { nodes.map(\.size) }
     /// Whether the graph has no directed cycle.
     public var isAcyclic: Bool { topologicalOrder != nil }
-    /// The number of trainable parameters (unmasked weights and biases).
+    /// The number of trainable parameters (unmasked weights, biases and learned log-variances).
     public var parameterCount: Int {
         edges.reduce(0) { total, edge in
             guard let w = edge.weight else { return total }
             return total + (edge.mask.map { m in m.elements.reduce(0) { $0 + Int($1) } } ?? w.count)
-        } + nodes.reduce(0) { $0 + ($1.bias?.count ?? 0) }
+        } + nodes.reduce(0) { $0 + ($1.bias?.count ?? 0) + ($1.precision.isLearned ? $1.size : 0) }
     }
 
     /// Replaces the weight of edge `e` (masked entries are zeroed).
@@ -244,6 +261,25 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         guard let old = nodes[v].bias else { throw PCCoreError.unsupported("node \(nodes[v].name) has no bias") }
         guard old.count == bias.count else { throw PCCoreError.shapeMismatch(what: "bias of \(nodes[v].name)", expected: Shape(old.count, 1), got: Shape(bias.count, 1)) }
         nodes[v].bias = bias
+    }
+
+    /// s_v ← clamp(s_v − α_s ∂F_B/∂s_v, [−10, 10]) for every node whose precision is learned
+    /// (<doc:LearningRules#Learned-precisions>); allocates nothing.
+    /// - Parameters:
+    ///   - gradients: gradients whose `logVariances` are set (``parameterGradients(_:workspace:into:scale:)``).
+    ///   - learningRate: α_s ≥ 0 (``LearningOptions/precisionLearningRate``).
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` for gradients of another graph.
+    public mutating func updatePrecisions(_ gradients: PCGraphGradients<Scalar>, learningRate: Double) throws {
+        guard gradients.logVariances.count == nodes.count else {
+            throw PCCoreError.shapeMismatch(what: "log-variance gradients (nodes)", expected: Shape(nodes.count, 1), got: Shape(gradients.logVariances.count, 1))
+        }
+        for v in nodes.indices where nodes[v].precision.isLearned {
+            guard let g = gradients.logVariances[v], g.count == nodes[v].size else {
+                throw PCCoreError.shapeMismatch(what: "log-variance gradient of \(nodes[v].name)", expected: Shape(nodes[v].size, 1),
+                                                got: Shape(gradients.logVariances[v]?.count ?? 0, 1))
+            }
+            nodes[v].precision.descend(g, learningRate: Scalar(learningRate))
+        }
     }
 
     /// Mutable access to node biases for optimisers.

@@ -1,8 +1,9 @@
 import Foundation
 import PCNumerics
 
-/// Trains a ``PCGraph`` one batch at a time with IL (<doc:GraphsAndMuPC#Graph-energy>): settle the
-/// free units, then one optimiser step on ∂F_B/∂θ at the settled state. Owns the batch's state,
+/// Trains a ``PCGraph`` one batch at a time with IL or SeqIL (<doc:GraphsAndMuPC#Graph-energy>): settle the
+/// free units, then one optimiser step on ∂F_B/∂θ at the settled state and, for nodes with a learned
+/// precision, one step of rate ``LearningOptions/precisionLearningRate`` on their log-variances. Owns the batch's state,
 /// workspace, gradients and optimiser, all sized once.
 ///
 /// ```swift
@@ -11,7 +12,8 @@ import PCNumerics
 /// let result = try learner.step(&graph, clamps: PCGraphClamps(nodeCount: graph.nodes.count, clamped: [0, output]))
 /// ```
 public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
-    /// The options every step uses (IL only: inference and optimiser).
+    /// The options every step uses (inference, optimiser, precision learning rate; for the SeqIL
+    /// rule the inference method is `.sequential`).
     public let options: LearningOptions
     /// The optimiser and its state.
     public var optimizer: Optimizer<Scalar>
@@ -23,14 +25,15 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
     public var gradients: PCGraphGradients<Scalar>
 
     /// A learner for `graph` and batches of exactly `batchSize` samples.
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for a rule other than IL or output nudging (graphs have no
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a rule other than IL or SeqIL, or output nudging (graphs have no
     ///   designated output), ``PCCoreError/invalidOption(name:reason:)`` for bad sizes or optimiser settings.
     public init(for graph: PCGraph<Scalar>, batchSize: Int, options: LearningOptions) throws {
-        guard options.rule == .il else { throw PCCoreError.unsupported("graph learning implements the IL rule (got \(options.rule))") }
-        guard options.outputNudging == nil else { throw PCCoreError.unsupported("output nudging is defined for layered networks only") }
-        if case .sequential = options.inference.method {
-            throw PCCoreError.unsupported("sequential (SeqIL) inference needs a layered network; graphs use GD or momentum")
+        guard options.rule == .il || options.rule == .sequential else {
+            throw PCCoreError.unsupported("graph learning implements the IL and SeqIL rules (got \(options.rule))")
         }
+        guard options.outputNudging == nil else { throw PCCoreError.unsupported("output nudging is defined for layered networks only") }
+        var options = options
+        if options.rule == .sequential { options.inference.method = .sequential }
         self.options = options
         optimizer = try Optimizer(options.optimizer, for: graph)
         state = try PCGraphState(for: graph, batchSize: batchSize)
@@ -48,6 +51,7 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
         let report = try graph.settle(&state, workspace: &workspace, clamps: clamps, options: options.inference)
         try graph.parameterGradients(state, workspace: workspace, into: &gradients)
         try optimizer.step(&graph, gradients: gradients)
+        if options.precisionLearningRate > 0 { try graph.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
         return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,
                            iterations: report.iterations, diverged: report.diverged)
     }

@@ -93,6 +93,99 @@ public struct LayerPrecision<Scalar: PCScalar>: Sendable, Equatable {
         }
         isIdentity = false
     }
+
+    /// One gradient step on a learned log-variance, in place (no allocation): s ← clamp(s − η g) to
+    /// ``logVarianceBounds`` and π = e^{−s}. Every engine's precision update goes through here.
+    /// - Parameters:
+    ///   - gradient: ∂F_B/∂s, (n_ℓ).
+    ///   - learningRate: η ≥ 0.
+    mutating func descend(_ gradient: Vector<Scalar>, learningRate: Scalar) {
+        precondition(isLearned && gradient.count == count, "descend on a fixed precision or a gradient of another length")
+        let bounds = Self.logVarianceBounds
+        gradient.withUnsafeBufferPointer { pg in
+            logVariance.withUnsafeMutableBufferPointer { ps in
+                values.withUnsafeMutableBufferPointer { pi in
+                    for j in 0..<pg.count {
+                        let s = min(max(Double(ps[j] - learningRate * pg[j]), bounds.lowerBound), bounds.upperBound)
+                        ps[j] = Scalar(s)
+                        pi[j] = Scalar(pcExp(-s))
+                    }
+                }
+            }
+        }
+        isIdentity = false
+    }
+
+    /// ½ Σ_j s_j, the log-determinant term ½ ln|Σ| of one sample (0 for a fixed precision, whose
+    /// constant PCKit's energies omit).
+    var halfLogDeterminant: Double {
+        guard isLearned else { return 0 }
+        var sum = 0.0
+        logVariance.withUnsafeBufferPointer { ps in for j in 0..<ps.count { sum += Double(ps[j]) } }
+        return 0.5 * sum
+    }
+}
+
+/// ε = x − μ for a batch (B × n) and, where Π ≠ I, Π ε into `weighted`; returns
+/// Σ_i ½ ε_iᵀ Π ε_i + B · ½ Σ_j s_j (the log-determinant term of a learned precision). Every
+/// engine's Gaussian error goes through here; nothing allocates.
+/// - Parameter precision: Π (n values), `nil` for the identity.
+func writeGaussianErrors<Scalar: PCScalar>(activities x: Matrix<Scalar>, predictions mu: Matrix<Scalar>, precision: LayerPrecision<Scalar>?,
+                                           errors: inout Matrix<Scalar>, weighted: inout Matrix<Scalar>) -> Double {
+    let n = errors.count, columns = errors.columns
+    var sum = 0.0
+    x.withUnsafeStorage { px, _ in
+        mu.withUnsafeStorage { pm, _ in
+            errors.withUnsafeMutableStorage { pe, _ in
+                guard let precision, !precision.isIdentity else {
+                    sum = 0.5 * Double(subtractAndSumSquares(px, pm, pe, n))
+                    return
+                }
+                precondition(precision.count == columns && weighted.count == n, "precision or weighted errors of another size")
+                precision.values.withUnsafeBufferPointer { pi in
+                    weighted.withUnsafeMutableStorage { pw, _ in
+                        var s: Scalar = 0
+                        for i in 0..<n {
+                            let e = px[i] - pm[i]
+                            pe[i] = e
+                            let w = pi[i % columns] * e
+                            pw[i] = w
+                            s += w * e
+                        }
+                        sum = 0.5 * Double(s)
+                    }
+                }
+            }
+        }
+    }
+    return sum + Double(errors.rows) * (precision?.halfLogDeterminant ?? 0)
+}
+
+/// ∂F_B/∂s_j = (scale/B) Σ_i ½ (1 − ε_ij² π_j) of a learned precision over a batch of errors
+/// (<doc:LearningRules#Learned-precisions>), written into `gradient` (n).
+/// - Parameters:
+///   - errors: ε, (B × n).
+///   - precision: Π = diag(π), n values.
+///   - scale: the factor of the whole gradient (1 for the plain gradient).
+func writeLogVarianceGradient<Scalar: PCScalar>(errors: Matrix<Scalar>, precision: LayerPrecision<Scalar>, scale: Scalar,
+                                                into gradient: inout Vector<Scalar>) {
+    let (rows, columns) = (errors.rows, errors.columns)
+    precondition(gradient.count == columns && precision.count == columns, "log-variance gradient of \(gradient.count) for errors of \(columns) units")
+    let inverseBatch = scale / Scalar(rows)
+    errors.withUnsafeStorage { pe, _ in
+        precision.values.withUnsafeBufferPointer { pi in
+            gradient.withUnsafeMutableBufferPointer { ps in
+                for j in 0..<columns { ps[j] = 0 }
+                for r in 0..<rows {
+                    for j in 0..<columns {
+                        let e = pe[r * columns + j]
+                        ps[j] += 0.5 * (1 - e * e * pi[j])
+                    }
+                }
+                for j in 0..<columns { ps[j] *= inverseBatch }
+            }
+        }
+    }
 }
 
 #if canImport(Glibc)

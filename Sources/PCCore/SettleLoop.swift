@@ -47,15 +47,18 @@ func runSettle<State, Workspace>(_ state: inout State, _ workspace: inout Worksp
 }
 
 extension InferenceOptions {
+    /// The momentum m of a synchronous step (`nil` for plain gradient descent and for SeqIL).
+    func momentum<Scalar: PCScalar>(_ scalar: Scalar.Type) -> Scalar? {
+        if case .momentum(let m) = method { return Scalar(m) }
+        return nil
+    }
+
     /// The momentum m of an engine that moves every free activity from one snapshot (`nil` for
     /// plain gradient descent).
     /// - Throws: ``PCCoreError/unsupported(_:)`` with `sequentialUnsupported` for SeqIL.
     func synchronousMomentum<Scalar: PCScalar>(_ scalar: Scalar.Type, sequentialUnsupported: String) throws -> Scalar? {
-        switch method {
-        case .gradientDescent: return nil
-        case .momentum(let m): return Scalar(m)
-        case .sequential: throw PCCoreError.unsupported(sequentialUnsupported)
-        }
+        if case .sequential = method { throw PCCoreError.unsupported(sequentialUnsupported) }
+        return momentum(scalar)
     }
 }
 

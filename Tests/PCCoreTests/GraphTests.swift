@@ -199,7 +199,11 @@ struct GraphTests {
         #expect(throws: PCCoreError.self) { try PCGraph(nodes: [a, b], edges: [try PCGraphEdge(identityFrom: 0, to: 1)]) }
         #expect(throws: PCCoreError.self) { try PCGraph(nodes: [a], edges: [try PCGraphEdge(from: 0, to: 4, weight: w)]) }
         #expect(throws: PCCoreError.self) { try PCGraphEdge(from: 0, to: 0, weight: w, mask: try Matrix(rows: 2, columns: 2, repeating: 0.5)) }
-        #expect(throws: PCCoreError.self) { try PCGraphNode<Double>(name: "c", size: 2, precision: .learnedLogVariance(initial: 0)) }
+        // A learned precision needs an error to weigh: a parentless node without bias has none.
+        let learned = try PCGraphNode<Double>(name: "c", size: 2, precision: .learnedLogVariance(initial: 0))
+        #expect(throws: PCCoreError.self) { try PCGraph(nodes: [learned, a], edges: [try PCGraphEdge(from: 0, to: 1, weight: w)]) }
+        #expect((try? PCGraph(nodes: [a, learned], edges: [try PCGraphEdge(from: 0, to: 1, weight: w)])) != nil)
+        #expect(throws: PCCoreError.self) { try PCGraphNode<Double>(name: "d", size: 2, precision: .learnedLogVariance(initial: 11)) }
     }
 
     /// No allocation in a settle, whatever its length (PCCore article EnergyAndInference, section Workspaces), on a residual μPC graph and a
@@ -218,7 +222,7 @@ struct GraphTests {
                 try state.setActivity(v, Matrix(rows: 8, columns: graph.nodes[v].size, initializer: .uniform(low: 0, high: 1), using: &rng))
             }
             var workspace = try PCGraphWorkspace(for: graph, batchSize: 8)
-            for method in [InferenceMethod.gradientDescent, .momentum(0.5)] {
+            for method in [InferenceMethod.gradientDescent, .momentum(0.5), .sequential] {
                 func run(_ iterations: Int) throws -> UInt64 {
                     let options = try InferenceOptions(stepSize: 0.05, maxIterations: iterations, method: method, initialization: initialization)
                     _ = try graph.settle(&state, workspace: &workspace, clamps: clamps, options: options)

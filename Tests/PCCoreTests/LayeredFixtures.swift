@@ -134,7 +134,7 @@ enum LayeredChecks {
 }
 
 /// Workspaces (PCCore article EnergyAndInference): a settle of `network` (batch 64, 64 inputs, 10 outputs, Float) allocates nothing,
-/// however many iterations it runs, for gradient descent and momentum.
+/// however many iterations it runs, for gradient descent, momentum and SeqIL.
 func expectSettleDoesNotAllocate<Model: LayeredPCModel>(_ network: Model, rng: inout Xoshiro256,
                                                         sourceLocation: SourceLocation = #_sourceLocation) throws
 where Model.Scalar == Float {
@@ -142,7 +142,7 @@ where Model.Scalar == Float {
     var workspace = try LayeredWorkspace(for: network, batchSize: 64)
     try state.setInput(try Matrix<Float>(rows: 64, columns: 64, initializer: .uniform(low: 0, high: 1), using: &rng))
     try state.setOutput(try Matrix<Float>(rows: 64, columns: 10, initializer: .uniform(low: 0, high: 1), using: &rng))
-    try expectSettlesDoNotAllocate(methods: [.gradientDescent, .momentum(0.5)], iterations: (3, 23),
+    try expectSettlesDoNotAllocate(methods: [.gradientDescent, .momentum(0.5), .sequential], iterations: (3, 23),
                                    sourceLocation: sourceLocation) { options in
         _ = try network.settle(&state, workspace: &workspace, options: options)
     }

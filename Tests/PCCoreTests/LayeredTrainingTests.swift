@@ -50,10 +50,8 @@ struct LayeredTrainingTests {
         #expect(throws: PCCoreError.self) {
             try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, optimizer: .mq(alpha: 0.01)))
         }
-        var state = try PCState(for: network, batchSize: 4)
-        var workspace = try LayeredWorkspace(for: network, batchSize: 4)
         #expect(throws: PCCoreError.self) {
-            try network.settle(&state, workspace: &workspace, options: InferenceOptions(method: .sequential))
+            try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .fixedPrediction(iterations: nil, stepSize: 1)))
         }
     }
 }
