@@ -39,4 +39,29 @@ struct LayeredEngineTests {
             #expect(Fixtures.relativeDifference(layeredLearner.state.activities[l].elements, denseLearner.state.activities[l].elements) <= 1e-12)
         }
     }
+
+    /// A PCNetwork is itself a LayeredPCModel (one workspace type: InferenceWorkspace is
+    /// LayeredWorkspace<PCNetwork>): LayeredLearner's generic loop on it agrees with PCLearner's
+    /// dense engine (its fused kernel where that applies), for IL and SeqIL with learned precisions.
+    @Test(arguments: [LearningRule.il, .sequential])
+    func pcNetworkOnTheLayeredEngineMatchesTheDenseEngine(rule: LearningRule) throws {
+        var rng = Xoshiro256(seed: 29)
+        var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
+                                          precisions: [.learnedLogVariance(initial: 0.2), .scalar(1.5), .learnedLogVariance(initial: -0.1)],
+                                          using: &rng)
+        var generic = dense
+        let (x, y) = try LayeredChecks.batch(dense, 5, seed: 4)
+        let learning = try LearningOptions(rule: rule, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
+                                           optimizer: .adam(learningRate: 0.01), precisionLearningRate: 0.05)
+        var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
+        var layeredLearner = try LayeredLearner(for: generic, batchSize: 5, options: learning)
+        for _ in 0..<3 {
+            let a = try denseLearner.step(&dense, input: x, target: y)
+            let b = try layeredLearner.step(&generic, input: x, target: y)
+            #expect(abs(a.energy - b.energy) <= 1e-12 * abs(a.energy))
+            #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy))
+            #expect(Fixtures.relativeDifference(layeredLearner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12)
+        }
+        #expect(Fixtures.relativeDifference(Fixtures.parameters(generic), Fixtures.parameters(dense)) <= 1e-12)
+    }
 }
