@@ -40,14 +40,11 @@ public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
 }
 
 extension PCState {
-    /// A zero state for a ``LayeredPCModel`` and batches of `batchSize`: x_ℓ, μ_ℓ, ε_ℓ each (B × n_ℓ).
+    /// A zero state for a ``LayeredPCModel`` (a ``PCNetwork``, ``ConvolutionalNetwork`` or
+    /// ``RecurrentNetwork``) and batches of `batchSize`: x_ℓ, μ_ℓ, ε_ℓ each (B × n_ℓ).
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
     public init<Model: LayeredPCModel>(for model: Model, batchSize: Int) throws where Model.Scalar == Scalar {
-        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
-        self.batchSize = batchSize
-        activities = try model.sizes.map { try Matrix(rows: batchSize, columns: $0) }
-        predictions = try model.sizes.map { try Matrix(rows: batchSize, columns: $0) }
-        errors = try model.sizes.map { try Matrix(rows: batchSize, columns: $0) }
+        try self.init(sizes: model.sizes, batchSize: batchSize)
     }
 }
 

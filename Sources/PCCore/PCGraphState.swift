@@ -31,40 +31,15 @@ public struct PCGraphClamps<Scalar: PCScalar>: Sendable, Equatable {
     }
 }
 
-/// The mutable data of inference on a graph for one batch: activities x_v, predictions μ_v and
-/// errors ε_v, each (B × n_v), indexed by node.
-public struct PCGraphState<Scalar: PCScalar>: Sendable {
-    /// Number of samples B.
-    public let batchSize: Int
-    /// x_v, (B × n_v) per node.
-    public var activities: [Matrix<Scalar>]
-    /// μ_v = Σ a W φ(x_u) + b_v, (B × n_v) per node (zero for a node without energy).
-    public var predictions: [Matrix<Scalar>]
-    /// ε_v = x_v − μ_v, (B × n_v) per node (zero for a node without energy).
-    public var errors: [Matrix<Scalar>]
+/// The state of inference on a graph: the one state type, ``PCState``, indexed by node
+/// (activities x_v, predictions μ_v and errors ε_v, each (B × n_v)).
+public typealias PCGraphState<Scalar: PCScalar> = PCState<Scalar>
 
-    /// A zero state for `graph` and batches of `batchSize`.
+extension PCState {
+    /// A zero state for `graph` and batches of `batchSize`: one (B × n_v) matrix per node.
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
     public init(for graph: PCGraph<Scalar>, batchSize: Int) throws {
-        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
-        self.batchSize = batchSize
-        activities = try graph.sizes.map { try Matrix(rows: batchSize, columns: $0) }
-        predictions = activities
-        errors = activities
-    }
-
-    /// Copies `values` (B × n_v) into x_v.
-    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)``.
-    public mutating func setActivity<M: MatrixOperand>(_ v: Int, _ values: M) throws where M.Scalar == Scalar {
-        let shape = activities[v].shape
-        guard values.rows == shape.rows, values.columns == shape.columns else {
-            throw PCCoreError.shapeMismatch(what: "activity of node \(v)", expected: shape, got: Shape(values.rows, values.columns))
-        }
-        values.withUnsafeStorage { src, ld in
-            activities[v].withUnsafeMutableStorage { dst, _ in
-                for r in 0..<shape.rows { (dst + r * shape.columns).update(from: src + r * ld, count: shape.columns) }
-            }
-        }
+        try self.init(sizes: graph.sizes, batchSize: batchSize)
     }
 
     /// Draws the free units of every node from N(0, σ²) (<doc:GraphsAndMuPC#Graph-energy>: with cycles there is no feedforward

@@ -40,33 +40,34 @@ public struct Clamps<Scalar: PCScalar>: Sendable, Equatable {
     public static var outputFree: Clamps { Clamps(output: .free) }
 }
 
-/// The mutable data of inference for one batch: activities x_ℓ, predictions μ_ℓ and errors ε_ℓ.
+/// The mutable data of inference for one batch, for every engine: activities x, predictions μ and
+/// errors ε of each value node — the layers ℓ = 0…L of a ``PCNetwork`` or a ``LayeredPCModel``, or
+/// the nodes v of a ``PCGraph`` (``PCGraphState`` is this type).
 ///
-/// Arrays are indexed by layer ℓ = 0…L; entry 0 of `predictions` and `errors` is unused (zero).
-/// Every matrix is (batchSize × n_ℓ). Set the input with ``setInput(_:)`` and the target with
-/// ``setOutput(_:)``; ``Inference`` fills the rest.
+/// Arrays are indexed by layer (or node); for a layered model entry 0 of `predictions` and `errors`
+/// is unused (zero). Every matrix is (batchSize × n). Set the input with ``setInput(_:)`` and the
+/// target with ``setOutput(_:)`` (a graph's nodes with ``setActivity(_:_:)``); inference fills the rest.
 public struct PCState<Scalar: PCScalar>: Sendable {
     /// Number of samples B in the batch.
     public let batchSize: Int
     /// x_ℓ, ℓ = 0…L, each (B × n_ℓ). With a cross-entropy output, x_L holds the target y.
     public var activities: [Matrix<Scalar>]
-    /// μ_ℓ = φ(x_{ℓ−1}) W_ℓᵀ + b_ℓ, ℓ = 1…L, each (B × n_ℓ).
+    /// μ_ℓ = φ(x_{ℓ−1}) W_ℓᵀ + b_ℓ, ℓ = 1…L, each (B × n_ℓ) (a graph: Σ a W φ(x_u) + b_v per node).
     public var predictions: [Matrix<Scalar>]
     /// ε_ℓ = x_ℓ − μ_ℓ (cross-entropy output: y − softmax(μ_L)), ℓ = 1…L, each (B × n_ℓ).
     public var errors: [Matrix<Scalar>]
 
-    /// A zero state for `network` and batches of `batchSize`.
+    /// A zero state of one (B × n) matrix per size, for activities, predictions and errors.
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
-    public init(for network: PCNetwork<Scalar>, batchSize: Int) throws {
+    init(sizes: [Int], batchSize: Int) throws {
         guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
         self.batchSize = batchSize
-        let sizes = network.sizes
         activities = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
         predictions = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
         errors = try sizes.map { try Matrix(rows: batchSize, columns: $0) }
     }
 
-    /// The number of predictive layers L.
+    /// The number of predictive layers L (the last node's index).
     public var depth: Int { activities.count - 1 }
 
     /// Copies `input` (B × n₀) into x₀.
@@ -79,10 +80,20 @@ public struct PCState<Scalar: PCScalar>: Sendable {
         try copy(output, into: depth, what: "output")
     }
 
-    private mutating func copy<M: MatrixOperand>(_ source: M, into layer: Int, what: String) throws where M.Scalar == Scalar {
+    /// Copies `values` (B × n_v) into x_v (any layer or node).
+    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for an index outside the state,
+    ///   ``PCCoreError/shapeMismatch(what:expected:got:)`` for another shape.
+    public mutating func setActivity<M: MatrixOperand>(_ v: Int, _ values: M) throws where M.Scalar == Scalar {
+        guard activities.indices.contains(v) else {
+            throw PCCoreError.invalidOption(name: "node", reason: "\(v) is outside 0..<\(activities.count)")
+        }
+        try copy(values, into: v, what: "activity of node \(v)")
+    }
+
+    private mutating func copy<M: MatrixOperand>(_ source: M, into layer: Int, what: @autoclosure () -> String) throws where M.Scalar == Scalar {
         let shape = activities[layer].shape
         guard source.rows == shape.rows, source.columns == shape.columns else {
-            throw PCCoreError.shapeMismatch(what: what, expected: shape, got: Shape(source.rows, source.columns))
+            throw PCCoreError.shapeMismatch(what: what(), expected: shape, got: Shape(source.rows, source.columns))
         }
         source.withUnsafeStorage { src, ld in
             activities[layer].withUnsafeMutableStorage { dst, _ in
