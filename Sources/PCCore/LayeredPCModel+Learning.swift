@@ -61,10 +61,8 @@ extension LayeredPCModel {
     /// - Throws: ``PCCoreError/unsupported(_:)`` unless every precision is the identity.
     public func zeroDivergenceGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                         into gradients: inout ParameterGradients<Scalar>) throws -> Double {
-        try requireUnitPrecisions("Z-IL (equal to backprop)")
+        try startUnitPrecisionPass("Z-IL (equal to backprop)", &state, &workspace, &gradients)
         let L = depth
-        try feedforward(&state, workspace: &workspace)
-        gradients.zero()
         var loss = 0.0
         for t in 0..<L {
             let energy = try computeErrors(&state, &workspace)
@@ -90,9 +88,8 @@ extension LayeredPCModel {
     /// - Throws: ``PCCoreError/unsupported(_:)`` unless every precision is the identity (the loss has none).
     public func backpropGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                   into gradients: inout ParameterGradients<Scalar>) throws -> Double {
-        try requireUnitPrecisions("the backprop reference")
+        try startUnitPrecisionPass("the backprop reference", &state, &workspace, &gradients)
         let L = depth
-        try feedforward(&state, workspace: &workspace)
         // ε_L = y − ŷ (or y − softmax(ŷ)), so δ_L = −ε_L; the loss is F_B at the feedforward state.
         let loss = try computeErrors(&state, &workspace)
         try workspace.buffers.gradients[L].assign(state.errors[L])
@@ -105,12 +102,20 @@ extension LayeredPCModel {
             l -= 1
         }
         // Parameter gradients.
-        gradients.zero()
         let alpha = 1 / Scalar(state.batchSize)
         for l in 1...L {
             try accumulateParameterGradient(l, error: workspace.buffers.gradients[l], rate: workspace.rates[l - 1], input: state.activities[0],
                                             alpha: alpha, into: &gradients, scratch: &workspace.scratch)
         }
         return loss
+    }
+
+    /// The start of Z-IL and of backprop: refuses precisions other than the identity (naming
+    /// `rule`), runs the feedforward pass and zeroes `gradients`.
+    private func startUnitPrecisionPass(_ rule: String, _ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
+                                        _ gradients: inout ParameterGradients<Scalar>) throws {
+        try requireUnitPrecisions(rule)
+        try feedforward(&state, workspace: &workspace)
+        gradients.zero()
     }
 }
