@@ -69,14 +69,14 @@ extension Train {
                                                                  outputEnergy: outputEnergy, using: &generator)
             description = "CNN 1×8×8 → conv3×3 \(structured.channels) → \(structured.pooling.rawValue) pool 2×2 → \(width) → 10 ReLU, \(outputEnergy == .crossEntropy ? "ce" : "se") output, \(network.parameterCount) parameters"
             header(description)
-            history = try LayeredTrainer.train(&network, on: train, test: test, options: options, progress: report).epochs
+            history = try Trainer.train(&network, on: train, test: test, options: options, progress: report).epochs
         case .rnn:
             let width = structured.width ?? 128
             var network = try RecurrentNetwork<Float>(steps: 8, inputSize: 8, hiddenSize: width, outputSize: 10,
                                                       outputEnergy: outputEnergy, using: &generator)
             description = "RNN 8 steps × 8 features → \(width) tanh → 10, \(outputEnergy == .crossEntropy ? "ce" : "se") output, \(network.parameterCount) parameters"
             header(description)
-            history = try LayeredTrainer.train(&network, on: train, test: test, options: options, progress: report).epochs
+            history = try Trainer.train(&network, on: train, test: test, options: options, progress: report).epochs
         case .mlp, .mupc:
             fatalError("unreachable: the MLP and the residual network are trained by Train.run and Train.runResidual")
         }

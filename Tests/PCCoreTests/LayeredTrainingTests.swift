@@ -18,7 +18,7 @@ struct LayeredTrainingTests {
         var network = try ConvolutionalNetwork<Float>.digits(channels: 8, hidden: 32, using: &rng)
         let before = try network.accuracy(on: test)
         let learning = try LearningOptions(rule: .il, optimizer: .adam(learningRate: 1e-2))
-        let (history, _) = try LayeredTrainer.train(&network, on: train, test: test,
+        let (history, _) = try Trainer.train(&network, on: train, test: test,
                                                     options: TrainingOptions(epochs: 6, batchSize: 64, seed: 0, learning: learning))
         let after = history.last!.testAccuracy!
         print("CNN IL: test accuracy \(before) → \(after)")
@@ -34,7 +34,7 @@ struct LayeredTrainingTests {
                                                   outputEnergy: .crossEntropy, using: &rng)
         let before = try network.accuracy(on: test)
         let learning = try LearningOptions(rule: .il, optimizer: .adam(learningRate: 5e-3))
-        let (history, _) = try LayeredTrainer.train(&network, on: train, test: test,
+        let (history, _) = try Trainer.train(&network, on: train, test: test,
                                                     options: TrainingOptions(epochs: 6, batchSize: 64, seed: 0, learning: learning))
         let after = history.last!.testAccuracy!
         print("RNN IL: test accuracy \(before) → \(after)")
