@@ -116,6 +116,21 @@ public struct LayerPrecision<Scalar: PCScalar>: Sendable, Equatable {
         isIdentity = false
     }
 
+    /// One gradient step on a learned log-variance shared by several layers (a recurrent
+    /// network's time steps): s ← clamp(s − η Σ_k g_k) over `gradients[range]`, in place.
+    mutating func descend(summing gradients: [Vector<Scalar>?], _ range: Range<Int>, learningRate: Scalar) {
+        precondition(isLearned, "descend on a fixed precision")
+        let bounds = Self.logVarianceBounds
+        for j in 0..<count {
+            var g: Scalar = 0
+            for k in range { g += gradients[k]![j] }
+            let s = min(max(Double(logVariance[j] - learningRate * g), bounds.lowerBound), bounds.upperBound)
+            logVariance[j] = Scalar(s)
+            values[j] = Scalar(pcExp(-s))
+        }
+        isIdentity = false
+    }
+
     /// ½ Σ_j s_j, the log-determinant term ½ ln|Σ| of one sample (0 for a fixed precision, whose
     /// constant PCKit's energies omit).
     var halfLogDeterminant: Double {

@@ -7,8 +7,38 @@ extension RecurrentNetwork: LayeredPCModel {
     public func makeScratch(batchSize: Int) throws -> NoScratch { NoScratch() }
 
     public func makeGradients() throws -> ParameterGradients<Scalar> {
-        try ParameterGradients(weightShapes: [inputWeight.shape, recurrentWeight.shape, outputWeight.shape],
-                               biasCounts: [hiddenBias?.count, nil, outputBias?.count])
+        let learned = hiddenPrecision.isLearned || outputPrecision.isLearned
+        return try ParameterGradients(weightShapes: [inputWeight.shape, recurrentWeight.shape, outputWeight.shape],
+                                      biasCounts: [hiddenBias?.count, nil, outputBias?.count],
+                                      logVarianceCounts: !learned ? [] : Array(repeating: hiddenPrecision.isLearned ? hiddenSize : nil, count: steps)
+                                          + [outputPrecision.isLearned ? outputSize : nil])
+    }
+
+    /// Π_h for the hidden layers 1…T, Π_y for the output T + 1 (`nil` where it is the identity).
+    public func precision(_ l: Int) -> LayerPrecision<Scalar>? {
+        let precision = l <= steps ? hiddenPrecision : outputPrecision
+        return precision.isIdentity ? nil : precision
+    }
+
+    /// s_h ← clamp(s_h − α_s Σ_t ∂F_B/∂s_ht) (the hidden precision is shared by the time steps, so its
+    /// gradient sums over them) and s_y ← clamp(s_y − α_s ∂F_B/∂s_y), for the learned ones;
+    /// allocates nothing.
+    /// - Parameters:
+    ///   - gradients: gradients whose `logVariances` are set, indexed by layer ℓ − 1.
+    ///   - learningRate: α_s ≥ 0.
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` for gradients of another network.
+    public mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws {
+        guard hiddenPrecision.isLearned || outputPrecision.isLearned else { return }
+        var fits = gradients.logVariances.count == steps + 1
+        if fits {
+            for t in 0..<steps where hiddenPrecision.isLearned && gradients.logVariances[t]?.count != hiddenSize { fits = false }
+            if outputPrecision.isLearned && gradients.logVariances[steps]?.count != outputSize { fits = false }
+        }
+        guard fits else {
+            throw PCCoreError.shapeMismatch(what: "log-variance gradients", expected: Shape(steps + 1, 1), got: Shape(gradients.logVariances.count, 1))
+        }
+        if hiddenPrecision.isLearned { hiddenPrecision.descend(summing: gradients.logVariances, 0..<steps, learningRate: Scalar(learningRate)) }
+        if outputPrecision.isLearned { outputPrecision.descend(gradients.logVariances[steps]!, learningRate: Scalar(learningRate)) }
     }
 
     /// u_t, the input of time step t (1-based), a view of x₀.

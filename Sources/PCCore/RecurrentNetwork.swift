@@ -10,7 +10,9 @@ import PCNumerics
 ///
 ///   μ₁ = W_x u₁ + b_h,   μ_t = W_h φ(x_{t−1}) + W_x u_t + b_h (t = 2…T),   μ_{T+1} = W_y φ(x_T) + b_y,
 ///
-/// ε_t = x_t − μ_t, F = Σ_{t=1..T+1} ½‖ε_t‖² per sample (or a cross-entropy output). The chain
+/// ε_t = x_t − μ_t, F = Σ_{t=1..T+1} ½ ε_tᵀ Π_t ε_t per sample (or a cross-entropy output), with
+/// one hidden precision Π_h shared by every time step and an output precision Π_y (identity by
+/// default; fixed, or learned as log-variances that add ½ Σ_j s_j per term). The chain
 /// x₁ → … → x_T → x_{T+1} is a ``LayeredPCModel`` of depth T + 1 whose layers share W_x, W_h, b_h,
 /// so IL, Z-IL and the backprop reference (backprop through time) come from the engine; the
 /// parameter gradients sum over time steps, e.g. ∂F_B/∂W_h = −(1/B) Σ_{t≥2} Σ_i ε_it φ(x_i,t−1)ᵀ.
@@ -44,15 +46,30 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
     public internal(set) var outputBias: Vector<Scalar>?
     /// n₀…n_{T+1}: T·n_in, then n_h T times, then n_out. (T + 2)
     public let sizes: [Int]
+    /// Π_h, the precision of every hidden error ε_t (t = 1…T), (n_h); learned ones change only
+    /// through ``LayeredLearner`` (or ``updatePrecisions(_:learningRate:)``).
+    public internal(set) var hiddenPrecision: LayerPrecision<Scalar>
+    /// Π_y, the precision of the output error, (n_out); the identity for a cross-entropy output.
+    public internal(set) var outputPrecision: LayerPrecision<Scalar>
 
     /// A network from its parameters.
-    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for fewer than one step, or
-    ///   ``PCCoreError/shapeMismatch(what:expected:got:)`` when the parameters do not chain.
+    /// - Parameters:
+    ///   - hiddenPrecision: Π_h, shared by the T hidden errors (default identity).
+    ///   - outputPrecision: Π_y (default identity; a cross-entropy output takes no other).
+    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for fewer than one step or a precision on a
+    ///   cross-entropy output, ``PCCoreError/shapeMismatch(what:expected:got:)`` when the parameters
+    ///   do not chain, ``PCCoreError/invalidOption(name:reason:)`` for an invalid precision.
     public init(steps: Int, activation: Activation = .tanh, inputWeight: Matrix<Scalar>, recurrentWeight: Matrix<Scalar>,
                 hiddenBias: Vector<Scalar>?, outputWeight: Matrix<Scalar>, outputBias: Vector<Scalar>?,
-                outputEnergy: OutputEnergy = .squaredError) throws {
+                outputEnergy: OutputEnergy = .squaredError, hiddenPrecision: PrecisionSpecification = .identity,
+                outputPrecision: PrecisionSpecification = .identity) throws {
         guard steps >= 1 else { throw PCCoreError.invalidArchitecture("a recurrent network needs at least one time step (got \(steps))") }
         let h = inputWeight.rows
+        self.hiddenPrecision = try LayerPrecision(hiddenPrecision, size: h)
+        self.outputPrecision = try LayerPrecision(outputPrecision, size: outputWeight.rows)
+        if outputEnergy == .crossEntropy, !self.outputPrecision.isIdentity {
+            throw PCCoreError.invalidArchitecture("a cross-entropy output has no precision (it must be the identity)")
+        }
         guard recurrentWeight.shape == Shape(h, h) else {
             throw PCCoreError.shapeMismatch(what: "recurrentWeight", expected: Shape(h, h), got: recurrentWeight.shape)
         }
@@ -87,9 +104,12 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
     ///   - activation: φ (default tanh).
     ///   - bias: whether the hidden and output layers have biases (default `true`).
     ///   - outputEnergy: squared error (default) or cross-entropy.
+    ///   - hiddenPrecision: Π_h, shared by the T hidden errors (default identity).
+    ///   - outputPrecision: Π_y (default identity).
     ///   - generator: the seeded generator of every weight.
     public init(steps: Int, inputSize: Int, hiddenSize: Int, outputSize: Int, activation: Activation = .tanh, bias: Bool = true,
-                outputEnergy: OutputEnergy = .squaredError, using generator: inout Xoshiro256) throws {
+                outputEnergy: OutputEnergy = .squaredError, hiddenPrecision: PrecisionSpecification = .identity,
+                outputPrecision: PrecisionSpecification = .identity, using generator: inout Xoshiro256) throws {
         guard inputSize > 0, hiddenSize > 0, outputSize > 0 else {
             throw PCCoreError.invalidArchitecture("sizes must be positive (got \(inputSize), \(hiddenSize), \(outputSize))")
         }
@@ -100,7 +120,8 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
                       recurrentWeight: Matrix(rows: hiddenSize, columns: hiddenSize, initializer: uniform, using: &generator),
                       hiddenBias: bias ? Vector(count: hiddenSize) : nil,
                       outputWeight: Matrix(rows: outputSize, columns: hiddenSize, initializer: uniform, using: &generator),
-                      outputBias: bias ? Vector(count: outputSize) : nil, outputEnergy: outputEnergy)
+                      outputBias: bias ? Vector(count: outputSize) : nil, outputEnergy: outputEnergy,
+                      hiddenPrecision: hiddenPrecision, outputPrecision: outputPrecision)
     }
 
     /// Replaces parameters (`nil`: keep), each with the shape it has (the learner sizes its buffers
@@ -130,8 +151,9 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
         if let outputBias { self.outputBias = outputBias }
     }
 
-    /// The number of trainable parameters.
+    /// The number of trainable parameters (learned log-variances included, the shared hidden one once).
     public var parameterCount: Int {
         inputWeight.count + recurrentWeight.count + outputWeight.count + (hiddenBias?.count ?? 0) + (outputBias?.count ?? 0)
+            + (hiddenPrecision.isLearned ? hiddenSize : 0) + (outputPrecision.isLearned ? outputSize : 0)
     }
 }

@@ -113,7 +113,27 @@ struct SequentialAndPrecisionTests {
     /// coordinate descent: for ℓ = L−1…1, x_ℓ ← x_ℓ − γ ∂F/∂x_ℓ at the current state, each gradient
     /// computed from scratch. Then a full settle lowers F.
     @Test func cnnSequentialSweepIsBlockCoordinateDescent() throws {
-        let network = try Self.cnn(precisions: Self.cnnPrecisions)
+        try Self.expectSweepIsBlockCoordinateDescent(try Self.cnn(precisions: Self.cnnPrecisions))
+    }
+
+    /// The same on a recurrent network (shared weights, a learned hidden precision shared by the
+    /// time steps, a fixed diagonal output precision).
+    @Test func rnnSequentialSweepIsBlockCoordinateDescent() throws {
+        try Self.expectSweepIsBlockCoordinateDescent(try Self.rnn())
+    }
+
+    /// 4 steps of 3 inputs, 5 hidden tanh units, 2 outputs, biases; Π_h learned (s = 0.3), Π_y diagonal.
+    static func rnn(hiddenShift: Double = 0) throws -> RecurrentNetwork<Double> {
+        var rng = Xoshiro256(seed: 19)
+        var network = try RecurrentNetwork<Double>(steps: 4, inputSize: 3, hiddenSize: 5, outputSize: 2,
+                                                   hiddenPrecision: .learnedLogVariance(initial: 0.3 + hiddenShift),
+                                                   outputPrecision: .diagonal([0.8, 1.7]), using: &rng)
+        try network.setParameters(hiddenBias: Vector((0..<5).map { _ in rng.normal(standardDeviation: 0.3) }),
+                                  outputBias: Vector([0.2, -0.1]))
+        return network
+    }
+
+    static func expectSweepIsBlockCoordinateDescent<Model: LayeredPCModel>(_ network: Model) throws where Model.Scalar == Double {
         let start = try LayeredChecks.randomState(network, batch: 3, seed: 5)
         let gamma = 0.05
         var expected = start
@@ -166,6 +186,50 @@ struct SequentialAndPrecisionTests {
         #expect(after < 0.5 * before, "output loss \(before) → \(after)")
         #expect(abs(network.precisions[1].logVariance[0] - 0.4) > 1e-3)
         #expect(network.precisions[0].isLearned == false && network.precisions[0].values[1] == 0.6)
+    }
+
+    // MARK: Learned precisions on an RNN
+
+    /// ∂F/∂x with the shared learned hidden precision matches finite differences, and the hidden
+    /// log-variance gradient summed over the time steps matches the finite difference of F_B under
+    /// a uniform shift of s_h; SeqIL with precision learning lowers the output loss.
+    @Test func rnnPrecisionsHaveExactGradientsAndLearn() throws {
+        let network = try Self.rnn()
+        #expect(try LayeredChecks.activityGradientError(network, batch: 2, seed: 14) <= 1e-6)
+        var state = try LayeredChecks.randomState(network, batch: 3, seed: 15)
+        let gradients = try network.parameterGradients(of: &state)
+        let analytic = (0..<4).map { gradients.logVariances[$0]!.elements.reduce(0, +) }.reduce(0, +)
+        #expect(gradients.logVariances.count == 5 && gradients.logVariances[4] == nil)
+        let h = 1e-6
+        var plus = state, minus = state
+        let numeric = (try Self.rnn(hiddenShift: h).freeEnergy(of: &plus) - Self.rnn(hiddenShift: -h).freeEnergy(of: &minus)) / (2 * h)
+        #expect(abs(analytic - numeric) <= 1e-7 * max(1, abs(numeric)), "analytic \(analytic), numeric \(numeric)")
+        #expect(network.parameterCount == 15 + 25 + 10 + 5 + 2 + 5)
+
+        var trained = network
+        let (x, y) = try LayeredChecks.batch(trained, 8, seed: 16)
+        func loss(_ model: RecurrentNetwork<Double>) throws -> Double {
+            var s = try PCState(for: model, batchSize: 8)
+            var w = try LayeredWorkspace(for: model, batchSize: 8, traceCapacity: 0)
+            try s.setInput(x)
+            try model.feedforward(&s, workspace: &w)
+            var total = 0.0
+            for i in 0..<8 { for j in 0..<2 { total += 0.5 * (y[i, j] - s.predictions[5][i, j]) * (y[i, j] - s.predictions[5][i, j]) / 8 } }
+            return total
+        }
+        var learner = try LayeredLearner(for: trained, batchSize: 8, options: LearningOptions(
+            rule: .sequential, inference: InferenceOptions(stepSize: 0.1, maxIterations: 20), optimizer: .adam(learningRate: 0.02),
+            precisionLearningRate: 0.01))
+        let before = try loss(trained)
+        for _ in 0..<40 { try learner.step(&trained, input: x, target: y) }
+        #expect(try loss(trained) < 0.5 * before)
+        #expect(abs(trained.hiddenPrecision.logVariance[0] - 0.3) > 1e-3 && trained.outputPrecision == network.outputPrecision)
+        #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 2, options: LearningOptions(rule: .zeroDivergence)) }
+        var rng = Xoshiro256(seed: 1)
+        #expect(throws: PCCoreError.self) {
+            try RecurrentNetwork<Double>(steps: 2, inputSize: 2, hiddenSize: 2, outputSize: 2, outputEnergy: .crossEntropy,
+                                         outputPrecision: .scalar(2), using: &rng)
+        }
     }
 
     // MARK: Learned precisions on a CNN
