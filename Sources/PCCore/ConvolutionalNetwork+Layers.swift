@@ -110,9 +110,11 @@ extension ConvolutionalNetwork: LayeredPCModel {
             var weight: Matrix<Scalar>? = nil, bias: Vector<Scalar>? = nil
             swap(&weight, &layers[l].weight)
             swap(&bias, &layers[l].bias)
-            optimizer.update(weight: &weight!, bias: &bias, group: group, gradients: gradients, slot: &slot)
-            swap(&weight, &layers[l].weight)
-            swap(&bias, &layers[l].bias)
+            defer {
+                swap(&weight, &layers[l].weight)
+                swap(&bias, &layers[l].bias)
+            }
+            try optimizer.update(weight: &weight!, bias: &bias, group: group, gradients: gradients, slot: &slot)
         }
     }
 }

@@ -28,13 +28,36 @@ extension Optimizer {
         }
     }
 
+    /// Throws unless the moments of `slot` (when this optimiser keeps any) hold `count` values.
+    private func checkMoments(slot k: Int, count n: Int) throws {
+        let fits = (firstMoments.isEmpty || (k < firstMoments.count && firstMoments[k].count == n))
+            && (secondMoments.isEmpty || (k < secondMoments.count && secondMoments[k].count == n))
+        guard fits else {
+            throw PCCoreError.shapeMismatch(what: "optimiser state of slot \(k)", expected: Shape(n, 1),
+                                            got: Shape(k < firstMoments.count ? firstMoments[k].count : 0, 1))
+        }
+    }
+
     /// Starts one optimiser step (advances t of Adam's bias corrections).
     mutating func beginStep() { stepCount += 1 }
 
     /// θ ← update(θ, g) for parameter group `group` (weight slot 2·… in order); `slot` is advanced
     /// past the weight and, when present, the bias.
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` before touching anything when the
+    ///   gradients or this optimiser's moments were made for other parameters (the update loops
+    ///   index all three without bounds checks).
     mutating func update(weight: inout Matrix<Scalar>, bias: inout Vector<Scalar>?, group: Int,
-                         gradients: ParameterGradients<Scalar>, slot: inout Int) {
+                         gradients: ParameterGradients<Scalar>, slot: inout Int) throws {
+        guard group < gradients.weights.count, gradients.weights[group].shape == weight.shape else {
+            throw PCCoreError.shapeMismatch(what: "gradient of parameter group \(group)", expected: weight.shape,
+                                            got: group < gradients.weights.count ? gradients.weights[group].shape : Shape(0, 0))
+        }
+        let biasCount = bias != nil ? gradients.biases[group]?.count : nil
+        if let bias, biasCount != bias.count {
+            throw PCCoreError.shapeMismatch(what: "bias gradient of parameter group \(group)", expected: Shape(bias.count, 1), got: Shape(biasCount ?? 0, 1))
+        }
+        try checkMoments(slot: slot, count: weight.count)
+        if let biasCount { try checkMoments(slot: slot + 1, count: biasCount) }
         let gw = gradients.weights[group]
         weight.withUnsafeMutableStorage { p, _ in
             gw.withUnsafeStorage { g, _ in update(p, g, gw.count, slot: slot) }

@@ -79,8 +79,8 @@ extension RecurrentNetwork: LayeredPCModel {
         optimizer.beginStep()
         var slot = 0
         var none: Vector<Scalar>? = nil
-        optimizer.update(weight: &inputWeight, bias: &hiddenBias, group: 0, gradients: gradients, slot: &slot)
-        optimizer.update(weight: &recurrentWeight, bias: &none, group: 1, gradients: gradients, slot: &slot)
-        optimizer.update(weight: &outputWeight, bias: &outputBias, group: 2, gradients: gradients, slot: &slot)
+        try optimizer.update(weight: &inputWeight, bias: &hiddenBias, group: 0, gradients: gradients, slot: &slot)
+        try optimizer.update(weight: &recurrentWeight, bias: &none, group: 1, gradients: gradients, slot: &slot)
+        try optimizer.update(weight: &outputWeight, bias: &outputBias, group: 2, gradients: gradients, slot: &slot)
     }
 }

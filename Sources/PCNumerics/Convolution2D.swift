@@ -63,6 +63,9 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     public struct Workspace<Scalar: PCScalar>: Sendable {
         /// The batch size these buffers serve.
         public let batch: Int
+        /// The geometry the buffers were sized for; every call checks it is its own, since the
+        /// kernels index the buffers by the geometry without bounds checks.
+        let geometry: Convolution2D
         /// Unfolded patches, (batch·oh·ow × C·kh·kw).
         var columns: Matrix<Scalar>
         /// Gradient with respect to the patches, (batch·oh·ow × C·kh·kw).
@@ -74,7 +77,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     /// Allocates the scratch buffers for batches of `batch` images.
     public func makeWorkspace<Scalar: PCScalar>(batch: Int, of _: Scalar.Type = Scalar.self) throws -> Workspace<Scalar> {
         let rows = batch * outputPixels
-        return Workspace(batch: batch,
+        return Workspace(batch: batch, geometry: self,
                          columns: try Matrix(rows: rows, columns: patchSize),
                          columnGradient: try Matrix(rows: rows, columns: patchSize),
                          pixelMajor: try Matrix(rows: rows, columns: outputChannels))
@@ -83,6 +86,12 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     private func check<Scalar>(_ m: Matrix<Scalar>, features: Int, batch: Int, _ what: String) throws {
         guard m.rows == batch, m.columns == features else {
             throw NumericsError.shapeMismatch(operation: "Convolution2D \(what)", expected: Shape(batch, features), got: m.shape)
+        }
+    }
+
+    private func checkWorkspace<Scalar>(_ workspace: Workspace<Scalar>) throws {
+        guard workspace.geometry == self else {
+            throw NumericsError.invalidArgument("Convolution2D: a workspace made for another convolution (\(workspace.geometry)) was passed to \(self)")
         }
     }
 
@@ -100,6 +109,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     ///   - output: y, (batch × outputChannels·oh·ow).
     public func forward<Scalar: PCScalar>(_ input: Matrix<Scalar>, weights: Matrix<Scalar>, bias: Vector<Scalar>?,
                                           into output: inout Matrix<Scalar>, workspace: inout Workspace<Scalar>) throws {
+        try checkWorkspace(workspace)
         let batch = workspace.batch
         try check(input, features: inputFeatures, batch: batch, "input")
         try check(output, features: outputFeatures, batch: batch, "output")
@@ -120,6 +130,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
     ///   - inputGradient: dx, (batch × C·H·W).
     public func backwardInput<Scalar: PCScalar>(_ outputGradient: Matrix<Scalar>, weights: Matrix<Scalar>, beta: Scalar = 0,
                                                 into inputGradient: inout Matrix<Scalar>, workspace: inout Workspace<Scalar>) throws {
+        try checkWorkspace(workspace)
         let batch = workspace.batch
         try check(outputGradient, features: outputFeatures, batch: batch, "output gradient")
         try check(inputGradient, features: inputFeatures, batch: batch, "input gradient")
@@ -146,6 +157,7 @@ public struct Convolution2D: Sendable, Hashable, Codable {
         input: Matrix<Scalar>, outputGradient: Matrix<Scalar>, alpha: Scalar, weights: inout Matrix<Scalar>,
         bias: UnsafeMutablePointer<Vector<Scalar>>? = nil, workspace: inout Workspace<Scalar>
     ) throws {
+        try checkWorkspace(workspace)
         let batch = workspace.batch
         try check(input, features: inputFeatures, batch: batch, "input")
         try check(outputGradient, features: outputFeatures, batch: batch, "output gradient")

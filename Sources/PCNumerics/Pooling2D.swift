@@ -39,11 +39,20 @@ public struct Pooling2D: Sendable, Hashable, Codable {
     /// The positions of the maxima of the last forward pass, (batch × outputFeatures).
     public struct Workspace: Sendable {
         public let batch: Int
+        /// The geometry the positions belong to; every call checks it is its own, since the
+        /// kernels index the input by the recorded positions without bounds checks.
+        let geometry: Pooling2D
         var argmax: [Int32]
     }
 
     public func makeWorkspace(batch: Int) -> Workspace {
-        Workspace(batch: batch, argmax: [Int32](repeating: 0, count: batch * outputFeatures))
+        Workspace(batch: batch, geometry: self, argmax: [Int32](repeating: 0, count: batch * outputFeatures))
+    }
+
+    private func checkWorkspace(_ workspace: Workspace) throws {
+        guard workspace.geometry == self else {
+            throw NumericsError.invalidArgument("Pooling2D: a workspace made for another pooling (\(workspace.geometry)) was passed to \(self)")
+        }
     }
 
     private var modeCode: Int32 { mode == .average ? 0 : 1 }
@@ -54,6 +63,7 @@ public struct Pooling2D: Sendable, Hashable, Codable {
     ///   - output: y, (batch × C·oh·ow).
     public func forward<Scalar: PCScalar>(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>,
                                           workspace: inout Workspace) throws {
+        try checkWorkspace(workspace)
         guard input.rows == workspace.batch, input.columns == inputFeatures else {
             throw NumericsError.shapeMismatch(operation: "Pooling2D input", expected: Shape(workspace.batch, inputFeatures), got: input.shape)
         }
@@ -73,6 +83,7 @@ public struct Pooling2D: Sendable, Hashable, Codable {
     /// dy to the recorded maximum of the last ``forward(_:into:workspace:)``).
     public func backward<Scalar: PCScalar>(_ outputGradient: Matrix<Scalar>, beta: Scalar = 0,
                                            into inputGradient: inout Matrix<Scalar>, workspace: Workspace) throws {
+        try checkWorkspace(workspace)
         guard outputGradient.rows == workspace.batch, outputGradient.columns == outputFeatures else {
             throw NumericsError.shapeMismatch(operation: "Pooling2D output gradient", expected: Shape(workspace.batch, outputFeatures),
                                               got: outputGradient.shape)

@@ -434,6 +434,28 @@ struct SequentialAndPrecisionTests {
         #expect(energies.last! < 0.7 * energies[0], "settled F_B \(energies[0]) → \(energies.last!)")
     }
 
+    /// A learner made for one CNN refuses another whose sizes match but whose kernels differ
+    /// (3×3 padding 1 against 5×5 padding 2): a typed error, both networks untouched.
+    @Test func learnerRefusesANetworkOfOtherParameterShapes() throws {
+        func network(kernel: Int) throws -> ConvolutionalNetwork<Double> {
+            var rng = Xoshiro256(seed: 3)
+            let conv = try Convolution2D(inputChannels: 1, inputHeight: 5, inputWidth: 5, outputChannels: 2,
+                                         kernelHeight: kernel, kernelWidth: kernel, padding: kernel / 2)
+            return try ConvolutionalNetwork<Double>(layers: [
+                .convolution(conv, using: &rng), .dense(inputSize: 50, outputSize: 3, inputActivation: .tanh, using: &rng)])
+        }
+        let small = try network(kernel: 3)
+        var large = try network(kernel: 5)
+        #expect(small.sizes == large.sizes)
+        let before = large
+        let (x, y) = try LayeredChecks.batch(small, 4, seed: 1)
+        for optimizer in [OptimizerKind.sgd(learningRate: 0.1), .adam(learningRate: 0.01)] {
+            var learner = try LayeredLearner(for: small, batchSize: 4, options: LearningOptions(rule: .il, optimizer: optimizer))
+            #expect(throws: (any Error).self) { try learner.step(&large, input: x, target: y) }
+            #expect(large == before)
+        }
+    }
+
     // MARK: Allocations
 
     /// A training step with SeqIL and learned precisions allocates nothing after warm-up, on the
