@@ -5,7 +5,7 @@ import PCNumerics
 ///
 /// Rules: ``LearningRule/il`` (settle with gradient descent, momentum or SeqIL sweeps, then ∂F_B/∂θ
 /// at the final state, and a step of ``LearningOptions/precisionLearningRate`` on learned
-/// precisions), ``LearningRule/sequential`` (SeqIL), ``LearningRule/zeroDivergence`` (Z-IL, equal
+/// precisions), ``LearningRule/sequential`` (SeqIL), ``LearningRule/ipc`` (iPC), ``LearningRule/zeroDivergence`` (Z-IL, equal
 /// to backprop) and ``LearningRule/backprop`` (these two need unit precisions).
 ///
 /// ```swift
@@ -26,13 +26,13 @@ public struct LayeredLearner<Model: LayeredPCModel>: Sendable {
     public var gradients: ParameterGradients<Scalar>
 
     /// A learner for `model` and batches of exactly `batchSize` samples.
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for rules other than IL, SeqIL, Z-IL and backprop,
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for rules other than IL, SeqIL, iPC, Z-IL and backprop,
     ///   for Z-IL or backprop on a model with precisions, for output nudging or the MQ optimiser.
     public init(for model: Model, batchSize: Int, options: LearningOptions) throws {
         switch options.rule {
-        case .il, .sequential: break
+        case .il, .sequential, .ipc: break
         case .zeroDivergence, .backprop: try model.requireUnitPrecisions("\(options.rule)")
-        default: throw PCCoreError.unsupported("rule \(options.rule) is implemented for dense PCNetwork only (use il, sequential, zeroDivergence or backprop)")
+        default: throw PCCoreError.unsupported("rule \(options.rule) is implemented for dense PCNetwork only (use il, sequential, ipc, zeroDivergence or backprop)")
         }
         guard options.outputNudging == nil else { throw PCCoreError.unsupported("output nudging is implemented for dense PCNetwork only") }
         var options = options
@@ -63,6 +63,8 @@ public struct LayeredLearner<Model: LayeredPCModel>: Sendable {
         case .backprop:
             let loss = try model.backpropGradients(&state, workspace: &workspace, into: &gradients)
             result = BatchResult(energy: loss, finalEnergy: loss, iterations: 0, diverged: false)
+        case .ipc:
+            return try incremental(&model)
         default:
             let report = try model.settle(&state, workspace: &workspace, options: options.inference)
             try model.parameterGradients(state, workspace: &workspace, into: &gradients)
@@ -74,5 +76,28 @@ public struct LayeredLearner<Model: LayeredPCModel>: Sendable {
             try model.updatePrecisions(gradients, learningRate: options.precisionLearningRate)
         }
         return result
+    }
+
+    /// iPC (<doc:LearningRules#Incremental-PC>): from the feedforward state, T times: ∂F/∂x and
+    /// ∂F/∂θ from the same snapshot, then x ← x − γ ∂F/∂x for the hidden layers, one optimiser step
+    /// on θ (and one precision step), and every prediction refreshed with the new parameters.
+    private mutating func incremental(_ model: inout Model) throws -> BatchResult {
+        let L = model.depth
+        let gamma = Scalar(options.inference.stepSize)
+        try model.feedforward(&state, workspace: &workspace)
+        var first = 0.0, last = 0.0
+        for t in 0...options.inference.maxIterations {
+            let energy = try model.computeErrors(&state, &workspace)
+            if t == 0 { first = energy }
+            last = energy
+            if t == options.inference.maxIterations { break }
+            try model.activityGradients(state, &workspace)
+            try model.parameterGradients(state, workspace: &workspace, into: &gradients)
+            for l in Swift.stride(from: 1, to: L, by: 1) { try state.activities[l].add(workspace.buffers.gradients[l], scaledBy: -gamma) }
+            try model.applyGradients(gradients, optimizer: &optimizer)
+            if options.precisionLearningRate > 0 { try model.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+            try model.refreshAll(&state, &workspace)
+        }
+        return BatchResult(energy: first, finalEnergy: last, iterations: options.inference.maxIterations, diverged: !last.isFinite)
     }
 }

@@ -27,7 +27,11 @@ extension Optimizer {
     /// Applies one update to `graph`'s weights and biases from `gradients` (∂F_B/∂θ).
     /// Masked weights have zero gradients, so no rule moves them (Adam's moments stay 0; AdamW's
     /// decay of a zero weight is zero).
-    public mutating func step(_ graph: inout PCGraph<Scalar>, gradients: PCGraphGradients<Scalar>) {
+    /// - Throws: ``PCCoreError/shapeMismatch(what:expected:got:)`` before touching anything when
+    ///   `gradients` or this optimiser's state were made for another graph (the update loops index
+    ///   the parameters, gradients and moments without bounds checks).
+    public mutating func step(_ graph: inout PCGraph<Scalar>, gradients: PCGraphGradients<Scalar>) throws {
+        try checkFits(graph, gradients)
         stepCount += 1
         var slot = 0
         for e in graph.edges.indices where graph.edges[e].weight != nil {
@@ -45,6 +49,39 @@ extension Optimizer {
                 }
             }
             slot += 1
+        }
+    }
+
+    /// Checks `gradients` and the optimiser's state against `graph`'s parameter tensors (no allocation).
+    func checkFits(_ graph: PCGraph<Scalar>, _ gradients: PCGraphGradients<Scalar>) throws {
+        guard gradients.weights.count == graph.edges.count, gradients.biases.count == graph.nodes.count else {
+            throw PCCoreError.shapeMismatch(what: "graph gradients (edges, nodes)", expected: Shape(graph.edges.count, graph.nodes.count),
+                                            got: Shape(gradients.weights.count, gradients.biases.count))
+        }
+        var slot = 0
+        func check(_ count: Int, _ gradientCount: Int?, _ what: String) throws {
+            guard gradientCount == count else {
+                throw PCCoreError.shapeMismatch(what: "gradient of \(what)", expected: Shape(count, 1), got: Shape(gradientCount ?? 0, 1))
+            }
+            let moments = (firstMoments.isEmpty || (slot < firstMoments.count && firstMoments[slot].count == count))
+                && (secondMoments.isEmpty || (slot < secondMoments.count && secondMoments[slot].count == count))
+                && (layerScales.isEmpty || slot < layerScales.count)
+            guard moments else {
+                throw PCCoreError.shapeMismatch(what: "optimiser state of \(what)", expected: Shape(count, 1),
+                                                got: Shape(slot < firstMoments.count ? firstMoments[slot].count : 0, 1))
+            }
+            slot += 1
+        }
+        for e in graph.edges.indices {
+            guard let w = graph.edges[e].weight else { continue }
+            guard gradients.weights[e]?.shape == w.shape else {
+                throw PCCoreError.shapeMismatch(what: "gradient of edge \(e)", expected: w.shape, got: gradients.weights[e]?.shape ?? Shape(0, 0))
+            }
+            try check(w.count, gradients.weights[e]?.count, "edge \(e)")
+        }
+        for v in graph.nodes.indices {
+            guard let b = graph.nodes[v].bias else { continue }
+            try check(b.count, gradients.biases[v]?.count, "the bias of \(graph.nodes[v].name)")
         }
     }
 

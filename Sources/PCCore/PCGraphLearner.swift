@@ -1,7 +1,7 @@
 import Foundation
 import PCNumerics
 
-/// Trains a ``PCGraph`` one batch at a time with IL or SeqIL (<doc:GraphsAndMuPC#Graph-energy>): settle the
+/// Trains a ``PCGraph`` one batch at a time with IL, SeqIL or iPC (<doc:GraphsAndMuPC#Graph-energy>): settle the
 /// free units, then one optimiser step on ∂F_B/∂θ at the settled state and, for nodes with a learned
 /// precision, one step of rate ``LearningOptions/precisionLearningRate`` on their log-variances. Owns the batch's state,
 /// workspace, gradients and optimiser, all sized once.
@@ -25,11 +25,11 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
     public var gradients: PCGraphGradients<Scalar>
 
     /// A learner for `graph` and batches of exactly `batchSize` samples.
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for a rule other than IL or SeqIL, or output nudging (graphs have no
+    /// - Throws: ``PCCoreError/unsupported(_:)`` for a rule other than IL, SeqIL or iPC, or output nudging (graphs have no
     ///   designated output), ``PCCoreError/invalidOption(name:reason:)`` for bad sizes or optimiser settings.
     public init(for graph: PCGraph<Scalar>, batchSize: Int, options: LearningOptions) throws {
-        guard options.rule == .il || options.rule == .sequential else {
-            throw PCCoreError.unsupported("graph learning implements the IL and SeqIL rules (got \(options.rule))")
+        guard options.rule == .il || options.rule == .sequential || options.rule == .ipc else {
+            throw PCCoreError.unsupported("graph learning implements the IL, SeqIL and iPC rules (got \(options.rule))")
         }
         guard options.outputNudging == nil else { throw PCCoreError.unsupported("output nudging is defined for layered networks only") }
         var options = options
@@ -48,12 +48,46 @@ public struct PCGraphLearner<Scalar: PCScalar>: Sendable {
     /// - Returns: F_B before and after inference, the iterations and whether inference diverged.
     @discardableResult
     public mutating func step(_ graph: inout PCGraph<Scalar>, clamps: PCGraphClamps<Scalar>) throws -> BatchResult {
+        if options.rule == .ipc { return try incremental(&graph, clamps: clamps) }
         let report = try graph.settle(&state, workspace: &workspace, clamps: clamps, options: options.inference)
         try graph.parameterGradients(state, workspace: workspace, into: &gradients)
         try optimizer.step(&graph, gradients: gradients)
         if options.precisionLearningRate > 0 { try graph.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
         return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,
                            iterations: report.iterations, diverged: report.diverged)
+    }
+
+    /// iPC (<doc:LearningRules#Incremental-PC>) on a graph: from the feedforward state (acyclic) or
+    /// the activities given (`.keep`), T times: ∂F/∂x and ∂F/∂θ from the same snapshot, then the
+    /// free units step down their gradient, one optimiser step on θ (and one precision step), and
+    /// every rate and prediction is refreshed.
+    private mutating func incremental(_ graph: inout PCGraph<Scalar>, clamps: PCGraphClamps<Scalar>) throws -> BatchResult {
+        try graph.checkFit(state, workspace, clamps)
+        switch options.inference.initialization {
+        case .feedforward: try graph.feedforward(&state, workspace: &workspace, clamps: clamps)
+        case .keep: try graph.refreshAll(&state, &workspace)
+        }
+        let gamma = Scalar(options.inference.stepSize)
+        var first = 0.0, last = 0.0
+        for t in 0...options.inference.maxIterations {
+            let energy = graph.computeErrors(&state, &workspace)
+            if t == 0 { first = energy }
+            last = energy
+            if t == options.inference.maxIterations { break }
+            try graph.activityGradients(state, &workspace, clamps: clamps)
+            try graph.parameterGradients(state, workspace: workspace, into: &gradients)
+            for v in graph.nodes.indices where clamps.hasFreeUnits(v) {
+                if case .masked(let mask) = clamps.nodes[v] {
+                    descendFreeUnits(&state.activities[v], gradient: workspace.buffers.gradients[v], stepSize: gamma, mask: mask)
+                } else {
+                    descendFreeUnits(&state.activities[v], gradient: workspace.buffers.gradients[v], stepSize: gamma, mask: nil)
+                }
+            }
+            try optimizer.step(&graph, gradients: gradients)
+            if options.precisionLearningRate > 0 { try graph.updatePrecisions(gradients, learningRate: options.precisionLearningRate) }
+            try graph.refreshAll(&state, &workspace)
+        }
+        return BatchResult(energy: first, finalEnergy: last, iterations: options.inference.maxIterations, diverged: !last.isFinite)
     }
 }
 

@@ -42,8 +42,8 @@ struct LayeredEngineTests {
 
     /// A PCNetwork is itself a LayeredPCModel (one workspace type: InferenceWorkspace is
     /// LayeredWorkspace<PCNetwork>): LayeredLearner's generic loop on it agrees with PCLearner's
-    /// dense engine (its fused kernel where that applies), for IL and SeqIL with learned precisions.
-    @Test(arguments: [LearningRule.il, .sequential])
+    /// dense engine (its fused kernel where that applies), for IL, SeqIL and iPC with learned precisions.
+    @Test(arguments: [LearningRule.il, .sequential, .ipc])
     func pcNetworkOnTheLayeredEngineMatchesTheDenseEngine(rule: LearningRule) throws {
         var rng = Xoshiro256(seed: 29)
         var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),

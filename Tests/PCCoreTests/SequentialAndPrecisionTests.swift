@@ -293,9 +293,9 @@ struct SequentialAndPrecisionTests {
 
     // MARK: Graphs
 
-    /// A PCNetwork with learned precisions as a chain graph: the graph learner with SeqIL and with
-    /// IL matches the dense learner (energies, weight, bias and log-variance gradients, precisions).
-    @Test(arguments: [LearningRule.il, .sequential])
+    /// A PCNetwork with learned precisions as a chain graph: the graph learner with IL, SeqIL and
+    /// iPC matches the dense learner (energies, weight, bias and log-variance gradients, precisions).
+    @Test(arguments: [LearningRule.il, .sequential, .ipc])
     func chainGraphWithLearnedPrecisionsMatchesPCNetwork(rule: LearningRule) throws {
         var rng = Xoshiro256(seed: 31)
         var dense = try PCNetwork<Double>(sizes: [3, 5, 4, 2], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
@@ -456,12 +456,40 @@ struct SequentialAndPrecisionTests {
         }
     }
 
+    /// iPC trains a real CNN (conv + max pool, learned precisions): the output loss halves in 30 steps.
+    @Test func cnnLearnsWithIPC() throws {
+        var network = try Self.cnn(precisions: Self.cnnPrecisions)
+        let (x, y) = try LayeredChecks.batch(network, 8, seed: 9)
+        var learner = try LayeredLearner(for: network, batchSize: 8, options: LearningOptions(
+            rule: .ipc, inference: InferenceOptions(stepSize: 0.1, maxIterations: 10), optimizer: .adam(learningRate: 0.005),
+            precisionLearningRate: 0.001))
+        let before = try Self.outputLoss(network, x, y)
+        for _ in 0..<30 { try learner.step(&network, input: x, target: y) }
+        let after = try Self.outputLoss(network, x, y)
+        #expect(after < 0.5 * before, "output loss \(before) → \(after)")
+    }
+
+    /// A graph optimiser step with gradients or moments made for another graph is a typed error
+    /// and leaves the graph as it was.
+    @Test func graphOptimiserRefusesGradientsOfAnotherGraph() throws {
+        var graph = try Self.cyclicGraph(h: .identity, o: .identity)
+        let before = graph
+        var rng = Xoshiro256(seed: 4)
+        let other = try PCGraph<Double>.fullyConnected(size: 30, activation: .tanh, using: &rng)
+        var adam = try Optimizer<Double>(.adam(learningRate: 0.1), for: graph)
+        #expect(throws: PCCoreError.self) { try adam.step(&graph, gradients: PCGraphGradients(for: other)) }
+        var foreign = try Optimizer<Double>(.adam(learningRate: 0.1), for: other)
+        #expect(throws: PCCoreError.self) { try foreign.step(&graph, gradients: PCGraphGradients(for: graph)) }
+        #expect(graph == before)
+        try adam.step(&graph, gradients: PCGraphGradients(for: graph))
+    }
+
     // MARK: Allocations
 
     /// A training step with SeqIL and learned precisions allocates nothing after warm-up, on the
     /// digits CNN and on a cyclic graph (Float; in debug builds the count must only stay constant,
     /// as for the dense learner's steps).
-    @Test(arguments: [LearningRule.il, .sequential])
+    @Test(arguments: [LearningRule.il, .sequential, .ipc])
     func stepsWithLearnedPrecisionsDoNotAllocate(rule: LearningRule) throws {
         #expect(pck_allocation_counter_active() == 1)
         func expectConstant(_ label: String, _ step: () throws -> Void) throws {
