@@ -42,20 +42,23 @@ func residualPCBenchmarks(repeats: Int) throws -> [BenchResult] {
         results.append(BenchResult(name: "mupc128_il_allocations_per_step", value: allocations, unit: "allocations/step"))
     }
 
-    // Inference alone, and its allocations per iteration.
+    // Inference alone (GD, then SeqIL's sweep over the 130 nodes in reverse topological order),
+    // and its allocations per iteration.
     var state = try PCGraphState(for: initial.graph, batchSize: B)
     var workspace = try PCGraphWorkspace(for: initial.graph, batchSize: B)
     try state.setActivity(initial.inputNode, train.features.rows(0..<B))
     try state.setActivity(initial.outputNode, train.targets.rows(0..<B))
-    let short = try InferenceOptions(stepSize: 0.2, maxIterations: 20), long = try InferenceOptions(stepSize: 0.2, maxIterations: 40)
-    let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) {
-        _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: short)
-    }, repeats: repeats) { _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: short) }
-    results.append(BenchResult(name: "mupc128_settle_T20_ms", value: median(settleSamples) / 1e6, unit: "ms"))
-    if let a20 = allocationsPerCall(calls: 10, { _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: short) }),
-       let a40 = allocationsPerCall(calls: 10, { _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: long) }) {
-        results.append(BenchResult(name: "mupc128_allocations_per_inference_iteration", value: (a40 - a20) / 20,
-                                   unit: "allocations/iteration", details: ["per_settle_T20": a20]))
+    for (label, method) in [("", InferenceMethod.gradientDescent), ("seqil_", .sequential)] {
+        let short = try InferenceOptions(stepSize: 0.2, maxIterations: 20, method: method)
+        let long = try InferenceOptions(stepSize: 0.2, maxIterations: 40, method: method)
+        func settle(_ options: InferenceOptions) { _ = try! initial.graph.settle(&state, workspace: &workspace, clamps: clamps, options: options) }
+        let settleSamples = measureNanosecondsPerCall(iterations: calibrateIterations(targetSeconds: 0.2) { settle(short) },
+                                                      repeats: repeats) { settle(short) }
+        results.append(BenchResult(name: "mupc128_\(label)settle_T20_ms", value: median(settleSamples) / 1e6, unit: "ms"))
+        if let a20 = allocationsPerCall(calls: 10, { settle(short) }), let a40 = allocationsPerCall(calls: 10, { settle(long) }) {
+            results.append(BenchResult(name: "mupc128_\(label)allocations_per_inference_iteration", value: (a40 - a20) / 20,
+                                       unit: "allocations/iteration", details: ["per_settle_T20": a20]))
+        }
     }
     return results
 }

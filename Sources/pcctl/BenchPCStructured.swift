@@ -2,7 +2,7 @@ import PCCore
 import PCNumerics
 
 /// `pcctl bench pc` entries of the convolutional and recurrent digits networks (Float, batch 64,
-/// T = 20, GD γ = 0.1, Adam): ms per IL training batch, ms per settle, and allocations per
+/// T = 20, GD γ = 0.1, Adam): ms per IL, SeqIL, iPC, Z-IL and backprop training batch, ms per settle, and allocations per
 /// inference iteration (settles of 40 and 20 iterations, difference / 20).
 func structuredPCBenchmarks(repeats: Int) throws -> [BenchResult] {
     let (train, _) = try Digits.split(as: Float.self)
@@ -15,7 +15,7 @@ func structuredPCBenchmarks(repeats: Int) throws -> [BenchResult] {
     return results
 }
 
-/// ms per IL batch (gather included), ms per Z-IL and backprop batch, ms per settle (T = 20), and
+/// ms per IL, SeqIL and iPC batch (gather included), ms per Z-IL and backprop batch, ms per settle (T = 20), and
 /// allocations per inference iteration for one layered model.
 private func benchmark<Model: LayeredPCModel>(_ initial: Model, name: String, train: Dataset<Float>, repeats: Int) throws -> [BenchResult]
 where Model.Scalar == Float {
@@ -27,7 +27,7 @@ where Model.Scalar == Float {
     var generator = Xoshiro256(seed: 1)
     generator.shuffle(&order)
     let batches = train.count / B
-    for (rule, label) in [(LearningRule.il, "il"), (.zeroDivergence, "zil"), (.backprop, "backprop")] {
+    for (rule, label) in [(LearningRule.il, "il"), (.sequential, "seqil"), (.ipc, "ipc"), (.zeroDivergence, "zil"), (.backprop, "backprop")] {
         var model = initial
         var learner = try LayeredLearner(for: model, batchSize: B, options: LearningOptions(rule: rule))
         var batch = 0

@@ -27,13 +27,7 @@ struct LayeredEngineTests {
                                            optimizer: .adam(learningRate: 0.01))
         var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
         var layeredLearner = try LayeredLearner(for: layered, batchSize: 5, options: learning)
-        for _ in 0..<3 {
-            let a = try denseLearner.step(&dense, input: x, target: y)
-            let b = try layeredLearner.step(&layered, input: x, target: y)
-            #expect(abs(a.energy - b.energy) <= 1e-12 * abs(a.energy))
-            #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy))
-            #expect(Fixtures.relativeDifference(layeredLearner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12)
-        }
+        try expectLearnersAgree(&dense, &denseLearner, &layered, &layeredLearner, input: x, target: y)
         #expect(Fixtures.relativeDifference(layered.flatParameters, Fixtures.parameters(dense)) <= 1e-12)
         for l in 1..<3 {
             #expect(Fixtures.relativeDifference(layeredLearner.state.activities[l].elements, denseLearner.state.activities[l].elements) <= 1e-12)
@@ -55,13 +49,7 @@ struct LayeredEngineTests {
                                            optimizer: .adam(learningRate: 0.01), precisionLearningRate: 0.05)
         var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
         var layeredLearner = try LayeredLearner(for: generic, batchSize: 5, options: learning)
-        for _ in 0..<3 {
-            let a = try denseLearner.step(&dense, input: x, target: y)
-            let b = try layeredLearner.step(&generic, input: x, target: y)
-            #expect(abs(a.energy - b.energy) <= 1e-12 * abs(a.energy))
-            #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy))
-            #expect(Fixtures.relativeDifference(layeredLearner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12)
-        }
+        try expectLearnersAgree(&dense, &denseLearner, &generic, &layeredLearner, input: x, target: y)
         #expect(Fixtures.relativeDifference(Fixtures.parameters(generic), Fixtures.parameters(dense)) <= 1e-12)
     }
 }

@@ -168,3 +168,19 @@ func expectSettlesDoNotAllocate(methods: [InferenceMethod], iterations: (short: 
         #expect(long == 0, "\(method): a whole settle allocated \(long) times", sourceLocation: sourceLocation)
     }
 }
+
+/// `steps` learning steps of a dense PCLearner and a LayeredLearner on the same batch agree: the
+/// energies before and after inference, the iterations and every gradient to 1e-12 (Double).
+func expectLearnersAgree<Model: LayeredPCModel>(_ dense: inout PCNetwork<Double>, _ denseLearner: inout PCLearner<Double>,
+                                                _ model: inout Model, _ learner: inout LayeredLearner<Model>,
+                                                input x: Matrix<Double>, target y: Matrix<Double>, steps: Int = 3,
+                                                sourceLocation: SourceLocation = #_sourceLocation) throws where Model.Scalar == Double {
+    for _ in 0..<steps {
+        let a = try denseLearner.step(&dense, input: x, target: y)
+        let b = try learner.step(&model, input: x, target: y)
+        #expect(abs(a.energy - b.energy) <= 1e-12 * abs(a.energy), sourceLocation: sourceLocation)
+        #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy), sourceLocation: sourceLocation)
+        #expect(a.iterations == b.iterations, sourceLocation: sourceLocation)
+        #expect(Fixtures.relativeDifference(learner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12, sourceLocation: sourceLocation)
+    }
+}
