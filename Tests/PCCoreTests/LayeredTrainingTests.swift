@@ -46,7 +46,7 @@ struct LayeredTrainingTests {
     @Test func unsupportedRulesAreRefused() throws {
         var rng = Xoshiro256(seed: 0)
         let network = try RecurrentNetwork<Float>(steps: 2, inputSize: 2, hiddenSize: 3, outputSize: 2, using: &rng)
-        #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .ipc)) }
+        #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, outputNudging: 0.1)) }
         #expect(throws: PCCoreError.self) {
             try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, optimizer: .mq(alpha: 0.01)))
         }
