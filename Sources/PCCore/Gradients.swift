@@ -136,9 +136,14 @@ extension PCNetwork {
         if gradients.biases[l - 1] != nil {
             try e.sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)
         }
+        let precision = layers[l - 1].precision
+        guard l - 1 < gradients.logVariances.count, (gradients.logVariances[l - 1]?.count ?? precision.count) == precision.count,
+              (gradients.logVariances[l - 1] == nil) == !precision.isLearned else {
+            throw PCCoreError.shapeMismatch(what: "log-variance gradient of layer \(l)", expected: Shape(precision.isLearned ? precision.count : 0, 1),
+                                            got: Shape(l - 1 < gradients.logVariances.count ? gradients.logVariances[l - 1]?.count ?? 0 : 0, 1))
+        }
         if gradients.logVariances[l - 1] != nil {
-            writeLogVarianceGradient(errors: state.errors[l], precision: layers[l - 1].precision, scale: scale,
-                                     into: &gradients.logVariances[l - 1]!)
+            writeLogVarianceGradient(errors: state.errors[l], precision: precision, scale: scale, into: &gradients.logVariances[l - 1]!)
         }
     }
 
