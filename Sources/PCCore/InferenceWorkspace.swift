@@ -9,9 +9,3 @@ import PCNumerics
 /// ```
 public typealias InferenceWorkspace<Scalar: PCScalar> = LayeredWorkspace<PCNetwork<Scalar>>
 
-extension LayeredWorkspace {
-    /// Whether this workspace fits `network` and `state` (no allocation).
-    func fits(_ network: PCNetwork<Scalar>, _ state: PCState<Scalar>) -> Bool {
-        state.batchSize == batchSize && network.matchesSizes(sizes)
-    }
-}

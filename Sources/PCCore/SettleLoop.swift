@@ -53,13 +53,6 @@ extension InferenceOptions {
         return nil
     }
 
-    /// The momentum m of an engine that moves every free activity from one snapshot (`nil` for
-    /// plain gradient descent).
-    /// - Throws: ``PCCoreError/unsupported(_:)`` with `sequentialUnsupported` for SeqIL.
-    func synchronousMomentum<Scalar: PCScalar>(_ scalar: Scalar.Type, sequentialUnsupported: String) throws -> Scalar? {
-        if case .sequential = method { throw PCCoreError.unsupported(sequentialUnsupported) }
-        return momentum(scalar)
-    }
 }
 
 /// The next iterate of one layer's (or node's) free activities: spare ← x − γ g, or with momentum

@@ -5,10 +5,12 @@ import PCNumerics
 /// The layered engine against the dense core: a ConvolutionalNetwork made only of dense layers is the
 /// same model as a PCNetwork, so settles, IL gradients and Adam steps must agree (Double, ≤ 1e-12).
 struct LayeredEngineTests {
-    func pair(output: OutputEnergy) throws -> (PCNetwork<Double>, ConvolutionalNetwork<Double>) {
+    /// A 4-6-5-3 tanh PCNetwork with random biases and the same model as a ConvolutionalNetwork of
+    /// dense layers, both with the given precisions (default identity).
+    static func pair(output: OutputEnergy, precisions: [PrecisionSpecification]? = nil) throws -> (PCNetwork<Double>, ConvolutionalNetwork<Double>) {
         var rng = Xoshiro256(seed: 17)
         var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
-                                          outputEnergy: output, using: &rng)
+                                          outputEnergy: output, precisions: precisions, using: &rng)
         for l in dense.layers.indices {
             try dense.setBias(try Vector((0..<dense.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) }), layer: l)
         }
@@ -16,12 +18,12 @@ struct LayeredEngineTests {
             try ConvolutionalLayer<Double>(kind: .dense(inputSize: layer.inputSize, outputSize: layer.outputSize),
                                            inputActivation: l == 0 ? .identity : .tanh, weight: layer.weight, bias: layer.bias)
         }
-        return (dense, try ConvolutionalNetwork(layers: layers, outputEnergy: output))
+        return (dense, try ConvolutionalNetwork(layers: layers, outputEnergy: output, precisions: precisions))
     }
 
     @Test(arguments: [OutputEnergy.squaredError, .crossEntropy])
     func denseChainMatchesPCNetwork(output: OutputEnergy) throws {
-        var (dense, layered) = try pair(output: output)
+        var (dense, layered) = try Self.pair(output: output)
         let (x, y) = try LayeredChecks.batch(layered, 5, seed: 3)
         let learning = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
                                            optimizer: .adam(learningRate: 0.01))

@@ -71,18 +71,8 @@ struct SequentialAndPrecisionTests {
     /// precisions agree to 1e-12 over three steps.
     @Test(arguments: [LearningRule.il, .sequential])
     func denseChainWithLearnedPrecisionsMatchesPCNetwork(rule: LearningRule) throws {
-        var rng = Xoshiro256(seed: 17)
         let specifications: [PrecisionSpecification] = [.learnedLogVariance(initial: 0.2), .learnedLogVariance(initial: -0.3), .learnedLogVariance(initial: 0.1)]
-        var dense = try PCNetwork<Double>(sizes: [4, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6),
-                                          precisions: specifications, using: &rng)
-        for l in dense.layers.indices {
-            try dense.setBias(try Vector((0..<dense.layers[l].outputSize).map { _ in rng.normal(standardDeviation: 0.3) }), layer: l)
-        }
-        let layers = try dense.layers.enumerated().map { l, layer in
-            try ConvolutionalLayer<Double>(kind: .dense(inputSize: layer.inputSize, outputSize: layer.outputSize),
-                                           inputActivation: l == 0 ? .identity : .tanh, weight: layer.weight, bias: layer.bias)
-        }
-        var layered = try ConvolutionalNetwork(layers: layers, precisions: specifications)
+        var (dense, layered) = try LayeredEngineTests.pair(output: .squaredError, precisions: specifications)
         let (x, y) = try LayeredChecks.batch(layered, 5, seed: 3)
         let learning = try LearningOptions(rule: rule, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
                                            optimizer: .adam(learningRate: 0.01), precisionLearningRate: 0.05)
