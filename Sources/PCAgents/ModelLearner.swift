@@ -87,7 +87,7 @@ public struct ModelLearner: Sendable {
     /// Transitions in ``onlineError``.
     var onlineCount = 0
 
-    var learner: PCLearner<Double>
+    var learner: PCLearner<PCNetwork<Double>>
     var generator: Xoshiro256
     var training: TransitionMemory
     var heldOut: TransitionMemory

@@ -25,7 +25,7 @@ public struct ConvolutionalNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// The parameter group of each layer (index into ``ParameterGradients``), `nil` for pooling. (L)
     public let parameterGroups: [Int?]
     /// Π_ℓ of each layer's error, `precisions[ℓ − 1]` over its n_ℓ units. (L) Learned ones change
-    /// only through ``LayeredLearner`` (or ``updatePrecisions(_:learningRate:)``).
+    /// only through ``PCLearner`` (or ``updatePrecisions(_:learningRate:)``).
     public internal(set) var precisions: [LayerPrecision<Scalar>]
 
     /// A network from its layers.

@@ -15,14 +15,18 @@ import PCNumerics
 ///
 /// with a cross-entropy output replacing the last term by −yᵀ log softmax(μ_L) and ε_L := y − softmax(μ_L).
 /// A conforming model supplies the three products of each layer: the prediction μ_ℓ, its adjoint with
-/// respect to the rate below (the feedback of ε_{ℓ+1} to layer ℓ), and the parameter gradient.
-public protocol LayeredPCModel: Sendable {
-    associatedtype Scalar: PCScalar
+/// respect to the rate below (the feedback of ε_{ℓ+1} to layer ℓ), and the parameter gradient; it is
+/// then a ``TrainablePCModel`` that ``PCLearner`` trains with the layered engine's defaults.
+public protocol LayeredPCModel: TrainablePCModel
+where Workspace == LayeredWorkspace<Self>, Gradients == ParameterGradients<Scalar>, Clamping == Clamps<Scalar> {
     /// Per-layer kernel scratch (im2col buffers, max-pooling positions), sized once per batch size.
     associatedtype Scratch: Sendable
 
     /// n₀…n_L, the features of each value node per sample. (L + 1)
     var sizes: [Int] { get }
+    /// The number of predictive layers L (default `sizes.count − 1`; a model whose ``sizes`` is
+    /// computed should give it directly, since the engine reads it in every iteration).
+    var depth: Int { get }
     /// The energy of the output layer.
     var outputEnergy: OutputEnergy { get }
     /// φ_ℓ, applied to x_ℓ before it feeds layer ℓ + 1, for ℓ = 0…L−1.
@@ -53,7 +57,7 @@ public protocol LayeredPCModel: Sendable {
 }
 
 extension LayeredPCModel {
-    /// The number of predictive layers L.
+    /// The number of predictive layers L, from ``sizes``.
     public var depth: Int { sizes.count - 1 }
 
     /// Identity precisions.

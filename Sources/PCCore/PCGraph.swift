@@ -14,7 +14,7 @@ public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
     /// b_v, (n_v), or `nil`.
     public var bias: Vector<Scalar>?
     /// Π_v: fixed (identity, scalar or diagonal) or learned (a log-variance per unit, updated by
-    /// ``PCGraphLearner`` or ``PCGraph/updatePrecisions(_:learningRate:)``).
+    /// ``PCLearner`` or ``PCGraph/updatePrecisions(_:learningRate:)``).
     public internal(set) var precision: LayerPrecision<Scalar>
 
     /// - Parameter precision: Π_v (default identity); `.learnedLogVariance` adds ½ Σ_j s_j per sample

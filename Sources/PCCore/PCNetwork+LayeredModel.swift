@@ -4,7 +4,7 @@ import PCNumerics
 // written against (PCCore article ConvolutionalAndRecurrent), so the dense network, the CNN and the
 // RNN share one workspace type (InferenceWorkspace is LayeredWorkspace<PCNetwork>) and generic code
 // over LayeredPCModel runs them all. The dense engine's own methods (free inputs and outputs, iPC,
-// the fused kernel, sharded learning) stay what a PCNetwork calls directly; LayeredLearner on a
+// the fused kernel, sharded learning) stay what a PCNetwork calls directly; PCLearner on a
 // PCNetwork is the layered engine's generic loop on the same model (LayeredEngineTests checks the
 // two agree).
 

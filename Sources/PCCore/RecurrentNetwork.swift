@@ -47,7 +47,7 @@ public struct RecurrentNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// n₀…n_{T+1}: T·n_in, then n_h T times, then n_out. (T + 2)
     public let sizes: [Int]
     /// Π_h, the precision of every hidden error ε_t (t = 1…T), (n_h); learned ones change only
-    /// through ``LayeredLearner`` (or ``updatePrecisions(_:learningRate:)``).
+    /// through ``PCLearner`` (or ``updatePrecisions(_:learningRate:)``).
     public internal(set) var hiddenPrecision: LayerPrecision<Scalar>
     /// Π_y, the precision of the output error, (n_out); the identity for a cross-entropy output.
     public internal(set) var outputPrecision: LayerPrecision<Scalar>

@@ -4,7 +4,7 @@ import PCNumerics
 extension Trainer {
     /// Trains a ``LayeredPCModel`` (a ``ConvolutionalNetwork``, ``RecurrentNetwork``, or a
     /// ``PCNetwork`` on the layered engine's generic loop) in place on a classification data set:
-    /// epochs of seeded shuffles, full batches, one ``LayeredLearner`` step per batch, and accuracy
+    /// epochs of seeded shuffles, full batches, one ``PCLearner`` step per batch, and accuracy
     /// by a feedforward pass + argmax after every epoch — the same protocol and metrics as for dense
     /// networks and graphs.
     /// - Parameters:
@@ -26,7 +26,7 @@ extension Trainer {
         guard classes == train.classCount else {
             throw PCCoreError.shapeMismatch(what: "model output", expected: Shape(1, train.classCount), got: Shape(1, classes))
         }
-        var learner = try LayeredLearner(for: model, batchSize: options.batchSize, options: options.learning)
+        var learner = try PCLearner(for: model, batchSize: options.batchSize, options: options.learning)
         if let optimizer { learner.optimizer = optimizer }
         let history = try runEpochs(on: train, test: test, options: options, progress: progress,
                                     step: { try learner.step(&model, input: $0, target: $1) },

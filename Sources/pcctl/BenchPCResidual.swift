@@ -21,7 +21,7 @@ func residualPCBenchmarks(repeats: Int) throws -> [BenchResult] {
     // One IL training step on the next batch.
     var graph = initial.graph
     let clamps = initial.supervisedClamps
-    var learner = try PCGraphLearner(for: graph, batchSize: B,
+    var learner = try PCLearner(for: graph, batchSize: B,
                                      options: LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.2, maxIterations: 32),
                                                               optimizer: .adam(learningRate: 0.1)))
     var batch = 0

@@ -29,7 +29,7 @@ where Model.Scalar == Float {
     let batches = train.count / B
     for (rule, label) in [(LearningRule.il, "il"), (.sequential, "seqil"), (.ipc, "ipc"), (.zeroDivergence, "zil"), (.backprop, "backprop")] {
         var model = initial
-        var learner = try LayeredLearner(for: model, batchSize: B, options: LearningOptions(rule: rule))
+        var learner = try PCLearner(for: model, batchSize: B, options: LearningOptions(rule: rule))
         var batch = 0
         // One training step on the next batch (gather included).
         func step() {

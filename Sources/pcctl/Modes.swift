@@ -204,7 +204,7 @@ extension Modes {
         let stored = try train.features.rows(0..<p).copy()
         var g = Xoshiro256(seed: 21 &+ memorySeed)
         var graph = try PCGraph<Float>.fullyConnectedMemory(dataSize: 64, memoryUnits: p, softmaxGain: graphGain, using: &g)
-        var learner = try PCGraphLearner(for: graph, batchSize: p, options: LearningOptions(
+        var learner = try PCLearner(for: graph, batchSize: p, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: graphStepSize, maxIterations: graphSteps, initialization: .keep),
             optimizer: .adam(learningRate: graphLearningRate)))
         var codes = try Matrix<Float>(rows: p, columns: p)

@@ -64,7 +64,7 @@ extension Train {
         /// ‖∂F/∂W‖_F per weighted edge after one IL step on the first training batch (of a copy).
         func gradientNorms(_ network: ResidualNetwork<Float>) throws -> [Double] {
             var graph = network.graph
-            var learner = try PCGraphLearner(for: graph, batchSize: batchSize, options: learning)
+            var learner = try PCLearner(for: graph, batchSize: batchSize, options: learning)
             var inputs = try Matrix<Float>(rows: batchSize, columns: train.featureCount)
             var targets = try Matrix<Float>(rows: batchSize, columns: train.classCount)
             try train.batch(Array(0..<batchSize)[...], inputs: &inputs, targets: &targets)

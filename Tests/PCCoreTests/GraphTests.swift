@@ -47,7 +47,7 @@ struct GraphTests {
         let options = try LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
                                           optimizer: .sgd(learningRate: 0.05), precisionLearningRate: 0)
         var learner = try PCLearner(for: network, batchSize: B, options: options)
-        var graphLearner = try PCGraphLearner(for: graph, batchSize: B, options: options)
+        var graphLearner = try PCLearner(for: graph, batchSize: B, options: options)
         let clamps = PCGraphClamps<Double>(nodeCount: 4, clamped: [0, 3])
         var rng = Xoshiro256(seed: 3)
         for _ in 0..<10 {
@@ -175,7 +175,7 @@ struct GraphTests {
         var graph = try PCGraph<Double>.fullyConnected(size: 6, activation: .tanh, using: &rng)
         let initial = graph.edges[0].weight!
         for optimizer in [OptimizerKind.adamW(learningRate: 0.01, weightDecay: 0.1), .momentum(learningRate: 0.05, momentum: 0.9), .mq(alpha: 0.01)] {
-            var learner = try PCGraphLearner(for: graph, batchSize: 4,
+            var learner = try PCLearner(for: graph, batchSize: 4,
                                              options: LearningOptions(rule: .il, inference: InferenceOptions(stepSize: 0.1, maxIterations: 10, initialization: .keep),
                                                                       optimizer: optimizer))
             var mask = try Matrix<Double>(rows: 4, columns: 6)

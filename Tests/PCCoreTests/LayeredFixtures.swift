@@ -122,8 +122,8 @@ enum LayeredChecks {
     static func zeroDivergenceVersusBackprop<M: FlatParameterModel>(_ model: M, batch: Int, seed: UInt64) throws -> (parameters: Double, change: Double, gradients: Double) {
         let (x, y) = try self.batch(model, batch, seed: seed)
         var afterZIL = model, afterBP = model
-        var zil = try LayeredLearner(for: model, batchSize: batch, options: LearningOptions(rule: .zeroDivergence, optimizer: .sgd(learningRate: 0.1)))
-        var bp = try LayeredLearner(for: model, batchSize: batch, options: LearningOptions(rule: .backprop, optimizer: .sgd(learningRate: 0.1)))
+        var zil = try PCLearner(for: model, batchSize: batch, options: LearningOptions(rule: .zeroDivergence, optimizer: .sgd(learningRate: 0.1)))
+        var bp = try PCLearner(for: model, batchSize: batch, options: LearningOptions(rule: .backprop, optimizer: .sgd(learningRate: 0.1)))
         try zil.step(&afterZIL, input: x, target: y)
         try bp.step(&afterBP, input: x, target: y)
         let gz = try gradients(model, x, y, zeroDivergence: true).flat, gb = try gradients(model, x, y, zeroDivergence: false).flat
@@ -169,10 +169,10 @@ func expectSettlesDoNotAllocate(methods: [InferenceMethod], iterations: (short: 
     }
 }
 
-/// `steps` learning steps of a dense PCLearner and a LayeredLearner on the same batch agree: the
+/// `steps` learning steps of a dense PCLearner and a PCLearner on the same batch agree: the
 /// energies before and after inference, the iterations and every gradient to 1e-12 (Double).
-func expectLearnersAgree<Model: LayeredPCModel>(_ dense: inout PCNetwork<Double>, _ denseLearner: inout PCLearner<Double>,
-                                                _ model: inout Model, _ learner: inout LayeredLearner<Model>,
+func expectLearnersAgree<Model: LayeredPCModel>(_ dense: inout PCNetwork<Double>, _ denseLearner: inout PCLearner<PCNetwork<Double>>,
+                                                _ model: inout Model, _ learner: inout PCLearner<Model>,
                                                 input x: Matrix<Double>, target y: Matrix<Double>, steps: Int = 3,
                                                 sourceLocation: SourceLocation = #_sourceLocation) throws where Model.Scalar == Double {
     for _ in 0..<steps {
@@ -182,5 +182,36 @@ func expectLearnersAgree<Model: LayeredPCModel>(_ dense: inout PCNetwork<Double>
         #expect(abs(a.finalEnergy - b.finalEnergy) <= 1e-12 * abs(a.finalEnergy), sourceLocation: sourceLocation)
         #expect(a.iterations == b.iterations, sourceLocation: sourceLocation)
         #expect(Fixtures.relativeDifference(learner.gradients.flattened, denseLearner.gradients.flattened) <= 1e-12, sourceLocation: sourceLocation)
+    }
+}
+
+/// A dense network seen only through ``LayeredPCModel``'s requirements: ``PCLearner`` trains it with
+/// the layered engine's generic defaults (not the dense engine's own settle, gradients and fused
+/// kernel), so the two engines can be compared on one model — and a user's own layered type
+/// conforms the same way.
+struct LayeredView: LayeredPCModel {
+    typealias Scalar = Double
+    var network: PCNetwork<Double>
+    var sizes: [Int] { network.sizes }
+    var outputEnergy: OutputEnergy { network.outputEnergy }
+    func rateActivation(_ l: Int) -> Activation { network.rateActivation(l) }
+    func makeScratch(batchSize: Int) throws -> NoScratch { NoScratch() }
+    func makeGradients() throws -> ParameterGradients<Double> { try network.makeGradients() }
+    func predict(_ l: Int, rate: Matrix<Double>, input: Matrix<Double>, into prediction: inout Matrix<Double>, scratch: inout NoScratch) throws {
+        try network.predict(l, rate: rate, input: input, into: &prediction, scratch: &scratch)
+    }
+    func feedback(_ l: Int, error: Matrix<Double>, into feedback: inout Matrix<Double>, scratch: inout NoScratch) throws {
+        try network.feedback(l, error: error, into: &feedback, scratch: &scratch)
+    }
+    func accumulateParameterGradient(_ l: Int, error: Matrix<Double>, rate: Matrix<Double>, input: Matrix<Double>, alpha: Double,
+                                     into gradients: inout ParameterGradients<Double>, scratch: inout NoScratch) throws {
+        try network.accumulateParameterGradient(l, error: error, rate: rate, input: input, alpha: alpha, into: &gradients, scratch: &scratch)
+    }
+    mutating func applyGradients(_ gradients: ParameterGradients<Double>, optimizer: inout Optimizer<Double>) throws {
+        try network.applyGradients(gradients, optimizer: &optimizer)
+    }
+    func precision(_ l: Int) -> LayerPrecision<Double>? { network.precision(l) }
+    mutating func updatePrecisions(_ gradients: ParameterGradients<Double>, learningRate: Double) throws {
+        try network.updatePrecisions(gradients, learningRate: learningRate)
     }
 }

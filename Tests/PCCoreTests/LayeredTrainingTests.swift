@@ -46,12 +46,15 @@ struct LayeredTrainingTests {
     @Test func unsupportedRulesAreRefused() throws {
         var rng = Xoshiro256(seed: 0)
         let network = try RecurrentNetwork<Float>(steps: 2, inputSize: 2, hiddenSize: 3, outputSize: 2, using: &rng)
-        #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, outputNudging: 0.1)) }
+        #expect(throws: PCCoreError.self) { try PCLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, input: .free(priorPrecision: 1))) }
+        #expect(throws: PCCoreError.self) { try PCLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, threads: 2)) }
+        // Output nudging is implemented on the layered engine (LayeredEngineTests).
+        #expect(throws: Never.self) { try PCLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, outputNudging: 0.1)) }
         #expect(throws: PCCoreError.self) {
-            try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, optimizer: .mq(alpha: 0.01)))
+            try PCLearner(for: network, batchSize: 4, options: LearningOptions(rule: .il, optimizer: .mq(alpha: 0.01)))
         }
         #expect(throws: PCCoreError.self) {
-            try LayeredLearner(for: network, batchSize: 4, options: LearningOptions(rule: .fixedPrediction(iterations: nil, stepSize: 1)))
+            try PCLearner(for: network, batchSize: 4, options: LearningOptions(rule: .fixedPrediction(iterations: nil, stepSize: 1)))
         }
     }
 }

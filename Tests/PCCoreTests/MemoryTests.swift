@@ -179,7 +179,7 @@ struct MemoryTests {
         let stored = try train.features.rows(0..<p).copy()
         var rng = Xoshiro256(seed: 21)
         var graph = try PCGraph<Float>.fullyConnectedMemory(dataSize: 64, memoryUnits: p, softmaxGain: 4, using: &rng)
-        var learner = try PCGraphLearner(for: graph, batchSize: p, options: LearningOptions(
+        var learner = try PCLearner(for: graph, batchSize: p, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: 0.05, maxIterations: 20, initialization: .keep), optimizer: .adam(learningRate: 0.01)))
         var codes = try Matrix<Float>(rows: p, columns: p)
         for i in 0..<p { codes[i, i] = 2 }

@@ -77,7 +77,7 @@ struct SequentialAndPrecisionTests {
         let learning = try LearningOptions(rule: rule, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
                                            optimizer: .adam(learningRate: 0.01), precisionLearningRate: 0.05)
         var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
-        var layeredLearner = try LayeredLearner(for: layered, batchSize: 5, options: learning)
+        var layeredLearner = try PCLearner(for: layered, batchSize: 5, options: learning)
         try expectLearnersAgree(&dense, &denseLearner, &layered, &layeredLearner, input: x, target: y)
         for l in 0..<3 {
             let s = layered.precisions[l].logVariance.elements
@@ -162,7 +162,7 @@ struct SequentialAndPrecisionTests {
                                         precisionLearningRate: Double) throws {
         var network = try Self.cnn(precisions: Self.cnnPrecisions)
         let (x, y) = try LayeredChecks.batch(network, 8, seed: 9)
-        var learner = try LayeredLearner(for: network, batchSize: 8, options: LearningOptions(
+        var learner = try PCLearner(for: network, batchSize: 8, options: LearningOptions(
             rule: rule, inference: InferenceOptions(stepSize: stepSize, maxIterations: iterations), optimizer: .adam(learningRate: learningRate),
             precisionLearningRate: precisionLearningRate))
         let before = try Self.outputLoss(network, x, y)
@@ -202,14 +202,14 @@ struct SequentialAndPrecisionTests {
             for i in 0..<8 { for j in 0..<2 { total += 0.5 * (y[i, j] - s.predictions[5][i, j]) * (y[i, j] - s.predictions[5][i, j]) / 8 } }
             return total
         }
-        var learner = try LayeredLearner(for: trained, batchSize: 8, options: LearningOptions(
+        var learner = try PCLearner(for: trained, batchSize: 8, options: LearningOptions(
             rule: .sequential, inference: InferenceOptions(stepSize: 0.1, maxIterations: 20), optimizer: .adam(learningRate: 0.02),
             precisionLearningRate: 0.01))
         let before = try loss(trained)
         for _ in 0..<40 { try learner.step(&trained, input: x, target: y) }
         #expect(try loss(trained) < 0.5 * before)
         #expect(abs(trained.hiddenPrecision.logVariance[0] - 0.3) > 1e-3 && trained.outputPrecision == network.outputPrecision)
-        #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 2, options: LearningOptions(rule: .zeroDivergence)) }
+        #expect(throws: PCCoreError.self) { try PCLearner(for: network, batchSize: 2, options: LearningOptions(rule: .zeroDivergence)) }
         var rng = Xoshiro256(seed: 1)
         #expect(throws: PCCoreError.self) {
             try RecurrentNetwork<Double>(steps: 2, inputSize: 2, hiddenSize: 2, outputSize: 2, outputEnergy: .crossEntropy,
@@ -251,7 +251,7 @@ struct SequentialAndPrecisionTests {
     @Test func cnnLearnedVarianceConvergesToTheErrorVariance() throws {
         var network = try Self.cnn(precisions: Self.cnnPrecisions)
         let (x, y) = try LayeredChecks.batch(network, 16, seed: 21)
-        var learner = try LayeredLearner(for: network, batchSize: 16, options: LearningOptions(
+        var learner = try PCLearner(for: network, batchSize: 16, options: LearningOptions(
             rule: .il, inference: InferenceOptions(stepSize: 0.1, maxIterations: 30), optimizer: .sgd(learningRate: 1e-12),
             precisionLearningRate: 0.5))
         for _ in 0..<400 { try learner.step(&network, input: x, target: y) }
@@ -269,7 +269,7 @@ struct SequentialAndPrecisionTests {
     @Test func cnnRulesWithoutPrecisionsAreRefused() throws {
         let network = try Self.cnn(precisions: Self.cnnPrecisions)
         for rule in [LearningRule.zeroDivergence, .backprop] {
-            #expect(throws: PCCoreError.self) { try LayeredLearner(for: network, batchSize: 2, options: LearningOptions(rule: rule)) }
+            #expect(throws: PCCoreError.self) { try PCLearner(for: network, batchSize: 2, options: LearningOptions(rule: rule)) }
         }
         #expect(throws: PCCoreError.self) { try Self.cnn(precisions: [.identity, .identity, .identity, .scalar(2)], output: .crossEntropy) }
         #expect(throws: PCCoreError.self) { try Self.cnn(precisions: [.identity, .identity]) }
@@ -290,7 +290,7 @@ struct SequentialAndPrecisionTests {
         let learning = try LearningOptions(rule: rule, inference: InferenceOptions(stepSize: 0.1, maxIterations: 12),
                                            optimizer: .sgd(learningRate: 0.05), precisionLearningRate: 0.05)
         var denseLearner = try PCLearner(for: dense, batchSize: 4, options: learning)
-        var graphLearner = try PCGraphLearner(for: graph, batchSize: 4, options: learning)
+        var graphLearner = try PCLearner(for: graph, batchSize: 4, options: learning)
         let clamps = PCGraphClamps<Double>(nodeCount: 4, clamped: [0, 3])
         for _ in 0..<3 {
             let a = try denseLearner.step(&dense, input: x, target: y)
@@ -386,7 +386,7 @@ struct SequentialAndPrecisionTests {
         var rng = Xoshiro256(seed: 3)
         let x = try Matrix<Double>(rows: 16, columns: 3, initializer: .normal(standardDeviation: 1), using: &rng)
         let y = try Matrix<Double>(rows: 16, columns: 2, initializer: .normal(standardDeviation: 1), using: &rng)
-        var learner = try PCGraphLearner(for: graph, batchSize: 16, options: LearningOptions(
+        var learner = try PCLearner(for: graph, batchSize: 16, options: LearningOptions(
             rule: .sequential, inference: InferenceOptions(stepSize: 0.3, maxIterations: 40, initialization: .keep),
             optimizer: .sgd(learningRate: 1e-12), precisionLearningRate: 0.5))
         #expect(learner.options.inference.method == .sequential)
@@ -406,7 +406,7 @@ struct SequentialAndPrecisionTests {
         }
 
         var trained = try Self.cyclicGraph(h: .learnedLogVariance(initial: 0), o: .learnedLogVariance(initial: 0))
-        var adam = try PCGraphLearner(for: trained, batchSize: 16, options: LearningOptions(
+        var adam = try PCLearner(for: trained, batchSize: 16, options: LearningOptions(
             rule: .sequential, inference: InferenceOptions(stepSize: 0.3, maxIterations: 40, initialization: .keep),
             optimizer: .adam(learningRate: 0.02), precisionLearningRate: 0.01))
         var energies: [Double] = []
@@ -435,7 +435,7 @@ struct SequentialAndPrecisionTests {
         let before = large
         let (x, y) = try LayeredChecks.batch(small, 4, seed: 1)
         for optimizer in [OptimizerKind.sgd(learningRate: 0.1), .adam(learningRate: 0.01)] {
-            var learner = try LayeredLearner(for: small, batchSize: 4, options: LearningOptions(rule: .il, optimizer: optimizer))
+            var learner = try PCLearner(for: small, batchSize: 4, options: LearningOptions(rule: .il, optimizer: optimizer))
             #expect(throws: (any Error).self) { try learner.step(&large, input: x, target: y) }
             #expect(large == before)
         }
@@ -482,7 +482,7 @@ struct SequentialAndPrecisionTests {
         var cnn = try ConvolutionalNetwork<Float>(layers: digits.layers, precisions: digits.layers.map { _ in .learnedLogVariance(initial: 0) })
         let x = try Matrix<Float>(rows: 32, columns: 64, initializer: .uniform(low: 0, high: 1), using: &rng)
         let y = try Matrix<Float>(rows: 32, columns: 10, initializer: .uniform(low: 0, high: 1), using: &rng)
-        var learner = try LayeredLearner(for: cnn, batchSize: 32, options: LearningOptions(rule: rule))
+        var learner = try PCLearner(for: cnn, batchSize: 32, options: LearningOptions(rule: rule))
         try expectConstant("CNN") { try learner.step(&cnn, input: x, target: y) }
 
         var graph = try PCGraph<Float>.fullyConnected(size: 12, activation: .tanh, using: &rng)
@@ -492,7 +492,7 @@ struct SequentialAndPrecisionTests {
         var mask = try Matrix<Float>(rows: 16, columns: 12)
         for r in 0..<16 { for c in 0..<6 { mask[r, c] = 1 } }
         let clamps = PCGraphClamps<Float>([.masked(mask)])
-        var graphLearner = try PCGraphLearner(for: graph, batchSize: 16, options: LearningOptions(
+        var graphLearner = try PCLearner(for: graph, batchSize: 16, options: LearningOptions(
             rule: rule, inference: InferenceOptions(stepSize: 0.05, maxIterations: 20, initialization: .keep)))
         try graphLearner.state.setActivity(0, Matrix(rows: 16, columns: 12, initializer: .uniform(low: 0, high: 1), using: &rng))
         try expectConstant("cyclic graph") { try graphLearner.step(&graph, clamps: clamps) }
