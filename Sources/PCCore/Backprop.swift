@@ -21,8 +21,8 @@ extension PCNetwork {
         let columns = layers[L - 1].outputSize
         var loss = 0.0
         if outputEnergy == .crossEntropy {
-            try state.predictions[L].softmaxRows(into: &workspace.softmax)
-            let p = workspace.softmax, y = state.activities[L], mu = state.predictions[L]
+            try state.predictions[L].softmaxRows(into: &workspace.engine.softmax)
+            let p = workspace.engine.softmax, y = state.activities[L], mu = state.predictions[L]
             p.withUnsafeStorage { pp, _ in
                 y.withUnsafeStorage { py, _ in
                     mu.withUnsafeStorage { pm, _ in
@@ -49,13 +49,13 @@ extension PCNetwork {
         var l = L - 1
         while l >= 1 {
             try Matrix.multiply(workspace.buffers.gradients[l + 1], layers[l].weight, into: &workspace.buffers.feedback[l])
-            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
+            try Matrix.elementwise(.multiply, workspace.engine.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
             l -= 1
         }
         // Parameter gradients.
         let alpha = 1 / Scalar(B)
         for l in 1...L {
-            try Matrix.multiply(workspace.buffers.gradients[l], transposeA: true, workspace.rates[l - 1], alpha: alpha, beta: 0,
+            try Matrix.multiply(workspace.buffers.gradients[l], transposeA: true, workspace.engine.rates[l - 1], alpha: alpha, beta: 0,
                                 into: &gradients.weights[l - 1])
             if gradients.biases[l - 1] != nil {
                 try workspace.buffers.gradients[l].sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)

@@ -7,14 +7,14 @@ extension PCNetwork {
     /// Refreshes φ_ℓ(x_ℓ) and φ′_ℓ(x_ℓ) in the workspace, for 0 ≤ ℓ < L.
     func refreshRates(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
         let activation = layers[l].inputActivation
-        try state.activities[l].apply(activation, into: &workspace.rates[l])
-        try state.activities[l].applyDerivative(activation, into: &workspace.derivatives[l])
+        try state.activities[l].apply(activation, into: &workspace.engine.rates[l])
+        try state.activities[l].applyDerivative(activation, into: &workspace.engine.derivatives[l])
     }
 
     /// Refreshes μ_ℓ = φ(x_{ℓ−1}) W_ℓᵀ + b_ℓ, for 1 ≤ ℓ ≤ L (the rates of ℓ − 1 must be current).
     func refreshPrediction(_ l: Int, _ state: inout PCState<Scalar>, _ workspace: InferenceWorkspace<Scalar>) throws {
         let layer = layers[l - 1]
-        try Matrix.linear(workspace.rates[l - 1], layer.weight, transposeB: true, bias: layer.bias,
+        try Matrix.linear(workspace.engine.rates[l - 1], layer.weight, transposeB: true, bias: layer.bias,
                           activation: .identity, into: &state.predictions[l])
     }
 
@@ -89,7 +89,7 @@ extension PCNetwork {
     func crossEntropyErrors(_ state: inout PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws -> Double {
         let L = depth
         return try crossEntropyOutputErrors(targets: state.activities[L], predictions: state.predictions[L],
-                                            softmax: &workspace.softmax, errors: &state.errors[L])
+                                            softmax: &workspace.engine.softmax, errors: &state.errors[L])
     }
 
     /// The error Π_ℓ ε_ℓ of layer ℓ as computed last (the errors themselves where Π_ℓ = I or the

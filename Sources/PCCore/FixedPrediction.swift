@@ -31,7 +31,7 @@ extension PCNetwork {
             for l in Swift.stride(from: 1, to: L, by: 1) {
                 try feedback(l, state, &workspace)
                 let n = state.errors[l].count
-                workspace.derivatives[l].withUnsafeStorage { pd, _ in
+                workspace.engine.derivatives[l].withUnsafeStorage { pd, _ in
                     workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
                         state.errors[l].withUnsafeMutableStorage { pe, _ in
                             for i in 0..<n { pe[i] -= eta * (pe[i] - pd[i] * pf[i]) }

@@ -57,8 +57,8 @@ extension PCNetwork {
                 state.predictions.withMutableStorages(into: table + 2 * stride) {
                 state.errors.withMutableStorages(into: table + 3 * stride) {
                 workspace.weightedErrors.withMutableStorages(into: table + 4 * stride) {
-                workspace.rates.withMutableStorages(into: table + 5 * stride) {
-                workspace.derivatives.withMutableStorages(into: table + 6 * stride) {
+                workspace.engine.rates.withMutableStorages(into: table + 5 * stride) {
+                workspace.engine.derivatives.withMutableStorages(into: table + 6 * stride) {
                 workspace.buffers.feedback.withMutableStorages(into: table + 7 * stride) {
                 workspace.buffers.energyTrace.withUnsafeMutableBufferPointer { trace in
                     outcome = DensePCKernel.settle(

@@ -64,7 +64,7 @@ extension PCNetwork {
         if case .free(let lambda) = clamps.input, firstHidden <= 1 {
             try feedback(0, state, &workspace)
             combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                    derivative: workspace.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
+                    derivative: workspace.engine.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
         }
         for l in Swift.stride(from: max(firstHidden, 1), to: L, by: 1) {
             try hiddenGradient(l, state, &workspace)
@@ -76,7 +76,7 @@ extension PCNetwork {
     func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
         try feedback(l, state, &workspace)
         combine(own: weightedError(l, state, workspace), ownScale: 1, ownValues: nil,
-                derivative: workspace.derivatives[l], feedback: workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
+                derivative: workspace.engine.derivatives[l], feedback: workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
     }
 
     /// ∂F/∂x_L = Π_L ε_L for a free (or partly free) output into workspace.buffers.gradients[L].
@@ -131,7 +131,7 @@ extension PCNetwork {
                            into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
         let e = weightedError(l, state, workspace)
         let alpha = -scale / Scalar(state.batchSize)
-        try Matrix.multiply(e, transposeA: true, workspace.rates[l - 1], alpha: alpha, beta: 0,
+        try Matrix.multiply(e, transposeA: true, workspace.engine.rates[l - 1], alpha: alpha, beta: 0,
                             into: &gradients.weights[l - 1])
         if gradients.biases[l - 1] != nil {
             try e.sumColumns(alpha: alpha, into: &gradients.biases[l - 1]!)

@@ -93,7 +93,7 @@ extension PCNetwork {
                 guard case .free(let lambda) = clamps.input else { break }
                 try feedback(0, state, &workspace)
                 combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                        derivative: workspace.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
+                        derivative: workspace.engine.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
             } else {
                 try hiddenGradient(l, state, &workspace)
             }

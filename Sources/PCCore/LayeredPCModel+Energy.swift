@@ -7,14 +7,14 @@ extension LayeredPCModel {
     /// Refreshes r_ℓ = φ_ℓ(x_ℓ) and φ′_ℓ(x_ℓ), 0 ≤ ℓ < L.
     func refreshRates(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
         let activation = rateActivation(l)
-        try state.activities[l].apply(activation, into: &workspace.rates[l])
-        try state.activities[l].applyDerivative(activation, into: &workspace.derivatives[l])
+        try state.activities[l].apply(activation, into: &workspace.engine.rates[l])
+        try state.activities[l].applyDerivative(activation, into: &workspace.engine.derivatives[l])
     }
 
     /// Refreshes μ_ℓ from r_{ℓ−1} and x₀, 1 ≤ ℓ ≤ L (r_{ℓ−1} must be current).
     func refreshPrediction(_ l: Int, _ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
-        try predict(l, rate: workspace.rates[l - 1], input: state.activities[0], into: &state.predictions[l],
-                    scratch: &workspace.scratch)
+        try predict(l, rate: workspace.engine.rates[l - 1], input: state.activities[0], into: &state.predictions[l],
+                    scratch: &workspace.engine.scratch)
     }
 
     /// Refreshes every rate and prediction from the current activities.
@@ -66,7 +66,7 @@ extension LayeredPCModel {
     func crossEntropyErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
         let L = depth
         return try crossEntropyOutputErrors(targets: state.activities[L], predictions: state.predictions[L],
-                                            softmax: &workspace.softmax, errors: &state.errors[L])
+                                            softmax: &workspace.engine.softmax, errors: &state.errors[L])
     }
 
     /// The batch-mean free energy F_B of `state` with every activity as given (allocates a

@@ -12,11 +12,11 @@ extension LayeredPCModel {
 
     /// ∂F/∂x_ℓ of one hidden layer into workspace.buffers.gradients[ℓ].
     func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws {
-        try feedback(l, error: weightedError(l + 1, state, workspace), into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
+        try feedback(l, error: weightedError(l + 1, state, workspace), into: &workspace.buffers.feedback[l], scratch: &workspace.engine.scratch)
         let own = weightedError(l, state, workspace)
         let n = own.count
         own.withUnsafeStorage { pe, _ in
-            workspace.derivatives[l].withUnsafeStorage { pd, _ in
+            workspace.engine.derivatives[l].withUnsafeStorage { pd, _ in
                 workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
                     workspace.buffers.gradients[l].withUnsafeMutableStorage { pg, _ in
                         for i in 0..<n { pg[i] = pe[i] - pd[i] * pf[i] }

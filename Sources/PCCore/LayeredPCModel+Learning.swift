@@ -28,8 +28,8 @@ extension LayeredPCModel {
     /// Adds layer ℓ's part −(scale/B) (∂μ_ℓ/∂θ)ᵀ Π_ℓ ε_ℓ to `gradients`.
     func parameterGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
                            into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
-        try accumulateParameterGradient(l, error: weightedError(l, state, workspace), rate: workspace.rates[l - 1], input: state.activities[0],
-                                        alpha: -scale / Scalar(state.batchSize), into: &gradients, scratch: &workspace.scratch)
+        try accumulateParameterGradient(l, error: weightedError(l, state, workspace), rate: workspace.engine.rates[l - 1], input: state.activities[0],
+                                        alpha: -scale / Scalar(state.batchSize), into: &gradients, scratch: &workspace.engine.scratch)
     }
 
     /// ∂F_B/∂θ computed from scratch at `state`, every activity as given (allocates; for tests).
@@ -97,15 +97,15 @@ extension LayeredPCModel {
         // Deltas down the chain.
         var l = L - 1
         while l >= 1 {
-            try feedback(l, error: workspace.buffers.gradients[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.scratch)
-            try Matrix.elementwise(.multiply, workspace.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
+            try feedback(l, error: workspace.buffers.gradients[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.engine.scratch)
+            try Matrix.elementwise(.multiply, workspace.engine.derivatives[l], workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
             l -= 1
         }
         // Parameter gradients.
         let alpha = 1 / Scalar(state.batchSize)
         for l in 1...L {
-            try accumulateParameterGradient(l, error: workspace.buffers.gradients[l], rate: workspace.rates[l - 1], input: state.activities[0],
-                                            alpha: alpha, into: &gradients, scratch: &workspace.scratch)
+            try accumulateParameterGradient(l, error: workspace.buffers.gradients[l], rate: workspace.engine.rates[l - 1], input: state.activities[0],
+                                            alpha: alpha, into: &gradients, scratch: &workspace.engine.scratch)
         }
         return loss
     }

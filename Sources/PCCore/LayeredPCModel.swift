@@ -18,7 +18,7 @@ import PCNumerics
 /// respect to the rate below (the feedback of ε_{ℓ+1} to layer ℓ), and the parameter gradient; it is
 /// then a ``TrainablePCModel`` that ``PCLearner`` trains with the layered engine's defaults.
 public protocol LayeredPCModel: TrainablePCModel
-where Workspace == LayeredWorkspace<Self>, Gradients == ParameterGradients<Scalar>, Clamping == Clamps<Scalar> {
+where EngineBuffers == LayeredBuffers<Self>, Gradients == ParameterGradients<Scalar>, Clamping == Clamps<Scalar> {
     /// Per-layer kernel scratch (im2col buffers, max-pooling positions), sized once per batch size.
     associatedtype Scratch: Sendable
 

@@ -1,44 +1,28 @@
 import PCNumerics
 
-/// Scratch memory of inference and learning for a ``LayeredPCModel``, sized once for a model and a
-/// batch size, so that no inference iteration allocates (<doc:EnergyAndInference#Workspaces>).
-///
-/// Arrays are indexed by layer ℓ = 0…L; each matrix is (batch × n_ℓ).
-public struct LayeredWorkspace<Model: LayeredPCModel>: Sendable {
+/// The workspace of a ``LayeredPCModel`` (a ``ConvolutionalNetwork``, ``RecurrentNetwork`` or
+/// ``PCNetwork``): the one workspace type, ``PCWorkspace``, for that model.
+public typealias LayeredWorkspace<Model: LayeredPCModel> = PCWorkspace<Model>
+
+/// A layered model's own part of its ``PCWorkspace``, indexed by layer ℓ = 0…L, each (B × n_ℓ).
+public struct LayeredBuffers<Model: LayeredPCModel>: Sendable {
     public typealias Scalar = Model.Scalar
-    /// Batch size B the workspace was sized for.
-    public let batchSize: Int
-    /// n₀…n_L it was sized for.
-    public let sizes: [Int]
     /// r_ℓ = φ_ℓ(x_ℓ), ℓ = 0…L−1 (entry L unused).
     var rates: [Matrix<Scalar>]
     /// φ′_ℓ(x_ℓ), ℓ = 0…L−1.
     var derivatives: [Matrix<Scalar>]
-    /// Π_ℓ ε_ℓ, ℓ = 1…L (used only where Π_ℓ ≠ I).
-    var weightedErrors: [Matrix<Scalar>]
     /// softmax(μ_L), (B × n_L).
     var softmax: Matrix<Scalar>
-    /// Per layer: feedback (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1} (ℓ = 1…L−1), ∂F/∂x_ℓ (backprop: the deltas
-    /// ∂L/∂μ_ℓ, ℓ = 1…L), velocities, best and spare activities; and the energy trace.
-    var buffers: SettleBuffers<Scalar>
-    /// The model's kernel scratch.
+    /// The model's kernel scratch (im2col buffers, max-pooling positions).
     var scratch: Model.Scratch
 
-    /// A workspace for `model` and batches of `batchSize`; `traceCapacity` bounds the iterations
-    /// whose energy is recorded without allocating.
-    /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` when `batchSize` < 1.
-    public init(for model: Model, batchSize: Int, traceCapacity: Int = 1024) throws {
-        guard batchSize >= 1 else { throw PCCoreError.invalidOption(name: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
-        self.batchSize = batchSize
-        sizes = model.sizes
-        func make() throws -> [Matrix<Scalar>] { try model.sizes.map { try Matrix(rows: batchSize, columns: $0) } }
-        rates = try make(); derivatives = try make(); weightedErrors = try make()
+    init(for model: Model, batchSize: Int) throws {
+        rates = try model.sizes.map { try Matrix(rows: batchSize, columns: $0) }
+        derivatives = try model.sizes.map { try Matrix(rows: batchSize, columns: $0) }
         softmax = try Matrix(rows: batchSize, columns: model.sizes.last!)
-        buffers = try SettleBuffers(sizes: model.sizes, batchSize: batchSize, traceCapacity: traceCapacity)
         scratch = try model.makeScratch(batchSize: batchSize)
     }
 }
-
 extension PCState {
     /// A zero state for a ``LayeredPCModel`` (a ``PCNetwork``, ``ConvolutionalNetwork`` or
     /// ``RecurrentNetwork``) and batches of `batchSize`: x_ℓ, μ_ℓ, ε_ℓ each (B × n_ℓ).

@@ -12,13 +12,13 @@ extension PCGraph {
             // s = softmax(β x_u), row-wise; β x_u goes through the derivative buffer.
             let n = state.activities[edge.source].count
             state.activities[edge.source].withUnsafeStorage { px, _ in
-                workspace.derivatives[e]!.withUnsafeMutableStorage { pb, _ in for i in 0..<n { pb[i] = beta * px[i] } }
+                workspace.engine.derivatives[e]!.withUnsafeMutableStorage { pb, _ in for i in 0..<n { pb[i] = beta * px[i] } }
             }
-            try workspace.derivatives[e]!.softmaxRows(into: &workspace.rates[e]!)
+            try workspace.engine.derivatives[e]!.softmaxRows(into: &workspace.engine.rates[e]!)
             return
         }
-        try state.activities[edge.source].apply(edge.activation, into: &workspace.rates[e]!)
-        try state.activities[edge.source].applyDerivative(edge.activation, into: &workspace.derivatives[e]!)
+        try state.activities[edge.source].apply(edge.activation, into: &workspace.engine.rates[e]!)
+        try state.activities[edge.source].applyDerivative(edge.activation, into: &workspace.engine.derivatives[e]!)
     }
 
     /// μ_v = Σ_{e: u→v} a_e φ_e(x_u) W_eᵀ + b_v (batch in rows), from current rates.
@@ -49,7 +49,7 @@ extension PCGraph {
 
     /// φ_e(x_u) of edge `e`: its rate buffer, or x_u itself for an identity activation.
     func rateOrActivity(_ e: Int, _ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) -> Matrix<Scalar> {
-        if let rate = workspace.rates[e] { return rate }
+        if let rate = workspace.engine.rates[e] { return rate }
         return state.activities[edges[e].source]
     }
 
@@ -62,17 +62,17 @@ extension PCGraph {
     /// Refreshes the rates of edges whose source moves and the predictions they feed
     /// (flags set by ``markMoving(_:_:)``).
     func refreshMoving(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws {
-        for e in edges.indices where workspace.edgeMoves[e] { try refreshRates(e, state, &workspace) }
-        for v in nodes.indices where workspace.predictionMoves[v] { try refreshPrediction(v, &state, workspace) }
+        for e in edges.indices where workspace.engine.edgeMoves[e] { try refreshRates(e, state, &workspace) }
+        for v in nodes.indices where workspace.engine.predictionMoves[v] { try refreshPrediction(v, &state, workspace) }
     }
 
     /// Marks which edges' rates and which predictions change when the free units move.
     func markMoving(_ clamps: PCGraphClamps<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) {
-        for v in nodes.indices { workspace.predictionMoves[v] = false }
+        for v in nodes.indices { workspace.engine.predictionMoves[v] = false }
         for e in edges.indices {
             let moves = clamps.hasFreeUnits(edges[e].source)
-            workspace.edgeMoves[e] = moves
-            if moves { workspace.predictionMoves[edges[e].target] = true }
+            workspace.engine.edgeMoves[e] = moves
+            if moves { workspace.engine.predictionMoves[edges[e].target] = true }
         }
     }
 
@@ -146,7 +146,7 @@ extension PCGraph {
         guard fits else {
             throw PCCoreError.invalidOption(name: "state", reason: "state sizes \(state.activities.map(\.columns)) do not match the graph \(sizes)")
         }
-        var workspaceFits = workspace.batchSize == state.batchSize && workspace.sizes.count == nodes.count && workspace.rates.count == edges.count
+        var workspaceFits = workspace.batchSize == state.batchSize && workspace.sizes.count == nodes.count && workspace.engine.rates.count == edges.count
         if workspaceFits { for v in nodes.indices where workspace.sizes[v] != nodes[v].size { workspaceFits = false } }
         guard workspaceFits else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")

@@ -63,7 +63,7 @@ extension PCGraph {
         let n = workspace.buffers.gradients[v].count
         if let beta = edges[e].softmaxGain {
             let columns = nodes[v].size, rows = n / columns
-            let s = workspace.rates[e]!, f = workspace.buffers.feedback[v]
+            let s = workspace.engine.rates[e]!, f = workspace.buffers.feedback[v]
             s.withUnsafeStorage { ps, _ in
                 f.withUnsafeStorage { pf, _ in
                     workspace.buffers.gradients[v].withUnsafeMutableStorage { pg, _ in
@@ -78,7 +78,7 @@ extension PCGraph {
             }
             return
         }
-        let d = workspace.derivatives[e]!, f = workspace.buffers.feedback[v]
+        let d = workspace.engine.derivatives[e]!, f = workspace.buffers.feedback[v]
         d.withUnsafeStorage { pd, _ in
             f.withUnsafeStorage { pf, _ in
                 workspace.buffers.gradients[v].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] -= pd[i] * pf[i] } }

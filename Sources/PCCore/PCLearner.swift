@@ -30,7 +30,7 @@ public struct PCLearner<Model: TrainablePCModel>: Sendable {
     /// input and target are current (each thread settles its own shard).
     public var state: PCState<Scalar>
     /// Scratch memory.
-    public var workspace: Model.Workspace
+    public var workspace: PCWorkspace<Model>
     /// The gradients of the last step.
     public var gradients: Model.Gradients
     /// The threads that settle shards of the batch (`options.threads` > 1 on a ``PCNetwork``).
@@ -47,7 +47,7 @@ public struct PCLearner<Model: TrainablePCModel>: Sendable {
         self.options = options
         optimizer = try model.makeOptimizer(options.optimizer)
         state = try PCState(sizes: model.sizes, batchSize: batchSize)
-        workspace = try model.makeLearningWorkspace(batchSize: batchSize, traceCapacity: max(options.inference.maxIterations, 64))
+        workspace = try PCWorkspace(for: model, batchSize: batchSize, traceCapacity: max(options.inference.maxIterations, 64))
         gradients = try model.makeLearningGradients()
         parallel = try model.makeParallelLearning(batchSize: batchSize, options: options)
     }

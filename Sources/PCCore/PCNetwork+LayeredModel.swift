@@ -1,12 +1,12 @@
 import PCNumerics
 
 // A PCNetwork is a layered model: its dense layers supply the three products the layered engine is
-// written against (PCCore article ConvolutionalAndRecurrent), so the dense network, the CNN and the
-// RNN share one workspace type (InferenceWorkspace is LayeredWorkspace<PCNetwork>) and generic code
-// over LayeredPCModel runs them all. The dense engine's own methods (free inputs and outputs, iPC,
-// the fused kernel, sharded learning) stay what a PCNetwork calls directly; PCLearner on a
-// PCNetwork is the layered engine's generic loop on the same model (LayeredEngineTests checks the
-// two agree).
+// written against (PCCore article ConvolutionalAndRecurrent), so generic code over LayeredPCModel
+// runs the dense network, the CNN and the RNN alike (every engine shares PCWorkspace and PCState).
+// The dense engine's own methods (free inputs and outputs, the fused kernel, sharded learning) are
+// what a PCNetwork calls directly, and what PCLearner uses for it (PCNetwork+Learning.swift);
+// LayeredEngineTests runs the layered engine's generic loop on the same network (LayeredView) and
+// checks the two agree.
 
 extension PCNetwork: LayeredPCModel {
     public func rateActivation(_ l: Int) -> Activation { layers[l].inputActivation }

@@ -15,8 +15,8 @@ import PCNumerics
 /// defaults.
 public protocol TrainablePCModel: Sendable {
     associatedtype Scalar: PCScalar
-    /// Scratch memory of inference and learning, sized once per batch size.
-    associatedtype Workspace: Sendable
+    /// The engine's own part of a ``PCWorkspace`` (rates, derivatives, kernel scratch).
+    associatedtype EngineBuffers: Sendable
     /// ∂F_B/∂θ shaped like the model's parameters (and its learned log-variances).
     associatedtype Gradients: Sendable
     /// Which units a settle holds fixed: ``Clamps`` for layered models, ``PCGraphClamps`` for graphs.
@@ -27,21 +27,21 @@ public protocol TrainablePCModel: Sendable {
     /// Throws ``PCCoreError/unsupported(_:)`` naming what this model cannot learn with `options`
     /// (a rule, output nudging, a free input, threads) and what would work.
     func checkLearning(_ options: LearningOptions) throws
-    /// A workspace for batches of `batchSize` recording `traceCapacity` energies without allocating.
-    func makeLearningWorkspace(batchSize: Int, traceCapacity: Int) throws -> Workspace
+    /// The engine's buffers of a ``PCWorkspace`` for batches of `batchSize`.
+    func makeEngineBuffers(batchSize: Int) throws -> EngineBuffers
     /// Zero gradients shaped like the parameters.
     func makeLearningGradients() throws -> Gradients
     /// An optimiser of `kind` with state for every parameter.
     func makeOptimizer(_ kind: OptimizerKind) throws -> Optimizer<Scalar>
     /// Throws unless `state`, `workspace`, `gradients`, `optimizer` and `clamps` were all made for
     /// this model (the kernels index every buffer by the model's shapes).
-    func checkLearningFit(_ state: PCState<Scalar>, _ workspace: Workspace, _ gradients: Gradients,
+    func checkLearningFit(_ state: PCState<Scalar>, _ workspace: PCWorkspace<Self>, _ gradients: Gradients,
                           _ optimizer: Optimizer<Scalar>, _ clamps: Clamping) throws
     /// Settles the free units of `state` (the engine's `settle`).
-    func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout Workspace, clamps: Clamping,
+    func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>, clamps: Clamping,
                            options: InferenceOptions) throws -> InferenceReport
     /// Writes ∂F_B/∂θ (× `scale`) at the current errors into `gradients` (and ∂F_B/∂s of learned precisions).
-    func learningGradients(_ state: PCState<Scalar>, workspace: inout Workspace, into gradients: inout Gradients,
+    func learningGradients(_ state: PCState<Scalar>, workspace: inout PCWorkspace<Self>, into gradients: inout Gradients,
                            scale: Scalar) throws
     /// One optimiser step θ ← update(θ, ∂F_B/∂θ), then, when `precisionLearningRate` > 0, one step
     /// s ← s − α_s ∂F_B/∂s on every learned log-variance.
@@ -50,26 +50,26 @@ public protocol TrainablePCModel: Sendable {
 
     /// iPC's start: the feedforward state (or, where the engine allows `.keep`, the activities given)
     /// with every rate, prediction and error current.
-    func startIncrementalInference(_ state: inout PCState<Scalar>, workspace: inout Workspace, clamps: Clamping,
+    func startIncrementalInference(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>, clamps: Clamping,
                                    options: InferenceOptions) throws
     /// Refreshes the errors from the current predictions and returns F_B.
-    func refreshedEnergy(_ state: inout PCState<Scalar>, workspace: inout Workspace) throws -> Double
+    func refreshedEnergy(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>) throws -> Double
     /// Writes ∂F/∂x of every free unit at the current state into the workspace.
-    func writeActivityGradients(_ state: PCState<Scalar>, workspace: inout Workspace, clamps: Clamping) throws
+    func writeActivityGradients(_ state: PCState<Scalar>, workspace: inout PCWorkspace<Self>, clamps: Clamping) throws
     /// x ← x − γ ∂F/∂x on every free unit, from the gradients ``writeActivityGradients(_:workspace:clamps:)``
     /// wrote (predictions not refreshed).
-    func descendFreeActivities(_ state: inout PCState<Scalar>, workspace: Workspace, clamps: Clamping,
+    func descendFreeActivities(_ state: inout PCState<Scalar>, workspace: PCWorkspace<Self>, clamps: Clamping,
                                stepSize: Scalar) throws
     /// Recomputes every rate and prediction from the activities and the current parameters.
-    func refreshPredictions(_ state: inout PCState<Scalar>, workspace: inout Workspace) throws
+    func refreshPredictions(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>) throws
 
     /// Output nudging's start (<doc:LearningRules#Output-nudging>): the feedforward state, then
     /// x_L = (1 − β) μ_L + β y with y the target in x_L.
-    func nudgeOutput(_ state: inout PCState<Scalar>, workspace: inout Workspace, beta: Scalar) throws
+    func nudgeOutput(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>, beta: Scalar) throws
     /// The gradients of an exact rule (``LearningRule/zeroDivergence``, ``LearningRule/fixedPrediction(iterations:stepSize:)``,
     /// ``LearningRule/backprop``) into `gradients`.
     /// - Returns: the loss and the iterations the rule ran.
-    func exactGradients(_ rule: LearningRule, _ state: inout PCState<Scalar>, workspace: inout Workspace,
+    func exactGradients(_ rule: LearningRule, _ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>,
                         into gradients: inout Gradients) throws -> (loss: Double, iterations: Int)
 
     /// Threads that settle shards of a batch (``LearningOptions/threads`` > 1), or `nil` when the
@@ -125,9 +125,7 @@ extension LayeredPCModel {
         guard options.threads == 1 else { throw PCCoreError.unsupported("threads > 1 are implemented for dense PCNetwork only; use threads 1 (got \(options.threads))") }
     }
 
-    public func makeLearningWorkspace(batchSize: Int, traceCapacity: Int) throws -> LayeredWorkspace<Self> {
-        try LayeredWorkspace(for: self, batchSize: batchSize, traceCapacity: traceCapacity)
-    }
+    public func makeEngineBuffers(batchSize: Int) throws -> LayeredBuffers<Self> { try LayeredBuffers(for: self, batchSize: batchSize) }
 
     public func makeLearningGradients() throws -> ParameterGradients<Scalar> { try makeGradients() }
 
@@ -224,9 +222,7 @@ extension PCGraph: TrainablePCModel {
         guard options.threads == 1 else { throw PCCoreError.unsupported("threads > 1 are implemented for dense PCNetwork only; use threads 1 (got \(options.threads))") }
     }
 
-    public func makeLearningWorkspace(batchSize: Int, traceCapacity: Int) throws -> PCGraphWorkspace<Scalar> {
-        try PCGraphWorkspace(for: self, batchSize: batchSize, traceCapacity: traceCapacity)
-    }
+    public func makeEngineBuffers(batchSize: Int) throws -> GraphBuffers<Scalar> { try GraphBuffers(for: self, batchSize: batchSize) }
 
     public func makeLearningGradients() throws -> PCGraphGradients<Scalar> { try PCGraphGradients(for: self) }
 
