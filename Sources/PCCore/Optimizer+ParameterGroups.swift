@@ -6,7 +6,7 @@ import PCNumerics
 extension Optimizer {
     /// A fresh optimiser for parameters shaped like `gradients` (slots in group order: weight, then bias).
     /// - Throws: ``PCCoreError/invalidOption(name:reason:)`` for bad hyper-parameters, or
-    ///   ``PCCoreError/unsupported(_:)`` for MQ (its per-layer scales are defined for dense layers).
+    ///   MQ keeps one scale per parameter group, as per dense layer.
     public init(_ kind: OptimizerKind, parametersLike gradients: ParameterGradients<Scalar>) throws {
         try kind.validate()
         var counts: [Int] = []
@@ -23,8 +23,10 @@ extension Optimizer {
         case .adam, .adamW:
             self.init(kind: kind, stepCount: 0, firstMoments: counts.map { [Scalar](repeating: 0, count: $0) },
                       secondMoments: counts.map { [Scalar](repeating: 0, count: $0) }, layerScales: [])
-        case .mq:
-            throw PCCoreError.unsupported("the MQ optimiser is implemented for dense PCNetwork layers only")
+        case .mq(let alpha, _, _, _, _):
+            // One scale per parameter group (a weight and its bias), as per dense layer.
+            self.init(kind: kind, stepCount: 0, firstMoments: [], secondMoments: [],
+                      layerScales: [Double](repeating: alpha, count: gradients.weights.count))
         }
     }
 
@@ -58,6 +60,14 @@ extension Optimizer {
         }
         try checkMoments(slot: slot, count: weight.count)
         if let biasCount { try checkMoments(slot: slot + 1, count: biasCount) }
+        if case .mq = kind {
+            guard group < layerScales.count else {
+                throw PCCoreError.shapeMismatch(what: "MQ scales", expected: Shape(group + 1, 1), got: Shape(layerScales.count, 1))
+            }
+            mqUpdate(weight: &weight, bias: &bias, group: group, weightGradient: gradients.weights[group], biasGradient: gradients.biases[group])
+            slot += bias != nil && gradients.biases[group] != nil ? 2 : 1
+            return
+        }
         let gw = gradients.weights[group]
         weight.withUnsafeMutableStorage { p, _ in
             gw.withUnsafeStorage { g, _ in update(p, g, gw.count, slot: slot) }

@@ -107,9 +107,8 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         stepCount += 1
         var slot = 0
         for l in network.layers.indices {
-            if case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp) = kind {
-                let ramp = warmUp > 0 ? min(1, Double(stepCount) / Double(warmUp)) : 1
-                mqStep(&network.layers[l], l, gradients, alpha: alpha, r: r, lrMin: lrMin, rhoMax: rhoMax, ramp: ramp)
+            if case .mq = kind {
+                mqUpdate(&network.layers[l], group: l, weightGradient: gradients.weights[l], biasGradient: gradients.biases[l])
                 continue
             }
             network.layers[l].weight.withUnsafeMutableStorage { p, _ in
@@ -209,20 +208,30 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         }
     }
 
-    private mutating func mqStep(_ layer: inout DenseLayer<Scalar>, _ l: Int, _ gradients: ParameterGradients<Scalar>,
-                                 alpha: Double, r: Double, lrMin: Double, rhoMax: Double, ramp: Double) {
-        let eta = Scalar(ramp * (alpha / (layerScales[l] + r) + lrMin))
+    /// MQ on dense layer `k` (its weight and bias are the group).
+    private mutating func mqUpdate(_ layer: inout DenseLayer<Scalar>, group k: Int, weightGradient gw: Matrix<Scalar>, biasGradient gb: Vector<Scalar>?) {
+        mqUpdate(weight: &layer.weight, bias: &layer.bias, group: k, weightGradient: gw, biasGradient: gb)
+    }
+
+    /// MQ on one parameter group, a weight and its optional bias sharing one scale v_k (a dense
+    /// layer, or a layered model's group): η = ramp·(α/(v_k + r) + η_min), θ ← θ − η g, then
+    /// v_k ← ρ v_k + (1 − ρ) mean|g| with ρ = min(N/(N + 1), ρ_max) over N batches.
+    mutating func mqUpdate(weight: inout Matrix<Scalar>, bias: inout Vector<Scalar>?, group k: Int,
+                           weightGradient gw: Matrix<Scalar>, biasGradient gb: Vector<Scalar>?) {
+        guard case .mq(let alpha, let r, let lrMin, let rhoMax, let warmUp) = kind else { return }
+        let ramp = warmUp > 0 ? min(1, Double(stepCount) / Double(warmUp)) : 1
+        let eta = Scalar(ramp * (alpha / (layerScales[k] + r) + lrMin))
         var absSum = 0.0
         var count = 0
-        layer.weight.withUnsafeMutableStorage { p, _ in
-            gradients.weights[l].withUnsafeStorage { g, _ in
-                let n = gradients.weights[l].count
+        weight.withUnsafeMutableStorage { p, _ in
+            gw.withUnsafeStorage { g, _ in
+                let n = gw.count
                 for i in 0..<n { p[i] -= eta * g[i]; absSum += Double(abs(g[i])) }
                 count += n
             }
         }
-        if layer.bias != nil, let gb = gradients.biases[l] {
-            layer.bias!.withUnsafeMutableBufferPointer { p in
+        if bias != nil, let gb {
+            bias!.withUnsafeMutableBufferPointer { p in
                 gb.withUnsafeBufferPointer { g in
                     for i in 0..<gb.count { p[i] -= eta * g[i]; absSum += Double(abs(g[i])) }
                 }
@@ -232,7 +241,7 @@ public struct Optimizer<Scalar: PCScalar>: Sendable, Equatable {
         // N counts batches: the step counter was incremented before this update.
         let n = Double(stepCount)
         let rho = min(n / (n + 1), rhoMax)
-        layerScales[l] = rho * layerScales[l] + (1 - rho) * absSum / Double(count)
+        layerScales[k] = rho * layerScales[k] + (1 - rho) * absSum / Double(count)
     }
 }
 

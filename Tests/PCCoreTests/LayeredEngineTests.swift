@@ -57,6 +57,25 @@ struct LayeredEngineTests {
         #expect(Fixtures.relativeDifference(Fixtures.parameters(generic.network), Fixtures.parameters(initial)) > 1e-6)
     }
 
+    /// The MQ optimiser (one scale per parameter group, as per dense layer) on the layered engine:
+    /// a CNN of dense layers takes the dense network's IL and SeqIL steps to 1e-12, and the
+    /// parameters move differently from plain SGD.
+    @Test(arguments: [LearningRule.il, .sequential])
+    func mqOnTheLayeredEngineMatchesTheDenseEngine(rule: LearningRule) throws {
+        var (dense, layered) = try Self.pair(output: .squaredError)
+        let initial = dense
+        let (x, y) = try LayeredChecks.batch(layered, 5, seed: 5)
+        let learning = try LearningOptions(rule: rule, inference: InferenceOptions(stepSize: 0.1, maxIterations: 15),
+                                           optimizer: .mq(alpha: 0.05, warmUpSteps: 2))
+        var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
+        var layeredLearner = try PCLearner(for: layered, batchSize: 5, options: learning)
+        try expectLearnersAgree(&dense, &denseLearner, &layered, &layeredLearner, input: x, target: y, steps: 4)
+        #expect(Fixtures.relativeDifference(layered.flatParameters, Fixtures.parameters(dense)) <= 1e-12)
+        #expect(layeredLearner.optimizer.layerScales.count == 3)
+        for (a, b) in zip(layeredLearner.optimizer.layerScales, denseLearner.optimizer.layerScales) { #expect(abs(a - b) <= 1e-12 * abs(b)) }
+        #expect(Fixtures.relativeDifference(Fixtures.parameters(dense), Fixtures.parameters(initial)) > 1e-6)
+    }
+
     /// Output nudging (x_L = (1 − β) μ_L + β y held fixed, gradients × 1/β) now runs on the layered
     /// engine too: on a CNN of dense layers and on the generic loop over a PCNetwork it agrees with
     /// the dense engine's, step for step, to 1e-12.
