@@ -86,6 +86,8 @@ enum ControlTaskRun {
             batchesPerStep: defaults.batchesPerStep, swapInterval: defaults.swapInterval)
         options.learner.averagingDecay = defaults.averagingDecay
         options.disturbanceGain = defaults.disturbanceGain
+        if defaults.modelLearningRate != 1e-3 { options.learner.learning.optimizer = .adam(learningRate: defaults.modelLearningRate) }
+        if let samples = defaults.proposalSamples { options.planner.proposal.samples = samples }
         try options.validate()
         return options
     }
