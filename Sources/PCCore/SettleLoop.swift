@@ -3,7 +3,7 @@ import PCNumerics
 // The settle control shared by every PC engine (PCCore article EnergyAndInference): one stopping
 // rule, one divergence recovery and one best-state bookkeeping, driving the engine-specific energy
 // and update. Each engine's settle describes its side in a small struct (DenseSettle,
-// LayeredSettle, GraphSettle, MemorySettle) and hands its methods to `runSettle` as non-escaping
+// LayeredSettle, GraphSettle; the softmax memory is a graph) and hands its methods to `runSettle` as non-escaping
 // closures: unlike protocol witnesses, closures are serialised by cross-module optimisation, so
 // clients (pcctl) specialise the whole loop for Float as before. Nothing here allocates.
 

@@ -51,7 +51,8 @@ extension SoftmaxMemory {
             let report = try settle(&workspace, options: options.inference, updateData: false)
             energies.append(report.finalEnergy)
             // IL weight step from the settled errors and rates: W += η εᵀ s.
-            try Matrix.accumulateOuterProducts(workspace.predictionError, workspace.rates, alpha: Scalar(options.learningRate), into: &weight)
+            try Matrix.accumulateOuterProducts(workspace.predictionError, workspace.rates, alpha: Scalar(options.learningRate),
+                                               into: &graph.edges[0].weight!)
         }
         return (energies, workspace.latent)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PCCore
 import PCNumerics
@@ -5,7 +6,7 @@ import _PCAllocationCounter
 import _PCTestSupport
 
 /// Associative memory with a competitive (softmax) latent (PCCore articles ModesAndMemory and GraphsAndMuPC): the softmax
-/// memory, its graph form, finite differences through the softmax Jacobian, allocation-free
+/// memory (on the graph engine) against its closed form, finite differences through the softmax Jacobian, allocation-free
 /// settles, and recall of stored digits from their top half scored on the recalled half alone.
 struct MemoryTests {
     /// Recalls from the top half (columns 0..<32 clamped): how many recalled bottom halves are
@@ -36,38 +37,65 @@ struct MemoryTests {
         return (cue, observed)
     }
 
-    /// With λ = 0 the softmax memory is the two-node graph latent → data with a softmax edge: the
-    /// same energy and the same inference trajectory (Double, to 1e-10).
-    @Test func softmaxMemoryEqualsItsGraphForm() throws {
+    /// The softmax memory (a builder over the graph engine) against an independent closed form, for
+    /// λ = 0 and λ = 0.3: F = ½‖x − W softmax(βz)‖² + ½λ‖z‖² and 40 steps of z ← z − γ(λz − β s ⊙
+    /// (g − ⟨s, g⟩)), g = Wᵀε, free x ← x − γε, written out here in plain loops (Double, to 1e-10).
+    @Test(arguments: [0.0, 0.3])
+    func softmaxMemoryFollowsItsClosedFormGradientFlow(lambda: Double) throws {
         var rng = Xoshiro256(seed: 31)
-        let memory = try SoftmaxMemory<Double>(patternSize: 6, units: 5, gain: 3, priorPrecision: 0,
+        let (n, k, b, gamma, beta) = (6, 5, 3, 0.1, 3.0)
+        let memory = try SoftmaxMemory<Double>(patternSize: n, units: k, gain: beta, priorPrecision: lambda,
                                                initializer: .normal(standardDeviation: 0.5), using: &rng)
-        let graph = try PCGraph(nodes: [try PCGraphNode<Double>(name: "latent", size: 5), try PCGraphNode<Double>(name: "data", size: 6)],
-                                edges: [try PCGraphEdge(from: 0, to: 1, weight: memory.weight, softmaxGain: 3)])
-        let data = try Matrix<Double>(rows: 3, columns: 6, initializer: .uniform(low: 0, high: 1), using: &rng)
-        var observed = try Matrix<Double>(rows: 3, columns: 6)
-        for i in 0..<3 { for j in 0..<3 { observed[i, j] = 1 } }
-        let latent = try Matrix<Double>(rows: 3, columns: 5, initializer: .normal(standardDeviation: 0.3), using: &rng)
+        let data = try Matrix<Double>(rows: b, columns: n, initializer: .uniform(low: 0, high: 1), using: &rng)
+        var observed = try Matrix<Double>(rows: b, columns: n)
+        for i in 0..<b { for j in 0..<3 { observed[i, j] = 1 } }
+        let latent = try Matrix<Double>(rows: b, columns: k, initializer: .normal(standardDeviation: 0.3), using: &rng)
 
-        var workspace = try SoftmaxMemoryWorkspace(for: memory, batchSize: 3, traceCapacity: 40)
+        var workspace = try SoftmaxMemoryWorkspace(for: memory, batchSize: b, traceCapacity: 40)
         try workspace.data.assign(data)
         try workspace.observed.assign(observed)
         try workspace.latent.assign(latent)
-        let report = try memory.settle(&workspace, options: InferenceOptions(stepSize: 0.1, maxIterations: 40))
+        let report = try memory.settle(&workspace, options: InferenceOptions(stepSize: gamma, maxIterations: 40))
 
-        var state = try PCGraphState(for: graph, batchSize: 3)
-        try state.setActivity(0, latent)
-        try state.setActivity(1, data)
-        var graphWorkspace = try PCGraphWorkspace(for: graph, batchSize: 3)
-        let graphReport = try graph.settle(&state, workspace: &graphWorkspace, clamps: PCGraphClamps([.free, .masked(observed)]),
-                                           options: InferenceOptions(stepSize: 0.1, maxIterations: 40, initialization: .keep))
-        #expect(isClose(report.initialEnergy, graphReport.initialEnergy, rtol: 1e-12, atol: 1e-14))
-        #expect(isClose(report.finalEnergy, graphReport.finalEnergy, rtol: 1e-10, atol: 1e-12))
+        // The closed form, sample by sample.
+        let w = memory.weight
+        var z = latent.elements, x = data.elements
+        var energies: [Double] = []
+        for t in 0...40 {
+            var energy = 0.0
+            var nextZ = z, nextX = x
+            for r in 0..<b {
+                let zr = Array(z[(r * k)..<((r + 1) * k)])
+                let top = zr.map { beta * $0 }.max()!
+                let e = zr.map { exp(beta * $0 - top) }
+                let s = e.map { $0 / e.reduce(0, +) }
+                var eps = [Double](repeating: 0, count: n)
+                for i in 0..<n {
+                    var mu = 0.0
+                    for j in 0..<k { mu += w[i, j] * s[j] }
+                    eps[i] = x[r * n + i] - mu
+                    energy += 0.5 * eps[i] * eps[i]
+                }
+                for j in 0..<k { energy += 0.5 * lambda * zr[j] * zr[j] }
+                var g = [Double](repeating: 0, count: k)
+                for j in 0..<k { for i in 0..<n { g[j] += w[i, j] * eps[i] } }
+                let mean = zip(s, g).map { $0 * $1 }.reduce(0, +)
+                for j in 0..<k {
+                    let gradient: Double = lambda * zr[j] - beta * s[j] * (g[j] - mean)
+                    nextZ[r * k + j] = zr[j] - gamma * gradient
+                }
+                for i in 0..<n where observed[r, i] == 0 { nextX[r * n + i] = x[r * n + i] - gamma * eps[i] }
+            }
+            energies.append(energy / Double(b))
+            if t < 40 { (z, x) = (nextZ, nextX) }
+        }
+        #expect(report.energies.count == 41)
+        for t in 0...40 { #expect(isClose(report.energies[t], energies[t], rtol: 1e-10, atol: 1e-12), "energy \(t)") }
         #expect(report.finalEnergy < 0.9 * report.initialEnergy)
-        for i in 0..<15 { #expect(isClose(workspace.latent.elements[i], state.activities[0].elements[i], rtol: 1e-10, atol: 1e-12)) }
-        for i in 0..<18 { #expect(isClose(workspace.data.elements[i], state.activities[1].elements[i], rtol: 1e-10, atol: 1e-12)) }
+        for i in 0..<(b * k) { #expect(isClose(workspace.latent.elements[i], z[i], rtol: 1e-10, atol: 1e-12)) }
+        for i in 0..<(b * n) { #expect(isClose(workspace.data.elements[i], x[i], rtol: 1e-10, atol: 1e-12)) }
         // The clamped entries never moved.
-        for i in 0..<3 { for j in 0..<3 { #expect(workspace.data[i, j] == data[i, j]) } }
+        for i in 0..<b { for j in 0..<3 { #expect(workspace.data[i, j] == data[i, j]) } }
     }
 
     /// Graph energy with a softmax rate (PCCore article GraphsAndMuPC): ∂F/∂x and ∂F/∂θ of the fully connected memory graph equal central
