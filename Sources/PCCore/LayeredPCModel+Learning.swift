@@ -110,7 +110,48 @@ extension LayeredPCModel {
         return loss
     }
 
-    /// The start of Z-IL and of backprop: refuses precisions other than the identity (naming
+    /// FPA (<doc:LearningRules#Fixed-prediction-assumption>) on a layered model: predictions μ̂_ℓ,
+    /// rates and Jacobians stay at their feedforward values; the output error is fixed at
+    /// ε_L = −∂L/∂ŷ. Each of `iterations` sweeps updates, bottom-up from the previous iterate,
+    /// ε_ℓ ← ε_ℓ − η(ε_ℓ − φ′(x̂_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ ε_{ℓ+1}) for ℓ = 1…L−1; the gradients are then
+    /// IL's at x_ℓ = μ̂_ℓ + ε_ℓ with the feedforward rates. With η = 1 and `iterations` ≥ L − 1 this
+    /// is exactly backprop.
+    /// - Parameters:
+    ///   - state: x₀ and the target x_L set.
+    ///   - iterations: n sweeps.
+    ///   - stepSize: η (default 1).
+    /// - Returns: the batch-mean loss at the feedforward state.
+    /// - Throws: ``PCCoreError/unsupported(_:)`` unless every precision is the identity.
+    public func fixedPredictionGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                         into gradients: inout ParameterGradients<Scalar>,
+                                         iterations: Int, stepSize: Double = 1) throws -> Double {
+        try startUnitPrecisionPass("FPA", &state, &workspace, &gradients)
+        let L = depth
+        let loss = try computeErrors(&state, &workspace)
+        let eta = Scalar(stepSize)
+        for _ in 0..<iterations {
+            // Bottom-up, so ε_{ℓ+1} is still the previous iterate when ε_ℓ is updated.
+            for l in Swift.stride(from: 1, to: L, by: 1) {
+                try feedback(l, error: state.errors[l + 1], into: &workspace.buffers.feedback[l], scratch: &workspace.engine.scratch)
+                let n = state.errors[l].count
+                workspace.engine.derivatives[l].withUnsafeStorage { pd, _ in
+                    workspace.buffers.feedback[l].withUnsafeStorage { pf, _ in
+                        state.errors[l].withUnsafeMutableStorage { pe, _ in
+                            for i in 0..<n { pe[i] -= eta * (pe[i] - pd[i] * pf[i]) }
+                        }
+                    }
+                }
+            }
+        }
+        // The activities that go with these errors: x_ℓ = μ̂_ℓ + ε_ℓ.
+        for l in Swift.stride(from: 1, to: L, by: 1) {
+            try Matrix.elementwise(.add, state.predictions[l], state.errors[l], into: &state.activities[l])
+        }
+        for l in 1...L { try parameterGradient(l, state, &workspace, into: &gradients) }
+        return loss
+    }
+
+    /// The start of Z-IL, FPA and backprop: refuses precisions other than the identity (naming
     /// `rule`), runs the feedforward pass and zeroes `gradients`.
     private func startUnitPrecisionPass(_ rule: String, _ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
                                         _ gradients: inout ParameterGradients<Scalar>) throws {

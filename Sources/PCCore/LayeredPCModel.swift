@@ -54,6 +54,16 @@ where EngineBuffers == LayeredBuffers<Self>, Gradients == ParameterGradients<Sca
     /// One step s_ℓ ← clamp(s_ℓ − α_s ∂F_B/∂s_ℓ) on every learned precision from
     /// `gradients.logVariances` (indexed by layer ℓ − 1); the default has none to update.
     mutating func updatePrecisions(_ gradients: ParameterGradients<Scalar>, learningRate: Double) throws
+
+    /// Z-IL's gradients (equal to backprop); the layered engine's by default.
+    func zeroDivergenceGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                 into gradients: inout ParameterGradients<Scalar>) throws -> Double
+    /// FPA's gradients after `iterations` sweeps of step `stepSize`; the layered engine's by default.
+    func fixedPredictionGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                                  into gradients: inout ParameterGradients<Scalar>, iterations: Int, stepSize: Double) throws -> Double
+    /// The backprop reference's gradients; the layered engine's by default.
+    func backpropGradients(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                           into gradients: inout ParameterGradients<Scalar>) throws -> Double
 }
 
 extension LayeredPCModel {

@@ -1,9 +1,9 @@
 import PCNumerics
 
 // The dense PCNetwork's side of the one learner (PCLearner): its own settle (with the fused dense
-// kernel), gradients and refreshes, a free input, FPA, MQ and IL on several threads. The workspace,
-// gradients, optimiser step, iPC's descent and nudging's start are the layered defaults (PCNetwork
-// is a LayeredPCModel).
+// kernel), gradients and refreshes, a free input, MQ and IL on several threads. The workspace,
+// gradients, optimiser step, iPC's descent, nudging's start and the exact rules' dispatch are the
+// layered defaults (PCNetwork is a LayeredPCModel; its own Z-IL, FPA and backprop are the witnesses).
 
 extension PCNetwork {
     /// Every rule; a free input (generative training) with IL and SeqIL only.
@@ -47,19 +47,6 @@ extension PCNetwork {
 
     public func refreshPredictions(_ state: inout PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>) throws {
         try refreshAll(&state, &workspace)
-    }
-
-    public func exactGradients(_ rule: LearningRule, _ state: inout PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>,
-                               into gradients: inout ParameterGradients<Scalar>) throws -> (loss: Double, iterations: Int) {
-        switch rule {
-        case .zeroDivergence: return (try zeroDivergenceGradients(&state, workspace: &workspace, into: &gradients), depth)
-        case .fixedPrediction(let iterations, let stepSize):
-            let loss = try fixedPredictionGradients(&state, workspace: &workspace, into: &gradients,
-                                                    iterations: iterations ?? depth, stepSize: stepSize)
-            return (loss, iterations ?? depth)
-        case .backprop: return (try backpropGradients(&state, workspace: &workspace, into: &gradients), 0)
-        case .il, .sequential, .ipc: throw PCCoreError.unsupported("rule \(rule) is not an exact rule (zeroDivergence, fixedPrediction, backprop)")
-        }
     }
 
     /// `min(options.threads, batchSize)` shards when that is more than one.

@@ -113,13 +113,12 @@ public final class ParallelLearning<Scalar: PCScalar>: @unchecked Sendable {
 // MARK: - Layered models (ConvolutionalNetwork, RecurrentNetwork and user models)
 
 extension LayeredPCModel {
-    /// IL, SeqIL, iPC, output nudging; Z-IL and backprop with unit precisions. A free input, FPA and
+    /// IL, SeqIL, iPC, output nudging; Z-IL, FPA and backprop with unit precisions. A free input and
     /// threads are implemented for dense ``PCNetwork`` only.
     public func checkLearning(_ options: LearningOptions) throws {
         switch options.rule {
         case .il, .sequential, .ipc: break
-        case .zeroDivergence, .backprop: try requireUnitPrecisions("\(options.rule)")
-        case .fixedPrediction: throw PCCoreError.unsupported("rule \(options.rule) is implemented for dense PCNetwork only (use il, sequential, ipc, zeroDivergence or backprop)")
+        case .zeroDivergence, .backprop, .fixedPrediction: try requireUnitPrecisions("\(options.rule)")
         }
         if case .free = options.input { throw PCCoreError.unsupported("a free input (generative training) is implemented for dense PCNetwork only; use input .clamped") }
         guard options.threads == 1 else { throw PCCoreError.unsupported("threads > 1 are implemented for dense PCNetwork only; use threads 1 (got \(options.threads))") }
@@ -185,8 +184,12 @@ extension LayeredPCModel {
                                into gradients: inout ParameterGradients<Scalar>) throws -> (loss: Double, iterations: Int) {
         switch rule {
         case .zeroDivergence: return (try zeroDivergenceGradients(&state, workspace: &workspace, into: &gradients), depth)
+        case .fixedPrediction(let iterations, let stepSize):
+            let loss = try fixedPredictionGradients(&state, workspace: &workspace, into: &gradients,
+                                                    iterations: iterations ?? depth, stepSize: stepSize)
+            return (loss, iterations ?? depth)
         case .backprop: return (try backpropGradients(&state, workspace: &workspace, into: &gradients), 0)
-        default: throw PCCoreError.unsupported("rule \(rule) is not an exact rule of a layered model (zeroDivergence, backprop)")
+        case .il, .sequential, .ipc: throw PCCoreError.unsupported("rule \(rule) is not an exact rule (zeroDivergence, fixedPrediction, backprop)")
         }
     }
 

@@ -57,6 +57,35 @@ struct LayeredEngineTests {
         #expect(Fixtures.relativeDifference(Fixtures.parameters(generic.network), Fixtures.parameters(initial)) > 1e-6)
     }
 
+    /// FPA on the layered engine: on a CNN of dense layers it takes the dense network's steps to
+    /// 1e-12 (n = L and a partial n = 1, η = 0.5), and on a CNN with convolution and max pooling
+    /// η = 1 with L − 1 sweeps gives exactly the backprop gradients (1e-10).
+    @Test func fixedPredictionOnTheLayeredEngine() throws {
+        for rule in [LearningRule.fixedPrediction(iterations: nil, stepSize: 1), .fixedPrediction(iterations: 1, stepSize: 0.5)] {
+            var (dense, layered) = try Self.pair(output: .squaredError)
+            let (x, y) = try LayeredChecks.batch(layered, 5, seed: 6)
+            let learning = try LearningOptions(rule: rule, optimizer: .sgd(learningRate: 0.1))
+            var denseLearner = try PCLearner(for: dense, batchSize: 5, options: learning)
+            var layeredLearner = try PCLearner(for: layered, batchSize: 5, options: learning)
+            try expectLearnersAgree(&dense, &denseLearner, &layered, &layeredLearner, input: x, target: y)
+        }
+        var rng = Xoshiro256(seed: 8)
+        let cnn = try ConvolutionalNetwork<Double>.digits(channels: 3, hidden: 12, using: &rng)
+        let (x, y) = try LayeredChecks.batch(cnn, 4, seed: 9)
+        var state = try PCState(for: cnn, batchSize: 4)
+        try state.setInput(x); try state.setOutput(y)
+        var workspace = try LayeredWorkspace(for: cnn, batchSize: 4)
+        var fpa = try cnn.makeGradients(), bp = try cnn.makeGradients()
+        let fpaLoss = try cnn.fixedPredictionGradients(&state, workspace: &workspace, into: &fpa, iterations: cnn.depth - 1, stepSize: 1)
+        let bpLoss = try cnn.backpropGradients(&state, workspace: &workspace, into: &bp)
+        #expect(abs(fpaLoss - bpLoss) <= 1e-12 * abs(bpLoss))
+        #expect(Fixtures.relativeDifference(fpa.flattened, bp.flattened) <= 1e-10)
+        // Fewer sweeps than L − 1 leave the lowest layers' gradients short of backprop's.
+        var short = try cnn.makeGradients()
+        _ = try cnn.fixedPredictionGradients(&state, workspace: &workspace, into: &short, iterations: 1, stepSize: 1)
+        #expect(Fixtures.relativeDifference(short.flattened, bp.flattened) > 1e-3)
+    }
+
     /// The MQ optimiser (one scale per parameter group, as per dense layer) on the layered engine:
     /// a CNN of dense layers takes the dense network's IL and SeqIL steps to 1e-12, and the
     /// parameters move differently from plain SGD.
