@@ -9,10 +9,9 @@ import PCNumerics
 /// step and one step on learned precisions. A conforming model supplies those pieces for its own
 /// engine; ``PCLearner`` owns the rule logic (IL, SeqIL, iPC, output nudging, the exact rules) once.
 ///
-/// Conformances: ``PCNetwork`` (with the fused dense kernel and sharded threads), every
-/// ``LayeredPCModel`` that declares it (``ConvolutionalNetwork``, ``RecurrentNetwork``) and
-/// ``PCGraph``. Every ``LayeredPCModel`` is one: a user's layered model gets the layered engine's
-/// defaults.
+/// Conformances: ``PCNetwork`` (its own settle with the fused dense kernel, a free input, sharded
+/// threads), every ``LayeredPCModel`` (``ConvolutionalNetwork``, ``RecurrentNetwork``, or a user's
+/// own layered model, which gets the layered engine's defaults) and ``PCGraph``.
 public protocol TrainablePCModel: Sendable {
     associatedtype Scalar: PCScalar
     /// The engine's own part of a ``PCWorkspace`` (rates, derivatives, kernel scratch).
