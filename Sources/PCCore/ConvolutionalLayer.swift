@@ -20,9 +20,9 @@ public struct ConvolutionalLayer<Scalar: PCScalar>: Sendable, Equatable {
     public let inputActivation: Activation
     /// W_ℓ: (C_out × C_in·kh·kw) for a convolution, (outputSize × inputSize) for a dense layer,
     /// `nil` for pooling.
-    public var weight: Matrix<Scalar>?
+    public internal(set) var weight: Matrix<Scalar>?
     /// b_ℓ: (C_out) for a convolution, (outputSize) for a dense layer, or `nil`.
-    public var bias: Vector<Scalar>?
+    public internal(set) var bias: Vector<Scalar>?
 
     /// n_{ℓ−1}, the features of the layer below.
     public var inputSize: Int {

@@ -12,7 +12,7 @@ public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
     /// n_v, the number of units.
     public let size: Int
     /// b_v, (n_v), or `nil`.
-    public var bias: Vector<Scalar>?
+    public internal(set) var bias: Vector<Scalar>?
     /// Π_v: fixed (identity, scalar or diagonal) or learned (a log-variance per unit, updated by
     /// ``PCLearner`` or ``PCGraph/updatePrecisions(_:learningRate:)``).
     public internal(set) var precision: LayerPrecision<Scalar>

@@ -83,4 +83,17 @@ struct SealedStateTests {
         try rnn.setParameters(outputBias: try Vector([0.5, -0.5]))
         #expect(rnn.outputBias == (try Vector([0.5, -0.5])))
     }
+    /// A CNN layer's weight and bias and a graph node's bias are read-only outside PCCore too (a
+    /// 2-value bias on a 5-unit node used to be assignable before building the graph, and the
+    /// prediction then read past the bias's end): the only way in is an initialiser, which refuses
+    /// the wrong shape with a typed error.
+    @Test func layerAndNodeParametersAreCheckedOnTheWayIn() throws {
+        #expect(throws: PCCoreError.shapeMismatch(what: "weight", expected: Shape(5, 3), got: Shape(1, 1))) {
+            try ConvolutionalLayer<Float>(kind: .dense(inputSize: 3, outputSize: 5), weight: Matrix(rows: 1, columns: 1), bias: nil)
+        }
+        #expect(throws: PCCoreError.shapeMismatch(what: "bias", expected: Shape(5, 1), got: Shape(2, 1))) {
+            try ConvolutionalLayer<Float>(kind: .dense(inputSize: 3, outputSize: 5), weight: Matrix(rows: 5, columns: 3), bias: Vector(count: 2))
+        }
+        #expect(throws: PCCoreError.self) { try PCGraphNode<Float>(name: "hidden", size: 5, bias: try Vector(count: 2)) }
+    }
 }
