@@ -118,6 +118,7 @@ extension PCNetwork {
         guard state.batchSize == workspace.batchSize, matchesSizes(workspace.sizes) else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
+        try state.checkShapes(against: workspace)
     }
 }
 

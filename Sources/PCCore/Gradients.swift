@@ -154,6 +154,7 @@ extension PCNetwork {
     ///   - gradients: receives the gradients, scaled by `scale`.
     public func parameterGradients(_ state: PCState<Scalar>, workspace: InferenceWorkspace<Scalar>,
                                    into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        try checkFit(state, workspace)
         for l in 1...depth { try parameterGradient(l, state, workspace, into: &gradients, scale: scale) }
     }
 

@@ -90,5 +90,6 @@ extension LayeredPCModel {
         guard state.batchSize == workspace.batchSize, workspace.sizes == sizes else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
+        try state.checkShapes(against: workspace)
     }
 }

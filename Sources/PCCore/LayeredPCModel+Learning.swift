@@ -12,6 +12,7 @@ extension LayeredPCModel {
     ///   - workspace: the workspace of that settle (its rates are current).
     public func parameterGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                    into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
+        try checkFit(state, workspace)
         gradients.zero()
         for l in 1...depth {
             try parameterGradient(l, state, &workspace, into: &gradients, scale: scale)

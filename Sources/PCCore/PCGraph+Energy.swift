@@ -140,6 +140,19 @@ extension PCGraph {
 
     /// Checks that a state, a workspace and clamps fit this graph.
     func checkFit(_ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>, _ clamps: PCGraphClamps<Scalar>) throws {
+        try checkFit(state, workspace)
+        guard clamps.nodes.count == nodes.count else {
+            throw PCCoreError.invalidOption(name: "clamps", reason: "\(clamps.nodes.count) clamp roles for \(nodes.count) nodes")
+        }
+        for v in nodes.indices {
+            if case .masked(let mask) = clamps.nodes[v], mask.shape != state.activities[v].shape {
+                throw PCCoreError.shapeMismatch(what: "clamp mask of node \(nodes[v].name)", expected: state.activities[v].shape, got: mask.shape)
+            }
+        }
+    }
+
+    /// Throws unless `state` and `workspace` were made for this graph and each other (no allocation).
+    func checkFit(_ state: PCGraphState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>) throws {
         // Loops rather than array comparisons: a settle allocates nothing.
         var fits = state.activities.count == nodes.count
         if fits { for v in nodes.indices where state.activities[v].columns != nodes[v].size { fits = false } }
@@ -151,13 +164,6 @@ extension PCGraph {
         guard workspaceFits else {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
-        guard clamps.nodes.count == nodes.count else {
-            throw PCCoreError.invalidOption(name: "clamps", reason: "\(clamps.nodes.count) clamp roles for \(nodes.count) nodes")
-        }
-        for v in nodes.indices {
-            if case .masked(let mask) = clamps.nodes[v], mask.shape != state.activities[v].shape {
-                throw PCCoreError.shapeMismatch(what: "clamp mask of node \(nodes[v].name)", expected: state.activities[v].shape, got: mask.shape)
-            }
-        }
+        try state.checkShapes(against: workspace)
     }
 }

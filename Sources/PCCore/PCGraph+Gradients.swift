@@ -93,6 +93,7 @@ extension PCGraph {
     ///   - workspace: the workspace of that settle (its rates are current).
     public func parameterGradients(_ state: PCGraphState<Scalar>, workspace: PCGraphWorkspace<Scalar>,
                                    into gradients: inout PCGraphGradients<Scalar>, scale: Scalar = 1) throws {
+        try checkFit(state, workspace)
         guard gradients.weights.count == edges.count, gradients.biases.count == nodes.count, gradients.logVariances.count == nodes.count else {
             throw PCCoreError.invalidOption(name: "gradients", reason: "made for a graph of \(gradients.weights.count) edges and \(gradients.biases.count) nodes, this one has \(edges.count) and \(nodes.count)")
         }

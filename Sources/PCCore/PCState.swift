@@ -70,6 +70,25 @@ public struct PCState<Scalar: PCScalar>: Sendable {
     /// The number of predictive layers L (the last node's index).
     public var depth: Int { activities.count - 1 }
 
+    /// Throws unless every activity, prediction and error is (B × n) for the workspace's batch
+    /// size B and node sizes n: the engines' loops index these matrices by the workspace's shapes,
+    /// and a user may have replaced any of them (no allocation).
+    func checkShapes<Model>(against workspace: PCWorkspace<Model>) throws where Model.Scalar == Scalar {
+        let (sizes, rows) = (workspace.sizes, workspace.batchSize)
+        var fits = batchSize == rows && activities.count == sizes.count && predictions.count == sizes.count && errors.count == sizes.count
+        if fits {
+            for l in sizes.indices {
+                let n = sizes[l]
+                if activities[l].rows != rows || activities[l].columns != n || predictions[l].rows != rows || predictions[l].columns != n
+                    || errors[l].rows != rows || errors[l].columns != n { fits = false }
+            }
+        }
+        guard fits else {
+            throw PCCoreError.invalidOption(name: "state", reason: "every activity, prediction and error must be (\(rows) × n) for n in \(sizes); "
+                                            + "activities \(activities.map(\.shape)), predictions \(predictions.map(\.shape)), errors \(errors.map(\.shape))")
+        }
+    }
+
     /// Copies `input` (B × n₀) into x₀.
     public mutating func setInput<M: MatrixOperand>(_ input: M) throws where M.Scalar == Scalar {
         try copy(input, into: 0, what: "input")

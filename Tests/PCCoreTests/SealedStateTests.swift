@@ -96,4 +96,42 @@ struct SealedStateTests {
         }
         #expect(throws: PCCoreError.self) { try PCGraphNode<Float>(name: "hidden", size: 5, bias: try Vector(count: 2)) }
     }
+    /// A state's matrices are public values a user may replace; one of another batch size or
+    /// width (an activity, a prediction or an error) is refused by every engine before any loop
+    /// indexes it by the workspace's shapes — a taller activity used to be written into the
+    /// workspace's spare buffer past its end by the gradient step.
+    @Test func replacedStateMatricesAreRefusedByEveryEngine() throws {
+        var rng = Xoshiro256(seed: 4)
+        let dense = try PCNetwork<Float>(sizes: [6, 8, 3], activation: .tanh, using: &rng)
+        let cnn = try ConvolutionalNetwork<Float>.digits(channels: 2, hidden: 8, using: &rng)
+        let graph = try PCGraph<Float>.fullyConnected(size: 6, activation: .tanh, using: &rng)
+        let options = try InferenceOptions(stepSize: 0.1, maxIterations: 5)
+        for part in 0..<3 {
+            func broken(_ state: PCState<Float>, _ l: Int) throws -> PCState<Float> {
+                var state = state
+                let tall = try Matrix<Float>(rows: 2 * state.batchSize, columns: state.activities[l].columns)
+                switch part {
+                case 0: state.activities[l] = tall
+                case 1: state.predictions[l] = tall
+                default: state.errors[l] = tall
+                }
+                return state
+            }
+            var denseState = try broken(try PCState(for: dense, batchSize: 4), 1)
+            var denseWorkspace = try InferenceWorkspace(for: dense, batchSize: 4)
+            #expect(throws: PCCoreError.self) { try dense.settle(&denseState, workspace: &denseWorkspace, options: options) }
+            var gradients = try ParameterGradients(for: dense)
+            #expect(throws: PCCoreError.self) { try dense.parameterGradients(denseState, workspace: denseWorkspace, into: &gradients) }
+            var cnnState = try broken(try PCState(for: cnn, batchSize: 4), 1)
+            var cnnWorkspace = try LayeredWorkspace(for: cnn, batchSize: 4)
+            #expect(throws: PCCoreError.self) { try cnn.settle(&cnnState, workspace: &cnnWorkspace, options: options) }
+            var graphState = try broken(try PCState(for: graph, batchSize: 4), 0)
+            var graphWorkspace = try PCGraphWorkspace(for: graph, batchSize: 4)
+            #expect(throws: PCCoreError.self) {
+                try graph.settle(&graphState, workspace: &graphWorkspace, clamps: PCGraphClamps(nodeCount: 1, clamped: []),
+                                 options: InferenceOptions(stepSize: 0.1, maxIterations: 5, initialization: .keep))
+            }
+        }
+    }
 }
+
