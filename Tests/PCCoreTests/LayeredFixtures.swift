@@ -215,3 +215,19 @@ struct LayeredView: LayeredPCModel {
         try network.updatePrecisions(gradients, learningRate: learningRate)
     }
 }
+
+/// A learner's `step`, warmed up, allocates the same number of times on each of four steps, and
+/// (in optimised builds) never.
+func expectStepsDoNotAllocate(_ label: String, sourceLocation: SourceLocation = #_sourceLocation, _ step: () throws -> Void) throws {
+    for _ in 0..<3 { try step() }
+    var counts = [UInt64](repeating: 0, count: 4)
+    for i in counts.indices {
+        let before = pck_thread_allocation_count()
+        try step()
+        counts[i] = pck_thread_allocation_count() - before
+    }
+    #expect(Set(counts).count == 1, "\(label): allocations per step changed: \(counts)", sourceLocation: sourceLocation)
+    #if !DEBUG
+    #expect(counts.allSatisfy { $0 == 0 }, "\(label): allocations per step: \(counts)", sourceLocation: sourceLocation)
+    #endif
+}
