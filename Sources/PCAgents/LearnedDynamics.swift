@@ -39,6 +39,12 @@ import _PCKernels
 /// bounds, 0 outside — and the adjoint adds their transposes: (Aᵀξ)ⱼ += ξ_{j+o} (j < (k−1)·o),
 /// (Aᵀξ)ⱼ += ξ_{j+m} (k·o ≤ j < n−m), (Bᵀξ)ⱼ += ξ_{k·o+j} inside the bounds.
 ///
+/// **Ensembles.** Built from K networks (``ModelLearnerOptions/ensembleSize``), the model predicts
+/// their mean, x′ = x + d + s ⊙ (1/K) Σₖ x_L⁽ᵏ⁾. For one hidden layer that mean *is* one network:
+/// W₁ stacks the members' first layers (K·h rows), and W₂ = (1/K)[W₂⁽¹⁾ … W₂⁽ᴷ⁾], b₂ = (1/K) Σₖ b₂⁽ᵏ⁾;
+/// deeper members add block-diagonal hidden-to-hidden layers. So the ensemble runs through the same
+/// kernels, Jacobians and adjoint as a single network of K·h units per hidden layer, and costs as much.
+///
 /// `transition` and `linearize` allocate nothing after their first call on a thread: their scratch
 /// lives on the stack while each buffer fits Swift's unconditional stack-allocation limit of 1 KiB
 /// (Σ_ℓ n_ℓ ≤ 128 units in all and predictedDimension × (widest layer) ≤ 128; the pendulum's 4–32–2
@@ -52,10 +58,13 @@ public struct LearnedDynamics: LinearizableModel {
     public let history: Int
     /// o, the coordinates the network predicts: the newest observation, the first o of x (= stateDimension when k = 1).
     public let predictedDimension: Int
-    /// Layer sizes n₀…n_L (n₀ = featureDimension, n_L = predictedDimension).
+    /// Layer sizes n₀…n_L (n₀ = featureDimension, n_L = predictedDimension); with an ensemble of K
+    /// members each hidden width is K times a member's.
     public let sizes: [Int]
     /// Σ_ℓ n_ℓ and max_ℓ n_ℓ (scratch sizes).
     let totalUnits: Int, widestLayer: Int
+    /// K, the networks this model averages (1: one network; see the note on ensembles).
+    public let ensembleSize: Int
     /// The standardised input map (x, u) ↦ z.
     let features: FeatureMap
     /// Δo = outputOffset + outputScale ⊙ x_L, (predictedDimension).
@@ -67,7 +76,7 @@ public struct LearnedDynamics: LinearizableModel {
     /// agent's planner and learner hold one model; a copied agent gives its model its own).
     var correction: ScratchStorage
     /// W_ℓ row-major then b_ℓ, for ℓ = 1…L, concatenated (immutable while shared; see
-    /// ``reload(from:normalization:)``).
+    /// ``reload(from:members:normalization:)``).
     private(set) var parameters: ParameterStorage
     /// Offset of W_ℓ in `parameters`, (L).
     let weightOffsets: [Int]
@@ -81,63 +90,107 @@ public struct LearnedDynamics: LinearizableModel {
     public var rewardFunction: (@Sendable (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>,
                                            UnsafeBufferPointer<Double>) -> Double)?
 
-    /// A frozen copy of `network` with the given standardisation.
-    init(network: PCNetwork<Double>, options: ModelLearnerOptions, normalization: ModelLearner.Normalization) {
+    /// A frozen copy of `network` with the given standardisation — with `members`, of the ensemble
+    /// of `network` and `members` (see the type's note on ensembles).
+    init(network: PCNetwork<Double>, members: [PCNetwork<Double>] = [], options: ModelLearnerOptions,
+         normalization: ModelLearner.Normalization) {
         stateDimension = options.stateDimension
         actionDimension = options.actionDimension
         timeStep = options.timeStep
         history = options.history
         predictedDimension = options.predictedDimension
-        sizes = network.sizes
+        let memberSizes = network.sizes, depth = memberSizes.count - 1, k = members.count + 1
+        sizes = memberSizes.enumerated().map { l, width in l == 0 || l == depth ? width : k * width }
         totalUnits = sizes.reduce(0, +)
         widestLayer = sizes.max()!
+        ensembleSize = k
         features = FeatureMap(options: options, normalization: normalization)
         outputOffset = normalization.outputOffset
         outputScale = normalization.outputScale
         correction = ScratchStorage(count: options.predictedDimension)
-        var parameters: [Double] = [], offsets: [Int] = []
-        for layer in network.layers {
-            offsets.append(parameters.count)
-            parameters += layer.weight.elements
-            parameters += layer.bias?.elements ?? [Double](repeating: 0, count: layer.outputSize)
+        var offsets: [Int] = [], count = 0
+        for l in 0..<depth {
+            offsets.append(count)
+            count += sizes[l + 1] * (sizes[l] + 1)
         }
-        self.parameters = ParameterStorage(parameters)
+        self.parameters = ParameterStorage([Double](repeating: 0, count: count))
         weightOffsets = offsets
         activations = network.layers.map(\.inputActivation)
         rewardFunction = nil
+        Self.write(network, members, sizes: sizes, offsets: offsets, into: parameters.base)
         kernel = LearnedKernelModel(sizes: sizes, activations: activations, parameters: self.parameters, weightOffsets: offsets,
                                     features: features)
     }
 
-    /// Loads `network`'s parameters into this model's own storage, in place and without allocating,
-    /// when nothing else holds that storage and the network and standardisation match this model's
-    /// (a learning agent reuses its previous model this way at each swap).
+    /// Writes the parameters of `network` (K = 1) or of the ensemble of `network` and `members` into
+    /// `p` (the layout of `sizes` and `offsets`: W_ℓ row-major then b_ℓ). Member k fills block k of
+    /// each hidden layer: rows k·h…(k+1)·h − 1 of W₁ and b₁, the diagonal block of a hidden-to-hidden
+    /// W_ℓ (zero elsewhere), and columns k·h…(k+1)·h − 1 of W_L scaled by 1/K, with b_L the members'
+    /// mean — so the one network's output is (1/K) Σₖ x_L⁽ᵏ⁾ exactly (up to rounding). With no hidden
+    /// layer the members' W and b are averaged. Allocates nothing.
+    static func write(_ network: PCNetwork<Double>, _ members: [PCNetwork<Double>], sizes: [Int], offsets: [Int],
+                      into p: UnsafeMutablePointer<Double>) {
+        let depth = sizes.count - 1, k = members.count + 1
+        for l in 0..<depth {
+            let w = p + offsets[l], rows = sizes[l + 1], columns = sizes[l]
+            let b = w + rows * columns
+            if k == 1 {
+                let layer = network.layers[l]
+                layer.weight.withUnsafeStorage { source, _ in w.update(from: source, count: rows * columns) }
+                if let bias = layer.bias {
+                    bias.elements.withUnsafeBufferPointer { b.update(from: $0.baseAddress!, count: rows) }
+                } else {
+                    b.update(repeating: 0, count: rows)
+                }
+                continue
+            }
+            w.update(repeating: 0, count: rows * columns + rows)
+            let rowBlocks = l == depth - 1 ? 1 : k, columnBlocks = l == 0 ? 1 : k
+            let scale = rowBlocks == 1 ? 1 / Double(k) : 1
+            for member in 0..<k {
+                let layer = member == 0 ? network.layers[l] : members[member - 1].layers[l]
+                let outputs = layer.outputSize, inputs = layer.inputSize
+                let rowBase = rowBlocks == 1 ? 0 : member * outputs, columnBase = columnBlocks == 1 ? 0 : member * inputs
+                layer.weight.withUnsafeStorage { source, _ in
+                    for j in 0..<outputs {
+                        let target = w + (rowBase + j) * columns + columnBase, row = source + j * inputs
+                        for c in 0..<inputs { target[c] += scale * row[c] }
+                    }
+                }
+                if let bias = layer.bias {
+                    for j in 0..<outputs { b[rowBase + j] += scale * bias.elements[j] }
+                }
+            }
+        }
+    }
+
+    /// Loads `network`'s parameters (with `members`, the ensemble's) into this model's own storage,
+    /// in place and without allocating, when nothing else holds that storage and the networks and
+    /// standardisation match this model's (a learning agent reuses its previous model this way at each swap).
     /// - Returns: false, changing nothing, when it cannot: the storage is shared (another copy of
-    ///   this model exists), or the sizes, activations or standardisation differ.
-    mutating func reload(from network: PCNetwork<Double>, normalization: ModelLearner.Normalization) -> Bool {
+    ///   this model exists), or the sizes, activations, ensemble size or standardisation differ.
+    mutating func reload(from network: PCNetwork<Double>, members: [PCNetwork<Double>] = [],
+                         normalization: ModelLearner.Normalization) -> Bool {
         let depth = sizes.count - 1
-        guard network.layers.count == depth, isKnownUniquelyReferenced(&parameters),
+        guard members.count + 1 == ensembleSize, isKnownUniquelyReferenced(&parameters),
               normalization.outputOffset == outputOffset, normalization.outputScale == outputScale,
               normalization.inputOffset == features.inputOffset else { return false }
-        for l in 0..<depth {
-            let layer = network.layers[l]
-            guard layer.inputSize == sizes[l], layer.outputSize == sizes[l + 1], layer.inputActivation == activations[l] else {
-                return false
+        for member in 0..<ensembleSize {
+            let layers = member == 0 ? network.layers : members[member - 1].layers
+            guard layers.count == depth else { return false }
+            for l in 0..<depth {
+                let layer = layers[l]
+                let inputs = l == 0 ? sizes[0] : sizes[l] / ensembleSize
+                let outputs = l == depth - 1 ? sizes[depth] : sizes[l + 1] / ensembleSize
+                guard layer.inputSize == inputs, layer.outputSize == outputs, layer.inputActivation == activations[l] else {
+                    return false
+                }
             }
         }
         for i in 0..<features.inputInverseScale.count where features.inputInverseScale[i] != 1 / normalization.inputScale[i] {
             return false
         }
-        for l in 0..<depth {
-            let layer = network.layers[l]
-            let w = parameters.base + weightOffsets[l], count = layer.outputSize * layer.inputSize
-            layer.weight.withUnsafeStorage { source, _ in w.update(from: source, count: count) }
-            if let bias = layer.bias {
-                bias.elements.withUnsafeBufferPointer { (w + count).update(from: $0.baseAddress!, count: layer.outputSize) }
-            } else {
-                (w + count).update(repeating: 0, count: layer.outputSize)
-            }
-        }
+        Self.write(network, members, sizes: sizes, offsets: weightOffsets, into: parameters.base)
         kernel.transposeWeights()
         return true
     }

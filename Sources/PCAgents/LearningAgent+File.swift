@@ -10,7 +10,7 @@ import PCCore
 public enum LearningAgentFileError: Error, Equatable, CustomStringConvertible {
     /// The file does not start with the magic bytes "PCLA" (it is some other file).
     case notALearningAgentFile(path: String)
-    /// The format version is not one this build reads.
+    /// The format version is not one this build reads (it reads 1…`supported`).
     case unsupportedVersion(found: UInt32, supported: UInt32)
     /// The file ends early: at least `expected` bytes are needed, the file has `got`.
     case truncated(expected: Int, got: Int)
@@ -29,7 +29,7 @@ public enum LearningAgentFileError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .notALearningAgentFile(path): "\(path) is not a PCKit learning-agent file (its first bytes are not \"PCLA\")"
         case let .unsupportedVersion(found, supported):
-            "learning-agent file format version \(found) is not supported (this build reads version \(supported))"
+            "learning-agent file format version \(found) is not supported (this build reads versions 1…\(supported))"
         case let .truncated(expected, got): "learning-agent file truncated: needs at least \(expected) bytes, has \(got)"
         case let .checksumMismatch(stored, computed):
             "learning-agent file corrupted: checksum \(String(stored, radix: 16)) stored, \(String(computed, radix: 16)) computed"
@@ -45,22 +45,24 @@ public enum LearningAgentFileError: Error, Equatable, CustomStringConvertible {
 extension LearningAgent {
     /// The file's magic bytes, "PCLA".
     public static var fileMagic: [UInt8] { Array("PCLA".utf8) }
-    /// The file format version this build writes and reads: 1.
-    public static var fileVersion: UInt32 { 1 }
+    /// The file format version this build writes: 2. It reads versions 1 and 2 (version 1 is
+    /// version 2 without ensembles: one network).
+    public static var fileVersion: UInt32 { 2 }
 
-    /// What the agent has learned, as the bytes of a version-1 file (little-endian):
+    /// What the agent has learned, as the bytes of a version-2 file (little-endian):
     /// ```text
     /// "PCLA" | u32 version | u32 flags (bit 0: transition memory included)
     /// u64 length | options (JSON, LearningAgentOptions)
-    /// u64 length | the planner's network (PCCore Checkpoint, Double)
+    /// K × (u64 length | a network of the planner's model (PCCore Checkpoint, Double))
     /// u32 f | f64×f input offsets | f64×f input scales | u32 o | f64×o output offsets | f64×o output scales
     /// u64 modelVersion | u64 batchesLearned | u64 transitionCount | u64 explorationStepsTaken
     /// [training memory, held-out memory: u64 count | u64 cursor | f64 states (count·n) | actions (count·m) | Δ (count·o)]
     /// u64 FNV-1a checksum of everything before it
     /// ```
     /// n is the state dimension and o the predicted one (both the observation size unless the
-    /// options' `history` stacks observations; options written without `history` load with 1).
-    /// The network is the one the planner uses (the last swap), so a loaded agent acts as this one.
+    /// options' `history` stacks observations; options written without `history` load with 1);
+    /// K is the options' `learner.ensembleSize` (1 unless the learner trains an ensemble).
+    /// The networks are the ones the planner uses (the last swap), so a loaded agent acts as this one.
     /// - Parameter includeMemory: also write the transition memories, so the loaded agent learns on from them.
     /// - Throws: ``LearningAgentFileError/nothingLearned`` while exploring.
     public func encoded(includeMemory: Bool = false) throws -> [UInt8] {
@@ -74,8 +76,10 @@ extension LearningAgent {
             throw LearningAgentFileError.corrupt("the options could not be encoded: \(error)")
         }
         w.u64(UInt64(json.count)); w.bytes(json)
-        let checkpoint = Checkpoint(network: network).encoded()
-        w.u64(UInt64(checkpoint.count)); w.bytes(checkpoint)
+        for member in [network] + plannerMembers {
+            let checkpoint = Checkpoint(network: member).encoded()
+            w.u64(UInt64(checkpoint.count)); w.bytes(checkpoint)
+        }
         w.u32(UInt32(normalization.inputOffset.count))
         normalization.inputOffset.forEach { w.f64($0) }; normalization.inputScale.forEach { w.f64($0) }
         w.u32(UInt32(normalization.outputOffset.count))
@@ -130,7 +134,9 @@ extension LearningAgent {
         guard Array(bytes[0..<4]) == fileMagic else { throw LearningAgentFileError.notALearningAgentFile(path: path) }
         var r = FileReader(bytes: bytes, offset: 4)
         let version = try r.u32()
-        guard version == fileVersion else { throw LearningAgentFileError.unsupportedVersion(found: version, supported: fileVersion) }
+        guard (1...fileVersion).contains(version) else {
+            throw LearningAgentFileError.unsupportedVersion(found: version, supported: fileVersion)
+        }
         let minimum = 4 + 4 + 4 + 8 + 8 + 4 + 4 + 32 + 8
         guard bytes.count >= minimum else { throw LearningAgentFileError.truncated(expected: minimum, got: bytes.count) }
         let body = bytes[0..<(bytes.count - 8)]
@@ -154,9 +160,17 @@ extension LearningAgent {
         }
         let o = options.learner.predictedDimension
         let sizes = [options.learner.featureDimension] + options.learner.hiddenSizes + [o]
-        let network: PCNetwork<Double>
-        do { network = try Checkpoint<Double>.decode(Array(try r.take(try r.length())), path: path, expectedSizes: sizes).network } catch let error as CheckpointError {
-            throw LearningAgentFileError.corrupt("the network: \(error)")
+        let members = options.learner.ensembleSize
+        guard version >= 2 || members == 1 else {
+            throw LearningAgentFileError.corrupt("a version-1 file holds one network, but its options ask for an ensemble of \(members)")
+        }
+        var networks: [PCNetwork<Double>] = []
+        for k in 0..<members {
+            do {
+                networks.append(try Checkpoint<Double>.decode(Array(try r.take(try r.length())), path: path, expectedSizes: sizes).network)
+            } catch let error as CheckpointError {
+                throw LearningAgentFileError.corrupt(members == 1 ? "the network: \(error)" : "network \(k + 1) of \(members): \(error)")
+            }
         }
         let f = Int(try r.u32())
         guard f == options.learner.featureDimension else {
@@ -191,7 +205,7 @@ extension LearningAgent {
         do { agent = try LearningAgent(options: options) } catch {
             throw LearningAgentFileError.corrupt("the options are refused: \(error)")
         }
-        agent.learner.restore(network: network,
+        agent.learner.restore(network: networks[0], members: Array(networks.dropFirst()),
                               normalization: .init(inputOffset: inputOffset, inputScale: inputScale,
                                                    outputOffset: outputOffset, outputScale: outputScale),
                               batchesLearned: counters[1], transitionCount: counters[2],

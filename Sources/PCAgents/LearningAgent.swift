@@ -93,8 +93,10 @@ public struct LearningAgent: AnytimeAgent {
 
     var learner: ModelLearner
     var controller: PredictiveController<LearnedDynamics>?
-    /// The network the planner's model was frozen from (what ``save(to:includeMemory:)`` writes).
+    /// The network the planner's model was frozen from (what ``save(to:includeMemory:)`` writes),
+    /// and the other ensemble members it was frozen with (K − 1; empty without an ensemble).
     var plannerNetwork: PCNetwork<Double>?
+    var plannerMembers: [PCNetwork<Double>] = []
     /// The model the planner used before the last swap: the next swap loads the new parameters into
     /// it instead of allocating a model (double buffering).
     var spareModel: LearnedDynamics?
@@ -360,17 +362,33 @@ public struct LearningAgent: AnytimeAgent {
     /// when the shapes match (the snapshot then shares nothing with the learner, whose next batch
     /// would otherwise copy its network), else by assignment.
     mutating func updatePlannerNetwork() {
-        let source = learner.modelNetwork
-        guard var snapshot = plannerNetwork, snapshot.layers.count == source.layers.count else {
-            plannerNetwork = source
+        Self.copyInPlace(learner.modelNetwork, into: &plannerNetwork)
+        let members = learner.ensembleMembers
+        guard plannerMembers.count == members.count else {
+            plannerMembers = members
             return
         }
-        plannerNetwork = nil
+        for k in 0..<members.count {
+            var snapshot: PCNetwork<Double>? = plannerMembers[k]
+            plannerMembers[k] = members[k]   // releases the old reference so `snapshot` is unique
+            Self.copyInPlace(members[k], into: &snapshot)
+            plannerMembers[k] = snapshot!
+        }
+    }
+
+    /// `snapshot` ← `source`'s parameters, in place when the shapes match (the snapshot then shares
+    /// nothing with the source), else by assignment.
+    static func copyInPlace(_ source: PCNetwork<Double>, into snapshot: inout PCNetwork<Double>?) {
+        guard var copy = snapshot, copy.layers.count == source.layers.count else {
+            snapshot = source
+            return
+        }
+        snapshot = nil
         do {
-            try snapshot.assignParameters(from: source)
-            plannerNetwork = snapshot
+            try copy.assignParameters(from: source)
+            snapshot = copy
         } catch {
-            plannerNetwork = source
+            snapshot = source
         }
     }
 
@@ -385,9 +403,11 @@ public struct LearningAgent: AnytimeAgent {
         controller!.reset(seed: episodeSeed)
         // The spare the swaps load into, allocated now rather than at the first swap.
         if let normalization = learner.normalization {
-            spareModel = LearnedDynamics(network: learner.modelNetwork, options: learner.options, normalization: normalization)
+            spareModel = LearnedDynamics(network: learner.modelNetwork, members: learner.ensembleMembers, options: learner.options,
+                                         normalization: normalization)
         }
         plannerNetwork = learner.modelNetwork
+        plannerMembers = learner.ensembleMembers
         batchesAtSwap = learner.batchesLearned
         modelVersion += 1
         stepsSinceSwap = 0
@@ -402,7 +422,8 @@ public struct LearningAgent: AnytimeAgent {
     mutating func swapModel() {
         var next = spareModel
         spareModel = nil
-        if next != nil, let normalization = learner.normalization, next!.reload(from: learner.modelNetwork, normalization: normalization) {
+        if next != nil, let normalization = learner.normalization, next!.reload(from: learner.modelNetwork, members: learner.ensembleMembers,
+                                                                                        normalization: normalization) {
             learner.dynamics = next
         } else {
             learner.refreshDynamics()

@@ -69,8 +69,12 @@ public struct ModelLearner: Sendable {
     /// The exponential moving average of ``network``'s parameters (``ModelLearnerOptions/averagingDecay``
     /// > 0, from the first batch on; nil otherwise).
     public private(set) var averagedNetwork: PCNetwork<Double>?
-    /// The network ``dynamics`` is built from: ``averagedNetwork`` when there is one, else ``network``.
+    /// The network ``dynamics`` is built from: ``averagedNetwork`` when there is one, else ``network``
+    /// (with an ensemble, the first member; ``ensembleMembers`` holds the others).
     public var modelNetwork: PCNetwork<Double> { averagedNetwork ?? network }
+    /// Members 2…K of an ensemble (``ModelLearnerOptions/ensembleSize`` K; empty when K = 1):
+    /// ``network`` is member 1, and ``dynamics`` predicts the members' mean.
+    public private(set) var ensembleMembers: [PCNetwork<Double>]
     /// The standardisation, once fitted.
     public private(set) var normalization: Normalization?
     /// The learned model at the last ``train(batches:)`` (nil before the first).
@@ -88,6 +92,8 @@ public struct ModelLearner: Sendable {
     var onlineCount = 0
 
     var learner: PCLearner<PCNetwork<Double>>
+    /// The learners of ``ensembleMembers`` (each keeps its own optimiser state), (K − 1).
+    var memberLearners: [PCLearner<PCNetwork<Double>>]
     var generator: Xoshiro256
     var training: TransitionMemory
     var heldOut: TransitionMemory
@@ -114,6 +120,17 @@ public struct ModelLearner: Sendable {
             network = try PCNetwork(sizes: [f] + options.hiddenSizes + [o], activation: options.activation,
                                     initializer: .xavierUniform, using: &generator)
             learner = try PCLearner(for: network, batchSize: options.batchSize, options: options.learning)
+            ensembleMembers = []
+            memberLearners = []
+            for k in 1..<options.ensembleSize {
+                // Member k's initial weights from its own generator: member 1 (``network``) and the
+                // batch draws are exactly those of a single-network learner with the same seed.
+                var memberGenerator = Xoshiro256(seed: Self.memberSeed(options.seed, k))
+                let member = try PCNetwork<Double>(sizes: [f] + options.hiddenSizes + [o], activation: options.activation,
+                                                   initializer: .xavierUniform, using: &memberGenerator)
+                ensembleMembers.append(member)
+                memberLearners.append(try PCLearner(for: member, batchSize: options.batchSize, options: options.learning))
+            }
             batchInput = try Matrix(rows: options.batchSize, columns: f)
             batchTarget = try Matrix(rows: options.batchSize, columns: o)
         } catch {
@@ -129,6 +146,11 @@ public struct ModelLearner: Sendable {
         for i in options.angleIndices { angle[i] = true }
         isAngle = angle
         batchRows = [Int](repeating: 0, count: options.batchSize)
+    }
+
+    /// The seed of ensemble member k + 1's initial weights (k ≥ 1): `seed` mixed with k.
+    static func memberSeed(_ seed: UInt64, _ k: Int) -> UInt64 {
+        seed ^ (UInt64(k) &* 0xD1B5_4A32_D192_ED03 &+ 0x8CB9_2BA7_2F3D_8DD7)
     }
 
     /// Transitions available for training and held out.
@@ -253,10 +275,18 @@ public struct ModelLearner: Sendable {
     }
 
     /// Draws and learns one batch (the standardisation must be fitted); counts it in ``batchesLearned``.
+    /// With an ensemble, batch b trains member b mod K.
     mutating func learnBatch() throws -> BatchResult {
         fillBatch()
         let result: BatchResult
-        do { result = try learner.step(&network, input: batchInput, target: batchTarget) } catch {
+        let member = batchesLearned % options.ensembleSize
+        do {
+            if member == 0 {
+                result = try learner.step(&network, input: batchInput, target: batchTarget)
+            } else {
+                result = try memberLearners[member - 1].step(&ensembleMembers[member - 1], input: batchInput, target: batchTarget)
+            }
+        } catch {
             throw ModelLearnerError.learningFailed("\(error)")
         }
         batchesLearned += 1
@@ -285,14 +315,17 @@ public struct ModelLearner: Sendable {
     /// Freezes the current ``modelNetwork`` as ``dynamics`` (allocates the model's parameter copy).
     mutating func refreshDynamics() {
         guard let normalization else { return }
-        dynamics = LearnedDynamics(network: modelNetwork, options: options, normalization: normalization)
+        dynamics = LearnedDynamics(network: modelNetwork, members: ensembleMembers, options: options, normalization: normalization)
     }
 
-    /// Restores a learned state: the network (same sizes as this learner's), its standardisation and
-    /// optionally the transition memories; ``dynamics`` is rebuilt from them.
-    mutating func restore(network: PCNetwork<Double>, normalization: Normalization, batchesLearned: Int,
+    /// Restores a learned state: the network and the other ensemble members (same sizes as this
+    /// learner's, K − 1 of them), its standardisation and optionally the transition memories;
+    /// ``dynamics`` is rebuilt from them. The members' optimiser states start afresh.
+    mutating func restore(network: PCNetwork<Double>, members: [PCNetwork<Double>], normalization: Normalization, batchesLearned: Int,
                           transitionCount: Int, training: TransitionMemory?, heldOut: TransitionMemory?) {
+        precondition(members.count == options.ensembleSize - 1, "ModelLearner.restore: \(members.count) other members for an ensemble of \(options.ensembleSize)")
         self.network = network
+        ensembleMembers = members
         averagedNetwork = nil   // a parameter average (if any) restarts from the restored network
         self.normalization = normalization
         featureMap = FeatureMap(options: options, normalization: normalization)

@@ -76,6 +76,15 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
     /// the last ≈ 1/(1 − β) batches rather than the noisy last iterate of the optimiser. Training
     /// itself is unchanged. Costs one pass over the parameters per batch and one parameter copy.
     public var averagingDecay: Double
+    /// K, the number of networks the learner trains side by side, 1…``maximumEnsembleSize``
+    /// (default 1). With K ≥ 2 member k starts from its own seeded initial weights, the batches go
+    /// to the members in turn (batch b trains member b mod K, so K members cost what one does per
+    /// batch and each learns 1/K of the batches), and ``ModelLearner/dynamics`` predicts the
+    /// members' mean, Δx = d + s ⊙ (1/K) Σₖ x_L⁽ᵏ⁾ — an ensemble whose average is less sensitive to
+    /// any one member's fitting error than a single network is. The model evaluates the members as one
+    /// network whose hidden layers hold the K members' units side by side (``LearnedDynamics``), so a
+    /// planner step costs about K times a single member's. Must be 1 when ``averagingDecay`` > 0.
+    public var ensembleSize: Int
 
     /// - Throws: ``AgentConfigurationError`` naming the first field that is out of range.
     public init(stateDimension: Int, actionDimension: Int, timeStep: Double, angleIndices: [Int] = [],
@@ -83,7 +92,7 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
                 hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh,
                 learning: LearningOptions? = nil, batchSize: Int = 64, heldOutEvery: Int = 10,
                 capacity: Int = 10_000, seed: UInt64 = 0, history: Int = 1,
-                averagingDecay: Double = 0) throws {
+                averagingDecay: Double = 0, ensembleSize: Int = 1) throws {
         self.stateDimension = stateDimension
         self.actionDimension = actionDimension
         self.timeStep = timeStep
@@ -100,9 +109,12 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
         self.seed = seed
         self.history = history
         self.averagingDecay = averagingDecay
+        self.ensembleSize = ensembleSize
         try validate()
     }
 
+    /// The largest ``ensembleSize``: 8 networks.
+    public static let maximumEnsembleSize = 8
     /// The largest ``averagingDecay``: 0.99999 (an average over ≈ 100,000 batches).
     public static let maximumAveragingDecay = 0.99999
 
@@ -174,6 +186,12 @@ public struct ModelLearnerOptions: Sendable, Equatable, Codable {
                 field: "averagingDecay", value: "\(averagingDecay)",
                 requirement: "must be within 0…\(Self.maximumAveragingDecay) (0: no parameter average)")
         }
+        try Validate.within(ensembleSize, 1, Self.maximumEnsembleSize, "ensembleSize")
+        if ensembleSize > 1 && averagingDecay > 0 {
+            throw AgentConfigurationError.invalidValue(
+                field: "averagingDecay", value: "\(averagingDecay)",
+                requirement: "must be 0 when ensembleSize is \(ensembleSize) (an ensemble's members are not averaged; use one or the other)")
+        }
     }
 }
 
@@ -181,10 +199,11 @@ extension ModelLearnerOptions {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case stateDimension, actionDimension, timeStep, angleIndices, actionLower, actionUpper, observation
         case hiddenSizes, activation, learning, batchSize, heldOutEvery, capacity, seed, history, averagingDecay
+        case ensembleSize
     }
 
-    /// Decodes every field (all are required, as they are encoded, except `history` and
-    /// `averagingDecay`: files written before they existed load with 1 and 0), refuses an unknown
+    /// Decodes every field (all are required, as they are encoded, except `history`,
+    /// `averagingDecay` and `ensembleSize`: files written before they existed load with 1, 0 and 1), refuses an unknown
     /// key, and validates.
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -205,6 +224,7 @@ extension ModelLearnerOptions {
         seed = try c.decode(UInt64.self, forKey: .seed)
         history = try c.decodeIntegerIfPresent(.history, maximum: Self.maximumHistory) ?? 1
         averagingDecay = try c.decodeIfPresent(Double.self, forKey: .averagingDecay) ?? 0
+        ensembleSize = try c.decodeIntegerIfPresent(.ensembleSize, maximum: Self.maximumEnsembleSize) ?? 1
         try validate()
     }
 
@@ -226,8 +246,11 @@ extension ModelLearnerOptions {
             activities += widths[k - 1] + widths[k]
         }
         let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (n + o + m)
-        let copies = averagingDecay > 0 ? 6.0 : 5.0   // + the parameter average
-        let doubles = copies * parameters + 8 * batch * activities + batch * (widths[0] + o) + memory + 4 * n
+        // Per member: the parameters with four optimiser copies (+ the parameter average); the
+        // planner's model of K members holds about one more copy of each.
+        let members = Double(min(max(ensembleSize, 1), Self.maximumEnsembleSize))
+        let copies = (averagingDecay > 0 ? 6.0 : 5.0) * members + (members > 1 ? members : 0)
+        let doubles = copies * parameters + 8 * members * batch * activities + batch * (widths[0] + o) + memory + 4 * n
         let bytes = 8 * doubles + 4096
         return bytes < 0x1p62 ? Int(bytes) : Int.max
     }

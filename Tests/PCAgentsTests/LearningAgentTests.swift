@@ -248,8 +248,8 @@ import _PCTestSupport
             try LearningAgent.load(from: path, actionDimension: 2)
         }
         var newer = large
-        newer[4] = 2
-        #expect(throws: LearningAgentFileError.unsupportedVersion(found: 2, supported: 1)) { try LearningAgent.decode(newer) }
+        newer[4] = 3
+        #expect(throws: LearningAgentFileError.unsupportedVersion(found: 3, supported: 2)) { try LearningAgent.decode(newer) }
         #expect(throws: LearningAgentFileError.truncated(expected: 4, got: 3)) { try LearningAgent.decode(Array(large[0..<3])) }
         let exploring = try LearningAgent(options: Self.options(seed: 1))
         #expect(throws: LearningAgentFileError.nothingLearned) { try exploring.save(to: path) }

@@ -112,7 +112,7 @@ import PCAgents
         object["hiddenSize"] = [8]
         #expect(throws: AgentConfigurationError.unknownKey(path: "hiddenSize", suggestion: "hiddenSizes", known: [
             "stateDimension", "actionDimension", "timeStep", "angleIndices", "actionLower", "actionUpper", "observation",
-            "hiddenSizes", "activation", "learning", "batchSize", "heldOutEvery", "capacity", "seed", "history", "averagingDecay"])) {
+            "hiddenSizes", "activation", "learning", "batchSize", "heldOutEvery", "capacity", "seed", "history", "averagingDecay", "ensembleSize"])) {
             try JSONDecoder().decode(ModelLearnerOptions.self, from: try JSONSerialization.data(withJSONObject: object))
         }
     }
