@@ -85,6 +85,7 @@ enum ControlTaskRun {
             seed: seed, hiddenSizes: hiddenSizes ?? defaults.hiddenSizes, planner: task.learnedPlanner(),
             batchesPerStep: defaults.batchesPerStep, swapInterval: defaults.swapInterval)
         options.learner.averagingDecay = defaults.averagingDecay
+        options.learner.ensembleSize = defaults.ensembleSize
         options.disturbanceGain = defaults.disturbanceGain
         if defaults.modelLearningRate != 1e-3 { options.learner.learning.optimizer = .adam(learningRate: defaults.modelLearningRate) }
         if let samples = defaults.proposalSamples { options.planner.proposal.samples = samples }
