@@ -88,7 +88,7 @@ public struct PCLearner<Model: TrainablePCModel>: Sendable {
             inference.initialization = .keep
             scale = 1 / Scalar(beta)
         }
-        let report = try model.settleForLearning(&state, workspace: &workspace, clamps: clamps, options: inference)
+        let report = try model.settle(&state, workspace: &workspace, clamps: clamps, options: inference)
         try model.learningGradients(state, workspace: &workspace, into: &gradients, scale: scale)
         try model.applyLearningStep(gradients, optimizer: &optimizer, precisionLearningRate: options.precisionLearningRate)
         return BatchResult(energy: report.initialEnergy, finalEnergy: report.finalEnergy,

@@ -21,11 +21,6 @@ extension PCNetwork {
         try optimizer.checkFits(self, gradients)
     }
 
-    public func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>,
-                                  options: InferenceOptions) throws -> InferenceReport {
-        try settle(&state, workspace: &workspace, clamps: clamps, options: options)
-    }
-
     public func learningGradients(_ state: PCState<Scalar>, workspace: inout InferenceWorkspace<Scalar>,
                                   into gradients: inout ParameterGradients<Scalar>, scale: Scalar) throws {
         try parameterGradients(state, workspace: workspace, into: &gradients, scale: scale)

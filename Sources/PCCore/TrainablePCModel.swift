@@ -36,9 +36,10 @@ public protocol TrainablePCModel: Sendable {
     /// this model (the kernels index every buffer by the model's shapes).
     func checkLearningFit(_ state: PCState<Scalar>, _ workspace: PCWorkspace<Self>, _ gradients: Gradients,
                           _ optimizer: Optimizer<Scalar>, _ clamps: Clamping) throws
-    /// Settles the free units of `state` (the engine's `settle`).
-    func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>, clamps: Clamping,
-                           options: InferenceOptions) throws -> InferenceReport
+    /// Settles the free units of `state` on F (the engine's settle: GD, momentum or SeqIL sweeps,
+    /// with the shared stopping rule, divergence recovery and best-state swap).
+    func settle(_ state: inout PCState<Scalar>, workspace: inout PCWorkspace<Self>, clamps: Clamping,
+                options: InferenceOptions) throws -> InferenceReport
     /// Writes ∂F_B/∂θ (× `scale`) at the current errors into `gradients` (and ∂F_B/∂s of learned precisions).
     func learningGradients(_ state: PCState<Scalar>, workspace: inout PCWorkspace<Self>, into gradients: inout Gradients,
                            scale: Scalar) throws
@@ -135,8 +136,10 @@ extension LayeredPCModel {
         try requireSupervised(clamps)
     }
 
-    public func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>,
-                                  options: InferenceOptions) throws -> InferenceReport {
+    /// ``settle(_:workspace:options:)`` with the clamps named: a layered model settles with its input
+    /// and output clamped (``Clamps/supervised``); other clamps throw ``PCCoreError/unsupported(_:)``.
+    public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>,
+                       options: InferenceOptions) throws -> InferenceReport {
         try requireSupervised(clamps)
         return try settle(&state, workspace: &workspace, options: options)
     }
@@ -234,11 +237,6 @@ extension PCGraph: TrainablePCModel {
                                  _ optimizer: Optimizer<Scalar>, _ clamps: PCGraphClamps<Scalar>) throws {
         try checkFit(state, workspace, clamps)
         try optimizer.checkFits(self, gradients)
-    }
-
-    public func settleForLearning(_ state: inout PCState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>, clamps: PCGraphClamps<Scalar>,
-                                  options: InferenceOptions) throws -> InferenceReport {
-        try settle(&state, workspace: &workspace, clamps: clamps, options: options)
     }
 
     public func learningGradients(_ state: PCState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>,
