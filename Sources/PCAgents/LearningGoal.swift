@@ -16,8 +16,8 @@
 /// coordinate and the history part of the state gets zero precision.
 ///
 /// Every other setting takes the documented default below: shooting-mode planning, 20 iterations
-/// per step, a 1–32–… network (hidden layer of 32), 2 learning batches per step, a model swap every
-/// 50 steps. For more control write the full ``LearningAgentOptions`` instead.
+/// per step, a 1–32–… network (hidden layer of 32; `"ensembleSize": K` trains K of them and plans
+/// on their mean), 2 learning batches per step, a model swap every 50 steps. For more control write the full ``LearningAgentOptions`` instead.
 public struct LearningGoal: Sendable, Equatable, Codable {
     /// The largest ``controlCost`` and ``terminalWeight``: 1e6.
     public static let maximumWeight = 1e6
@@ -43,10 +43,15 @@ public struct LearningGoal: Sendable, Equatable, Codable {
     /// Observations (and actions between them) the agent's state stacks, 1…``LearningAgentOptions/maximumHistory``
     /// (default 1: the state is the observation; ``LearningAgentOptions/history``).
     public var history: Int = 1
+    /// Networks the learner trains and the planner averages, 1…``ModelLearnerOptions/maximumEnsembleSize``
+    /// (default 1; ``ModelLearnerOptions/ensembleSize``). More members make the learned model less
+    /// dependent on any one network's fit (PCKit's reacher uses 6) at about that many times the
+    /// planner's cost per step; learning costs the same.
+    public var ensembleSize: Int = 1
 
     public init(target: [Double], precision: [Double], angleIndices: [Int] = [], controlCost: Double = 0.01,
                 terminalWeight: Double = 1, horizon: Int = 20, explorationSteps: Int = 1000, samples: Int = 0,
-                history: Int = 1) throws {
+                history: Int = 1, ensembleSize: Int = 1) throws {
         self.target = target
         self.precision = precision
         self.angleIndices = angleIndices
@@ -56,6 +61,7 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         self.explorationSteps = explorationSteps
         self.samples = samples
         self.history = history
+        self.ensembleSize = ensembleSize
         try validate()
     }
 
@@ -83,10 +89,11 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         try Validate.within(explorationSteps, 1, LearningAgentOptions.maximumExplorationSteps, "goal.explorationSteps")
         try Validate.within(samples, 0, PredictiveControllerOptions.ProposalOptions.maximumSamples, "goal.samples")
         try ModelLearnerOptions.checkHistoryRange(history, "goal.history")
+        try Validate.within(ensembleSize, 1, ModelLearnerOptions.maximumEnsembleSize, "goal.ensembleSize")
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case target, precision, angleIndices, controlCost, terminalWeight, horizon, explorationSteps, samples, history
+        case target, precision, angleIndices, controlCost, terminalWeight, horizon, explorationSteps, samples, history, ensembleSize
     }
 
     /// Decodes and validates; an unknown key is refused with the closest known one.
@@ -102,6 +109,7 @@ public struct LearningGoal: Sendable, Equatable, Codable {
         explorationSteps = try c.decodeIntegerIfPresent(.explorationSteps, maximum: LearningAgentOptions.maximumExplorationSteps) ?? 1000
         samples = try c.decodeIntegerIfPresent(.samples, maximum: PredictiveControllerOptions.ProposalOptions.maximumSamples) ?? 0
         history = try c.decodeIntegerIfPresent(.history, maximum: LearningAgentOptions.maximumHistory) ?? 1
+        ensembleSize = try c.decodeIntegerIfPresent(.ensembleSize, maximum: ModelLearnerOptions.maximumEnsembleSize) ?? 1
         try validate()
     }
 }
@@ -155,5 +163,7 @@ extension LearningAgentOptions {
         try self.init(observationDimension: n, actionLower: actionLower, actionUpper: actionUpper, angleIndices: goal.angleIndices,
                       controlPeriod: controlPeriod, explorationSteps: goal.explorationSteps, seed: seed, planner: planner,
                       history: k)
+        learner.ensembleSize = goal.ensembleSize
+        try validate()
     }
 }

@@ -16,7 +16,12 @@ import Testing
         #expect(options.planner.controlPrior == [-1] && options.planner.controlPrecision == [0.01])
         #expect(options.planner.proposal.samples == 16 && options.planner.proposal.noiseScale == [3])
         #expect(options.explorationSteps == 1000 && options.planner.horizon == 20)
+        #expect(options.learner.ensembleSize == 1)
         _ = try LearningAgent(options: options)
+        let ensemble = try AgentConfiguration.decode(Data(#"{"agent": "learning", "goal": {"target": [0], "precision": [1], "ensembleSize": 3}}"#.utf8))
+        let ensembleOptions = try LearningAgentOptions(goal: try #require(ensemble.goal), actionLower: [-1], actionUpper: [1], controlPeriod: 0.05)
+        #expect(ensembleOptions.learner.ensembleSize == 3)
+        #expect(try LearningAgent(options: ensembleOptions).options.learner.ensembleSize == 3)
     }
 
     @Test func goalFieldsAreStrictAndRanged() throws {
@@ -31,6 +36,8 @@ import Testing
         #expect(refusal(#"{"agent": "learning", "goal": {"target": [0], "precision": [1], "horizon": 1e9}}"#).contains("horizon"))
         #expect(refusal(#"{"agent": "reflexController", "goal": {"target": [0], "precision": [1]}}"#).contains("reflexController"))
         #expect(refusal(#"{"agent": "learning"}"#).contains("goal"))
+        #expect(refusal(#"{"agent": "learning", "goal": {"target": [0], "precision": [1], "ensembleSize": 9}}"#).contains("goal.ensembleSize"))
+        #expect(refusal(#"{"agent": "learning", "goal": {"target": [0], "precision": [1], "ensembleSise": 2}}"#).contains("ensembleSize"))
         let goal = try LearningGoal(target: [0], precision: [1])
         #expect(throws: AgentConfigurationError.self) {
             _ = try LearningAgentOptions(goal: goal, actionLower: [-Double.infinity], actionUpper: [1], controlPeriod: 0.05)
