@@ -380,7 +380,7 @@ struct ReacherTask: ControlTask {
         // Not averaged: with learner.averagingDecay 0.98 it reached 83/93/98/19% with learner seeds
         // 0–3 against 65/89/66/88% (README, "On PCKit's tasks").
         // An ensemble of 6 networks of 48 (README, "On PCKit's tasks"): learner seeds 0–9 reached
-        // 95, 91, 98, 100, 90, 95, 96, 95, 97, 96% (mean 95.3%); 4 of 64: 97, 98, 87, 98, 95, 82, 97, 95, 98, 95%; one of 64: 90, 96, 96, 91, 95, 80,
+        // 95, 91, 98, 100, 90, 95, 96, 95, 97, 96% (mean 95.3%), seeds 10–15 88, 84, 96, 95, 96, 96%; 4 of 64: 97, 98, 87, 98, 95, 82, 97, 95, 98, 95%; one of 64: 90, 96, 96, 91, 95, 80,
         // 89, 71, 91, 93%.
         LearningDefaults(budget: 20_000, explorationSteps: 1_000, holdSteps: 2, episodeSteps: 50, hiddenSizes: [48],
                          batchesPerStep: 8, ensembleSize: 6)
