@@ -234,8 +234,8 @@ public struct LearningAgentOptions: Sendable, Equatable, Codable {
         let bytes = estimatedMemoryBytes()
         guard bytes <= AgentLimits.maximumMemoryBytes else {
             throw AgentConfigurationError.invalidValue(
-                field: "learner.capacity, learner.hiddenSizes, planner.horizon", value: "\(bytes) bytes",
-                requirement: "the agent must fit in \(AgentLimits.maximumMemoryBytes) bytes; lower the capacity, the widths or the horizon")
+                field: "learner.capacity, learner.hiddenSizes, learner.ensembleSize, planner.horizon", value: "\(bytes) bytes",
+                requirement: "the agent must fit in \(AgentLimits.maximumMemoryBytes) bytes; lower the capacity, the widths, the ensemble or the horizon")
         }
     }
 

@@ -246,11 +246,19 @@ extension ModelLearnerOptions {
             activities += widths[k - 1] + widths[k]
         }
         let batch = Double(max(batchSize, 0)), memory = 2 * Double(max(capacity, 0)) * (n + o + m)
-        // Per member: the parameters with four optimiser copies (+ the parameter average); the
-        // planner's model of K members holds about one more copy of each.
+        // Per member: the parameters with four optimiser copies (+ the parameter average).
         let members = Double(min(max(ensembleSize, 1), Self.maximumEnsembleSize))
-        let copies = (averagingDecay > 0 ? 6.0 : 5.0) * members + (members > 1 ? members : 0)
-        let doubles = copies * parameters + 8 * members * batch * activities + batch * (widths[0] + o) + memory + 4 * n
+        let copies = (averagingDecay > 0 ? 6.0 : 5.0) * members
+        // An ensemble's planner models (the current one and its spare, each with a transposed copy)
+        // hold the members side by side: hidden widths K·h, so a hidden-to-hidden layer holds K²·h²
+        // values (block-diagonal), and the saved snapshot one more copy of every member.
+        var merged = 0.0
+        if members > 1 {
+            let wide = widths.indices.map { $0 == 0 || $0 == widths.count - 1 ? widths[$0] : members * widths[$0] }
+            for k in 1..<wide.count { merged += wide[k - 1] * wide[k] + wide[k] }
+            merged = 4 * merged + members * parameters
+        }
+        let doubles = copies * parameters + merged + 8 * members * batch * activities + batch * (widths[0] + o) + memory + 4 * n
         let bytes = 8 * doubles + 4096
         return bytes < 0x1p62 ? Int(bytes) : Int.max
     }

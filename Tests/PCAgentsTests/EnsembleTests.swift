@@ -49,6 +49,21 @@ import _PCTestSupport
             #expect(field == "averagingDecay" && requirement.contains("ensembleSize"))
         }
         #expect(try Self.options(members: 4).estimatedMemoryBytes() > Self.options(members: 1).estimatedMemoryBytes())
+        // A deep, wide ensemble is estimated at its planner model's real size: 8 members of two
+        // 4096-unit layers put a block-diagonal (8·4096)² layer in the model (8.6 GB), so the
+        // estimate exceeds it and an agent with it is refused before anything is allocated.
+        let deep = try ModelLearnerOptions(stateDimension: 2, actionDimension: 1, timeStep: 0.05, actionLower: [-2], actionUpper: [2],
+                                           hiddenSizes: [4096, 4096], capacity: 1000, ensembleSize: 8)
+        #expect(deep.estimatedMemoryBytes() > 8 * 32_768 * 32_768)
+        var agentOptions = try Self.agentOptions(members: 1, seed: 1)
+        agentOptions.learner.hiddenSizes = [4096, 4096]
+        agentOptions.learner.ensembleSize = 8
+        do {
+            _ = try LearningAgent(options: agentOptions)
+            Issue.record("an 8.6 GB ensemble was accepted")
+        } catch let AgentConfigurationError.invalidValue(field, _, requirement) {
+            #expect(field.contains("learner.ensembleSize") && requirement.contains("must fit in"), "\(field): \(requirement)")
+        }
     }
 
     /// Batch b trains member b mod K: after one batch member 1 is exactly a single-network learner's

@@ -300,7 +300,7 @@ import _PCTestSupport
             try huge.validate()
             Issue.record("a 2 GB agent was accepted")
         } catch let AgentConfigurationError.invalidValue(field, _, requirement) {
-            #expect(field == "learner.capacity, learner.hiddenSizes, planner.horizon")
+            #expect(field == "learner.capacity, learner.hiddenSizes, learner.ensembleSize, planner.horizon")
             #expect(requirement.contains("\(AgentLimits.maximumMemoryBytes) bytes"))
         }
     }
