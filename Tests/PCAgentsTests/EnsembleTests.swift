@@ -10,10 +10,8 @@ import _PCTestSupport
 /// turn from their own initial weights; a learning agent with an ensemble saved, loaded and swapped
 /// without allocating; version-1 files still read.
 @Suite struct EnsembleTests {
-    static func options(members: Int, hidden: [Int] = [8], seed: UInt64 = 3) throws -> ModelLearnerOptions {
-        try ModelLearnerOptions(stateDimension: 2, actionDimension: 1, timeStep: 0.05, angleIndices: [0],
-                                actionLower: [-2], actionUpper: [2], hiddenSizes: hidden, batchSize: 16, seed: seed,
-                                ensembleSize: members)
+    static func options(members: Int, hidden: [Int] = [8]) throws -> ModelLearnerOptions {
+        try ParameterAveragingTests.options(members: members, hidden: hidden, seed: 3)
     }
 
     @Test func ensembleSizeIsStrictAndRanged() throws {

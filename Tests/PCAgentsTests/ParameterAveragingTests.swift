@@ -9,10 +9,12 @@ import _PCAllocationCounter
 /// exponential moving average of the trained parameters (training itself unchanged), the model
 /// built from the average, and a learning agent's swap still allocation-free with it.
 @Suite struct ParameterAveragingTests {
-    static func options(decay: Double, seed: UInt64 = 0) throws -> ModelLearnerOptions {
+    /// A pendulum-shaped learner (2 states, the first an angle; 1 action in ±2; batches of 16),
+    /// also used by `EnsembleTests`.
+    static func options(decay: Double = 0, members: Int = 1, hidden: [Int] = [8], seed: UInt64 = 0) throws -> ModelLearnerOptions {
         try ModelLearnerOptions(stateDimension: 2, actionDimension: 1, timeStep: 0.05, angleIndices: [0],
-                                actionLower: [-2], actionUpper: [2], hiddenSizes: [8], batchSize: 16, seed: seed,
-                                averagingDecay: decay)
+                                actionLower: [-2], actionUpper: [2], hiddenSizes: hidden, batchSize: 16, seed: seed,
+                                averagingDecay: decay, ensembleSize: members)
     }
 
     @Test func averagingDecayIsStrictAndRanged() throws {
