@@ -54,77 +54,6 @@ public struct ParameterGradients<Scalar: PCScalar>: Sendable {
 }
 
 extension PCNetwork {
-    /// Writes ∂F/∂x_ℓ (per sample, <doc:EnergyAndInference#Gradients>) of every free node into the workspace:
-    /// hidden ℓ: Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ [(Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}]; free input: λ x₀ − φ′(x₀) ⊙ [(Π₁ε₁) W₁];
-    /// free output: Π_L ε_L (zero on clamped entries of a mask). Errors must be current.
-    /// Hidden layers below `firstHidden` are skipped (their gradients are known to be zero).
-    func activityGradients(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>,
-                           clamps: Clamps<Scalar>, firstHidden: Int = 1) throws {
-        let L = depth
-        if case .free(let lambda) = clamps.input, firstHidden <= 1 {
-            try feedback(0, state, &workspace)
-            combine(own: nil, ownScale: Scalar(lambda), ownValues: state.activities[0],
-                    derivative: workspace.engine.derivatives[0], feedback: workspace.buffers.feedback[0], into: &workspace.buffers.gradients[0])
-        }
-        for l in Swift.stride(from: max(firstHidden, 1), to: L, by: 1) {
-            try hiddenGradient(l, state, &workspace)
-        }
-        try outputGradient(state, &workspace, clamps: clamps)
-    }
-
-    /// ∂F/∂x_ℓ for a hidden layer 1 ≤ ℓ < L into workspace.buffers.gradients[ℓ].
-    func hiddenGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
-        try feedback(l, state, &workspace)
-        combine(own: weightedError(l, state, workspace), ownScale: 1, ownValues: nil,
-                derivative: workspace.engine.derivatives[l], feedback: workspace.buffers.feedback[l], into: &workspace.buffers.gradients[l])
-    }
-
-    /// ∂F/∂x_L = Π_L ε_L for a free (or partly free) output into workspace.buffers.gradients[L].
-    func outputGradient(_ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>, clamps: Clamps<Scalar>) throws {
-        let L = depth
-        switch clamps.output {
-        case .clamped: return
-        case .free:
-            try workspace.buffers.gradients[L].assign(weightedError(L, state, workspace))
-        case .masked(let mask):
-            let e = weightedError(L, state, workspace)
-            let n = mask.count
-            e.withUnsafeStorage { pe, _ in
-                mask.withUnsafeStorage { pm, _ in
-                    workspace.buffers.gradients[L].withUnsafeMutableStorage { pg, _ in
-                        for i in 0..<n { pg[i] = pm[i] == 0 ? pe[i] : 0 }
-                    }
-                }
-            }
-        }
-    }
-
-    /// workspace.buffers.feedback[ℓ] = (Π_{ℓ+1} ε_{ℓ+1}) W_{ℓ+1}, (B × n_ℓ).
-    func feedback(_ l: Int, _ state: PCState<Scalar>, _ workspace: inout InferenceWorkspace<Scalar>) throws {
-        let e = weightedError(l + 1, state, workspace)
-        try Matrix.multiply(e, layers[l].weight, into: &workspace.buffers.feedback[l])
-    }
-
-    /// g = own·scale (or values·scale) − derivative ⊙ feedback, elementwise.
-    func combine(own: Matrix<Scalar>?, ownScale: Scalar, ownValues: Matrix<Scalar>?, derivative: Matrix<Scalar>,
-                 feedback: Matrix<Scalar>, into gradient: inout Matrix<Scalar>) {
-        let n = gradient.count
-        let source = own ?? ownValues!
-        source.withUnsafeStorage { po, _ in
-            derivative.withUnsafeStorage { pd, _ in
-                feedback.withUnsafeStorage { pf, _ in
-                    gradient.withUnsafeMutableStorage { pg, _ in
-                        if ownScale == 1 {
-                            for i in 0..<n { pg[i] = po[i] - pd[i] * pf[i] }
-                        } else {
-                            for i in 0..<n { pg[i] = ownScale * po[i] - pd[i] * pf[i] }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Writes ∂F_B/∂θ_ℓ for layer ℓ (1…L) at the current errors and rates into `gradients`,
     /// multiplied by `scale` (1 for the plain gradient).
     func parameterGradient(_ l: Int, _ state: PCState<Scalar>, _ workspace: InferenceWorkspace<Scalar>,
@@ -156,19 +85,6 @@ extension PCNetwork {
                                    into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {
         try checkFit(state, workspace)
         for l in 1...depth { try parameterGradient(l, state, workspace, into: &gradients, scale: scale) }
-    }
-
-    /// ∂F/∂x_ℓ of every node, computed from scratch (allocates; for tests). Clamped nodes get zeros.
-    /// - Returns: one (B × n_ℓ) matrix per layer ℓ = 0…L.
-    public func activityGradients(of state: inout PCState<Scalar>, clamps: Clamps<Scalar> = .supervised) throws -> [Matrix<Scalar>] {
-        var workspace = try InferenceWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
-        try refreshAll(&state, &workspace)
-        _ = try computeErrors(&state, &workspace, input: clamps.input)
-        try activityGradients(state, &workspace, clamps: clamps)
-        var result = workspace.buffers.gradients
-        if case .clamped = clamps.input { result[0].fill(0) }
-        if case .clamped = clamps.output { result[depth].fill(0) }
-        return result
     }
 
     /// ∂F_B/∂θ computed from scratch at `state` (allocates; for tests).

@@ -25,27 +25,70 @@ extension LayeredPCModel {
         }
     }
 
-    /// The feedforward initialisation (<doc:EnergyAndInference#Feedforward-start>): x_ℓ = μ_ℓ for the hidden layers ℓ = 1…L−1; x₀ and the
-    /// clamped output x_L keep their values. Leaves every rate and prediction current.
-    /// - Parameter state: x₀ (B × n₀) and the target x_L (B × n_L) set.
-    public func feedforward(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>) throws {
+    /// The feedforward initialisation (<doc:EnergyAndInference#Feedforward-start>): x_ℓ = μ_ℓ for the hidden layers ℓ = 1…L−1
+    /// and for the free entries of the output; x₀ and the clamped output entries keep their values.
+    /// Leaves every rate and prediction current.
+    /// - Parameters:
+    ///   - state: x₀ (B × n₀) and a clamped target x_L (B × n_L) set.
+    ///   - clamps: which output entries are free (a free or masked output needs a squared-error output energy).
+    /// - Throws: ``PCCoreError`` for a mismatched state or workspace, or a clamp pattern the model cannot infer.
+    public func feedforward(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
+                            clamps: Clamps<Scalar> = .supervised) throws {
         try checkFit(state, workspace)
+        try validate(clamps, state)
         let L = depth
         for l in 1...L {
             try refreshRates(l - 1, state, &workspace)
             try refreshPrediction(l, &state, &workspace)
             if l < L { try state.activities[l].assign(state.predictions[l]) }
         }
+        switch clamps.output {
+        case .clamped: break
+        case .free: try state.activities[L].assign(state.predictions[L])
+        case .masked(let mask):
+            let n = mask.count
+            mask.withUnsafeStorage { m, _ in
+                state.predictions[L].withUnsafeStorage { mu, _ in
+                    state.activities[L].withUnsafeMutableStorage { x, _ in
+                        for i in 0..<n where m[i] == 0 { x[i] = mu[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rejects clamp patterns this model's energy does not define: a free input without
+    /// ``inputFeedback`` or with a negative prior precision, a free or masked output with a
+    /// cross-entropy output energy, a mask of another shape than x_L.
+    func validate(_ clamps: Clamps<Scalar>, _ state: PCState<Scalar>) throws {
+        if case .free(let lambda) = clamps.input {
+            guard inputFeedback else {
+                throw PCCoreError.unsupported("a free input needs the adjoint of layer 1 with respect to x₀, which \(Self.self) does not give; use input .clamped")
+            }
+            guard lambda >= 0 else { throw PCCoreError.invalidOption(name: "priorPrecision", reason: "must be ≥ 0 (got \(lambda))") }
+        }
+        switch clamps.output {
+        case .clamped: break
+        case .free:
+            if outputEnergy == .crossEntropy { throw PCCoreError.unsupported("a free output needs a squared-error output energy") }
+        case .masked(let mask):
+            if outputEnergy == .crossEntropy { throw PCCoreError.unsupported("a masked output needs a squared-error output energy") }
+            guard mask.shape == state.activities[depth].shape else {
+                throw PCCoreError.shapeMismatch(what: "output mask", expected: state.activities[depth].shape, got: mask.shape)
+            }
+        }
     }
 
     /// Computes ε_ℓ (and Π_ℓ ε_ℓ where Π_ℓ ≠ I) for ℓ = 1…L from the current predictions and
-    /// returns F_B = (1/B) Σ_i F_i.
-    func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>) throws -> Double {
+    /// returns F_B = (1/B) Σ_i F_i (with a free input's prior ½ λ‖x₀‖² included).
+    func computeErrors(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>,
+                       input: InputClamp = .clamped) throws -> Double {
         // Layers 1…L in order, the cross-entropy output term (when there is one) last.
         let crossEntropy = outputEnergy == .crossEntropy
         var total = 0.0
         for l in Swift.stride(from: 1, through: crossEntropy ? depth - 1 : depth, by: 1) { total += layerErrors(l, &state, &workspace) }
         if crossEntropy { total += try crossEntropyErrors(&state, &workspace) }
+        if case .free(let lambda) = input, lambda > 0 { total += 0.5 * lambda * squaredNorm(state.activities[0]) }
         return total / Double(state.batchSize)
     }
 
@@ -70,13 +113,15 @@ extension LayeredPCModel {
     }
 
     /// The batch-mean free energy F_B of `state` with every activity as given (allocates a
-    /// workspace; for tests and diagnostics).
-    /// - Parameter state: x_ℓ (B × n_ℓ) each; predictions and errors are recomputed.
-    /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½ ε_iℓᵀ Π_ℓ ε_iℓ (+ ½ Σ_j s_ℓj per learned precision; cross-entropy output: its CE term).
-    public func freeEnergy(of state: inout PCState<Scalar>) throws -> Double {
+    /// workspace; for tests and diagnostics, not for hot loops).
+    /// - Parameters:
+    ///   - state: x_ℓ (B × n_ℓ) each; predictions and errors are recomputed.
+    ///   - input: the input's role (a free input adds its prior ½ λ‖x₀‖²).
+    /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½ ε_iℓᵀ Π_ℓ ε_iℓ (+ ½ Σ_j s_ℓj per learned precision; cross-entropy output: its CE term; + prior).
+    public func freeEnergy(of state: inout PCState<Scalar>, input: InputClamp = .clamped) throws -> Double {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)
-        return try computeErrors(&state, &workspace)
+        return try computeErrors(&state, &workspace, input: input)
     }
 
     func checkFit(_ state: PCState<Scalar>, _ workspace: LayeredWorkspace<Self>) throws {

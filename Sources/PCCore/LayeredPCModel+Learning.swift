@@ -70,8 +70,8 @@ extension LayeredPCModel {
             if t == 0 { loss = energy }
             try parameterGradient(L - t, state, &workspace, into: &gradients)
             if t == L - 1 { break }
-            try activityGradients(state, &workspace)
-            try step(&state, &workspace, stepSize: 1, momentum: nil, keepCurrentAsBest: false)
+            try activityGradients(state, &workspace, clamps: .supervised)
+            try unitStepOnHiddenLayers(&state, &workspace)
         }
         return loss
     }

@@ -29,6 +29,10 @@ where EngineBuffers == LayeredBuffers<Self>, Gradients == ParameterGradients<Sca
     var depth: Int { get }
     /// The energy of the output layer.
     var outputEnergy: OutputEnergy { get }
+    /// Whether ``feedback(_:error:into:scratch:)`` is defined for ℓ = 0 (the adjoint of layer 1's
+    /// prediction with respect to r₀) and no other layer reads x₀, so the input can be inferred
+    /// (``InputClamp/free(priorPrecision:)``). Default `false`; a ``PCNetwork`` has it.
+    var inputFeedback: Bool { get }
     /// φ_ℓ, applied to x_ℓ before it feeds layer ℓ + 1, for ℓ = 0…L−1.
     func rateActivation(_ l: Int) -> Activation
     /// Scratch for batches of `batchSize`.
@@ -39,7 +43,8 @@ where EngineBuffers == LayeredBuffers<Self>, Gradients == ParameterGradients<Sca
     /// μ_ℓ (B × n_ℓ) from the rate r_{ℓ−1} (B × n_{ℓ−1}) and the input x₀ (B × n₀), 1 ≤ ℓ ≤ L.
     func predict(_ l: Int, rate: Matrix<Scalar>, input: Matrix<Scalar>, into prediction: inout Matrix<Scalar>,
                  scratch: inout Scratch) throws
-    /// The adjoint of layer ℓ + 1's prediction with respect to r_ℓ applied to `error`, 1 ≤ ℓ ≤ L − 1:
+    /// The adjoint of layer ℓ + 1's prediction with respect to r_ℓ applied to `error`, 1 ≤ ℓ ≤ L − 1
+    /// (and ℓ = 0 for a model with ``inputFeedback``):
     /// feedback = (∂μ_{ℓ+1}/∂r_ℓ)ᵀ e, (B × n_ℓ), e (B × n_{ℓ+1}). Reads the scratch of the last
     /// ``predict(_:rate:input:into:scratch:)`` of layer ℓ + 1 (max-pooling positions).
     func feedback(_ l: Int, error: Matrix<Scalar>, into feedback: inout Matrix<Scalar>, scratch: inout Scratch) throws
@@ -69,6 +74,9 @@ where EngineBuffers == LayeredBuffers<Self>, Gradients == ParameterGradients<Sca
 extension LayeredPCModel {
     /// The number of predictive layers L, from ``sizes``.
     public var depth: Int { sizes.count - 1 }
+
+    /// No feedback to the input: x₀ stays clamped.
+    public var inputFeedback: Bool { false }
 
     /// Identity precisions.
     public func precision(_ l: Int) -> LayerPrecision<Scalar>? { nil }

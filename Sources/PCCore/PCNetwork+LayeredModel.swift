@@ -3,13 +3,15 @@ import PCNumerics
 // A PCNetwork is a layered model: its dense layers supply the three products the layered engine is
 // written against (PCCore article ConvolutionalAndRecurrent), so generic code over LayeredPCModel
 // runs the dense network, the CNN and the RNN alike (every engine shares PCWorkspace and PCState).
-// The dense engine's own methods (free inputs and outputs, the fused kernel, sharded learning) are
-// what a PCNetwork calls directly, and what PCLearner uses for it (PCNetwork+Learning.swift);
-// LayeredEngineTests runs the layered engine's generic loop on the same network (LayeredView) and
-// checks the two agree.
+// Its own methods are the fused settle kernel (FusedInference.swift), sharded learning and its
+// parameter gradients, exact rules and optimiser step (PCNetwork+Learning.swift); every other settle
+// (momentum, free inputs and outputs, masks, the generic kernel) is the layered engine's.
 
 extension PCNetwork: LayeredPCModel {
     public func rateActivation(_ l: Int) -> Activation { layers[l].inputActivation }
+
+    /// A dense network's input feeds layer 1 only, through W₁: it can be inferred (a free input).
+    public var inputFeedback: Bool { true }
 
     public func makeScratch(batchSize: Int) throws -> NoScratch { NoScratch() }
 
@@ -22,7 +24,7 @@ extension PCNetwork: LayeredPCModel {
         try Matrix.linear(rate, layer.weight, transposeB: true, bias: layer.bias, activation: .identity, into: &prediction)
     }
 
-    /// e W_{ℓ+1}.
+    /// e W_{ℓ+1}, 0 ≤ ℓ ≤ L − 1.
     public func feedback(_ l: Int, error: Matrix<Scalar>, into feedback: inout Matrix<Scalar>, scratch: inout NoScratch) throws {
         try Matrix.multiply(error, layers[l].weight, into: &feedback)
     }

@@ -102,8 +102,9 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
     /// The energy of the output layer.
     public let outputEnergy: OutputEnergy
 
-    /// Layer sizes n₀…n_L. (L + 1)
-    public var sizes: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
+    /// Layer sizes n₀…n_L. (L + 1) Stored: the layers' shapes never change after construction, and
+    /// the engine reads the sizes in every settle.
+    public let sizes: [Int]
     /// The number of predictive layers L.
     public var depth: Int { layers.count }
 
@@ -120,6 +121,7 @@ public struct PCNetwork<Scalar: PCScalar>: Sendable, Equatable {
             throw PCCoreError.invalidArchitecture("a cross-entropy output has no precision (it must be the identity)")
         }
         self.layers = layers
+        sizes = [layers[0].inputSize] + layers.map(\.outputSize)
         self.outputEnergy = outputEnergy
     }
 

@@ -1,11 +1,13 @@
 import PCNumerics
 
-// The settle control shared by every PC engine (PCCore article EnergyAndInference): one stopping
-// rule, one divergence recovery and one best-state bookkeeping, driving the engine-specific energy
-// and update. Each engine's settle describes its side in a small struct (DenseSettle,
-// LayeredSettle, GraphSettle; the softmax memory is a graph) and hands its methods to `runSettle` as non-escaping
-// closures: unlike protocol witnesses, closures are serialised by cross-module optimisation, so
-// clients (pcctl) specialise the whole loop for Float as before. Nothing here allocates.
+// The one settle of every PC model (PCCore article EnergyAndInference): `settleNodes` moves the free
+// units of any model's nodes — a layered model's layers ℓ = 0…L (dense, convolutional, recurrent) or
+// a graph's nodes — by gradient descent, momentum or SeqIL sweeps, with one stopping rule, one
+// divergence recovery and one best-state bookkeeping (`runSettle`). A model supplies only its
+// operators: the clamp role of each node, its sweep order, and how to refresh rates, predictions and
+// errors and to write ∂F/∂x (LayeredPCModel+Inference.swift, PCGraph+Inference.swift). They are handed
+// over as non-escaping closures: unlike protocol witnesses, closures are serialised by cross-module
+// optimisation, so clients (pcctl) specialise the whole loop for Float. Nothing here allocates.
 
 /// Runs a settle from the state the engine has set up: repeats: measure F_B (`energy`, which also
 /// records it in the workspace's trace); stop on divergence (F not finite, or F_t > F_best + θ|F_best|: `restoreBest` puts
@@ -44,6 +46,128 @@ func runSettle<State, Workspace>(_ state: inout State, _ workspace: inout Worksp
         t += 1
     }
     return InferenceReport(iterations: t, energies: trace(workspace), stop: stop, bestIteration: bestIteration, finalEnergy: finalEnergy)
+}
+
+/// The one settle (<doc:EnergyAndInference>): from the feedforward state (`feedforward`) or the
+/// activities given (`refreshAll`, ``InferenceOptions/initialization`` `.keep`), runs ``runSettle``
+/// with these updates of every node whose role is not `.clamped`:
+/// - gradient descent or momentum: every ∂F/∂x_v from one snapshot (`gradients`), x_v ← x_v − γ g_v
+///   (or v ← m v − γ g, x ← x + v) written into the spare buffers and rotated in (the previous state
+///   stays as the best one without a copy), clamped units of a masked node kept; then `refreshMoved`
+///   (the rates and predictions the moved nodes feed);
+/// - SeqIL: node after node in `sweepNode(0…nodeCount−1)` order, x_v ← x_v − γ_t ∂F/∂x_v with
+///   γ_t = γ/(1 + t), the gradient taken at the current state (`nodeGradient`) and `moved(v)` refreshing
+///   what the next node's gradient reads; `refreshMoved` after the sweep.
+/// On divergence the best state's free nodes are swapped back and everything is refreshed.
+/// - Parameters:
+///   - role: the clamp role of node v (a layered model: x₀ and x_L by its ``Clamps``, the hidden layers free).
+///   - energy: refreshes every error and returns F_B (the engine records it in the trace).
+///   - refreshMoved: `afterSweep` tells whether a SeqIL sweep (true) or a synchronous step (false) came before.
+@inline(__always)
+func settleNodes<Model: TrainablePCModel>(
+    _ state: inout PCState<Model.Scalar>, _ workspace: inout PCWorkspace<Model>, options: InferenceOptions, nodeCount: Int,
+    role: (Int) -> NodeClamp<Model.Scalar>, sweepNode: (Int) -> Int,
+    feedforward: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    refreshAll: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    energy: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Double,
+    gradients: (PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    nodeGradient: (Int, PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    moved: (Int, inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    refreshMoved: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>, _ afterSweep: Bool) throws -> Void
+) throws -> InferenceReport {
+    typealias Scalar = Model.Scalar
+    let momentum = options.momentum(Scalar.self)
+    var canMove = false
+    for v in 0..<nodeCount { if case .clamped = role(v) {} else { canMove = true } }
+    switch options.initialization {
+    case .feedforward: try feedforward(&state, &workspace)
+    case .keep: try refreshAll(&state, &workspace)
+    }
+    if momentum != nil {
+        for v in 0..<nodeCount { if case .clamped = role(v) {} else { workspace.buffers.velocities[v].fill(0) } }
+    }
+    workspace.buffers.energyTrace.removeAll(keepingCapacity: true)
+    return try runSettle(&state, &workspace, options: options, canMove: canMove, divergenceThreshold: options.divergenceThreshold,
+        energy: { state, workspace in
+            let e = try energy(&state, &workspace)
+            workspace.buffers.energyTrace.append(e)
+            return e
+        },
+        step: { state, workspace, t, keepCurrentAsBest in
+            if case .sequential = options.method {
+                for v in 0..<nodeCount where keepCurrentAsBest {
+                    if case .clamped = role(v) {} else { try workspace.buffers.best[v].assign(state.activities[v]) }
+                }
+                let gamma = Scalar(options.stepSize / Double(1 + t))
+                for position in 0..<nodeCount {
+                    let v = sweepNode(position)
+                    let mask: Matrix<Scalar>?
+                    switch role(v) {
+                    case .clamped: continue
+                    case .free: mask = nil
+                    case .masked(let m): mask = m
+                    }
+                    try nodeGradient(v, state, &workspace)
+                    descendFreeUnits(&state.activities[v], gradient: workspace.buffers.gradients[v], stepSize: gamma, mask: mask)
+                    try moved(v, &state, &workspace)
+                }
+                try refreshMoved(&state, &workspace, true)
+                return
+            }
+            try gradients(state, &workspace)
+            let gamma = Scalar(options.stepSize)
+            for v in 0..<nodeCount {
+                let mask: Matrix<Scalar>?
+                switch role(v) {
+                case .clamped: continue
+                case .free: mask = nil
+                case .masked(let m): mask = m
+                }
+                writeGradientStep(state.activities[v], gradient: workspace.buffers.gradients[v], into: &workspace.buffers.spare[v],
+                                  velocity: &workspace.buffers.velocities[v], stepSize: gamma, momentum: momentum)
+                if let mask { keepClampedUnits(state.activities[v], mask: mask, spare: &workspace.buffers.spare[v],
+                                               velocity: &workspace.buffers.velocities[v], momentum: momentum != nil) }
+                if keepCurrentAsBest { swap(&state.activities[v], &workspace.buffers.best[v]) }
+                swap(&state.activities[v], &workspace.buffers.spare[v])
+            }
+            try refreshMoved(&state, &workspace, false)
+        },
+        restoreBest: { state, workspace, haveBest, _ in
+            if haveBest {
+                for v in 0..<nodeCount { if case .clamped = role(v) {} else { swap(&state.activities[v], &workspace.buffers.best[v]) } }
+            }
+            try refreshAll(&state, &workspace)
+            return try energy(&state, &workspace)
+        },
+        trace: { $0.buffers.energyTrace })
+}
+
+/// The clamped units (mask 1) of a masked node keep their values in the next iterate (and no velocity).
+@inline(__always)
+func keepClampedUnits<Scalar: PCScalar>(_ x: Matrix<Scalar>, mask: Matrix<Scalar>, spare: inout Matrix<Scalar>,
+                                        velocity: inout Matrix<Scalar>, momentum: Bool) {
+    let n = x.count
+    x.withUnsafeStorage { px, _ in
+        mask.withUnsafeStorage { pm, _ in
+            spare.withUnsafeMutableStorage { ps, _ in for i in 0..<n where pm[i] != 0 { ps[i] = px[i] } }
+            if momentum { velocity.withUnsafeMutableStorage { pv, _ in for i in 0..<n where pm[i] != 0 { pv[i] = 0 } } }
+        }
+    }
+}
+
+/// x ← x − γ g in place on the units where `mask` is 0 (every unit without a mask).
+@inline(__always)
+func descendFreeUnits<Scalar: PCScalar>(_ x: inout Matrix<Scalar>, gradient g: Matrix<Scalar>, stepSize gamma: Scalar, mask: Matrix<Scalar>?) {
+    let n = x.count
+    g.withUnsafeStorage { pg, _ in
+        x.withUnsafeMutableStorage { px, _ in
+            if let mask {
+                mask.withUnsafeStorage { pm, _ in for i in 0..<n where pm[i] == 0 { px[i] -= gamma * pg[i] } }
+            } else {
+                for i in 0..<n { px[i] -= gamma * pg[i] }
+            }
+        }
+    }
 }
 
 extension InferenceOptions {

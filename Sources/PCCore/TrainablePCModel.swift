@@ -136,14 +136,6 @@ extension LayeredPCModel {
         try requireSupervised(clamps)
     }
 
-    /// ``settle(_:workspace:options:)`` with the clamps named: a layered model settles with its input
-    /// and output clamped (``Clamps/supervised``); other clamps throw ``PCCoreError/unsupported(_:)``.
-    public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>,
-                       options: InferenceOptions) throws -> InferenceReport {
-        try requireSupervised(clamps)
-        return try settle(&state, workspace: &workspace, options: options)
-    }
-
     public func learningGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                   into gradients: inout ParameterGradients<Scalar>, scale: Scalar) throws {
         try parameterGradients(state, workspace: &workspace, into: &gradients, scale: scale)
@@ -165,7 +157,7 @@ extension LayeredPCModel {
     }
 
     public func writeActivityGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) throws {
-        try activityGradients(state, &workspace)
+        try activityGradients(state, &workspace, clamps: clamps)
     }
 
     public func descendFreeActivities(_ state: inout PCState<Scalar>, workspace: LayeredWorkspace<Self>, clamps: Clamps<Scalar>,

@@ -29,8 +29,7 @@ extension PCNetwork {
             try parameterGradient(L - t, state, workspace, into: &gradients)
             if t == L - 1 { break }
             try activityGradients(state, &workspace, clamps: .supervised)
-            try synchronousStep(&state, &workspace, lowest: 1, highest: L - 1, stepSize: 1, momentum: nil,
-                                keepCurrentAsBest: false)
+            try unitStepOnHiddenLayers(&state, &workspace)
         }
         return loss
     }

@@ -289,7 +289,7 @@ struct Dense {
         return PCK_OK;
     }
 
-    // One SeqIL sweep (PCCore's `sequentialSweep` with the input and output clamped): from ℓ = L−1
+    // One SeqIL sweep (PCCore's settleNodes with the input and output clamped): from ℓ = L−1
     // down to 1, x_ℓ ← x_ℓ − γ(Π_ℓ ε_ℓ − φ′(x_ℓ) ⊙ f_ℓ) with f_ℓ from the layer above as already
     // updated, then ε_ℓ (and Π_ℓ ε_ℓ) against the unchanged μ_ℓ for the layer below; the
     // predictions are refreshed after the sweep. The best state stays in its buffer.

@@ -69,16 +69,32 @@ enum LayeredChecks {
         return state
     }
 
-    /// Max relative difference of ∂F/∂x (per sample) from finite differences of B·F_B over every hidden activity.
-    static func activityGradientError<M: LayeredPCModel>(_ model: M, batch: Int, seed: UInt64) throws -> Double where M.Scalar == Double {
+    /// Max relative difference of ∂F/∂x (per sample) from finite differences of B·F_B over every hidden
+    /// activity, and over x_L's free entries when `clamps` leaves the output free or masked (the
+    /// analytic gradient of a masked output's clamped entries must be exactly 0).
+    static func activityGradientError<M: LayeredPCModel>(_ model: M, batch: Int, seed: UInt64,
+                                                         clamps: Clamps<Double> = .supervised) throws -> Double where M.Scalar == Double {
         var state = try randomState(model, batch: batch, seed: seed)
-        let analytic = try model.activityGradients(of: &state)
+        let analytic = try model.activityGradients(of: &state, clamps: clamps)
         var worst = 0.0
-        for l in 1..<model.depth {
-            let numeric = finiteDifferenceGradient(at: state.activities[l].elements) { values in
+        var layers = Array(1..<model.depth)
+        var mask: [Double]? = nil
+        switch clamps.output {
+        case .clamped: break
+        case .free: layers.append(model.depth)
+        case .masked(let m): layers.append(model.depth); mask = m.elements
+        }
+        for l in layers {
+            var numeric = finiteDifferenceGradient(at: state.activities[l].elements) { values in
                 var probe = state
                 probe.activities[l] = try! Matrix(rows: batch, columns: model.sizes[l], elements: values)
                 return Double(batch) * (try! model.freeEnergy(of: &probe))
+            }
+            if l == model.depth, let mask {
+                for i in numeric.indices where mask[i] == 1 {
+                    if analytic[l].elements[i] != 0 { return .infinity }
+                    numeric[i] = 0
+                }
             }
             worst = max(worst, maxRelativeDifference(analytic[l].elements, numeric, floor: 1e-2))
         }
