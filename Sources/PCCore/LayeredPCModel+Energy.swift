@@ -45,15 +45,7 @@ extension LayeredPCModel {
         switch clamps.output {
         case .clamped: break
         case .free: try state.activities[L].assign(state.predictions[L])
-        case .masked(let mask):
-            let n = mask.count
-            mask.withUnsafeStorage { m, _ in
-                state.predictions[L].withUnsafeStorage { mu, _ in
-                    state.activities[L].withUnsafeMutableStorage { x, _ in
-                        for i in 0..<n where m[i] == 0 { x[i] = mu[i] }
-                    }
-                }
-            }
+        case .masked(let mask): takePrediction(state.predictions[L], into: &state.activities[L], mask: mask)
         }
     }
 
@@ -136,5 +128,15 @@ extension LayeredPCModel {
             throw PCCoreError.invalidOption(name: "workspace", reason: "workspace sized for \(workspace.sizes) × \(workspace.batchSize), state is \(sizes) × \(state.batchSize)")
         }
         try state.checkShapes(against: workspace)
+    }
+}
+
+/// x ← μ on the free units of a masked node (mask 0), the feedforward start of a partly clamped node.
+func takePrediction<Scalar: PCScalar>(_ prediction: Matrix<Scalar>, into x: inout Matrix<Scalar>, mask: Matrix<Scalar>) {
+    let n = mask.count
+    mask.withUnsafeStorage { pm, _ in
+        prediction.withUnsafeStorage { pmu, _ in
+            x.withUnsafeMutableStorage { px, _ in for i in 0..<n where pm[i] == 0 { px[i] = pmu[i] } }
+        }
     }
 }

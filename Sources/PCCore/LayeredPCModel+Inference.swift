@@ -8,9 +8,14 @@ extension LayeredPCModel {
     /// workspace.buffers.gradients: hidden ℓ: Π_ℓ ε_ℓ − φ′_ℓ(x_ℓ) ⊙ (∂μ_{ℓ+1}/∂r_ℓ)ᵀ Π_{ℓ+1} ε_{ℓ+1};
     /// a free input: λ x₀ − φ′₀(x₀) ⊙ (∂μ₁/∂r₀)ᵀ Π₁ ε₁; a free output: Π_L ε_L (zero on the clamped
     /// entries of a mask). Errors must be current.
-    func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) throws {
+    /// Hidden layers below `firstHidden` get 0 without any product: right after the feedforward
+    /// start every hidden error is exactly zero, so only x_{L−1} (and a free input or output) has a
+    /// non-zero gradient in the first step.
+    func activityGradients(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>,
+                           firstHidden: Int = 1) throws {
         if case .free(let lambda) = clamps.input { try inputGradient(lambda: lambda, state, &workspace) }
-        for l in Swift.stride(from: 1, to: depth, by: 1) { try hiddenGradient(l, state, &workspace) }
+        for l in Swift.stride(from: 1, to: min(firstHidden, depth), by: 1) { workspace.buffers.gradients[l].fill(0) }
+        for l in Swift.stride(from: max(firstHidden, 1), to: depth, by: 1) { try hiddenGradient(l, state, &workspace) }
         outputGradient(state, &workspace, clamps: clamps)
     }
 
@@ -30,6 +35,7 @@ extension LayeredPCModel {
 
     /// ∂F/∂x_L = Π_L ε_L of a free (or partly free) output into workspace.buffers.gradients[L].
     func outputGradient(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) {
+        if case .clamped = clamps.output { return }
         let L = depth
         let e = weightedError(L, state, workspace)
         let n = e.count
@@ -109,7 +115,10 @@ extension LayeredPCModel {
             feedforward: { try feedforward(&$0, workspace: &$1, clamps: clamps) },
             refreshAll: { try refreshAll(&$0, &$1) },
             energy: { try computeErrors(&$0, &$1, input: clamps.input) },
-            gradients: { try activityGradients($0, &$1, clamps: clamps) },
+            gradients: { t, state, workspace in
+                let feedforwardStart = t == 0 && options.initialization == .feedforward
+                try activityGradients(state, &workspace, clamps: clamps, firstHidden: feedforwardStart ? L - 1 : 1)
+            },
             nodeGradient: { l, state, workspace in
                 if l == L { outputGradient(state, &workspace, clamps: clamps) }
                 else if l == 0 { if case .free(let lambda) = clamps.input { try inputGradient(lambda: lambda, state, &workspace) } }

@@ -8,7 +8,7 @@ extension LayeredPCModel {
     /// `gradients`, multiplied by `scale`, and ∂F_B/∂s_ℓj = (1/B) Σ_i ½ (1 − ε_iℓj² e^{−s_ℓj}) of every
     /// learned precision (<doc:LearningRules#Learned-precisions>). Shared parameters (a recurrent network's) sum over layers.
     /// - Parameters:
-    ///   - state: errors current (e.g. after ``settle(_:workspace:options:)``).
+    ///   - state: errors current (e.g. after ``settle(_:workspace:clamps:options:)``).
     ///   - workspace: the workspace of that settle (its rates are current).
     public func parameterGradients(_ state: PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                                    into gradients: inout ParameterGradients<Scalar>, scale: Scalar = 1) throws {

@@ -96,15 +96,7 @@ extension PCGraph {
             switch clamps.nodes[v] {
             case .clamped: break
             case .free: try state.activities[v].assign(state.predictions[v])
-            case .masked(let mask):
-                let n = mask.count
-                mask.withUnsafeStorage { pm, _ in
-                    state.predictions[v].withUnsafeStorage { pmu, _ in
-                        state.activities[v].withUnsafeMutableStorage { px, _ in
-                            for i in 0..<n where pm[i] == 0 { px[i] = pmu[i] }
-                        }
-                    }
-                }
+            case .masked(let mask): takePrediction(state.predictions[v], into: &state.activities[v], mask: mask)
             }
         }
     }

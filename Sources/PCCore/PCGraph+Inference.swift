@@ -38,7 +38,7 @@ extension PCGraph {
                 graph.markMoving(clamps, &workspace)
             },
             energy: { graph.computeErrors(&$0, &$1) },
-            gradients: { try graph.activityGradients($0, &$1, clamps: clamps) },
+            gradients: { try graph.activityGradients($1, &$2, clamps: clamps) },
             nodeGradient: { try graph.activityGradient($0, $1, &$2) },
             moved: { try graph.nodeMoved($0, &$1, &$2) },
             refreshMoved: { state, workspace, afterSweep in if !afterSweep { try graph.refreshMoving(&state, &workspace) } })

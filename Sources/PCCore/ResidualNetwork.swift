@@ -28,14 +28,8 @@ public struct ResidualNetworkConfiguration: Sendable, Hashable, Codable {
             throw PCCoreError.invalidArchitecture("sizes must be positive (input \(inputSize), width \(width), output \(outputSize))")
         }
         guard hiddenLayers >= 1 else { throw PCCoreError.invalidArchitecture("a residual network needs at least one hidden layer (got \(hiddenLayers))") }
-        self.inputSize = inputSize
-        self.width = width
-        self.hiddenLayers = hiddenLayers
-        self.outputSize = outputSize
-        self.activation = activation
-        self.parameterization = parameterization
-        self.residual = residual
-        self.standardInitializer = standardInitializer
+        (self.inputSize, self.width, self.hiddenLayers, self.outputSize) = (inputSize, width, hiddenLayers, outputSize)
+        (self.activation, self.parameterization, self.residual, self.standardInitializer) = (activation, parameterization, residual, standardInitializer)
     }
 
     /// L = H + 1, the number of weight matrices.

@@ -51,7 +51,8 @@ func runSettle<State, Workspace>(_ state: inout State, _ workspace: inout Worksp
 /// The one settle (<doc:EnergyAndInference>): from the feedforward state (`feedforward`) or the
 /// activities given (`refreshAll`, ``InferenceOptions/initialization`` `.keep`), runs ``runSettle``
 /// with these updates of every node whose role is not `.clamped`:
-/// - gradient descent or momentum: every ∂F/∂x_v from one snapshot (`gradients`), x_v ← x_v − γ g_v
+/// - gradient descent or momentum: every ∂F/∂x_v from one snapshot (`gradients`, told the iteration:
+///   a model may write the gradients it knows to be exactly zero without computing them), x_v ← x_v − γ g_v
 ///   (or v ← m v − γ g, x ← x + v) written into the spare buffers and rotated in (the previous state
 ///   stays as the best one without a copy), clamped units of a masked node kept; then `refreshMoved`
 ///   (the rates and predictions the moved nodes feed);
@@ -70,7 +71,7 @@ func settleNodes<Model: TrainablePCModel>(
     feedforward: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
     refreshAll: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
     energy: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Double,
-    gradients: (PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
+    gradients: (_ iteration: Int, PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
     nodeGradient: (Int, PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
     moved: (Int, inout PCState<Model.Scalar>, inout PCWorkspace<Model>) throws -> Void,
     refreshMoved: (inout PCState<Model.Scalar>, inout PCWorkspace<Model>, _ afterSweep: Bool) throws -> Void
@@ -114,7 +115,7 @@ func settleNodes<Model: TrainablePCModel>(
                 try refreshMoved(&state, &workspace, true)
                 return
             }
-            try gradients(state, &workspace)
+            try gradients(t, state, &workspace)
             let gamma = Scalar(options.stepSize)
             for v in 0..<nodeCount {
                 let mask: Matrix<Scalar>?

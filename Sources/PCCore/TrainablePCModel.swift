@@ -113,14 +113,14 @@ public final class ParallelLearning<Scalar: PCScalar>: @unchecked Sendable {
 // MARK: - Layered models (ConvolutionalNetwork, RecurrentNetwork and user models)
 
 extension LayeredPCModel {
-    /// IL, SeqIL, iPC, output nudging; Z-IL, FPA and backprop with unit precisions. A free input and
-    /// threads are implemented for dense ``PCNetwork`` only.
+    /// IL, SeqIL, iPC, output nudging; Z-IL, FPA and backprop with unit precisions. A free input
+    /// (generative training) and threads are implemented for dense ``PCNetwork`` only.
     public func checkLearning(_ options: LearningOptions) throws {
         switch options.rule {
         case .il, .sequential, .ipc: break
         case .zeroDivergence, .backprop, .fixedPrediction: try requireUnitPrecisions("\(options.rule)")
         }
-        if case .free = options.input { throw PCCoreError.unsupported("a free input (generative training) is implemented for dense PCNetwork only; use input .clamped") }
+        if case .free = options.input { throw PCCoreError.unsupported("a free input (generative training) is implemented for dense PCNetwork only (its input feeds layer 1 alone, LayeredPCModel.inputFeedback); use input .clamped") }
         guard options.threads == 1 else { throw PCCoreError.unsupported("threads > 1 are implemented for dense PCNetwork only; use threads 1 (got \(options.threads))") }
     }
 
@@ -187,10 +187,10 @@ extension LayeredPCModel {
         }
     }
 
-    /// Layered models infer with x₀ and x_L clamped.
+    /// Layered models learn with x₀ and x_L clamped (free and masked outputs are for inference).
     func requireSupervised(_ clamps: Clamps<Scalar>) throws {
         guard case .clamped = clamps.input, case .clamped = clamps.output else {
-            throw PCCoreError.unsupported("a layered model learns with its input and output clamped (Clamps.supervised); free or masked nodes are implemented for dense PCNetwork only")
+            throw PCCoreError.unsupported("a layered model learns with its input and output clamped (Clamps.supervised); free and masked outputs are for inference, settle(_:workspace:clamps:options:)")
         }
     }
 }

@@ -71,4 +71,34 @@ struct OneEngineTests {
         let wrongMask = try Matrix<Double>(rows: 3, columns: 3)
         #expect(throws: PCCoreError.self) { try cnn.settle(&state, workspace: &workspace, clamps: Clamps(output: .masked(wrongMask))) }
     }
+
+    /// The first step after a feedforward start computes only x_{L−1}'s gradient (every hidden error
+    /// is zero there): the settle must equal, bit for bit, the same settle started with `.keep` from
+    /// the feedforward state, which computes every gradient (CNN, RNN, and a dense network on the
+    /// generic kernel with a masked output; GD and momentum).
+    @Test(arguments: [InferenceMethod.gradientDescent, .momentum(0.5)])
+    func firstStepShortcutIsExact(method: InferenceMethod) throws {
+        func check<M: LayeredPCModel>(_ model: M, clamps: Clamps<Double> = .supervised, kernel: InferenceKernel = .automatic) throws where M.Scalar == Double {
+            let (x, y) = try LayeredChecks.batch(model, 3, seed: 81)
+            var options = try InferenceOptions(stepSize: 0.05, maxIterations: 6, method: method)
+            options.kernel = kernel
+            var a = try PCState(for: model, batchSize: 3)
+            try a.setInput(x); try a.setOutput(y)
+            var b = a
+            var workspace = try LayeredWorkspace(for: model, batchSize: 3)
+            let first = try model.settle(&a, workspace: &workspace, clamps: clamps, options: options)
+            try model.feedforward(&b, workspace: &workspace, clamps: clamps)
+            options.initialization = .keep
+            let second = try model.settle(&b, workspace: &workspace, clamps: clamps, options: options)
+            #expect(first.energies == second.energies, "\(M.self)")
+            for l in a.activities.indices { #expect(a.activities[l].elements == b.activities[l].elements, "\(M.self), layer \(l)") }
+            #expect(first.energies.last! < first.energies.first!, "\(M.self): the settle must move")
+        }
+        try check(ConvolutionalNetworkTests().smallCNN(.max))
+        try check(RecurrentNetworkTests().smallRNN())
+        var rng = Xoshiro256(seed: 9)
+        let dense = try PCNetwork<Double>(sizes: [4, 6, 6, 5, 3], activation: .tanh, initializer: .normal(standardDeviation: 0.6), using: &rng)
+        try check(dense, clamps: .supervised, kernel: .generic)
+        try check(dense, clamps: Clamps(output: .masked(Self.mask(rows: 3, columns: 3, seed: 4))), kernel: .generic)
+    }
 }
