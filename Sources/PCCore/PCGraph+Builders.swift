@@ -5,18 +5,16 @@ import PCNumerics
 
 extension PCGraph {
     /// The layered network `network` as a graph: nodes x₀…x_L (node ℓ has layer ℓ's bias and
-    /// precision), edges ℓ−1 → ℓ with W_ℓ and φ_{ℓ−1}, scale 1. Energies, activity gradients and
-    /// weight gradients equal the layered network's (<doc:GraphsAndMuPC#Masked-form>).
-    /// - Throws: ``PCCoreError/unsupported(_:)`` for a cross-entropy output.
+    /// precision; x_L the network's output energy, cross-entropy included), edges ℓ−1 → ℓ with W_ℓ and
+    /// φ_{ℓ−1}, scale 1. Energies, activity gradients and weight gradients equal the layered
+    /// network's (<doc:GraphsAndMuPC#Masked-form>).
     public init(layered network: PCNetwork<Scalar>) throws {
-        guard network.outputEnergy == .squaredError else {
-            throw PCCoreError.unsupported("a graph node has a Gaussian energy; a cross-entropy output has no graph form")
-        }
         var nodes = [try PCGraphNode<Scalar>(name: "x0", size: network.sizes[0])]
         var edges: [PCGraphEdge<Scalar>] = []
         for (index, layer) in network.layers.enumerated() {
             let l = index + 1
-            nodes.append(try PCGraphNode(name: "x\(l)", size: layer.outputSize, bias: layer.bias, layerPrecision: layer.precision))
+            let energy: OutputEnergy = l == network.depth ? network.outputEnergy : .squaredError
+            nodes.append(try PCGraphNode(name: "x\(l)", size: layer.outputSize, bias: layer.bias, layerPrecision: layer.precision, energy: energy))
             edges.append(try PCGraphEdge(from: l - 1, to: l, weight: layer.weight, activation: layer.inputActivation))
         }
         try self.init(nodes: nodes, edges: edges)

@@ -101,19 +101,26 @@ extension PCGraph {
         }
     }
 
-    /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I) for every node with an energy; returns
-    /// F_B = (1/B) Σ_i Σ_v [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned precisions only)].
-    func computeErrors(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) -> Double {
+    /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I; a cross-entropy node: y_v − softmax(μ_v)) for
+    /// every node with an energy; returns F_B = (1/B) Σ_i Σ_v [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned
+    /// precisions only)], a cross-entropy node contributing −y_ivᵀ log softmax(μ_iv).
+    func computeErrors(_ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
         var total = 0.0
-        for v in nodes.indices where hasEnergy[v] { total += nodeErrors(v, &state, &workspace) }
+        for v in nodes.indices where hasEnergy[v] { total += try nodeErrors(v, &state, &workspace) }
         return total / Double(state.batchSize)
     }
 
     /// ε_v = x_v − μ_v (and Π_v ε_v where Π_v ≠ I) of one node with an energy, against its current
-    /// prediction; returns Σ_i [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned only)].
-    func nodeErrors(_ v: Int, _ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) -> Double {
-        writeGaussianErrors(activities: state.activities[v], predictions: state.predictions[v], precision: nodes[v].precision,
-                            errors: &state.errors[v], weighted: &workspace.weightedErrors[v])
+    /// prediction; returns Σ_i [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned only)] (a cross-entropy node:
+    /// ε_v = y_v − softmax(μ_v) and −Σ_i y_ivᵀ log softmax(μ_iv)).
+    func nodeErrors(_ v: Int, _ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
+        if nodes[v].energy == .crossEntropy {
+            // ε_v = y_v − softmax(μ_v); returns −Σ_i y_ivᵀ log softmax(μ_iv).
+            return try crossEntropyOutputErrors(targets: state.activities[v], predictions: state.predictions[v],
+                                                softmax: &workspace.engine.softmax[v]!, errors: &state.errors[v])
+        }
+        return writeGaussianErrors(activities: state.activities[v], predictions: state.predictions[v], precision: nodes[v].precision,
+                                   errors: &state.errors[v], weighted: &workspace.weightedErrors[v])
     }
 
     /// Π_v ε_v as computed last.
@@ -127,7 +134,7 @@ extension PCGraph {
     public func freeEnergy(of state: inout PCGraphState<Scalar>) throws -> Double {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)
-        return computeErrors(&state, &workspace)
+        return try computeErrors(&state, &workspace)
     }
 
     /// Checks that a state, a workspace and clamps fit this graph.
@@ -140,6 +147,14 @@ extension PCGraph {
             if case .masked(let mask) = clamps.nodes[v], mask.shape != state.activities[v].shape {
                 throw PCCoreError.shapeMismatch(what: "clamp mask of node \(nodes[v].name)", expected: state.activities[v].shape, got: mask.shape)
             }
+        }
+    }
+
+    /// Throws unless every cross-entropy node is clamped: inference and learning read its
+    /// activities as the target y_v (a feedforward pass may leave it free: it then holds μ_v).
+    func requireClampedCrossEntropy(_ clamps: PCGraphClamps<Scalar>) throws {
+        for v in nodes.indices where nodes[v].energy == .crossEntropy && clamps.nodes[v] != .clamped {
+            throw PCCoreError.unsupported("node \(nodes[v].name) has a cross-entropy energy: it holds a target and must be clamped to infer or learn (a free class output has no error to descend on; use a squared-error node)")
         }
     }
 

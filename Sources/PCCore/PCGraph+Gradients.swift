@@ -127,8 +127,9 @@ extension PCGraph {
     public func activityGradients(of state: inout PCGraphState<Scalar>, clamps: PCGraphClamps<Scalar>) throws -> [Matrix<Scalar>] {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try checkFit(state, workspace, clamps)
+        try requireClampedCrossEntropy(clamps)
         try refreshAll(&state, &workspace)
-        _ = computeErrors(&state, &workspace)
+        _ = try computeErrors(&state, &workspace)
         try activityGradients(state, &workspace, clamps: clamps)
         var result = workspace.buffers.gradients
         for v in nodes.indices {
@@ -149,7 +150,7 @@ extension PCGraph {
     public func parameterGradients(of state: inout PCGraphState<Scalar>) throws -> PCGraphGradients<Scalar> {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
         try refreshAll(&state, &workspace)
-        _ = computeErrors(&state, &workspace)
+        _ = try computeErrors(&state, &workspace)
         var gradients = try PCGraphGradients(for: self)
         try parameterGradients(state, workspace: workspace, into: &gradients)
         return gradients

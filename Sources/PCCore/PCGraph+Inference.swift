@@ -25,6 +25,7 @@ extension PCGraph {
     public func settle(_ state: inout PCGraphState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>,
                        clamps: PCGraphClamps<Scalar>, options: InferenceOptions = .standard) throws -> InferenceReport {
         try checkFit(state, workspace, clamps)
+        try requireClampedCrossEntropy(clamps)
         let graph = self
         return try settleNodes(&state, &workspace, options: options, nodeCount: nodes.count,
             role: { clamps.nodes[$0] },
@@ -37,7 +38,7 @@ extension PCGraph {
                 try graph.refreshAll(&state, &workspace)
                 graph.markMoving(clamps, &workspace)
             },
-            energy: { graph.computeErrors(&$0, &$1) },
+            energy: { try graph.computeErrors(&$0, &$1) },
             gradients: { try graph.activityGradients($1, &$2, clamps: clamps) },
             nodeGradient: { try graph.activityGradient($0, $1, &$2) },
             moved: { try graph.nodeMoved($0, &$1, &$2) },
@@ -52,7 +53,7 @@ extension PCGraph {
         let outgoing = outgoingStart[v]..<outgoingStart[v + 1]
         for k in outgoing { try refreshRates(outgoingEdges[k], state, &workspace) }
         for k in outgoing { try refreshPrediction(edges[outgoingEdges[k]].target, &state, workspace) }
-        for k in outgoing { _ = nodeErrors(edges[outgoingEdges[k]].target, &state, &workspace) }
-        if hasEnergy[v] { _ = nodeErrors(v, &state, &workspace) }
+        for k in outgoing { _ = try nodeErrors(edges[outgoingEdges[k]].target, &state, &workspace) }
+        if hasEnergy[v] { _ = try nodeErrors(v, &state, &workspace) }
     }
 }

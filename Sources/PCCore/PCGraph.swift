@@ -16,17 +16,25 @@ public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
     /// Π_v: fixed (identity, scalar or diagonal) or learned (a log-variance per unit, updated by
     /// ``PCLearner`` or ``PCGraph/updatePrecisions(_:learningRate:)``).
     public internal(set) var precision: LayerPrecision<Scalar>
+    /// The node's energy: Gaussian, ½ ε_vᵀ Π_v ε_v (the default), or cross-entropy,
+    /// −y_vᵀ log softmax(μ_v) with the node's activities holding the target y_v (a class output);
+    /// its error is then ε_v = y_v − softmax(μ_v), and the node must be clamped.
+    public let energy: OutputEnergy
 
-    /// - Parameter precision: Π_v (default identity); `.learnedLogVariance` adds ½ Σ_j s_j per sample
-    ///   to the node's energy and is learned (the node needs an incoming edge or a bias).
-    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a non-positive size or a bias of the wrong
-    ///   length, ``PCCoreError/invalidOption(name:reason:)`` for an invalid precision.
-    public init(name: String, size: Int, bias: Vector<Scalar>? = nil, precision: PrecisionSpecification = .identity) throws {
-        try self.init(name: name, size: size, bias: bias, layerPrecision: LayerPrecision(precision, size: max(size, 1)))
+    /// - Parameters:
+    ///   - precision: Π_v (default identity); `.learnedLogVariance` adds ½ Σ_j s_j per sample to the
+    ///     node's energy and is learned (the node needs an incoming edge or a bias).
+    ///   - energy: Gaussian (`.squaredError`, default) or `.crossEntropy` (identity precision only;
+    ///     the node needs an incoming edge or a bias, and is clamped to its target during inference).
+    /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a non-positive size, a bias of the wrong
+    ///   length or a cross-entropy node with a precision, ``PCCoreError/invalidOption(name:reason:)`` for an invalid precision.
+    public init(name: String, size: Int, bias: Vector<Scalar>? = nil, precision: PrecisionSpecification = .identity,
+                energy: OutputEnergy = .squaredError) throws {
+        try self.init(name: name, size: size, bias: bias, layerPrecision: LayerPrecision(precision, size: max(size, 1)), energy: energy)
     }
 
     /// A node with a precision as it stands (a layer's learned log-variances included).
-    init(name: String, size: Int, bias: Vector<Scalar>?, layerPrecision: LayerPrecision<Scalar>) throws {
+    init(name: String, size: Int, bias: Vector<Scalar>?, layerPrecision: LayerPrecision<Scalar>, energy: OutputEnergy = .squaredError) throws {
         guard size >= 1 else { throw PCCoreError.invalidArchitecture("node \(name) needs a positive size (got \(size))") }
         if let bias, bias.count != size {
             throw PCCoreError.invalidArchitecture("node \(name): bias has \(bias.count) entries for \(size) units")
@@ -34,10 +42,10 @@ public struct PCGraphNode<Scalar: PCScalar>: Sendable, Equatable {
         guard layerPrecision.count == size else {
             throw PCCoreError.invalidArchitecture("node \(name): precision has \(layerPrecision.count) values for \(size) units")
         }
-        self.name = name
-        self.size = size
-        self.bias = bias
-        self.precision = layerPrecision
+        if energy == .crossEntropy, !layerPrecision.isIdentity {
+            throw PCCoreError.invalidArchitecture("node \(name): a cross-entropy energy has no precision (use the identity)")
+        }
+        (self.name, self.size, self.bias, self.precision, self.energy) = (name, size, bias, layerPrecision, energy)
     }
 }
 
@@ -213,6 +221,9 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         outgoingEdges = outgoing.flatMap { $0 }
         outgoingStart = outgoing.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         hasEnergy = nodes.indices.map { !incoming[$0].isEmpty || nodes[$0].bias != nil }
+        for v in nodes.indices where nodes[v].energy == .crossEntropy && !hasEnergy[v] {
+            throw PCCoreError.invalidArchitecture("node \(nodes[v].name) has a cross-entropy energy but no incoming edge or bias, so no prediction to score; give it a parent")
+        }
         for v in nodes.indices where nodes[v].precision.isLearned && !hasEnergy[v] {
             throw PCCoreError.invalidArchitecture("node \(nodes[v].name) learns its precision but has no incoming edge or bias, so no error to weigh; give it a parent or a bias, or a fixed precision")
         }

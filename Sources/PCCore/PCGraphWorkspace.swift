@@ -14,11 +14,14 @@ public struct GraphBuffers<Scalar: PCScalar>: Sendable {
     var edgeMoves: [Bool]
     /// Per node: whether an incoming edge moves (its prediction changes).
     var predictionMoves: [Bool]
+    /// softmax(μ_v) of each cross-entropy node, `nil` for Gaussian nodes.
+    var softmax: [Matrix<Scalar>?]
 
     init(for graph: PCGraph<Scalar>, batchSize: Int) throws {
         rates = try graph.edges.map { !$0.hasRate ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
         derivatives = try graph.edges.map { !$0.hasRate ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
         edgeMoves = [Bool](repeating: true, count: graph.edges.count)
         predictionMoves = [Bool](repeating: true, count: graph.nodes.count)
+        softmax = try graph.nodes.map { $0.energy == .crossEntropy ? try Matrix(rows: batchSize, columns: $0.size) : nil }
     }
 }

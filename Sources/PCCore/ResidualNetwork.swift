@@ -19,17 +19,36 @@ public struct ResidualNetworkConfiguration: Sendable, Hashable, Codable {
     /// The initialiser of the standard parameterisation (default He-uniform, the core's MLP default);
     /// μPC always draws N(0, 1).
     public var standardInitializer: Initializer
+    /// The output node's energy: squared error (default) or cross-entropy on softmax(μ_y)
+    /// (``PCGraphNode/energy``).
+    public var outputEnergy: OutputEnergy
 
     /// - Throws: ``PCCoreError/invalidArchitecture(_:)`` for a non-positive size or no hidden layer.
     public init(inputSize: Int, width: Int, hiddenLayers: Int, outputSize: Int, activation: Activation = .relu,
                 parameterization: Parameterization = .muPC, residual: Bool = true,
-                standardInitializer: Initializer = .heUniform) throws {
+                standardInitializer: Initializer = .heUniform, outputEnergy: OutputEnergy = .squaredError) throws {
         guard inputSize >= 1, width >= 1, outputSize >= 1 else {
             throw PCCoreError.invalidArchitecture("sizes must be positive (input \(inputSize), width \(width), output \(outputSize))")
         }
         guard hiddenLayers >= 1 else { throw PCCoreError.invalidArchitecture("a residual network needs at least one hidden layer (got \(hiddenLayers))") }
         (self.inputSize, self.width, self.hiddenLayers, self.outputSize) = (inputSize, width, hiddenLayers, outputSize)
         (self.activation, self.parameterization, self.residual, self.standardInitializer) = (activation, parameterization, residual, standardInitializer)
+        self.outputEnergy = outputEnergy
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case inputSize, width, hiddenLayers, outputSize, activation, parameterization, residual, standardInitializer, outputEnergy
+    }
+
+    /// Decodes a configuration; a missing `outputEnergy` (encodings before it existed) is squared error.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(inputSize: c.decode(Int.self, forKey: .inputSize), width: c.decode(Int.self, forKey: .width),
+                      hiddenLayers: c.decode(Int.self, forKey: .hiddenLayers), outputSize: c.decode(Int.self, forKey: .outputSize),
+                      activation: c.decode(Activation.self, forKey: .activation),
+                      parameterization: c.decode(Parameterization.self, forKey: .parameterization),
+                      residual: c.decode(Bool.self, forKey: .residual), standardInitializer: c.decode(Initializer.self, forKey: .standardInitializer),
+                      outputEnergy: c.decodeIfPresent(OutputEnergy.self, forKey: .outputEnergy) ?? .squaredError)
     }
 
     /// L = H + 1, the number of weight matrices.
@@ -69,7 +88,7 @@ public struct ResidualNetwork<Scalar: PCScalar>: Sendable {
         let initializer: Initializer = c.parameterization == .muPC ? .normal(standardDeviation: 1) : c.standardInitializer
         var nodes = [try PCGraphNode<Scalar>(name: "x", size: c.inputSize)]
         for l in 1...c.hiddenLayers { nodes.append(try PCGraphNode(name: "z\(l)", size: c.width)) }
-        nodes.append(try PCGraphNode(name: "y", size: c.outputSize))
+        nodes.append(try PCGraphNode(name: "y", size: c.outputSize, energy: c.outputEnergy))
         var edges: [PCGraphEdge<Scalar>] = []
         // z₁ = a₁ W₁ x: no skip, no activation on the input.
         edges.append(try PCGraphEdge(from: 0, to: 1, weight: Matrix(rows: c.width, columns: c.inputSize, initializer: initializer, using: &generator),

@@ -228,6 +228,7 @@ extension PCGraph: TrainablePCModel {
     public func checkLearningFit(_ state: PCState<Scalar>, _ workspace: PCGraphWorkspace<Scalar>, _ gradients: PCGraphGradients<Scalar>,
                                  _ optimizer: Optimizer<Scalar>, _ clamps: PCGraphClamps<Scalar>) throws {
         try checkFit(state, workspace, clamps)
+        try requireClampedCrossEntropy(clamps)
         try optimizer.checkFits(self, gradients)
     }
 
@@ -253,7 +254,7 @@ extension PCGraph: TrainablePCModel {
     }
 
     public func refreshedEnergy(_ state: inout PCState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
-        computeErrors(&state, &workspace)
+        try computeErrors(&state, &workspace)
     }
 
     public func writeActivityGradients(_ state: PCState<Scalar>, workspace: inout PCGraphWorkspace<Scalar>, clamps: PCGraphClamps<Scalar>) throws {

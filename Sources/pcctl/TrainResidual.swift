@@ -77,14 +77,15 @@ extension Train {
         let bar = ProgressBar(enabled: !json && isatty(STDOUT_FILENO) != 0)
         for parameterization in residual.parameterization.parameterizations {
             let config = try ResidualNetworkConfiguration(inputSize: train.featureCount, width: width, hiddenLayers: residual.depth,
-                                                          outputSize: train.classCount, parameterization: parameterization)
+                                                          outputSize: train.classCount, parameterization: parameterization,
+                                                          outputEnergy: structured.output == .ce ? .crossEntropy : .squaredError)
             var generator = Xoshiro256(seed: seed)
             var network = try ResidualNetwork<Float>(config, using: &generator)
             // RMS of z₁, z_{H/2} and z_H at initialisation on the first 64 training images.
             let z = try network.hiddenActivities(train.features.rows(0..<min(64, train.count)))
             let rms = [0, residual.depth / 2, residual.depth - 1].map { (Double(z[$0].sumOfSquares) / Double(z[$0].count)).squareRoot() }
             if !json {
-                print("pcctl train digits: residual \(train.featureCount)-[\(width)×\(residual.depth)]-\(train.classCount) ReLU, \(parameterization), " +
+                print("pcctl train digits: residual \(train.featureCount)-[\(width)×\(residual.depth)]-\(train.classCount) ReLU, \(config.outputEnergy == .crossEntropy ? "ce" : "se") output, \(parameterization), " +
                       "\(network.graph.parameterCount) parameters, IL, \(optimizer.rawValue) \(learningRate), T = \(steps), γ = \(stepSize), batch \(batchSize), seed \(seed)")
                 print(String(format: "  RMS at init: z_1 %.3g, z_%d %.3g, z_%d %.3g", rms[0], residual.depth / 2 + 1, rms[1], residual.depth, rms[2]))
             }

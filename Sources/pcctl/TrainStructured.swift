@@ -35,7 +35,7 @@ struct StructuredOptions: ParsableArguments {
     @Option(help: "CNN: units of the dense hidden layer (default 64); RNN: hidden state size (default 128).")
     var width: Int?
 
-    @Option(help: "Output energy, se|ce (default: ce for the RNN and for bp, se for the PC rules on the MLP and CNN).")
+    @Option(help: "Output energy, se|ce (default: ce for the RNN and for bp, se for the PC rules on the MLP, CNN and mupc).")
     var output: OutputArgument?
 }
 
