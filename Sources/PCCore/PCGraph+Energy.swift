@@ -114,7 +114,7 @@ extension PCGraph {
     /// prediction; returns Σ_i [½ ε_ivᵀ Π_v ε_iv + ½ Σ_j s_vj (learned only)] (a cross-entropy node:
     /// ε_v = y_v − softmax(μ_v) and −Σ_i y_ivᵀ log softmax(μ_iv)).
     func nodeErrors(_ v: Int, _ state: inout PCGraphState<Scalar>, _ workspace: inout PCGraphWorkspace<Scalar>) throws -> Double {
-        if nodes[v].energy == .crossEntropy {
+        if crossEntropy[v] {
             // ε_v = y_v − softmax(μ_v); returns −Σ_i y_ivᵀ log softmax(μ_iv).
             return try crossEntropyOutputErrors(targets: state.activities[v], predictions: state.predictions[v],
                                                 softmax: &workspace.engine.softmax[v]!, errors: &state.errors[v])

@@ -174,6 +174,8 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
     public let outgoing: [[Int]]
     /// Whether each node has an energy term (an incoming edge or a bias). (nodes.count)
     public let hasEnergy: [Bool]
+    /// Whether each node's energy is cross-entropy (read in every iteration). (nodes.count)
+    let crossEntropy: [Bool]
     /// `incoming` flattened (CSR): the edges into node v are `incomingEdges[incomingStart[v]..<incomingStart[v + 1]]`.
     /// Hot loops index these flat arrays (iterating a nested array allocates in debug builds).
     let incomingEdges: [Int], incomingStart: [Int]
@@ -221,6 +223,7 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         outgoingEdges = outgoing.flatMap { $0 }
         outgoingStart = outgoing.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         hasEnergy = nodes.indices.map { !incoming[$0].isEmpty || nodes[$0].bias != nil }
+        crossEntropy = nodes.map { $0.energy == .crossEntropy }
         for v in nodes.indices where nodes[v].energy == .crossEntropy && !hasEnergy[v] {
             throw PCCoreError.invalidArchitecture("node \(nodes[v].name) has a cross-entropy energy but no incoming edge or bias, so no prediction to score; give it a parent")
         }
