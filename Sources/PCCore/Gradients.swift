@@ -90,6 +90,7 @@ extension PCNetwork {
     /// ∂F_B/∂θ computed from scratch at `state` (allocates; for tests).
     public func parameterGradients(of state: inout PCState<Scalar>, input: InputClamp = .clamped) throws -> ParameterGradients<Scalar> {
         var workspace = try InferenceWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace, input: input)
         var gradients = try ParameterGradients(for: self)

@@ -36,6 +36,11 @@ extension LayeredPCModel {
                             clamps: Clamps<Scalar> = .supervised) throws {
         try checkFit(state, workspace)
         try validate(clamps, state)
+        try runFeedforward(&state, &workspace, clamps: clamps)
+    }
+
+    /// ``feedforward(_:workspace:clamps:)`` for a state, workspace and clamps already checked.
+    func runFeedforward(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) throws {
         let L = depth
         for l in 1...L {
             try refreshRates(l - 1, state, &workspace)
@@ -112,6 +117,7 @@ extension LayeredPCModel {
     /// - Returns: F_B = (1/B) Σ_i Σ_ℓ ½ ε_iℓᵀ Π_ℓ ε_iℓ (+ ½ Σ_j s_ℓj per learned precision; cross-entropy output: its CE term; + prior).
     public func freeEnergy(of state: inout PCState<Scalar>, input: InputClamp = .clamped) throws -> Double {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try refreshAll(&state, &workspace)
         return try computeErrors(&state, &workspace, input: input)
     }

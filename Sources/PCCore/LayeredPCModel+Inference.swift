@@ -16,7 +16,7 @@ extension LayeredPCModel {
         if case .free(let lambda) = clamps.input { try inputGradient(lambda: lambda, state, &workspace) }
         for l in Swift.stride(from: 1, to: min(firstHidden, depth), by: 1) { workspace.buffers.gradients[l].fill(0) }
         for l in Swift.stride(from: max(firstHidden, 1), to: depth, by: 1) { try hiddenGradient(l, state, &workspace) }
-        outputGradient(state, &workspace, clamps: clamps)
+        try outputGradient(state, &workspace, clamps: clamps)
     }
 
     /// ∂F/∂x_ℓ of one hidden layer into workspace.buffers.gradients[ℓ].
@@ -34,18 +34,14 @@ extension LayeredPCModel {
     }
 
     /// ∂F/∂x_L = Π_L ε_L of a free (or partly free) output into workspace.buffers.gradients[L].
-    func outputGradient(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) {
-        if case .clamped = clamps.output { return }
+    func outputGradient(_ state: PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>) throws {
         let L = depth
-        let e = weightedError(L, state, workspace)
-        let n = e.count
         switch clamps.output {
         case .clamped: return
-        case .free:
-            e.withUnsafeStorage { pe, _ in
-                workspace.buffers.gradients[L].withUnsafeMutableStorage { pg, _ in for i in 0..<n { pg[i] = pe[i] } }
-            }
+        case .free: try workspace.buffers.gradients[L].assign(weightedError(L, state, workspace))
         case .masked(let mask):
+            let e = weightedError(L, state, workspace)
+            let n = e.count
             e.withUnsafeStorage { pe, _ in
                 mask.withUnsafeStorage { pm, _ in
                     workspace.buffers.gradients[L].withUnsafeMutableStorage { pg, _ in
@@ -85,7 +81,9 @@ extension LayeredPCModel {
     @discardableResult
     public func settle(_ state: inout PCState<Scalar>, workspace: inout LayeredWorkspace<Self>,
                        clamps: Clamps<Scalar> = .supervised, options: InferenceOptions = .standard) throws -> InferenceReport {
-        try layeredSettle(&state, &workspace, clamps: clamps, options: options)
+        try checkFit(state, workspace)
+        try validate(clamps, state)
+        return try layeredSettle(&state, &workspace, clamps: clamps, options: options)
     }
 
     /// The one settle (``settleNodes``) with a layered model's operators: nodes 0…L, x₀ and x_L with
@@ -93,10 +91,9 @@ extension LayeredPCModel {
     /// free layer down (each layer's own error recomputed against its unchanged prediction once it
     /// moved, for the layer below), and the rates and predictions the free layers feed are
     /// refreshed after each step or sweep. A ``PCNetwork`` calls it when its fused kernel does not apply.
+    /// The caller has checked `state`, `workspace` and `clamps` (checkFit, validate).
     func layeredSettle(_ state: inout PCState<Scalar>, _ workspace: inout LayeredWorkspace<Self>, clamps: Clamps<Scalar>,
                        options: InferenceOptions) throws -> InferenceReport {
-        try checkFit(state, workspace)
-        try validate(clamps, state)
         let L = depth
         let lowest = { if case .free = clamps.input { return 0 } else { return 1 } }()
         let highest = { if case .clamped = clamps.output { return L - 1 } else { return L } }()
@@ -112,7 +109,7 @@ extension LayeredPCModel {
                 }
             },
             sweepNode: { L - $0 },
-            feedforward: { try feedforward(&$0, workspace: &$1, clamps: clamps) },
+            feedforward: { try runFeedforward(&$0, &$1, clamps: clamps) },
             refreshAll: { try refreshAll(&$0, &$1) },
             energy: { try computeErrors(&$0, &$1, input: clamps.input) },
             gradients: { t, state, workspace in
@@ -120,7 +117,7 @@ extension LayeredPCModel {
                 try activityGradients(state, &workspace, clamps: clamps, firstHidden: feedforwardStart ? L - 1 : 1)
             },
             nodeGradient: { l, state, workspace in
-                if l == L { outputGradient(state, &workspace, clamps: clamps) }
+                if l == L { try outputGradient(state, &workspace, clamps: clamps) }
                 else if l == 0 { if case .free(let lambda) = clamps.input { try inputGradient(lambda: lambda, state, &workspace) } }
                 else { try hiddenGradient(l, state, &workspace) }
             },
@@ -142,6 +139,7 @@ extension LayeredPCModel {
     /// - Returns: one (B × n_ℓ) matrix per layer ℓ = 0…L; clamped layers get zeros.
     public func activityGradients(of state: inout PCState<Scalar>, clamps: Clamps<Scalar> = .supervised) throws -> [Matrix<Scalar>] {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try validate(clamps, state)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace, input: clamps.input)

@@ -36,6 +36,7 @@ extension LayeredPCModel {
     /// ∂F_B/∂θ computed from scratch at `state`, every activity as given (allocates; for tests).
     public func parameterGradients(of state: inout PCState<Scalar>) throws -> ParameterGradients<Scalar> {
         var workspace = try LayeredWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace)
         var gradients = try makeGradients()

@@ -133,6 +133,7 @@ extension PCGraph {
     /// - Returns: F_B = (1/B) Σ_i Σ_v ½ ε_ivᵀ Π_v ε_iv (+ ½ Σ_j s_vj per learned precision).
     public func freeEnergy(of state: inout PCGraphState<Scalar>) throws -> Double {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try refreshAll(&state, &workspace)
         return try computeErrors(&state, &workspace)
     }
@@ -153,7 +154,7 @@ extension PCGraph {
     /// Throws unless every cross-entropy node is clamped: inference and learning read its
     /// activities as the target y_v (a feedforward pass may leave it free: it then holds μ_v).
     func requireClampedCrossEntropy(_ clamps: PCGraphClamps<Scalar>) throws {
-        for v in nodes.indices where nodes[v].energy == .crossEntropy && clamps.nodes[v] != .clamped {
+        for v in nodes.indices where crossEntropy[v] && clamps.nodes[v] != .clamped {
             throw PCCoreError.unsupported("node \(nodes[v].name) has a cross-entropy energy: it holds a target and must be clamped to infer or learn (a free class output has no error to descend on; use a squared-error node)")
         }
     }

@@ -149,6 +149,7 @@ extension PCGraph {
     /// ∂F_B/∂θ computed from scratch at `state` (allocates; for tests).
     public func parameterGradients(of state: inout PCGraphState<Scalar>) throws -> PCGraphGradients<Scalar> {
         var workspace = try PCGraphWorkspace(for: self, batchSize: state.batchSize, traceCapacity: 0)
+        try checkFit(state, workspace)
         try refreshAll(&state, &workspace)
         _ = try computeErrors(&state, &workspace)
         var gradients = try PCGraphGradients(for: self)

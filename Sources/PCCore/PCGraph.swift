@@ -224,7 +224,7 @@ public struct PCGraph<Scalar: PCScalar>: Sendable, Equatable {
         outgoingStart = outgoing.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         hasEnergy = nodes.indices.map { !incoming[$0].isEmpty || nodes[$0].bias != nil }
         crossEntropy = nodes.map { $0.energy == .crossEntropy }
-        for v in nodes.indices where nodes[v].energy == .crossEntropy && !hasEnergy[v] {
+        for v in nodes.indices where crossEntropy[v] && !hasEnergy[v] {
             throw PCCoreError.invalidArchitecture("node \(nodes[v].name) has a cross-entropy energy but no incoming edge or bias, so no prediction to score; give it a parent")
         }
         for v in nodes.indices where nodes[v].precision.isLearned && !hasEnergy[v] {

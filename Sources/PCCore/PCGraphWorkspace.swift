@@ -22,6 +22,6 @@ public struct GraphBuffers<Scalar: PCScalar>: Sendable {
         derivatives = try graph.edges.map { !$0.hasRate ? nil : try Matrix(rows: batchSize, columns: graph.sizes[$0.source]) }
         edgeMoves = [Bool](repeating: true, count: graph.edges.count)
         predictionMoves = [Bool](repeating: true, count: graph.nodes.count)
-        softmax = try graph.nodes.map { $0.energy == .crossEntropy ? try Matrix(rows: batchSize, columns: $0.size) : nil }
+        softmax = try graph.nodes.indices.map { graph.crossEntropy[$0] ? try Matrix(rows: batchSize, columns: graph.nodes[$0].size) : nil }
     }
 }

@@ -99,7 +99,8 @@ struct SealedStateTests {
     /// A state's matrices are public values a user may replace; one of another batch size or
     /// width (an activity, a prediction or an error) is refused by every engine before any loop
     /// indexes it by the workspace's shapes — a taller activity used to be written into the
-    /// workspace's spare buffer past its end by the gradient step.
+    /// workspace's spare buffer past its end by the gradient step. The from-scratch helpers
+    /// (free energy, activity and parameter gradients of a state) refuse them too.
     @Test func replacedStateMatricesAreRefusedByEveryEngine() throws {
         var rng = Xoshiro256(seed: 4)
         let dense = try PCNetwork<Float>(sizes: [6, 8, 3], activation: .tanh, using: &rng)
@@ -125,12 +126,20 @@ struct SealedStateTests {
             var cnnState = try broken(try PCState(for: cnn, batchSize: 4), 1)
             var cnnWorkspace = try LayeredWorkspace(for: cnn, batchSize: 4)
             #expect(throws: PCCoreError.self) { try cnn.settle(&cnnState, workspace: &cnnWorkspace, options: options) }
+            // The from-scratch helpers too (they make their own workspace, but index the state by it).
+            #expect(throws: PCCoreError.self) { try dense.freeEnergy(of: &denseState) }
+            #expect(throws: PCCoreError.self) { try dense.parameterGradients(of: &denseState) }
+            #expect(throws: PCCoreError.self) { try cnn.freeEnergy(of: &cnnState) }
+            #expect(throws: PCCoreError.self) { try cnn.activityGradients(of: &cnnState) }
+            #expect(throws: PCCoreError.self) { try cnn.parameterGradients(of: &cnnState) }
             var graphState = try broken(try PCState(for: graph, batchSize: 4), 0)
             var graphWorkspace = try PCGraphWorkspace(for: graph, batchSize: 4)
             #expect(throws: PCCoreError.self) {
                 try graph.settle(&graphState, workspace: &graphWorkspace, clamps: PCGraphClamps(nodeCount: 1, clamped: []),
                                  options: InferenceOptions(stepSize: 0.1, maxIterations: 5, initialization: .keep))
             }
+            #expect(throws: PCCoreError.self) { try graph.freeEnergy(of: &graphState) }
+            #expect(throws: PCCoreError.self) { try graph.parameterGradients(of: &graphState) }
         }
     }
 }
